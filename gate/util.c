@@ -1,0 +1,239 @@
+/*
+ * util.c — allocation, buffers, file reading and error formatting used by
+ * every other module.  Nothing here knows about Go or tests.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+char lg_buf_empty[1];
+
+static void die_oom(size_t n)
+{
+	fprintf(stderr, "leakgate: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *lg_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		die_oom(n);
+	return p;
+}
+
+void *lg_xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+	if (!p)
+		die_oom(nmemb * size);
+	return p;
+}
+
+void *lg_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q)
+		die_oom(n);
+	return q;
+}
+
+char *lg_xstrdup(const char *s)
+{
+	return lg_xstrndup(s, strlen(s));
+}
+
+char *lg_xstrndup(const char *s, size_t n)
+{
+	char *p = lg_xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *lg_xasprintf(const char *fmt, ...)
+{
+	struct lg_buf b = LG_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	lg_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	return lg_buf_detach(&b, NULL);
+}
+
+void lg_grow(void **p, size_t *alloc, size_t need, size_t elem)
+{
+	size_t n;
+
+	if (need <= *alloc)
+		return;
+	n = *alloc ? *alloc : 8;
+	while (n < need) {
+		if (n > SIZE_MAX / 2 / elem)
+			die_oom(SIZE_MAX);
+		n *= 2;
+	}
+	*p = lg_xrealloc(*p, n * elem);
+	*alloc = n;
+}
+
+void lg_buf_init(struct lg_buf *b)
+{
+	b->buf = lg_buf_empty;
+	b->len = 0;
+	b->alloc = 0;
+}
+
+void lg_buf_release(struct lg_buf *b)
+{
+	if (b->alloc)
+		free(b->buf);
+	lg_buf_init(b);
+}
+
+void lg_buf_reset(struct lg_buf *b)
+{
+	b->len = 0;
+	if (b->alloc)
+		b->buf[0] = '\0';
+}
+
+static void buf_reserve(struct lg_buf *b, size_t extra)
+{
+	size_t need;
+
+	if (extra > SIZE_MAX - b->len - 1)
+		die_oom(SIZE_MAX);
+	need = b->len + extra + 1;
+	if (need <= b->alloc)
+		return;
+	if (!b->alloc)
+		b->buf = NULL;
+	lg_grow((void **)&b->buf, &b->alloc, need, 1);
+}
+
+void lg_buf_add(struct lg_buf *b, const void *data, size_t len)
+{
+	if (!len)
+		return;
+	buf_reserve(b, len);
+	memcpy(b->buf + b->len, data, len);
+	b->len += len;
+	b->buf[b->len] = '\0';
+}
+
+void lg_buf_adds(struct lg_buf *b, const char *s)
+{
+	lg_buf_add(b, s, strlen(s));
+}
+
+void lg_buf_addch(struct lg_buf *b, int c)
+{
+	char ch = (char)c;
+
+	lg_buf_add(b, &ch, 1);
+}
+
+void lg_buf_vaddf(struct lg_buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n <= 0)
+		return;
+	buf_reserve(b, (size_t)n);
+	vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void lg_buf_addf(struct lg_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	lg_buf_vaddf(b, fmt, ap);
+	va_end(ap);
+}
+
+char *lg_buf_detach(struct lg_buf *b, size_t *len)
+{
+	char *s = b->alloc ? b->buf : lg_xstrdup("");
+
+	if (len)
+		*len = b->len;
+	lg_buf_init(b);
+	return s;
+}
+
+int lg_read_file(const char *path, size_t cap, struct lg_buf *out, struct lg_err *err)
+{
+	FILE *f = NULL;
+	char chunk[65536];
+	size_t n, total = 0;
+	int ret = 0;
+
+	f = fopen(path, "rb");
+	if (!f) {
+		ret = lg_error(err, "cannot open '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		total += n;
+		if (total > cap) {
+			ret = lg_error(err, "'%s' is larger than the %zu byte limit", path, cap);
+			goto out;
+		}
+		lg_buf_add(out, chunk, n);
+	}
+	if (ferror(f))
+		ret = lg_error(err, "cannot read '%s': %s", path, strerror(errno));
+out:
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+int lg_error(struct lg_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int lg_starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int lg_ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+double lg_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

@@ -1,0 +1,95 @@
+/*
+ * util.h — memory, growable buffers and error reporting shared by every module.
+ *
+ * Ownership rule of the whole code base, stated once: whoever calls an
+ * `_init`/`_new`/`_parse` function owns what it returns and gives it back with
+ * the matching `_release` (frees the contents of a caller-owned struct) or
+ * `_free` (frees a heap-allocated object).  `_release` is always safe on a
+ * struct that was initialised and never used, and leaves it initialised.
+ *
+ * Out of memory is not an error leakgate recovers from: the x*alloc helpers
+ * print one line to stderr and abort, so no caller checks for NULL.
+ */
+#ifndef LG_UTIL_H
+#define LG_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define LG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define LG_PRINTF(f, a)
+#endif
+
+/* Allocation helpers: never return NULL (abort on exhaustion). */
+void *lg_xmalloc(size_t n);
+void *lg_xcalloc(size_t nmemb, size_t size);
+void *lg_xrealloc(void *p, size_t n);
+char *lg_xstrdup(const char *s);
+char *lg_xstrndup(const char *s, size_t n);
+/* Returns a newly allocated formatted string. */
+char *lg_xasprintf(const char *fmt, ...) LG_PRINTF(1, 2);
+
+/*
+ * Grow the array *p of *alloc elements of size `elem` so that it can hold
+ * at least `need` elements.  Growth is geometric.
+ */
+void lg_grow(void **p, size_t *alloc, size_t need, size_t elem);
+#define LG_GROW(arr, alloc, need) \
+	lg_grow((void **)&(arr), &(alloc), (need), sizeof(*(arr)))
+
+/*
+ * A growable, always NUL-terminated byte buffer (git's strbuf idea).
+ * `buf` is never NULL after lg_buf_init or LG_BUF_INIT; `len` excludes the NUL.
+ */
+struct lg_buf {
+	char *buf;
+	size_t len;
+	size_t alloc;
+};
+extern char lg_buf_empty[];
+#define LG_BUF_INIT { lg_buf_empty, 0, 0 }
+
+void lg_buf_init(struct lg_buf *b);
+/* Frees the contents and re-initialises `b`. */
+void lg_buf_release(struct lg_buf *b);
+/* Empties without freeing. */
+void lg_buf_reset(struct lg_buf *b);
+void lg_buf_add(struct lg_buf *b, const void *data, size_t len);
+void lg_buf_adds(struct lg_buf *b, const char *s);
+void lg_buf_addch(struct lg_buf *b, int c);
+void lg_buf_addf(struct lg_buf *b, const char *fmt, ...) LG_PRINTF(2, 3);
+void lg_buf_vaddf(struct lg_buf *b, const char *fmt, va_list ap);
+/* Hands the string to the caller (who frees it) and re-initialises `b`. */
+char *lg_buf_detach(struct lg_buf *b, size_t *len);
+
+/*
+ * Reads the whole file at `path` into `out` (appending).  Refuses files larger
+ * than `cap` bytes.  Returns 0, or -1 with a message in `err`.
+ */
+struct lg_err;
+int lg_read_file(const char *path, size_t cap, struct lg_buf *out, struct lg_err *err);
+
+/*
+ * Error reporting for library code: modules never print; they fill a
+ * caller-provided lg_err and return -1.  The message is lowercase, has no
+ * full stop and names its subject first ("cannot open 'x.json': ...").
+ */
+struct lg_err {
+	char msg[1024];
+};
+/* Formats into err (if non-NULL) and returns -1, so `return lg_error(...)`. */
+int lg_error(struct lg_err *err, const char *fmt, ...) LG_PRINTF(2, 3);
+
+/* String helpers. */
+int lg_starts_with(const char *s, const char *prefix);
+int lg_ends_with(const char *s, const char *suffix);
+/* Monotonic clock in seconds. */
+double lg_now(void);
+
+#include "banned.h"
+#endif
