@@ -1,0 +1,159 @@
+/*
+ * model.c — lifecycle of the run model and the names it is reported under.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "util.h"
+
+static const char *const check_names[LG_CHECK_KIND_COUNT] = {
+	[LG_CHECK_BUILD] = "build",
+	[LG_CHECK_LEAK] = "goroutine-leaks",
+	[LG_CHECK_HEAP] = "heap-growth",
+	[LG_CHECK_DEADLOCK] = "deadlock",
+	[LG_CHECK_HANG] = "hang",
+	[LG_CHECK_CRASH] = "crash",
+};
+
+const char *lg_check_kind_name(enum lg_check_kind k)
+{
+	return (unsigned)k < LG_CHECK_KIND_COUNT ? check_names[k] : "unknown";
+}
+
+const char *lg_check_status_name(enum lg_check_status s)
+{
+	switch (s) {
+	case LG_STATUS_PASSED: return "passed";
+	case LG_STATUS_FAILED: return "failed";
+	case LG_STATUS_ERROR: return "error";
+	case LG_STATUS_SKIPPED: return "skipped";
+	}
+	return "unknown";
+}
+
+const char *lg_test_result_name(enum lg_test_result r)
+{
+	switch (r) {
+	case LG_TEST_PASS: return "pass";
+	case LG_TEST_FAIL: return "fail";
+	case LG_TEST_SKIP: return "skip";
+	case LG_TEST_UNFINISHED: return "unfinished";
+	}
+	return "unknown";
+}
+
+int lg_package_passed(const struct lg_package *p)
+{
+	size_t i;
+
+	if (!p->built)
+		return 0;
+	for (i = 0; i < p->ntests; i++)
+		if (p->tests[i].result == LG_TEST_FAIL || p->tests[i].result == LG_TEST_UNFINISHED)
+			return 0;
+	for (i = 0; i < p->nchecks; i++)
+		if (p->checks[i].status == LG_STATUS_FAILED || p->checks[i].status == LG_STATUS_ERROR)
+			return 0;
+	return p->no_tests || p->exit_code == 0;
+}
+
+#define APPEND_ZEROED(arr, n, type)                                  \
+	do {                                                         \
+		arr = lg_xrealloc(arr, ((n) + 1) * sizeof(type));    \
+		memset(&(arr)[n], 0, sizeof(type));                  \
+	} while (0)
+
+struct lg_test *lg_package_add_test(struct lg_package *p)
+{
+	APPEND_ZEROED(p->tests, p->ntests, struct lg_test);
+	return &p->tests[p->ntests++];
+}
+
+struct lg_check *lg_package_add_check(struct lg_package *p, enum lg_check_kind kind,
+				      enum lg_check_status status)
+{
+	struct lg_check *c;
+
+	APPEND_ZEROED(p->checks, p->nchecks, struct lg_check);
+	c = &p->checks[p->nchecks++];
+	c->kind = kind;
+	c->status = status;
+	return c;
+}
+
+struct lg_package *lg_run_add_package(struct lg_run *r)
+{
+	APPEND_ZEROED(r->pkgs, r->npkgs, struct lg_package);
+	return &r->pkgs[r->npkgs++];
+}
+
+void lg_location_release(struct lg_location *l)
+{
+	free(l->file);
+	l->file = NULL;
+	l->line = 0;
+}
+
+static void leak_group_release(struct lg_leak_group *g)
+{
+	free(g->signature);
+	free(g->top_func);
+	free(g->wait_reason);
+	free(g->creator_func);
+	lg_location_release(&g->created_at);
+	lg_location_release(&g->blocked_at);
+	free(g->test);
+	free(g->pattern);
+	free(g->pattern_title);
+	free(g->hint);
+	free(g->stack);
+}
+
+void lg_package_release(struct lg_package *p)
+{
+	size_t i;
+
+	free(p->import_path);
+	free(p->dir);
+	free(p->rel_dir);
+	free(p->hook_note);
+	free(p->go_version);
+	for (i = 0; i < p->ntests; i++) {
+		free(p->tests[i].name);
+		free(p->tests[i].output);
+		lg_location_release(&p->tests[i].loc);
+	}
+	free(p->tests);
+	for (i = 0; i < p->nchecks; i++) {
+		free(p->checks[i].message);
+		free(p->checks[i].detail);
+		free(p->checks[i].test);
+		lg_location_release(&p->checks[i].loc);
+	}
+	free(p->checks);
+	for (i = 0; i < p->nleaks; i++)
+		leak_group_release(&p->leaks[i]);
+	free(p->leaks);
+	for (i = 0; i < p->nheap_sites; i++) {
+		free(p->heap_sites[i].func);
+		lg_location_release(&p->heap_sites[i].loc);
+	}
+	free(p->heap_sites);
+	free(p->sched);
+	free(p->stray_output);
+	memset(p, 0, sizeof(*p));
+}
+
+void lg_run_release(struct lg_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->npkgs; i++)
+		lg_package_release(&r->pkgs[i]);
+	free(r->pkgs);
+	free(r->module_path);
+	free(r->module_root);
+	free(r->go_version);
+	memset(r, 0, sizeof(*r));
+}

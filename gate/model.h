@@ -1,0 +1,162 @@
+/*
+ * model.h — what one `leakgate run` found: packages, Go tests, gate checks,
+ * leak groups, memory figures and scheduler samples.
+ *
+ * The runner fills it; the JUnit writer, the JSON report and the terminal
+ * output only read it.  Every string is owned by the struct that holds it
+ * (heap-allocated, freed by lg_run_release); NULL means "unknown".
+ * Times are seconds and never negative.  File paths in lg_location are
+ * relative to the module root when the file lies inside it.
+ */
+#ifndef LG_MODEL_H
+#define LG_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lg_location {
+	char *file; /* NULL when unknown */
+	int line;   /* 0 when unknown */
+};
+
+enum lg_test_result {
+	LG_TEST_PASS,
+	LG_TEST_FAIL,
+	LG_TEST_SKIP,
+	LG_TEST_UNFINISHED /* started, never reported: timeout, crash, hang */
+};
+
+struct lg_test {
+	char *name; /* full name, subtests joined with '/': "TestA/case_1" */
+	enum lg_test_result result;
+	double elapsed;
+	char *output;          /* the test's own output, capped */
+	int output_truncated;  /* 1 when the cap cut it */
+	struct lg_location loc; /* first "file_test.go:N:" in the output */
+};
+
+/* The gate's own verdicts, each reported as a testcase of its own. */
+enum lg_check_kind {
+	LG_CHECK_BUILD,
+	LG_CHECK_LEAK,
+	LG_CHECK_HEAP,
+	LG_CHECK_DEADLOCK,
+	LG_CHECK_HANG,
+	LG_CHECK_CRASH,
+	LG_CHECK_KIND_COUNT
+};
+
+enum lg_check_status {
+	LG_STATUS_PASSED,
+	LG_STATUS_FAILED,  /* an assertion-like failure: leaks, heap growth */
+	LG_STATUS_ERROR,   /* the binary broke: build, crash, deadlock, hang */
+	LG_STATUS_SKIPPED  /* the check could not run; message says why */
+};
+
+struct lg_check {
+	enum lg_check_kind kind;
+	enum lg_check_status status;
+	char *message; /* one line, shown as the failure message */
+	char *detail;  /* multi-line body: grouped stacks, compiler output */
+	struct lg_location loc;
+	char *test;    /* the Go test it is attributed to, or NULL */
+};
+
+/* One group of leaked goroutines that share a signature. */
+struct lg_leak_group {
+	char *signature;   /* stable id: hash of functions + wait reason */
+	char *top_func;    /* innermost frame's function */
+	char *wait_reason; /* "chan receive", "select", ... */
+	int count;
+	int min_minutes, max_minutes;
+	char *creator_func;
+	struct lg_location created_at; /* the `go` statement */
+	struct lg_location blocked_at; /* innermost non-runtime frame */
+	char *test;          /* test that created it (via ancestry), or NULL */
+	char *pattern;       /* machine id, e.g. "range-unclosed-chan" */
+	char *pattern_title; /* "range over a channel that is never closed" */
+	char *hint;          /* how to fix it */
+	int proven;          /* listed by the goroutineleak profile */
+	char *stack;         /* one representative stack, as Go printed it */
+};
+
+struct lg_heap_site {
+	char *func;
+	struct lg_location loc;
+	int64_t growth_bytes; /* inuse_space after minus before */
+};
+
+struct lg_memstats {
+	uint64_t heap_alloc, heap_inuse, heap_objects, total_alloc;
+	uint64_t mallocs, frees, stack_inuse, sys, num_gc;
+	int64_t num_goroutine;
+};
+
+struct lg_sched_sample {
+	double ms;
+	int gomaxprocs, idleprocs, threads, spinningthreads, idlethreads, runqueue;
+};
+
+enum lg_hook_state {
+	LG_HOOK_ABSENT, /* no manifest: leak and heap checks skipped */
+	LG_HOOK_BEFORE, /* only the before snapshot: the binary died in m.Run */
+	LG_HOOK_DONE    /* both snapshots */
+};
+
+struct lg_package {
+	char *import_path;
+	char *dir;     /* absolute */
+	char *rel_dir; /* relative to the module root, "." for the root */
+	int built;     /* 0 when the test binary failed to build */
+	int no_tests;  /* package has no test files: nothing was run */
+	double build_seconds, run_seconds;
+	int exit_code;   /* of the test binary; -1 when killed by a signal */
+	int term_signal; /* signal that ended it, 0 if none */
+	enum lg_hook_state hook;
+	char *hook_note; /* why the hook is absent, when it is */
+	char *go_version;
+	int gomaxprocs;
+
+	struct lg_test *tests;
+	size_t ntests;
+	struct lg_check *checks;
+	size_t nchecks;
+	struct lg_leak_group *leaks;
+	size_t nleaks;
+	struct lg_heap_site *heap_sites;
+	size_t nheap_sites;
+	struct lg_memstats before, after;
+	int64_t heap_growth; /* after.heap_inuse - before.heap_inuse */
+	struct lg_sched_sample *sched;
+	size_t nsched;
+	char *stray_output; /* output outside any test (capped) */
+};
+
+struct lg_run {
+	char *module_path;
+	char *module_root;
+	char *go_version;
+	int64_t started_unix; /* seconds since the epoch */
+	double seconds;
+	struct lg_package *pkgs;
+	size_t npkgs;
+};
+
+/* Package passed every check and every test (no_tests counts as passed). */
+int lg_package_passed(const struct lg_package *p);
+/* Name used in JUnit and reports: "goroutine-leaks", "heap-growth", ... */
+const char *lg_check_kind_name(enum lg_check_kind k);
+const char *lg_check_status_name(enum lg_check_status s);
+const char *lg_test_result_name(enum lg_test_result r);
+
+/* Appends a zeroed element and returns it. */
+struct lg_test *lg_package_add_test(struct lg_package *p);
+struct lg_check *lg_package_add_check(struct lg_package *p, enum lg_check_kind kind,
+				      enum lg_check_status status);
+struct lg_package *lg_run_add_package(struct lg_run *r);
+
+void lg_location_release(struct lg_location *l);
+void lg_package_release(struct lg_package *p);
+void lg_run_release(struct lg_run *r);
+
+#endif

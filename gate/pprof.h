@@ -1,0 +1,93 @@
+/*
+ * pprof.h — decoder for pprof profiles (profile.proto, gzipped or raw).
+ *
+ * The only module that touches protobuf-c and zlib.  The wire format is the
+ * project's own schema/profile.proto.  Input is untrusted: decompression is
+ * capped in output size and ratio (a gzip bomb is an error, not an OOM),
+ * string-table and id references are checked, and a corrupt or truncated
+ * profile is an error naming the file, never a crash.
+ *
+ * The decoded profile is flattened into resolved samples: each sample has
+ * its values and its stack as function/file/line per frame (inlined frames
+ * expanded, leaf first), and its labels.
+ */
+#ifndef LG_PPROF_H
+#define LG_PPROF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define LG_PPROF_MAX_COMPRESSED ((size_t)256 << 20) /* input bytes */
+#define LG_PPROF_MAX_DECODED ((size_t)1 << 30)      /* bytes after gunzip */
+#define LG_PPROF_MAX_RATIO 200                       /* decoded / compressed, past 1 MiB */
+
+struct lg_pprof_frame {
+	const char *func; /* owned by the profile */
+	const char *file;
+	int64_t line;
+};
+
+struct lg_pprof_label {
+	const char *key;
+	const char *str; /* NULL for numeric labels */
+	int64_t num;
+	const char *unit;
+};
+
+struct lg_pprof_sample {
+	int64_t *values; /* nsample_types values */
+	struct lg_pprof_frame *frames; /* leaf first */
+	size_t nframes;
+	struct lg_pprof_label *labels;
+	size_t nlabels;
+};
+
+struct lg_pprof_value_type {
+	const char *type; /* "inuse_space", "goroutine", "contentions", ... */
+	const char *unit;
+};
+
+struct lg_pprof {
+	struct lg_pprof_value_type *sample_types;
+	size_t nsample_types;
+	struct lg_pprof_value_type period_type;
+	int64_t period;
+	int64_t time_nanos, duration_nanos;
+	struct lg_pprof_sample *samples;
+	size_t nsamples;
+	const char *default_sample_type;
+	void *priv; /* private: storage for strings and frames */
+};
+
+void lg_pprof_init(struct lg_pprof *p);
+void lg_pprof_release(struct lg_pprof *p);
+
+/* Decodes `len` bytes (gzip detected by magic). `name` names the input in errors. */
+int lg_pprof_parse(struct lg_pprof *p, const unsigned char *data, size_t len,
+		   const char *name, struct lg_err *err);
+int lg_pprof_parse_file(struct lg_pprof *p, const char *path, struct lg_err *err);
+
+/* Index of the sample type named `type`, or -1. */
+int lg_pprof_sample_index(const struct lg_pprof *p, const char *type);
+
+/*
+ * Growth per allocation site between two heap profiles: sums the values of
+ * sample type `type` (e.g. "inuse_space") per leaf-most frame whose function
+ * is not in runtime/ (the allocation site), subtracts `before` from
+ * `after`, and returns up to `max` sites with positive growth, biggest first.
+ * `before` may be NULL (all of `after` counts as growth).
+ */
+struct lg_pprof_site {
+	char *func; /* owned by the array */
+	char *file;
+	int64_t line;
+	int64_t delta;
+};
+int lg_pprof_site_growth(const struct lg_pprof *before, const struct lg_pprof *after,
+			 const char *type, size_t max, struct lg_pprof_site **out,
+			 size_t *nout, struct lg_err *err);
+void lg_pprof_sites_free(struct lg_pprof_site *s, size_t n);
+
+#endif

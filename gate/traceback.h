@@ -1,0 +1,161 @@
+/*
+ * traceback.h — the goroutine dump parser and its model.
+ *
+ * Reads everything the Go runtime prints about goroutines (Go 1.21-1.27, and
+ * older forms tolerated): runtime.Stack(all) output, pprof goroutine debug=2,
+ * goroutineleak debug=2, crash output (panics, fatal errors such as
+ * "all goroutines are asleep - deadlock!", test timeouts, SIGQUIT/SIGABRT
+ * dumps with register lines), ancestry blocks from GODEBUG=tracebackancestors.
+ * Lines that are not part of a dump (test output, SCHED lines) are skipped.
+ * Malformed lines never crash the parser: they are counted, and the first few
+ * are kept with their line numbers for the caller to report.
+ *
+ * Memory: all strings of one lg_dump live in its own string pool and are
+ * interned (each distinct function or file name is stored once), so the
+ * pointers in frames stay valid until lg_dump_release.  Strings from the
+ * pool may be compared by pointer within one dump.
+ */
+#ifndef LG_TRACEBACK_H
+#define LG_TRACEBACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+/* Caps on untrusted input. */
+#define LG_TB_MAX_LINE (64 * 1024)          /* longer lines are truncated and counted */
+#define LG_TB_MAX_INPUT ((size_t)4 << 30)  /* whole input */
+#define LG_TB_MAX_FRAMES 4096               /* frames kept per goroutine */
+#define LG_TB_MAX_BAD_LINES 16              /* malformed lines kept for reporting */
+
+struct lg_frame {
+	const char *func; /* "pkg/path.(*T).Method.func1", as printed minus args */
+	const char *file; /* absolute path as printed, or NULL */
+	int line;
+	unsigned inlined : 1; /* printed with "(...)" */
+};
+
+/* Where a goroutine was started, from "created by F in goroutine N". */
+struct lg_creator {
+	const char *func; /* NULL for goroutines nobody created (goroutine 1) */
+	const char *file;
+	int line;
+	int64_t parent_id; /* -1 when not printed */
+};
+
+/* One "[originating from goroutine N]:" block. */
+struct lg_ancestor {
+	int64_t id;
+	struct lg_frame *frames;
+	size_t nframes;
+	struct lg_creator creator;
+};
+
+enum lg_wait_class {
+	LG_WAIT_NONE,      /* running, runnable, or unknown */
+	LG_WAIT_CHAN,      /* chan send / chan receive */
+	LG_WAIT_NIL_CHAN,  /* ... (nil chan) */
+	LG_WAIT_SELECT,    /* select with cases */
+	LG_WAIT_SELECT_NOCASES,
+	LG_WAIT_MUTEX,
+	LG_WAIT_RWMUTEX,
+	LG_WAIT_WAITGROUP,
+	LG_WAIT_COND,
+	LG_WAIT_SLEEP,
+	LG_WAIT_IO,        /* IO wait */
+	LG_WAIT_SYSCALL,
+	LG_WAIT_SEMACQUIRE, /* semacquire not otherwise resolved */
+	LG_WAIT_RUNTIME,   /* GC, finalizer, cleanup and other runtime waits */
+	LG_WAIT_OTHER
+};
+
+struct lg_goroutine {
+	int64_t id;
+	const char *status;      /* status text as printed without flags: "chan receive" */
+	enum lg_wait_class wait; /* classified from status and, for semacquire, from frames */
+	int minutes;             /* ", N minutes"; 0 when absent */
+	unsigned locked : 1;     /* "locked to thread" */
+	unsigned leaked : 1;     /* "(leaked)" */
+	unsigned durable : 1;    /* "(durable)" */
+	unsigned frames_elided : 1;
+	const char *labels;      /* the raw "{...}" text of labels:, or NULL */
+	int64_t bubble;          /* synctest bubble id, 0 if none */
+	struct lg_frame *frames; /* innermost first */
+	size_t nframes;
+	struct lg_creator creator;
+	struct lg_ancestor *ancestors;
+	size_t nancestors;
+	size_t first_line; /* 1-based line of the header in the input */
+};
+
+/* What preceded or surrounded the goroutines. */
+enum lg_dump_kind {
+	LG_DUMP_PLAIN,    /* just goroutines */
+	LG_DUMP_PANIC,    /* "panic: ..." */
+	LG_DUMP_FATAL,    /* "fatal error: ..." (deadlock is one) */
+	LG_DUMP_TIMEOUT,  /* "panic: test timed out after ..." */
+	LG_DUMP_SIGNAL    /* "SIGQUIT: quit", "SIGABRT: abort", "SIGSEGV: ..." */
+};
+
+struct lg_bad_line {
+	size_t line;
+	char *text; /* truncated to 200 bytes */
+};
+
+struct lg_dump {
+	struct lg_goroutine *g;
+	size_t n;
+	enum lg_dump_kind kind;
+	char *message;        /* "all goroutines are asleep - deadlock!", panic value, ... */
+	size_t message_line;  /* 1-based line of that message */
+	int deadlock;         /* the fatal error was the global deadlock */
+	char **running_tests; /* from "running tests:" (names only, no durations) */
+	size_t nrunning_tests;
+	size_t bad_lines;     /* malformed lines seen (within a dump) */
+	struct lg_bad_line bad[LG_TB_MAX_BAD_LINES];
+	size_t nbad;
+	size_t lines;         /* lines read */
+	void *pool;           /* private: the string pool */
+};
+
+void lg_dump_init(struct lg_dump *d);
+void lg_dump_release(struct lg_dump *d);
+
+/*
+ * Parses `len` bytes of `text` (need not be NUL-terminated) into `d`, which
+ * must be freshly initialised.  Never fails on malformed content: returns 0
+ * and counts bad lines.  Returns -1 with `err` filled ("NAME: input larger
+ * than ...") only when a hard cap is exceeded; `name` is used in messages.
+ */
+int lg_dump_parse(struct lg_dump *d, const char *text, size_t len, const char *name,
+		  struct lg_err *err);
+
+/* Convenience: reads and parses a file (cap LG_TB_MAX_INPUT). */
+int lg_dump_parse_file(struct lg_dump *d, const char *path, struct lg_err *err);
+
+/* Finds a goroutine by id, or NULL. */
+const struct lg_goroutine *lg_dump_find(const struct lg_dump *d, int64_t id);
+
+const char *lg_wait_class_name(enum lg_wait_class w);
+
+/*
+ * The package path of a function name: "net/http.(*conn).serve" ->
+ * "net/http"; "main.main" -> "main".  Writes into `out` (reset first).
+ */
+void lg_func_package(const char *func, struct lg_buf *out);
+
+/*
+ * A stable signature for grouping that survives code edits: the functions of
+ * all frames (no args, addresses, ids or line numbers) and the wait reason,
+ * hashed to 16 hex digits.  `out` must hold 17 bytes.
+ */
+void lg_goroutine_signature(const struct lg_goroutine *g, char out[17]);
+
+/*
+ * Appends the goroutine as Go printed it (header, frames, created by,
+ * ancestors), normalised: one frame per two lines, no args.
+ */
+void lg_goroutine_format(const struct lg_goroutine *g, struct lg_buf *out);
+
+#endif
