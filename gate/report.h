@@ -1,0 +1,25 @@
+/*
+ * report.h — the JSON run report (schema/run-report.schema.json).
+ *
+ * Written by `leakgate run --json FILE`, read back by later commands
+ * (baselines, reports, merge).  The writer is deterministic: same run, same
+ * bytes (apart from the timing fields).  The reader refuses reports whose
+ * "schema_version" is newer than it knows and names the file and the problem
+ * for anything malformed; it caps the file size.
+ */
+#ifndef LG_REPORT_H
+#define LG_REPORT_H
+
+#include "model.h"
+#include "util.h"
+
+#define LG_REPORT_SCHEMA_VERSION 1
+#define LG_REPORT_MAX_BYTES ((size_t)512 << 20)
+
+/* Writes `run` to `path` atomically. */
+int lg_report_write_json(const struct lg_run *run, const char *path, struct lg_err *err);
+
+/* Reads a report into a freshly zeroed `run`. On error `run` is left empty. */
+int lg_report_read_json(struct lg_run *run, const char *path, struct lg_err *err);
+
+#endif
