@@ -1,0 +1,477 @@
+/*
+ * cmd_run.c — `leakgate run [flags] [packages]`: option parsing, the
+ * terminal display, and writing the reports.  The work itself is
+ * runner.c's; the verdicts are verdict.c's.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "junit.h"
+#include "proc.h"
+#include "report.h"
+#include "runner.h"
+
+static const char run_usage[] =
+	"usage: leakgate run [flags] [packages]\n"
+	"\n"
+	"Builds each package's test binary (go test -c), injects the leakgate hook\n"
+	"into packages without a TestMain of their own, runs the binaries with\n"
+	"GOTRACEBACK=crash, GODEBUG=schedtrace,tracebackancestors and an outside\n"
+	"deadline, and fails on goroutine leaks, deadlocks, hangs, crashes and heap\n"
+	"growth.  Packages default to ./... of the module in the current directory.\n"
+	"\n"
+	"outputs:\n"
+	"  --junit FILE            write JUnit XML\n"
+	"  --json FILE             write the JSON run report\n"
+	"  --no-file-line          leave file/line attributes out of the JUnit XML\n"
+	"  -q, --quiet             print failures and the summary only\n"
+	"limits (flags override leakgate.json at the module root):\n"
+	"  --config FILE           config file (default: <module root>/leakgate.json)\n"
+	"  --max-leaks N           leaked goroutines allowed per package (0)\n"
+	"  --max-heap-growth SIZE  HeapInuse growth allowed per package (1MiB)\n"
+	"  --timeout DUR           deadline per test binary (10m)\n"
+	"  --grace DUR             wait after SIGQUIT before SIGKILL (5s)\n"
+	"  --settle DUR            longest wait for goroutines to finish (500ms)\n"
+	"  --schedtrace MS         GODEBUG=schedtrace period, 0 = off (1000)\n"
+	"  --ancestors N           GODEBUG=tracebackancestors depth (10)\n"
+	"build and run:\n"
+	"  -p, --jobs N            packages built and run in parallel (CPUs)\n"
+	"  --tags TAGS             build tags, as go test -tags\n"
+	"  --race                  build with the race detector\n"
+	"  --build-flag FLAG       pass FLAG to go test -c (repeatable)\n"
+	"  --run REGEX             run only tests matching REGEX (-test.run)\n"
+	"  --test-flag FLAG        pass FLAG to every test binary (repeatable)\n"
+	"  --no-hook               do not inject the hook (crash/hang checks only)\n"
+	"  --core                  allow core dumps (off by default)\n"
+	"  --keep-work             keep the work directory with binaries and snapshots\n"
+	"\n"
+	"A package with its own TestMain calls the hook in one line:\n"
+	"  func TestMain(m *testing.M) { leakgatehook.Main(m) }\n"
+	"\n"
+	"exit codes: 0 gate passed, 1 gate failed, 2 usage error,\n"
+	"3 environment error, 4 internal error, 130 interrupted\n";
+
+enum {
+	OPT_JUNIT = 256, OPT_JSON, OPT_NO_FILE_LINE, OPT_CONFIG, OPT_MAX_LEAKS,
+	OPT_MAX_HEAP, OPT_TIMEOUT, OPT_GRACE, OPT_SETTLE, OPT_SCHEDTRACE, OPT_ANCESTORS,
+	OPT_TAGS, OPT_RACE, OPT_BUILD_FLAG, OPT_RUN, OPT_TEST_FLAG, OPT_NO_HOOK, OPT_CORE,
+	OPT_KEEP, OPT_HELP
+};
+
+static const struct option run_options[] = {
+	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "no-file-line", no_argument, NULL, OPT_NO_FILE_LINE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "max-leaks", required_argument, NULL, OPT_MAX_LEAKS },
+	{ "max-heap-growth", required_argument, NULL, OPT_MAX_HEAP },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "grace", required_argument, NULL, OPT_GRACE },
+	{ "settle", required_argument, NULL, OPT_SETTLE },
+	{ "schedtrace", required_argument, NULL, OPT_SCHEDTRACE },
+	{ "ancestors", required_argument, NULL, OPT_ANCESTORS },
+	{ "jobs", required_argument, NULL, 'p' },
+	{ "tags", required_argument, NULL, OPT_TAGS },
+	{ "race", no_argument, NULL, OPT_RACE },
+	{ "build-flag", required_argument, NULL, OPT_BUILD_FLAG },
+	{ "run", required_argument, NULL, OPT_RUN },
+	{ "test-flag", required_argument, NULL, OPT_TEST_FLAG },
+	{ "no-hook", no_argument, NULL, OPT_NO_HOOK },
+	{ "core", no_argument, NULL, OPT_CORE },
+	{ "keep-work", no_argument, NULL, OPT_KEEP },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Flag values; -1 / NULL = not given, so config and defaults apply. */
+struct run_flags {
+	const char *junit, *json, *config;
+	int file_line, quiet, inject, allow_core, keep;
+	int jobs, max_leaks, schedtrace, ancestors;
+	int64_t max_heap;
+	double timeout, grace, settle;
+	char **build, **test;
+	size_t nbuild, ntest, build_alloc, test_alloc;
+};
+
+struct display {
+	int tty, quiet;
+	FILE *out;
+};
+
+int lg_cli_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("leakgate: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+static void push(char ***v, size_t *n, size_t *alloc, char *s)
+{
+	LG_GROW(*v, *alloc, *n + 1);
+	(*v)[(*n)++] = s;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int bad_value(const char *opt, const char *val, const char *want)
+{
+	return lg_cli_fail(LG_EXIT_USAGE, "--%s: '%s' is not %s", opt, val, want);
+}
+
+static int parse_one(int c, const char *arg, struct run_flags *f)
+{
+	switch (c) {
+	case OPT_JUNIT: f->junit = arg; return 0;
+	case OPT_JSON: f->json = arg; return 0;
+	case OPT_NO_FILE_LINE: f->file_line = 0; return 0;
+	case 'q': f->quiet = 1; return 0;
+	case OPT_CONFIG: f->config = arg; return 0;
+	case OPT_MAX_LEAKS:
+		return parse_int(arg, 0, 1000000, &f->max_leaks) ? bad_value("max-leaks", arg, "a count") : 0;
+	case OPT_MAX_HEAP:
+		return lg_parse_size(arg, &f->max_heap) ? bad_value("max-heap-growth", arg, "a size such as 1MiB") : 0;
+	case OPT_TIMEOUT:
+		return lg_parse_duration(arg, &f->timeout) ? bad_value("timeout", arg, "a duration such as 10m") : 0;
+	case OPT_GRACE:
+		return lg_parse_duration(arg, &f->grace) ? bad_value("grace", arg, "a duration such as 5s") : 0;
+	case OPT_SETTLE:
+		return lg_parse_duration(arg, &f->settle) ? bad_value("settle", arg, "a duration such as 500ms") : 0;
+	case OPT_SCHEDTRACE:
+		return parse_int(arg, 0, 3600000, &f->schedtrace) ? bad_value("schedtrace", arg, "milliseconds") : 0;
+	case OPT_ANCESTORS:
+		return parse_int(arg, 0, 1000, &f->ancestors) ? bad_value("ancestors", arg, "a depth") : 0;
+	case 'p':
+		return parse_int(arg, 1, 256, &f->jobs) ? bad_value("jobs", arg, "a number from 1 to 256") : 0;
+	case OPT_TAGS: push(&f->build, &f->nbuild, &f->build_alloc, lg_xasprintf("-tags=%s", arg)); return 0;
+	case OPT_RACE: push(&f->build, &f->nbuild, &f->build_alloc, lg_xstrdup("-race")); return 0;
+	case OPT_BUILD_FLAG: push(&f->build, &f->nbuild, &f->build_alloc, lg_xstrdup(arg)); return 0;
+	case OPT_RUN: push(&f->test, &f->ntest, &f->test_alloc, lg_xasprintf("-test.run=%s", arg)); return 0;
+	case OPT_TEST_FLAG: push(&f->test, &f->ntest, &f->test_alloc, lg_xstrdup(arg)); return 0;
+	case OPT_NO_HOOK: f->inject = 0; return 0;
+	case OPT_CORE: f->allow_core = 1; return 0;
+	case OPT_KEEP: f->keep = 1; return 0;
+	}
+	return LG_EXIT_USAGE;
+}
+
+static void flags_init(struct run_flags *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->file_line = 1;
+	f->inject = 1;
+	f->jobs = f->max_leaks = f->schedtrace = f->ancestors = -1;
+	f->max_heap = -1;
+	f->timeout = f->grace = f->settle = -1;
+}
+
+static void flags_release(struct run_flags *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nbuild; i++)
+		free(f->build[i]);
+	for (i = 0; i < f->ntest; i++)
+		free(f->test[i]);
+	free(f->build);
+	free(f->test);
+}
+
+/* Returns -1 to go on, or an exit code (help printed, usage error). */
+static int parse_flags(int argc, char **argv, struct run_flags *f)
+{
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, "+qp:", run_options, NULL)) != -1) {
+		if (c == OPT_HELP) {
+			fputs(run_usage, stdout);
+			return LG_EXIT_OK;
+		}
+		if (c == '?' || c == ':')
+			return lg_cli_fail(LG_EXIT_USAGE, "run: unknown or incomplete option '%s' "
+					   "(see leakgate run --help)", argv[optind - 1]);
+		if (parse_one(c, optarg, f))
+			return LG_EXIT_USAGE;
+	}
+	return -1;
+}
+
+static void apply_flags(const struct run_flags *f, struct lg_config *cfg)
+{
+	if (f->max_leaks >= 0) cfg->max_leaks = f->max_leaks;
+	if (f->max_heap >= 0) cfg->max_heap_growth = f->max_heap;
+	if (f->timeout >= 0) cfg->timeout = f->timeout;
+	if (f->grace >= 0) cfg->grace = f->grace;
+	if (f->settle >= 0) cfg->settle = f->settle;
+	if (f->schedtrace >= 0) cfg->schedtrace_ms = f->schedtrace;
+	if (f->ancestors >= 0) cfg->ancestors = f->ancestors;
+}
+
+/* The module root without running go: the nearest go.mod upwards. */
+static char *find_module_root(void)
+{
+	char *dir = getcwd(NULL, 0);
+
+	while (dir && *dir) {
+		char *gomod = lg_xasprintf("%s/go.mod", dir);
+		int found = access(gomod, F_OK) == 0;
+		char *slash;
+
+		free(gomod);
+		if (found)
+			return dir;
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break;
+		*slash = '\0';
+	}
+	free(dir);
+	return NULL;
+}
+
+static int load_config(const struct run_flags *f, struct lg_config *cfg, struct lg_err *err)
+{
+	char *root, *path;
+	int ret;
+
+	if (f->config)
+		return lg_config_load(cfg, f->config, 0, err);
+	root = find_module_root();
+	if (!root)
+		return 0;
+	path = lg_xasprintf("%s/%s", root, LG_CONFIG_FILE);
+	ret = lg_config_load(cfg, path, 1, err);
+	free(path);
+	free(root);
+	return ret;
+}
+
+static int count_failed_tests(const struct lg_package *p)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < p->ntests; i++)
+		n += p->tests[i].result == LG_TEST_FAIL || p->tests[i].result == LG_TEST_UNFINISHED;
+	return n;
+}
+
+/* "file:line: message" lines, like a compiler, for each problem found. */
+static void print_problems(FILE *out, const struct lg_package *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nleaks; i++) {
+		const struct lg_leak_group *g = &p->leaks[i];
+		const struct lg_location *l = g->created_at.file ? &g->created_at : &g->blocked_at;
+
+		fprintf(out, "%s:%d: %d leaked goroutine%s [%s]: %s%s%s%s\n",
+			l->file ? l->file : p->rel_dir, l->line, g->count, g->count == 1 ? "" : "s",
+			g->wait_reason ? g->wait_reason : "running", g->pattern_title,
+			g->test ? " (created in " : "", g->test ? g->test : "", g->test ? ")" : "");
+		if (g->blocked_at.file)
+			fprintf(out, "    blocked at %s:%d in %s\n", g->blocked_at.file,
+				g->blocked_at.line, g->top_func ? g->top_func : "?");
+		fprintf(out, "    fix: %s%s\n", g->hint, g->proven ? " [proven stuck by goroutineleak profile]" : "");
+	}
+	for (i = 0; i < p->nchecks; i++) {
+		const struct lg_check *c = &p->checks[i];
+
+		if (c->kind == LG_CHECK_LEAK || c->status == LG_STATUS_PASSED ||
+		    c->status == LG_STATUS_SKIPPED)
+			continue;
+		fprintf(out, "%s:%d: %s: %s\n", c->loc.file ? c->loc.file : p->rel_dir, c->loc.line,
+			lg_check_kind_name(c->kind), c->message ? c->message : "");
+		if (c->kind == LG_CHECK_BUILD && c->detail)
+			fprintf(out, "%s", c->detail);
+	}
+	for (i = 0; i < p->ntests; i++) {
+		const struct lg_test *t = &p->tests[i];
+
+		if (t->result == LG_TEST_FAIL)
+			fprintf(out, "%s:%d: test failed: %s\n", t->loc.file ? t->loc.file : p->rel_dir,
+				t->loc.line, t->name);
+	}
+}
+
+static void package_line(FILE *out, const struct lg_package *p)
+{
+	size_t i;
+	int failed_tests = count_failed_tests(p), leaked = 0;
+	const char *status = lg_package_passed(p) ? "ok  " : "FAIL";
+
+	for (i = 0; i < p->nleaks; i++)
+		leaked += p->leaks[i].count;
+	if (p->no_tests) {
+		fprintf(out, "?     %-50s [no test files]\n", p->import_path);
+		return;
+	}
+	fprintf(out, "%s  %-50s %6.2fs", status, p->import_path, p->run_seconds + p->build_seconds);
+	for (i = 0; i < p->nchecks; i++) {
+		const struct lg_check *c = &p->checks[i];
+
+		if (c->status == LG_STATUS_ERROR)
+			fprintf(out, "  %s", lg_check_kind_name(c->kind));
+		else if (c->status == LG_STATUS_FAILED && c->kind == LG_CHECK_HEAP)
+			fprintf(out, "  heap +%.1fMiB", (double)p->heap_growth / 1048576.0);
+	}
+	if (leaked)
+		fprintf(out, "  %d leaked goroutine%s", leaked, leaked == 1 ? "" : "s");
+	if (failed_tests)
+		fprintf(out, "  %d test%s failed", failed_tests, failed_tests == 1 ? "" : "s");
+	if (p->hook != LG_HOOK_DONE && p->built)
+		fprintf(out, "  (leak checks skipped)");
+	fputc('\n', out);
+}
+
+static void progress(void *ctx, enum lg_runner_event ev, const struct lg_package *p,
+		     size_t done, size_t total)
+{
+	struct display *d = ctx;
+
+	if (d->tty)
+		fprintf(stderr, "\r\033[K");
+	if (ev == LG_EV_DONE) {
+		if (!d->quiet || !lg_package_passed(p))
+			package_line(d->out, p);
+		if (!lg_package_passed(p))
+			print_problems(d->out, p);
+		fflush(d->out);
+	}
+	if (d->tty && done < total)
+		fprintf(stderr, "[%zu/%zu] %s %s", done, total,
+			ev == LG_EV_BUILD ? "building" : ev == LG_EV_RUN ? "running" : "done",
+			p->import_path);
+}
+
+static void on_signal(int sig)
+{
+	lg_proc_interrupt();
+}
+
+static int write_outputs(const struct run_flags *f, const struct lg_run *run)
+{
+	struct lg_err err;
+	struct lg_junit_opts jo = { f->file_line, NULL };
+
+	if (f->junit && lg_junit_write(run, &jo, f->junit, &err))
+		return lg_cli_fail(LG_EXIT_ENV, "%s", err.msg);
+	if (f->json && lg_report_write_json(run, f->json, &err))
+		return lg_cli_fail(LG_EXIT_ENV, "%s", err.msg);
+	return 0;
+}
+
+static int summarise(const struct run_flags *f, const struct lg_run *run)
+{
+	size_t i, failed = 0, notests = 0;
+
+	for (i = 0; i < run->npkgs; i++) {
+		failed += !lg_package_passed(&run->pkgs[i]);
+		notests += run->pkgs[i].no_tests;
+	}
+	fprintf(stderr, "leakgate: %zu package%s, %zu passed, %zu failed, %zu without tests (%.1fs)\n",
+		run->npkgs, run->npkgs == 1 ? "" : "s", run->npkgs - failed - notests, failed,
+		notests, run->seconds);
+	if (f->junit)
+		fprintf(stderr, "leakgate: JUnit XML written to %s\n", f->junit);
+	if (f->json)
+		fprintf(stderr, "leakgate: JSON report written to %s\n", f->json);
+	return failed ? LG_EXIT_FAILED : LG_EXIT_OK;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int lg_cmd_run(int argc, char **argv)
+{
+	struct run_flags f;
+	struct lg_config cfg;
+	struct lg_runner_opts o;
+	struct lg_run run;
+	struct display d;
+	struct lg_err err;
+	char *dflt[] = { "./...", NULL };
+	int ret;
+
+	flags_init(&f);
+	lg_config_init(&cfg);
+	memset(&run, 0, sizeof(run));
+	ret = parse_flags(argc, argv, &f);
+	if (ret >= 0)
+		goto out;
+	if (load_config(&f, &cfg, &err)) {
+		ret = lg_cli_fail(LG_EXIT_USAGE, "%s", err.msg);
+		goto out;
+	}
+	apply_flags(&f, &cfg);
+	memset(&o, 0, sizeof(o));
+	o.patterns = optind < argc ? argv + optind : dflt;
+	o.npatterns = optind < argc ? (size_t)(argc - optind) : 1;
+	o.goflags.args = f.build;
+	o.goflags.nargs = f.nbuild;
+	o.goflags.timeout = 3600;
+	o.cfg = &cfg;
+	o.jobs = f.jobs > 0 ? f.jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	o.inject = f.inject;
+	o.allow_core = f.allow_core;
+	o.keep_tmp = f.keep;
+	o.test_args = f.test;
+	o.ntest_args = f.ntest;
+	d.tty = isatty(2) && getenv("CI") == NULL;
+	d.quiet = f.quiet;
+	d.out = stdout;
+	o.progress = progress;
+	o.ctx = &d;
+	install_signals();
+	if (lg_runner_run(&o, &run, &err)) {
+		ret = lg_cli_fail(LG_EXIT_ENV, "%s", err.msg);
+		goto out;
+	}
+	if (d.tty)
+		fprintf(stderr, "\r\033[K");
+	ret = write_outputs(&f, &run);
+	if (!ret)
+		ret = summarise(&f, &run);
+	if (lg_proc_interrupted())
+		ret = LG_EXIT_INTERRUPTED;
+out:
+	lg_run_release(&run);
+	lg_config_release(&cfg);
+	flags_release(&f);
+	return ret;
+}

@@ -1,0 +1,48 @@
+/*
+ * config.h — the gate's limits and ignore rules, from defaults, from the
+ * JSON config file at the module root (leakgate.json) and from flags, in
+ * that order of precedence (flags win).
+ *
+ * The config file is checked strictly: an unknown key is an error (a typo
+ * must not silently disable a limit), and every error names the file and
+ * the key.
+ */
+#ifndef LG_CONFIG_H
+#define LG_CONFIG_H
+
+#include <stdint.h>
+
+#include "leak.h"
+#include "util.h"
+
+#define LG_CONFIG_FILE "leakgate.json"
+#define LG_CONFIG_MAX_BYTES (1 << 20)
+#define LG_CONFIG_MAX_IGNORES 1000
+
+struct lg_config {
+	int max_leaks;           /* leaked goroutines allowed per package (0) */
+	int64_t max_heap_growth; /* bytes of HeapInuse growth allowed (1 MiB) */
+	double timeout;          /* per test binary, seconds (600) */
+	double grace;            /* between SIGQUIT and SIGKILL, seconds (5) */
+	double settle;           /* hook's settle budget, seconds (0.5) */
+	int schedtrace_ms;       /* GODEBUG=schedtrace period (1000) */
+	int ancestors;           /* GODEBUG=tracebackancestors depth (10) */
+	struct lg_ignore_rule *ignores;
+	size_t nignores;
+};
+
+void lg_config_init(struct lg_config *c);
+void lg_config_release(struct lg_config *c);
+
+/*
+ * Loads `path` over the current values.  A missing file is not an error
+ * when `optional` is set.
+ */
+int lg_config_load(struct lg_config *c, const char *path, int optional, struct lg_err *err);
+
+/* Parses a size such as "1048576", "512KiB", "1MiB", "2MB". Returns 0 or -1. */
+int lg_parse_size(const char *s, int64_t *out);
+/* Parses a Go-style duration such as "10m", "500ms", "1.5s", "1h30m". */
+int lg_parse_duration(const char *s, double *secs);
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * gobuild.c — `go env`, `go list` and `go test -c`, run as children.
+ *
+ * go list speaks a stream of JSON objects (one per package); jansson reads
+ * them one after the other.  TestMain detection reads the package's test
+ * files, capped, looking for a top-level `func TestMain(` declaration.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "gobuild.h"
+#include "proc.h"
+
+#define TEST_FILE_CAP ((size_t)8 << 20)
+
+struct sink {
+	struct lg_buf *buf;
+	size_t cap;
+	int overflow;
+};
+
+static void sink_add(void *ctx, const char *data, size_t len)
+{
+	struct sink *s = ctx;
+
+	if (s->buf->len + len > s->cap) {
+		s->overflow = 1;
+		return;
+	}
+	lg_buf_add(s->buf, data, len);
+}
+
+/* Runs a go command in `dir`, collecting stdout (and stderr when merged). */
+static int run_go(char **argv, const char *dir, double timeout, int merge, size_t cap,
+		  struct lg_buf *out, struct lg_buf *errout, int *status, double *secs,
+		  struct lg_err *err)
+{
+	struct sink s = { out, cap, 0 };
+	struct lg_capture cap_err;
+	struct lg_proc_opts o;
+	struct lg_proc_result r;
+	int ret;
+
+	lg_capture_init(&cap_err, 1 << 20, 1 << 20);
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.dir = dir;
+	o.timeout = timeout;
+	o.grace = 2;
+	o.merge_stderr = merge;
+	o.on_stdout = sink_add;
+	o.ctx = &s;
+	o.err_capture = &cap_err;
+	ret = lg_proc_run(&o, &r, err);
+	if (!ret) {
+		*status = r.exit_code;
+		if (secs)
+			*secs = r.seconds;
+		if (errout)
+			lg_capture_text(&cap_err, errout);
+		if (r.exit_code == 127)
+			ret = lg_error(err, "cannot run '%s': not found in PATH", argv[0]);
+		else if (r.timed_out)
+			ret = lg_error(err, "'%s %s' did not finish within %.0fs", argv[0],
+				       argv[1], timeout);
+		else if (s.overflow)
+			ret = lg_error(err, "'%s %s' printed more than %zu bytes", argv[0],
+				       argv[1], cap);
+	}
+	lg_capture_release(&cap_err);
+	return ret;
+}
+
+static void argv_push(char ***argv, size_t *n, size_t *alloc, const char *s)
+{
+	LG_GROW(*argv, *alloc, *n + 2);
+	(*argv)[(*n)++] = (char *)s;
+	(*argv)[*n] = NULL;
+}
+
+void lg_golist_release(struct lg_golist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->pkgs[i].import_path);
+		free(l->pkgs[i].name);
+		free(l->pkgs[i].dir);
+		free(l->pkgs[i].list_error);
+	}
+	free(l->pkgs);
+	free(l->module_path);
+	free(l->module_root);
+	free(l->go_version);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Does the source text declare a top-level TestMain? */
+static int declares_testmain(const char *text)
+{
+	const char *p = text;
+
+	while ((p = strstr(p, "func TestMain(")) != NULL) {
+		if (p == text || p[-1] == '\n')
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+static void scan_test_files(struct lg_gopkg *pkg, json_t *files)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(files, i, f) {
+		struct lg_buf text = LG_BUF_INIT;
+		char *path;
+
+		if (!json_is_string(f))
+			continue;
+		pkg->has_tests = 1;
+		path = lg_xasprintf("%s/%s", pkg->dir, json_string_value(f));
+		if (!lg_read_file(path, TEST_FILE_CAP, &text, NULL) && declares_testmain(text.buf))
+			pkg->own_testmain = 1;
+		free(path);
+		lg_buf_release(&text);
+	}
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void add_package(struct lg_golist *l, json_t *o)
+{
+	struct lg_gopkg *p;
+	json_t *e = json_object_get(o, "Error");
+	const char *s;
+
+	l->pkgs = lg_xrealloc(l->pkgs, (l->n + 1) * sizeof(*l->pkgs));
+	p = &l->pkgs[l->n++];
+	memset(p, 0, sizeof(*p));
+	p->import_path = lg_xstrdup((s = jstr(o, "ImportPath")) ? s : "?");
+	p->name = lg_xstrdup((s = jstr(o, "Name")) ? s : "");
+	p->dir = lg_xstrdup((s = jstr(o, "Dir")) ? s : "");
+	if (json_is_object(e) && (s = jstr(e, "Err")))
+		p->list_error = lg_xstrdup(s);
+	if (!l->module_path) {
+		json_t *m = json_object_get(o, "Module");
+
+		if (json_is_object(m) && jstr(m, "Path"))
+			l->module_path = lg_xstrdup(jstr(m, "Path"));
+	}
+	scan_test_files(p, json_object_get(o, "TestGoFiles"));
+	scan_test_files(p, json_object_get(o, "XTestGoFiles"));
+}
+
+static int parse_list(struct lg_golist *l, const struct lg_buf *out, struct lg_err *err)
+{
+	size_t off = 0;
+
+	while (off < out->len) {
+		json_error_t je;
+		json_t *o;
+
+		while (off < out->len && strchr(" \t\r\n", out->buf[off]))
+			off++;
+		if (off >= out->len)
+			break;
+		o = json_loadb(out->buf + off, out->len - off, JSON_DISABLE_EOF_CHECK, &je);
+		if (!o)
+			return lg_error(err, "go list: cannot parse its output at byte %zu: %s",
+					off, je.text);
+		off += je.position;
+		if (json_is_object(o))
+			add_package(l, o);
+		json_decref(o);
+	}
+	return 0;
+}
+
+static char *trim_dup(const struct lg_buf *b)
+{
+	size_t n = b->len;
+
+	while (n && (b->buf[n - 1] == '\n' || b->buf[n - 1] == '\r'))
+		n--;
+	return lg_xstrndup(b->buf, n);
+}
+
+static int go_env(struct lg_golist *l, double timeout, struct lg_err *err)
+{
+	char *argv[] = { "go", "env", "GOMOD", "GOVERSION", NULL };
+	struct lg_buf out = LG_BUF_INIT, errs = LG_BUF_INIT;
+	char *nl;
+	int status = 0, ret;
+
+	ret = run_go(argv, NULL, timeout, 0, 1 << 20, &out, &errs, &status, NULL, err);
+	if (ret)
+		goto out;
+	if (status != 0) {
+		ret = lg_error(err, "go env failed: %s", errs.buf);
+		goto out;
+	}
+	nl = strchr(out.buf, '\n');
+	if (!nl || nl == out.buf || strcmp(out.buf, "/dev/null\n") == 0 ||
+	    !lg_starts_with(out.buf, "/")) {
+		ret = lg_error(err, "not inside a Go module (go env GOMOD is empty): "
+				    "run leakgate from a directory with a go.mod");
+		goto out;
+	}
+	*nl = '\0';
+	{
+		char *slash = strrchr(out.buf, '/');
+
+		l->module_root = lg_xstrndup(out.buf, slash > out.buf ? (size_t)(slash - out.buf) : 1);
+	}
+	{
+		struct lg_buf v = LG_BUF_INIT;
+
+		lg_buf_adds(&v, nl + 1);
+		l->go_version = trim_dup(&v);
+		lg_buf_release(&v);
+	}
+out:
+	lg_buf_release(&out);
+	lg_buf_release(&errs);
+	return ret;
+}
+
+int lg_go_list(char *const *patterns, size_t npatterns, const struct lg_goflags *flags,
+	       struct lg_golist *out, struct lg_err *err)
+{
+	char **argv = NULL;
+	size_t n = 0, alloc = 0, i;
+	struct lg_buf stdout_buf = LG_BUF_INIT, errs = LG_BUF_INIT;
+	int status = 0, ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = go_env(out, flags->timeout, err);
+	if (ret)
+		goto out;
+	argv_push(&argv, &n, &alloc, "go");
+	argv_push(&argv, &n, &alloc, "list");
+	argv_push(&argv, &n, &alloc, "-e");
+	argv_push(&argv, &n, &alloc, "-json=ImportPath,Name,Dir,TestGoFiles,XTestGoFiles,Error,Module");
+	for (i = 0; i < flags->nargs; i++)
+		argv_push(&argv, &n, &alloc, flags->args[i]);
+	argv_push(&argv, &n, &alloc, "--");
+	for (i = 0; i < npatterns; i++)
+		argv_push(&argv, &n, &alloc, patterns[i]);
+	ret = run_go(argv, NULL, flags->timeout, 0, LG_GO_MAX_LIST_OUTPUT, &stdout_buf, &errs,
+		     &status, NULL, err);
+	if (ret)
+		goto out;
+	ret = parse_list(out, &stdout_buf, err);
+	if (!ret && out->n == 0)
+		ret = lg_error(err, "go list matched no packages%s%s",
+			       errs.len ? ": " : "", errs.buf);
+	if (!out->module_path)
+		out->module_path = lg_xstrdup("");
+out:
+	free(argv);
+	lg_buf_release(&stdout_buf);
+	lg_buf_release(&errs);
+	return ret;
+}
+
+int lg_go_build_test(const struct lg_gopkg *pkg, const char *module_root,
+		     const struct lg_goflags *flags, const char *overlay,
+		     const char *binary, int *built, struct lg_buf *output,
+		     double *seconds, struct lg_err *err)
+{
+	char **argv = NULL;
+	size_t n = 0, alloc = 0, i;
+	char *overlay_arg = NULL, *out_arg = NULL;
+	int status = 0, ret;
+
+	*built = 0;
+	argv_push(&argv, &n, &alloc, "go");
+	argv_push(&argv, &n, &alloc, "test");
+	argv_push(&argv, &n, &alloc, "-c");
+	out_arg = lg_xasprintf("-o=%s", binary);
+	argv_push(&argv, &n, &alloc, out_arg);
+	if (overlay) {
+		overlay_arg = lg_xasprintf("-overlay=%s", overlay);
+		argv_push(&argv, &n, &alloc, overlay_arg);
+	}
+	for (i = 0; i < flags->nargs; i++)
+		argv_push(&argv, &n, &alloc, flags->args[i]);
+	argv_push(&argv, &n, &alloc, pkg->import_path);
+	ret = run_go(argv, module_root, flags->timeout, 1, LG_GO_MAX_BUILD_OUTPUT, output, NULL,
+		     &status, seconds, err);
+	if (!ret)
+		*built = status == 0;
+	free(argv);
+	free(overlay_arg);
+	free(out_arg);
+	return ret;
+}

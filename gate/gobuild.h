@@ -1,0 +1,63 @@
+/*
+ * gobuild.h — drives the Go toolchain: lists packages with `go list` and
+ * builds test binaries with `go test -c`.
+ *
+ * `go` runs as a child process through proc.h, so a stuck toolchain is
+ * bounded by a deadline too.  A package that fails to build is a result,
+ * not an error: the compiler output is returned for the report.
+ */
+#ifndef LG_GOBUILD_H
+#define LG_GOBUILD_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+#define LG_GO_MAX_LIST_OUTPUT ((size_t)256 << 20)
+#define LG_GO_MAX_BUILD_OUTPUT ((size_t)4 << 20)
+
+struct lg_gopkg {
+	char *import_path;
+	char *name;        /* package clause name */
+	char *dir;         /* absolute */
+	int has_tests;     /* any _test.go files */
+	int own_testmain;  /* a test file declares func TestMain */
+	char *list_error;  /* go list's error for this package, or NULL */
+};
+
+struct lg_golist {
+	struct lg_gopkg *pkgs;
+	size_t n;
+	char *module_path; /* of the main module, "" outside one */
+	char *module_root; /* directory holding go.mod */
+	char *go_version;  /* "go1.26.8" */
+};
+
+/* Build settings shared by list and build. */
+struct lg_goflags {
+	char **args; /* extra build flags: "-tags=x", "-race", ... */
+	size_t nargs;
+	double timeout; /* per toolchain call, seconds */
+};
+
+void lg_golist_release(struct lg_golist *l);
+
+/*
+ * Runs `go env` and `go list` for `patterns` in the current directory.
+ * Fails (-1) when go is missing or not inside a module; a pattern matching
+ * nothing or a broken package is reported per package in list_error.
+ */
+int lg_go_list(char *const *patterns, size_t npatterns, const struct lg_goflags *flags,
+	       struct lg_golist *out, struct lg_err *err);
+
+/*
+ * Builds the test binary of `pkg` into `binary` (with `overlay` when not
+ * NULL).  Sets *built to 1 on success; compiler output goes to `output`.
+ * Returns -1 only when go could not be run at all.
+ */
+int lg_go_build_test(const struct lg_gopkg *pkg, const char *module_root,
+		     const struct lg_goflags *flags, const char *overlay,
+		     const char *binary, int *built, struct lg_buf *output,
+		     double *seconds, struct lg_err *err);
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * hook.c — generates the hook overlay and reads the hook's manifest.
+ *
+ * The embedded hook source declares `package leakgatehook` on a line of its
+ * own; the overlay copy swaps that line for the external test package of
+ * the package under test and appends a TestMain.  Every identifier in the
+ * hook is prefixed, so the copy cannot collide with the package's names.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "hook.h"
+
+static int write_whole(const char *path, const char *data, size_t len, struct lg_err *err)
+{
+	FILE *f = fopen(path, "wb");
+	int ret = 0;
+
+	if (!f)
+		return lg_error(err, "cannot create '%s': %s", path, strerror(errno));
+	if (fwrite(data, 1, len, f) != len)
+		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
+	if (fclose(f) != 0 && !ret)
+		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
+	return ret;
+}
+
+/* The hook source with its package clause replaced. */
+static int render_hook(const char *pkg_name, struct lg_buf *out, struct lg_err *err)
+{
+	static const char clause[] = "package leakgatehook\n";
+	const char *src = (const char *)lg_hook_go_src;
+	const char *at = strstr(src, clause);
+
+	if (!at || (at != src && at[-1] != '\n'))
+		return lg_error(err, "embedded hook source has no 'package leakgatehook' line");
+	lg_buf_add(out, src, (size_t)(at - src));
+	lg_buf_addf(out, "package %s_test\n", pkg_name);
+	lg_buf_adds(out, at + strlen(clause));
+	lg_buf_adds(out, "\n// TestMain is injected by leakgate run; see leakgate.dev/leakgatehook.\n"
+			 "func TestMain(m *leakgatetesting.M) { leakgateos.Exit(leakgateRun(m)) }\n");
+	return 0;
+}
+
+int lg_hook_write_overlay(const char *tmpdir, const char *pkg_dir, const char *pkg_name,
+			  char **overlay, struct lg_err *err)
+{
+	struct lg_buf src = LG_BUF_INIT;
+	char *go_path = NULL, *target = NULL, *ov_path = NULL, *json = NULL;
+	json_t *root = NULL;
+	int ret;
+
+	*overlay = NULL;
+	ret = render_hook(pkg_name, &src, err);
+	if (ret)
+		goto out;
+	go_path = lg_xasprintf("%s/leakgate_hook_test.go", tmpdir);
+	ret = write_whole(go_path, src.buf, src.len, err);
+	if (ret)
+		goto out;
+	target = lg_xasprintf("%s/%s", pkg_dir, LG_HOOK_FILE_NAME);
+	root = json_pack("{s:{s:s}}", "Replace", target, go_path);
+	json = json_dumps(root, JSON_COMPACT);
+	ov_path = lg_xasprintf("%s/overlay.json", tmpdir);
+	ret = write_whole(ov_path, json, strlen(json), err);
+	if (!ret) {
+		*overlay = ov_path;
+		ov_path = NULL;
+	}
+out:
+	lg_buf_release(&src);
+	free(go_path);
+	free(target);
+	free(ov_path);
+	free(json);
+	json_decref(root);
+	return ret;
+}
+
+void lg_hook_manifest_release(struct lg_hook_manifest *m)
+{
+	size_t i;
+	struct lg_hook_snapshot *s[2] = { &m->before, &m->after };
+
+	free(m->go_version);
+	for (i = 0; i < 2; i++) {
+		free(s[i]->stacks);
+		free(s[i]->heap_profile);
+		free(s[i]->leak_stacks);
+	}
+	for (i = 0; i < m->nerrors; i++)
+		free(m->errors[i]);
+	free(m->errors);
+	memset(m, 0, sizeof(*m));
+}
+
+static uint64_t ju64(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+}
+
+/* A manifest file name must name a plain file inside the hook directory. */
+static int file_ref(const char *dir, json_t *o, const char *key, char **out,
+		    const char *mpath, struct lg_err *err)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s;
+
+	if (!v)
+		return 0;
+	if (!json_is_string(v))
+		return lg_error(err, "'%s': %s: expected a file name", mpath, key);
+	s = json_string_value(v);
+	if (!*s || strchr(s, '/') || strcmp(s, "..") == 0 || strcmp(s, ".") == 0)
+		return lg_error(err, "'%s': %s: '%s' is not a plain file name", mpath, key, s);
+	*out = lg_xasprintf("%s/%s", dir, s);
+	if (access(*out, R_OK) != 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return 0;
+}
+
+static int read_snapshot(const char *dir, json_t *o, struct lg_hook_snapshot *s,
+			 const char *mpath, struct lg_err *err)
+{
+	json_t *ms;
+	int ret;
+
+	if (!json_is_object(o))
+		return 0;
+	s->present = 1;
+	s->time_unix_nano = (int64_t)ju64(o, "time_unix_nano");
+	s->mem.num_goroutine = (int64_t)ju64(o, "num_goroutine");
+	ms = json_object_get(o, "memstats");
+	if (json_is_object(ms)) {
+		s->mem.heap_alloc = ju64(ms, "heap_alloc");
+		s->mem.heap_inuse = ju64(ms, "heap_inuse");
+		s->mem.heap_objects = ju64(ms, "heap_objects");
+		s->mem.total_alloc = ju64(ms, "total_alloc");
+		s->mem.mallocs = ju64(ms, "mallocs");
+		s->mem.frees = ju64(ms, "frees");
+		s->mem.stack_inuse = ju64(ms, "stack_inuse");
+		s->mem.sys = ju64(ms, "sys");
+		s->mem.num_gc = ju64(ms, "num_gc");
+	}
+	ret = file_ref(dir, o, "stacks", &s->stacks, mpath, err);
+	if (!ret)
+		ret = file_ref(dir, o, "heap_profile", &s->heap_profile, mpath, err);
+	if (!ret)
+		ret = file_ref(dir, o, "leak_stacks", &s->leak_stacks, mpath, err);
+	return ret;
+}
+
+static void read_errors(json_t *arr, struct lg_hook_manifest *m)
+{
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(arr))
+		return;
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v) || m->nerrors >= 32)
+			continue;
+		m->errors = lg_xrealloc(m->errors, (m->nerrors + 1) * sizeof(char *));
+		m->errors[m->nerrors++] = lg_xstrdup(json_string_value(v));
+	}
+}
+
+static int read_fields(const char *dir, json_t *root, struct lg_hook_manifest *m,
+		       const char *mpath, struct lg_err *err)
+{
+	json_t *v = json_object_get(root, "protocol");
+	json_t *settle = json_object_get(root, "settle");
+	const char *phase = json_string_value(json_object_get(root, "phase"));
+	int ret;
+
+	if (!json_is_integer(v))
+		return lg_error(err, "'%s': protocol: expected an integer", mpath);
+	m->protocol = (int)json_integer_value(v);
+	if (m->protocol > LG_HOOK_PROTOCOL || m->protocol < 1)
+		return lg_error(err, "'%s': hook protocol %d is not supported (this leakgate speaks %d)",
+				mpath, m->protocol, LG_HOOK_PROTOCOL);
+	if (!phase || (strcmp(phase, "before") && strcmp(phase, "after")))
+		return lg_error(err, "'%s': phase: expected \"before\" or \"after\"", mpath);
+	m->phase = strcmp(phase, "after") == 0 ? LG_HOOK_DONE : LG_HOOK_BEFORE;
+	if (json_is_string(json_object_get(root, "go_version")))
+		m->go_version = lg_xstrdup(json_string_value(json_object_get(root, "go_version")));
+	m->gomaxprocs = (int)ju64(root, "gomaxprocs");
+	m->exit_code = (int)json_integer_value(json_object_get(root, "exit_code"));
+	m->leak_profile = json_is_true(json_object_get(root, "leak_profile"));
+	if (json_is_object(settle)) {
+		m->settle_waited_ms = json_number_value(json_object_get(settle, "waited_ms"));
+		m->settle_rounds = (int)ju64(settle, "rounds");
+		m->settle_remaining = (int)ju64(settle, "remaining");
+	}
+	read_errors(json_object_get(root, "errors"), m);
+	ret = read_snapshot(dir, json_object_get(root, "before"), &m->before, mpath, err);
+	if (!ret)
+		ret = read_snapshot(dir, json_object_get(root, "after"), &m->after, mpath, err);
+	if (!ret && m->phase == LG_HOOK_DONE && !m->after.present)
+		ret = lg_error(err, "'%s': phase \"after\" without an after snapshot", mpath);
+	return ret;
+}
+
+int lg_hook_read_manifest(const char *dir, struct lg_hook_manifest *m, struct lg_err *err)
+{
+	struct lg_buf text = LG_BUF_INIT;
+	char *path = lg_xasprintf("%s/%s", dir, LG_HOOK_MANIFEST);
+	json_error_t je;
+	json_t *root = NULL;
+	int ret = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->phase = LG_HOOK_ABSENT;
+	if (access(path, F_OK) != 0)
+		goto out;
+	ret = lg_read_file(path, LG_HOOK_MAX_MANIFEST, &text, err);
+	if (ret)
+		goto out;
+	root = json_loadb(text.buf, text.len, 0, &je);
+	if (!root) {
+		ret = lg_error(err, "'%s':%d: %s", path, je.line, je.text);
+		goto out;
+	}
+	if (!json_is_object(root)) {
+		ret = lg_error(err, "'%s': expected a JSON object", path);
+		goto out;
+	}
+	ret = read_fields(dir, root, m, path, err);
+out:
+	if (ret)
+		lg_hook_manifest_release(m);
+	json_decref(root);
+	lg_buf_release(&text);
+	free(path);
+	return ret;
+}

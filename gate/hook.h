@@ -1,0 +1,67 @@
+/*
+ * hook.h — the C side of the hook protocol (schema/hook-protocol.schema.json).
+ *
+ * The Go hook (hook/core.go) runs inside the test binary around m.Run and
+ * writes snapshots into a directory the runner names in LEAKGATE_HOOK_DIR.
+ * This module generates the overlay that injects the hook into a package
+ * that has no TestMain of its own, and reads the hook's manifest back.
+ * The manifest is untrusted input: its size is capped, its types checked,
+ * and the file names it lists must be plain names inside the hook directory.
+ */
+#ifndef LG_HOOK_H
+#define LG_HOOK_H
+
+#include "model.h"
+#include "util.h"
+
+#define LG_HOOK_PROTOCOL 1
+#define LG_HOOK_MANIFEST "hook.json"
+#define LG_HOOK_MAX_MANIFEST (1 << 20)
+#define LG_HOOK_FILE_NAME "zz_leakgate_hook_test.go"
+
+/* The Go hook source, embedded at build time from hook/core.go. */
+extern const unsigned char lg_hook_go_src[];
+extern const size_t lg_hook_go_src_len;
+
+struct lg_hook_snapshot {
+	int present;
+	int64_t time_unix_nano;
+	struct lg_memstats mem;
+	char *stacks;       /* absolute paths, NULL when absent */
+	char *heap_profile;
+	char *leak_stacks;
+};
+
+struct lg_hook_manifest {
+	enum lg_hook_state phase;
+	int protocol;
+	char *go_version;
+	int gomaxprocs;
+	int exit_code;
+	double settle_waited_ms;
+	int settle_rounds, settle_remaining;
+	int leak_profile;
+	struct lg_hook_snapshot before, after;
+	char **errors;
+	size_t nerrors;
+};
+
+void lg_hook_manifest_release(struct lg_hook_manifest *m);
+
+/*
+ * Writes `<tmpdir>/leakgate_hook_test.go` (the hook as package
+ * `<pkg_name>_test` plus a TestMain) and `<tmpdir>/overlay.json` mapping
+ * `<pkg_dir>/zz_leakgate_hook_test.go` to it.  *overlay gets the path of the
+ * overlay file (caller frees).
+ */
+int lg_hook_write_overlay(const char *tmpdir, const char *pkg_dir, const char *pkg_name,
+			  char **overlay, struct lg_err *err);
+
+/*
+ * Reads `<dir>/hook.json`.  A missing manifest is not an error: phase is
+ * LG_HOOK_ABSENT.  A malformed one, a newer protocol, or a file name that
+ * leaves the directory is an error naming the file.
+ */
+int lg_hook_read_manifest(const char *dir, struct lg_hook_manifest *m, struct lg_err *err);
+
+#endif

@@ -1,0 +1,449 @@
+/*
+ * verdict.c — from a finished test binary to gate checks.
+ *
+ * Order matters: a hang (our deadline) explains everything after it, a
+ * global deadlock is a crash with a name, and leak/heap checks run only on
+ * a complete hook manifest.  Whatever could not be checked is reported as
+ * skipped with the reason, so a package never passes silently unchecked.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "leak.h"
+#include "pprof.h"
+#include "schedtrace.h"
+#include "traceback.h"
+#include "verdict.h"
+
+#define HEAP_TOP_SITES 5
+
+/* The first unfinished test, which is what was running when it broke. */
+static const char *running_test(const struct lg_package *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->ntests; i++)
+		if (p->tests[i].result == LG_TEST_UNFINISHED)
+			return p->tests[i].name;
+	return NULL;
+}
+
+static void running_list(const struct lg_package *p, struct lg_buf *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->ntests; i++) {
+		if (p->tests[i].result != LG_TEST_UNFINISHED)
+			continue;
+		lg_buf_addf(out, "%s%s", n++ ? ", " : "", p->tests[i].name);
+	}
+	if (!n)
+		lg_buf_adds(out, "(none reported)");
+}
+
+static int frame_in_module(const struct lg_frame *f, const char *root)
+{
+	size_t n = root ? strlen(root) : 0;
+
+	return f->file && n && strncmp(f->file, root, n) == 0 && f->file[n] == '/';
+}
+
+/* Location of the innermost module frame of `g`. */
+static int goroutine_loc(const struct lg_goroutine *g, const char *root, struct lg_location *loc)
+{
+	size_t i;
+
+	for (i = 0; i < g->nframes; i++) {
+		if (frame_in_module(&g->frames[i], root)) {
+			loc->file = lg_relpath(root, g->frames[i].file);
+			loc->line = g->frames[i].line;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int runs_test(const struct lg_goroutine *g, const char *test)
+{
+	size_t i, n = strlen(test);
+
+	for (i = 0; i < g->nframes; i++) {
+		char *t = lg_leak_test_from_func(g->frames[i].func);
+		int hit = t && strncmp(t, test, n) == 0 && (test[n] == '\0' || test[n] == '/');
+
+		hit = hit || (t && strncmp(test, t, strlen(t)) == 0 &&
+			      (test[strlen(t)] == '\0' || test[strlen(t)] == '/'));
+		free(t);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+/* Where the test `test` was stuck or crashed, else the first goroutine. */
+static void dump_loc(const struct lg_dump *d, const char *test, const char *root,
+		     struct lg_location *loc)
+{
+	size_t i;
+
+	for (i = 0; test && i < d->n; i++)
+		if (runs_test(&d->g[i], test) && goroutine_loc(&d->g[i], root, loc))
+			return;
+	for (i = 0; i < d->n; i++)
+		if (goroutine_loc(&d->g[i], root, loc))
+			return;
+}
+
+static void add_bad_lines(const struct lg_dump *d, const char *name, struct lg_buf *out)
+{
+	size_t i;
+
+	if (!d->bad_lines)
+		return;
+	lg_buf_addf(out, "\nnote: %zu line%s of %s not understood:\n", d->bad_lines,
+		    d->bad_lines == 1 ? "" : "s", name);
+	for (i = 0; i < d->nbad; i++)
+		lg_buf_addf(out, "  %s:%zu: %s\n", name, d->bad[i].line, d->bad[i].text);
+}
+
+static void set_check(struct lg_check *c, const char *test, struct lg_buf *msg,
+		      struct lg_buf *detail)
+{
+	c->message = lg_buf_detach(msg, NULL);
+	c->detail = lg_buf_detach(detail, NULL);
+	c->test = test ? lg_xstrdup(test) : NULL;
+}
+
+static void hang_check(const struct lg_verdict_in *in, struct lg_package *p,
+		       const struct lg_dump *d)
+{
+	struct lg_check *c = lg_package_add_check(p, LG_CHECK_HANG, LG_STATUS_ERROR);
+	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT, why = LG_BUF_INIT;
+	const char *test = running_test(p);
+	size_t i, from;
+
+	lg_buf_addf(&msg, "test binary did not finish within %.0fs; still running: ",
+		    in->cfg->timeout);
+	running_list(p, &msg);
+	lg_sched_judge(p->sched, p->nsched, 3, &why);
+	lg_buf_addf(&detail, "scheduler: %s\n", why.len ? why.buf : "no schedtrace samples");
+	from = p->nsched > 5 ? p->nsched - 5 : 0;
+	for (i = from; i < p->nsched; i++) {
+		const struct lg_sched_sample *s = &p->sched[i];
+
+		lg_buf_addf(&detail, "  SCHED %.0fms: gomaxprocs=%d idleprocs=%d threads=%d "
+				     "runqueue=%d\n", s->ms, s->gomaxprocs, s->idleprocs,
+			    s->threads, s->runqueue);
+	}
+	if (d->n) {
+		lg_buf_adds(&detail, "\ngoroutines at the deadline (SIGQUIT dump), grouped:\n\n");
+		lg_leak_summarise_dump(d, &detail);
+	} else {
+		lg_buf_addf(&detail, "\nno goroutine dump: the binary %s\n",
+			    in->proc->killed ? "ignored SIGQUIT and was killed after the grace period"
+					     : "printed none");
+	}
+	add_bad_lines(d, "stderr", &detail);
+	dump_loc(d, test, in->module_root, &c->loc);
+	set_check(c, test, &msg, &detail);
+	lg_buf_release(&why);
+}
+
+static void deadlock_check(const struct lg_verdict_in *in, struct lg_package *p,
+			   const struct lg_dump *d)
+{
+	struct lg_check *c = lg_package_add_check(p, LG_CHECK_DEADLOCK, LG_STATUS_ERROR);
+	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
+	const char *test = running_test(p);
+
+	lg_buf_adds(&msg, "all goroutines are asleep - deadlock!");
+	if (test)
+		lg_buf_addf(&msg, " (in %s)", test);
+	lg_buf_adds(&detail, "fatal error: all goroutines are asleep - deadlock!\n\n");
+	lg_leak_summarise_dump(d, &detail);
+	add_bad_lines(d, "stderr", &detail);
+	dump_loc(d, test, in->module_root, &c->loc);
+	set_check(c, test, &msg, &detail);
+}
+
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGKILL: return "SIGKILL";
+	case SIGABRT: return "SIGABRT";
+	case SIGSEGV: return "SIGSEGV";
+	case SIGQUIT: return "SIGQUIT";
+	case SIGTERM: return "SIGTERM";
+	case SIGINT: return "SIGINT";
+	case SIGBUS: return "SIGBUS";
+	default: return "signal";
+	}
+}
+
+static void crash_check(const struct lg_verdict_in *in, struct lg_package *p,
+			const struct lg_dump *d)
+{
+	struct lg_check *c = lg_package_add_check(p, LG_CHECK_CRASH, LG_STATUS_ERROR);
+	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
+	const char *test = running_test(p);
+	const struct lg_proc_result *r = in->proc;
+
+	if (d->message)
+		lg_buf_addf(&msg, "%s%s", d->kind == LG_DUMP_PANIC ? "panic: " :
+					  d->kind == LG_DUMP_FATAL ? "fatal error: " : "",
+			    d->message);
+	else if (r->interrupted)
+		lg_buf_adds(&msg, "interrupted");
+	else if (r->term_signal)
+		lg_buf_addf(&msg, "killed by %s (signal %d)", signal_name(r->term_signal),
+			    r->term_signal);
+	else
+		lg_buf_addf(&msg, "test binary exited with status %d before reporting a result",
+			    r->exit_code);
+	if (test)
+		lg_buf_addf(&msg, " (in %s)", test);
+	if (d->n) {
+		lg_buf_adds(&detail, "goroutines at the crash, grouped:\n\n");
+		lg_leak_summarise_dump(d, &detail);
+	} else {
+		lg_buf_addf(&detail, "no goroutine dump; exit status %d, signal %d\n",
+			    r->exit_code, r->term_signal);
+	}
+	if (in->stderr_len && !d->n) {
+		lg_buf_adds(&detail, "\nstderr:\n");
+		lg_buf_add(&detail, in->stderr_text, in->stderr_len);
+	}
+	add_bad_lines(d, "stderr", &detail);
+	dump_loc(d, test, in->module_root, &c->loc);
+	set_check(c, test, &msg, &detail);
+}
+
+static int tests_failed(const struct lg_package *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->ntests; i++)
+		if (p->tests[i].result == LG_TEST_FAIL)
+			return 1;
+	return 0;
+}
+
+/* Did the binary end in a way that is not a plain pass or test failure? */
+static int crashed(const struct lg_verdict_in *in, const struct lg_package *p,
+		   const struct lg_dump *d)
+{
+	const struct lg_proc_result *r = in->proc;
+
+	if (r->term_signal || r->interrupted)
+		return 1;
+	if (r->exit_code == 0)
+		return 0;
+	if (d->kind != LG_DUMP_PLAIN)
+		return 1;
+	if (r->exit_code == 1 && (tests_failed(p) || in->t2j_complete))
+		return 0;
+	return 1;
+}
+
+static void add_skipped(struct lg_package *p, enum lg_check_kind kind, const char *why)
+{
+	struct lg_check *c = lg_package_add_check(p, kind, LG_STATUS_SKIPPED);
+
+	c->message = lg_xstrdup(why);
+}
+
+static const char *absent_reason(const struct lg_verdict_in *in, int broke)
+{
+	if (!in->inject && !in->own_testmain)
+		return "leak checks disabled (--no-hook)";
+	if (in->own_testmain)
+		return "leak checks skipped: the package's TestMain does not call the hook "
+		       "(use leakgatehook.Main(m) or os.Exit(leakgatehook.Run(m)))";
+	if (broke)
+		return "leak checks skipped: the test binary ended before the hook ran";
+	return "leak checks skipped: the hook wrote no manifest";
+}
+
+static int parse_snapshot(const char *path, struct lg_dump *d, struct lg_err *err)
+{
+	if (!path)
+		return lg_error(err, "the hook wrote no goroutine dump");
+	return lg_dump_parse_file(d, path, err);
+}
+
+static void leak_check(const struct lg_verdict_in *in, struct lg_package *p)
+{
+	const struct lg_hook_manifest *m = in->hook;
+	struct lg_dump before, after, proof;
+	struct lg_leak_opts lo;
+	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
+	struct lg_err err;
+	struct lg_check *c;
+	size_t first = p->nleaks, i;
+	int n, have_proof = 0;
+
+	lg_dump_init(&before);
+	lg_dump_init(&after);
+	lg_dump_init(&proof);
+	if (parse_snapshot(m->before.stacks, &before, &err) ||
+	    parse_snapshot(m->after.stacks, &after, &err)) {
+		add_skipped(p, LG_CHECK_LEAK, err.msg);
+		goto out;
+	}
+	if (m->after.leak_stacks && !lg_dump_parse_file(&proof, m->after.leak_stacks, &err))
+		have_proof = 1;
+	memset(&lo, 0, sizeof(lo));
+	lo.module_root = in->module_root;
+	lo.ignores = in->cfg->ignores;
+	lo.nignores = in->cfg->nignores;
+	lo.read_sources = in->read_sources;
+	n = lg_leak_find(&before, &after, have_proof ? &proof : NULL, &lo, p);
+	c = lg_package_add_check(p, LG_CHECK_LEAK,
+				 n > in->cfg->max_leaks ? LG_STATUS_FAILED : LG_STATUS_PASSED);
+	if (n)
+		lg_buf_addf(&msg, "%d goroutine%s leaked in %zu group%s (limit %d)", n,
+			    n == 1 ? "" : "s", p->nleaks - first, p->nleaks - first == 1 ? "" : "s",
+			    in->cfg->max_leaks);
+	else
+		lg_buf_adds(&msg, "no goroutines leaked");
+	for (i = first; i < p->nleaks; i++) {
+		lg_leak_format_group(&p->leaks[i], &detail);
+		lg_buf_addch(&detail, '\n');
+	}
+	if (n && m->settle_remaining)
+		lg_buf_addf(&detail, "settled for %.0fms before the after snapshot (%d rounds)\n",
+			    m->settle_waited_ms, m->settle_rounds);
+	add_bad_lines(&after, "after.stacks", &detail);
+	if (p->nleaks > first) {
+		const struct lg_leak_group *g = &p->leaks[first];
+		const struct lg_location *l = g->created_at.file ? &g->created_at : &g->blocked_at;
+
+		c->loc.file = l->file ? lg_xstrdup(l->file) : NULL;
+		c->loc.line = l->line;
+		c->test = g->test ? lg_xstrdup(g->test) : NULL;
+	}
+	c->message = lg_buf_detach(&msg, NULL);
+	c->detail = lg_buf_detach(&detail, NULL);
+out:
+	lg_dump_release(&before);
+	lg_dump_release(&after);
+	lg_dump_release(&proof);
+}
+
+static void heap_sites(const struct lg_verdict_in *in, struct lg_package *p, struct lg_buf *detail)
+{
+	const struct lg_hook_manifest *m = in->hook;
+	struct lg_pprof before, after;
+	struct lg_pprof_site *sites = NULL;
+	size_t nsites = 0, i;
+	struct lg_err err;
+
+	lg_pprof_init(&before);
+	lg_pprof_init(&after);
+	if (!m->before.heap_profile || !m->after.heap_profile) {
+		lg_buf_adds(detail, "no heap profiles from the hook: allocation sites unknown\n");
+		goto out;
+	}
+	if (lg_pprof_parse_file(&before, m->before.heap_profile, &err) ||
+	    lg_pprof_parse_file(&after, m->after.heap_profile, &err) ||
+	    lg_pprof_site_growth(&before, &after, "inuse_space", HEAP_TOP_SITES, &sites, &nsites,
+				 &err)) {
+		lg_buf_addf(detail, "allocation sites unknown: %s\n", err.msg);
+		goto out;
+	}
+	if (nsites)
+		lg_buf_adds(detail, "\nallocation sites that grew (sampled heap profile, inuse_space):\n");
+	p->heap_sites = lg_xcalloc(nsites ? nsites : 1, sizeof(*p->heap_sites));
+	for (i = 0; i < nsites; i++) {
+		struct lg_heap_site *h = &p->heap_sites[p->nheap_sites++];
+
+		h->func = lg_xstrdup(sites[i].func ? sites[i].func : "?");
+		h->loc.file = lg_relpath(in->module_root, sites[i].file);
+		h->loc.line = (int)sites[i].line;
+		h->growth_bytes = sites[i].delta;
+		lg_buf_addf(detail, "  %+10.1f KiB  %s  %s:%d\n", (double)h->growth_bytes / 1024.0,
+			    h->func, h->loc.file ? h->loc.file : "?", h->loc.line);
+	}
+out:
+	lg_pprof_sites_free(sites, nsites);
+	lg_pprof_release(&before);
+	lg_pprof_release(&after);
+}
+
+static void heap_check(const struct lg_verdict_in *in, struct lg_package *p)
+{
+	const struct lg_hook_manifest *m = in->hook;
+	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
+	int64_t limit = in->cfg->max_heap_growth;
+	struct lg_check *c;
+
+	p->before = m->before.mem;
+	p->after = m->after.mem;
+	p->heap_growth = (int64_t)m->after.mem.heap_inuse - (int64_t)m->before.mem.heap_inuse;
+	c = lg_package_add_check(p, LG_CHECK_HEAP,
+				 p->heap_growth > limit ? LG_STATUS_FAILED : LG_STATUS_PASSED);
+	lg_buf_addf(&msg, "HeapInuse %s by %.2f MiB after GC (limit %.2f MiB)",
+		    p->heap_growth >= 0 ? "grew" : "shrank",
+		    (double)(p->heap_growth >= 0 ? p->heap_growth : -p->heap_growth) / 1048576.0,
+		    (double)limit / 1048576.0);
+	lg_buf_addf(&detail, "            before        after\n"
+			     "HeapInuse   %-12llu  %llu\nHeapAlloc   %-12llu  %llu\n"
+			     "HeapObjects %-12llu  %llu\nTotalAlloc  %-12llu  %llu\n",
+		    (unsigned long long)p->before.heap_inuse, (unsigned long long)p->after.heap_inuse,
+		    (unsigned long long)p->before.heap_alloc, (unsigned long long)p->after.heap_alloc,
+		    (unsigned long long)p->before.heap_objects,
+		    (unsigned long long)p->after.heap_objects,
+		    (unsigned long long)p->before.total_alloc,
+		    (unsigned long long)p->after.total_alloc);
+	if (c->status == LG_STATUS_FAILED) {
+		heap_sites(in, p, &detail);
+		if (p->nheap_sites) {
+			c->loc.file = p->heap_sites[0].loc.file ? lg_xstrdup(p->heap_sites[0].loc.file) : NULL;
+			c->loc.line = p->heap_sites[0].loc.line;
+		}
+	}
+	c->message = lg_buf_detach(&msg, NULL);
+	c->detail = lg_buf_detach(&detail, NULL);
+}
+
+void lg_verdict_package(const struct lg_verdict_in *in, struct lg_package *p)
+{
+	struct lg_dump d;
+	struct lg_err err;
+	int broke = 0;
+
+	lg_dump_init(&d);
+	if (lg_dump_parse(&d, in->stderr_text, in->stderr_len, "stderr", &err)) {
+		lg_dump_release(&d);
+		lg_dump_init(&d);
+	}
+	if (in->proc->timed_out) {
+		hang_check(in, p, &d);
+		broke = 1;
+	} else if (d.deadlock) {
+		deadlock_check(in, p, &d);
+		broke = 1;
+	} else if (crashed(in, p, &d)) {
+		crash_check(in, p, &d);
+		broke = 1;
+	}
+	p->hook = in->hook->phase;
+	if (in->hook->go_version)
+		p->go_version = lg_xstrdup(in->hook->go_version);
+	p->gomaxprocs = in->hook->gomaxprocs;
+	if (in->hook->phase == LG_HOOK_DONE) {
+		leak_check(in, p);
+		heap_check(in, p);
+	} else {
+		const char *why = in->hook_error ? in->hook_error
+			: in->hook->phase == LG_HOOK_BEFORE
+			? "leak checks skipped: the test binary ended inside m.Run, before the hook's after snapshot"
+			: absent_reason(in, broke);
+
+		p->hook_note = lg_xstrdup(why);
+		add_skipped(p, LG_CHECK_LEAK, why);
+		add_skipped(p, LG_CHECK_HEAP, why);
+	}
+	lg_dump_release(&d);
+}

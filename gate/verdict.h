@@ -1,0 +1,40 @@
+/*
+ * verdict.h — decides a package's gate checks from what its test binary
+ * left: exit status, stderr (crash and SIGQUIT dumps), scheduler samples,
+ * test2json results and the hook's snapshots.
+ *
+ * Checks produced: crash, deadlock or hang (at most one of them, as
+ * errors), goroutine-leaks and heap-growth (passed, failed, or skipped with
+ * the reason — never silently absent).
+ */
+#ifndef LG_VERDICT_H
+#define LG_VERDICT_H
+
+#include "config.h"
+#include "hook.h"
+#include "model.h"
+#include "proc.h"
+#include "util.h"
+
+struct lg_verdict_in {
+	const struct lg_config *cfg;
+	const char *module_root;
+	const struct lg_proc_result *proc;
+	const char *stderr_text; /* without SCHED lines */
+	size_t stderr_len;
+	const struct lg_hook_manifest *hook;
+	const char *hook_error; /* the manifest could not be read: why */
+	int t2j_complete;  /* the final PASS/FAIL line was seen */
+	int own_testmain;  /* the package has its own TestMain */
+	int inject;        /* leakgate injected the hook */
+	int read_sources;
+};
+
+/*
+ * Appends checks (and leak groups, heap sites) to `p`, whose tests are
+ * already filled.  Problems reading the hook's files become skipped checks
+ * with the reason; the function itself does not fail.
+ */
+void lg_verdict_package(const struct lg_verdict_in *in, struct lg_package *p);
+
+#endif
