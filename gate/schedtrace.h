@@ -7,6 +7,12 @@
  *   needspinning=0 idlethreads=0 runqueue=0 [1 1]
  * (fields may be missing or in newer versions added; unknown keys are
  * ignored; scheddetail=1 per-P/M/G lines are recognised and skipped).
+ *
+ * struct lg_sched_sample has no field for the per-P local run queues (the
+ * "[1 1]" list, printed as "[ 1 1 ]" since Go 1.25), so lg_sched_parse_line
+ * stores runqueue = global run queue + sum of the local ones: all work that
+ * was runnable and waiting.  scheddetail=1 summary lines carry no such list;
+ * there runqueue is the global queue alone.
  */
 #ifndef LG_SCHEDTRACE_H
 #define LG_SCHEDTRACE_H
@@ -14,11 +20,19 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "util.h" /* struct lg_buf (added: it was used undeclared) */
 
 #define LG_SCHED_MAX_SAMPLES 100000
 
 /* 1 when `line` (without newline, `len` bytes) is a schedtrace line. */
 int lg_sched_is_line(const char *line, size_t len);
+
+/*
+ * Added with the implementation: 1 when `line` is a scheddetail=1 sub-line
+ * ("  P0: status=1 ...", "  M2: p=nil ...", "  G7: status=4(sleep) ..."),
+ * so the runner can drop those from the stderr it shows too.
+ */
+int lg_sched_is_detail_line(const char *line, size_t len);
 
 /*
  * Parses a "SCHED ..." line into `out`.  Returns 0, or -1 when the line is

@@ -13,6 +13,12 @@
  * The decoder is incremental: feed it stdout in chunks of any size.  Output
  * kept per test is capped; output that belongs to no test (before the first
  * framing line or after the final PASS/FAIL) is kept, capped, as "stray".
+ *
+ * Go 1.27 also wraps error output in ^O ... ^N and escapes marker bytes in
+ * logged text with ^[; the decoder removes these markers (a ^[ only escapes
+ * when a marker byte follows, so colour codes stay) and prefers the location
+ * of error output for `loc`.  A line cut short by framing gets a '\n' in the
+ * stored output.
  */
 #ifndef LG_TEST2JSON_H
 #define LG_TEST2JSON_H
@@ -26,6 +32,13 @@
 #define LG_T2J_MAX_STRAY (1024 * 1024)
 #define LG_T2J_MAX_TESTS 100000
 #define LG_T2J_MAX_LINE (1024 * 1024)       /* longer lines are split */
+/*
+ * Added with the implementation: the output of all tests together; past it
+ * finished tests are cut to a short tail (passed first, failed last).
+ */
+#define LG_T2J_MAX_TOTAL_OUTPUT (64 * 1024 * 1024)
+/* Longer test names are cut (at a UTF-8 boundary); NUL becomes '?'. */
+#define LG_T2J_MAX_NAME 4096
 
 struct lg_t2j;
 
@@ -52,6 +65,7 @@ int lg_t2j_framed(const struct lg_t2j *t);
 void lg_t2j_take(struct lg_t2j *t, struct lg_package *p);
 
 /* Names of tests started and not finished, in start order (borrowed). */
+/* (Added: the array and names stay valid until the next call on t.) */
 size_t lg_t2j_running(const struct lg_t2j *t, const char ***names);
 
 #endif

@@ -63,7 +63,7 @@ void lg_buf_add(struct lg_buf *b, const void *data, size_t len);
 void lg_buf_adds(struct lg_buf *b, const char *s);
 void lg_buf_addch(struct lg_buf *b, int c);
 void lg_buf_addf(struct lg_buf *b, const char *fmt, ...) LG_PRINTF(2, 3);
-void lg_buf_vaddf(struct lg_buf *b, const char *fmt, va_list ap);
+void lg_buf_vaddf(struct lg_buf *b, const char *fmt, va_list ap) LG_PRINTF(2, 0);
 /* Hands the string to the caller (who frees it) and re-initialises `b`. */
 char *lg_buf_detach(struct lg_buf *b, size_t *len);
 

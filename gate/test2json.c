@@ -1,0 +1,760 @@
+/*
+ * test2json.c — turns the framed stdout of a Go test binary run with
+ * -test.v=test2json into per-test results, without trusting the binary.
+ *
+ * The stream is cut into lines by a small byte lexer: '\n' ends a line, and
+ * so does an unescaped 0x16 that is not at line start (a test printed text
+ * without a newline and the framing followed).  Go 1.27 also brackets error
+ * output with ^O ... ^N and escapes marker bytes inside logged text with ^[;
+ * the lexer removes those markers, remembers that a line was error output
+ * (its "file.go:N:" is the best location for a failure), and only treats ^[
+ * as an escape when a marker byte follows, so that colour sequences printed
+ * by Go 1.26 tests ("\x1b[31m") survive intact.
+ *
+ * Only lines that start with an unescaped 0x16 are framing; everything else
+ * is output of the test the framing last named.  Every store is capped:
+ * lines are split at LG_T2J_MAX_LINE, a test keeps the tail of its output,
+ * the output of all tests together is squeezed (finished tests first) when
+ * it passes LG_T2J_MAX_TOTAL_OUTPUT, names are cut at LG_T2J_MAX_NAME and at
+ * most LG_T2J_MAX_TESTS tests are recorded.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test2json.h"
+#include "util.h"
+
+#define MARK_FRAMING 0x16
+#define MARK_ERR_BEGIN 0x0f
+#define MARK_ERR_END 0x0e
+#define MARK_ESCAPE 0x1b
+
+/* What a finished test keeps when the total output budget runs out. */
+#define SQUEEZED_OUTPUT 4096
+
+struct t2j_test {
+	char *name;
+	size_t name_len;
+	enum lg_test_result result;
+	int done;
+	double elapsed;
+	struct lg_buf out;
+	int truncated;
+	struct lg_location loc_any; /* first "x.go:N:" line */
+	struct lg_location loc_err; /* first one inside ^O error output */
+};
+
+struct lg_t2j {
+	/* the line being assembled, markers already removed */
+	struct lg_buf line;
+	int line_marked;   /* it began with an unescaped 0x16 */
+	size_t err_at;     /* offset of ^O (Go 1.27 error output) or SIZE_MAX */
+	int esc_pending;   /* previous byte was an unresolved ^[ */
+	int continuation;  /* line is the rest of an over-long line */
+	int drop_rest;     /* rest of an over-long framing line: ignore */
+
+	struct t2j_test *tests;
+	size_t ntests, alloc_tests;
+	uint32_t *map; /* name -> index + 1 of the latest test so named */
+	size_t map_size;
+	long current;  /* index of the test output belongs to, or -1 */
+	size_t dropped_tests;
+
+	size_t total_out;    /* bytes held by all tests' outputs */
+	size_t next_squeeze; /* squeeze when total_out passes this */
+
+	struct lg_buf stray;
+	int stray_truncated;
+
+	int framed;
+	int complete;
+
+	const char **running;
+	size_t alloc_running;
+};
+
+struct lg_t2j *lg_t2j_new(void)
+{
+	struct lg_t2j *t = lg_xcalloc(1, sizeof(*t));
+
+	lg_buf_init(&t->line);
+	lg_buf_init(&t->stray);
+	t->current = -1;
+	t->err_at = SIZE_MAX;
+	t->next_squeeze = LG_T2J_MAX_TOTAL_OUTPUT;
+	return t;
+}
+
+/* Frees every recorded test and forgets the names. */
+static void clear_tests(struct lg_t2j *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->ntests; i++) {
+		free(t->tests[i].name);
+		lg_buf_release(&t->tests[i].out);
+		lg_location_release(&t->tests[i].loc_any);
+		lg_location_release(&t->tests[i].loc_err);
+	}
+	t->ntests = 0;
+	if (t->map)
+		memset(t->map, 0, t->map_size * sizeof(*t->map));
+	t->current = -1;
+	t->dropped_tests = 0;
+	t->total_out = 0;
+	t->next_squeeze = LG_T2J_MAX_TOTAL_OUTPUT;
+}
+
+void lg_t2j_free(struct lg_t2j *t)
+{
+	if (!t)
+		return;
+	clear_tests(t);
+	free(t->tests);
+	free(t->map);
+	free(t->running);
+	lg_buf_release(&t->line);
+	lg_buf_release(&t->stray);
+	free(t);
+}
+
+int lg_t2j_complete(const struct lg_t2j *t)
+{
+	return t->complete;
+}
+
+int lg_t2j_framed(const struct lg_t2j *t)
+{
+	return t->framed;
+}
+
+/* ---- test names ---------------------------------------------------- */
+
+/* FNV-1a: names are attacker-chosen but the table only degrades, never breaks. */
+static uint32_t name_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/*
+ * Returns the slot of `name` in the map: the one holding it, or the empty
+ * slot where it would go.  The map is never full (load kept under 1/2).
+ */
+static size_t map_slot(const struct lg_t2j *t, const char *name, size_t n)
+{
+	size_t mask = t->map_size - 1;
+	size_t i = name_hash(name, n) & mask;
+
+	for (;;) {
+		uint32_t v = t->map[i];
+		const struct t2j_test *x;
+
+		if (!v)
+			return i;
+		x = &t->tests[v - 1];
+		if (x->name_len == n && memcmp(x->name, name, n) == 0)
+			return i;
+		i = (i + 1) & mask;
+	}
+}
+
+/* Doubles the map and re-inserts the latest record of every name. */
+static void map_grow(struct lg_t2j *t)
+{
+	size_t i;
+
+	free(t->map);
+	t->map_size = t->map_size ? t->map_size * 2 : 64;
+	t->map = lg_xcalloc(t->map_size, sizeof(*t->map));
+	for (i = 0; i < t->ntests; i++) {
+		size_t s = map_slot(t, t->tests[i].name, t->tests[i].name_len);
+
+		t->map[s] = (uint32_t)(i + 1);
+	}
+}
+
+/* Index of the latest test called `name`, or -1. */
+static long find_test(const struct lg_t2j *t, const char *name, size_t n)
+{
+	uint32_t v;
+
+	if (!t->map_size)
+		return -1;
+	v = t->map[map_slot(t, name, n)];
+	return v ? (long)v - 1 : -1;
+}
+
+/*
+ * Makes `raw` a name we are willing to store: at most LG_T2J_MAX_NAME bytes
+ * (cut at a UTF-8 boundary) and no NUL, which would end the C string early.
+ * Lookups go through the same function, so a cut name still matches itself.
+ */
+static void clean_name(struct lg_buf *dst, const char *raw, size_t n)
+{
+	size_t i;
+
+	if (n > LG_T2J_MAX_NAME) {
+		n = LG_T2J_MAX_NAME;
+		while (n > 0 && ((unsigned char)raw[n] & 0xc0) == 0x80)
+			n--;
+	}
+	lg_buf_reset(dst);
+	lg_buf_add(dst, raw, n);
+	for (i = 0; i < dst->len; i++)
+		if (dst->buf[i] == '\0')
+			dst->buf[i] = '?';
+}
+
+/* Records a new test that started; returns its index, or -1 past the cap. */
+static long add_test(struct lg_t2j *t, const char *name, size_t n)
+{
+	struct t2j_test *x;
+
+	if (t->ntests >= LG_T2J_MAX_TESTS) {
+		t->dropped_tests++;
+		return -1;
+	}
+	if ((t->ntests + 1) * 2 > t->map_size)
+		map_grow(t);
+	LG_GROW(t->tests, t->alloc_tests, t->ntests + 1);
+	x = &t->tests[t->ntests];
+	memset(x, 0, sizeof(*x));
+	x->name = lg_xstrndup(name, n);
+	x->name_len = n;
+	x->result = LG_TEST_UNFINISHED;
+	lg_buf_init(&x->out);
+	t->map[map_slot(t, name, n)] = (uint32_t)(t->ntests + 1);
+	return (long)t->ntests++;
+}
+
+/* ---- output storage ------------------------------------------------ */
+
+/*
+ * Keeps only the last `keep` bytes of a test's output, starting at a line
+ * boundary when one is near, and gives the memory back.
+ */
+static void keep_tail(struct lg_t2j *t, struct t2j_test *x, size_t keep)
+{
+	struct lg_buf nb = LG_BUF_INIT;
+	size_t from;
+	const char *nl;
+
+	if (x->out.len <= keep)
+		return;
+	from = x->out.len - keep;
+	if (from > 0 && x->out.buf[from - 1] != '\n') {
+		size_t look = keep < 4096 ? keep : 4096;
+
+		nl = memchr(x->out.buf + from, '\n', look);
+		if (nl && (size_t)(nl + 1 - x->out.buf) < x->out.len)
+			from = (size_t)(nl + 1 - x->out.buf);
+	}
+	lg_buf_add(&nb, x->out.buf + from, x->out.len - from);
+	t->total_out -= x->out.len - nb.len;
+	lg_buf_release(&x->out);
+	x->out = nb;
+	x->truncated = 1;
+}
+
+/*
+ * Brings the output of all tests back under budget by squeezing finished
+ * tests: passed and skipped ones first, failures last, first to a short tail
+ * and then to nothing.  Running tests keep their own cap.
+ */
+static void squeeze(struct lg_t2j *t)
+{
+	static const struct {
+		int failed;
+		size_t keep;
+	} stages[] = {
+		{ 0, SQUEEZED_OUTPUT }, { 1, SQUEEZED_OUTPUT }, { 0, 0 }, { 1, 0 },
+	};
+	size_t target = LG_T2J_MAX_TOTAL_OUTPUT / 4 * 3;
+	size_t s, i;
+
+	for (s = 0; s < LG_ARRAY_SIZE(stages) && t->total_out > target; s++) {
+		for (i = 0; i < t->ntests && t->total_out > target; i++) {
+			struct t2j_test *x = &t->tests[i];
+
+			if (!x->done || (x->result == LG_TEST_FAIL) != stages[s].failed)
+				continue;
+			keep_tail(t, x, stages[s].keep);
+		}
+	}
+	/* Running tests alone may hold more: do not rescan on every line. */
+	t->next_squeeze = t->total_out + LG_T2J_MAX_TOTAL_OUTPUT / 4;
+	if (t->next_squeeze < LG_T2J_MAX_TOTAL_OUTPUT)
+		t->next_squeeze = LG_T2J_MAX_TOTAL_OUTPUT;
+}
+
+/* Appends to the stray output, keeping the head. */
+static void add_stray(struct lg_t2j *t, const char *s, size_t n)
+{
+	size_t room = LG_T2J_MAX_STRAY - t->stray.len;
+
+	if (n > room) {
+		n = room;
+		t->stray_truncated = 1;
+	}
+	lg_buf_add(&t->stray, s, n);
+}
+
+/* Appends to the output of test `i` (or stray when -1), keeping its tail. */
+static void add_output(struct lg_t2j *t, long i, const char *s, size_t n)
+{
+	struct t2j_test *x;
+
+	if (i < 0) {
+		add_stray(t, s, n);
+		return;
+	}
+	x = &t->tests[i];
+	lg_buf_add(&x->out, s, n);
+	t->total_out += n;
+	/* Trim at twice the cap so trimming costs O(1) per byte on average. */
+	if (x->out.len > 2 * (size_t)LG_T2J_MAX_TEST_OUTPUT)
+		keep_tail(t, x, LG_T2J_MAX_TEST_OUTPUT);
+	if (t->total_out > t->next_squeeze)
+		squeeze(t);
+}
+
+/*
+ * Parses "file.go:N:" at the start of a log line (after its indent) into
+ * `loc`.  Returns 1 when found.  Stack frames ("file.go:12 +0x1d") do not
+ * match because the line number must be followed by ':'.
+ */
+static int parse_loc(const char *s, size_t n, struct lg_location *loc)
+{
+	size_t i = 0, start, end;
+	long line = 0;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	start = i;
+	while (i < n && s[i] != ':' && s[i] != ' ' && s[i] != '\t' &&
+	       (unsigned char)s[i] >= 0x20)
+		i++;
+	end = i;
+	if (i >= n || s[i] != ':' || end - start < 4 || end - start > 4096 ||
+	    memcmp(s + end - 3, ".go", 3) != 0)
+		return 0;
+	i++;
+	if (i >= n || s[i] < '0' || s[i] > '9')
+		return 0;
+	while (i < n && s[i] >= '0' && s[i] <= '9') {
+		if (line > INT_MAX / 10)
+			return 0;
+		line = line * 10 + (s[i] - '0');
+		i++;
+	}
+	if (i >= n || s[i] != ':' || line <= 0 || line > INT_MAX)
+		return 0;
+	loc->file = lg_xstrndup(s + start, end - start);
+	loc->line = (int)line;
+	return 1;
+}
+
+/*
+ * Remembers the first location seen in a line of test `i`'s output.  Error
+ * output may begin mid-line (after a fmt.Print without newline), so the
+ * text after ^O, at `err_at`, is tried as well.
+ */
+static void note_loc(struct lg_t2j *t, long i, const char *s, size_t n, size_t err_at)
+{
+	struct t2j_test *x;
+
+	if (i < 0)
+		return;
+	x = &t->tests[i];
+	if (!x->loc_any.file && !parse_loc(s, n, &x->loc_any) && err_at < n)
+		parse_loc(s + err_at, n - err_at, &x->loc_any);
+	if (err_at < n && !x->loc_err.file)
+		parse_loc(s + err_at, n - err_at, &x->loc_err);
+}
+
+/* ---- framing ------------------------------------------------------- */
+
+static int has_prefix(const char *s, size_t n, const char *p)
+{
+	size_t k = strlen(p);
+
+	return n >= k && memcmp(s, p, k) == 0;
+}
+
+/* Strips spaces on both ends of s[0..*n) and returns the new start. */
+static const char *trim_spaces(const char *s, size_t *n)
+{
+	while (*n && *s == ' ') {
+		s++;
+		(*n)--;
+	}
+	while (*n && s[*n - 1] == ' ')
+		(*n)--;
+	return s;
+}
+
+/* Makes test `name` current, creating it if `start`; -1 when unknown. */
+static void set_current(struct lg_t2j *t, const char *name, size_t n, int start)
+{
+	struct lg_buf clean = LG_BUF_INIT;
+
+	name = trim_spaces(name, &n);
+	if (!n) {
+		t->current = -1;
+		goto out;
+	}
+	clean_name(&clean, name, n);
+	if (start)
+		t->current = add_test(t, clean.buf, clean.len);
+	else
+		t->current = find_test(t, clean.buf, clean.len);
+out:
+	lg_buf_release(&clean);
+}
+
+/*
+ * Parses "(1.23s)" at the end of a report; returns the seconds or -1 when
+ * the text does not end in a plausible elapsed time.
+ */
+static double parse_elapsed(const char *s, size_t n)
+{
+	char tmp[40];
+	char *end;
+	double v;
+
+	if (n < 4 || s[0] != '(' || s[n - 2] != 's' || s[n - 1] != ')' || n - 3 >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s + 1, n - 3);
+	tmp[n - 3] = '\0';
+	if (tmp[0] < '0' || tmp[0] > '9')
+		return -1;
+	v = strtod(tmp, &end);
+	if (*end || !isfinite(v) || v < 0)
+		return -1;
+	return v;
+}
+
+/* Handles "--- PASS: name (1.23s)" (indent already removed). */
+static void report(struct lg_t2j *t, enum lg_test_result r, const char *s, size_t n)
+{
+	struct lg_buf clean = LG_BUF_INIT;
+	double elapsed = 0;
+	size_t k;
+	long i;
+
+	s = trim_spaces(s, &n);
+	for (k = n; k >= 2; k--) {
+		if (s[k - 2] == ' ' && s[k - 1] == '(') {
+			double v = parse_elapsed(s + k - 1, n - k + 1);
+
+			if (v >= 0) {
+				elapsed = v;
+				n = k - 2;
+			}
+			break;
+		}
+	}
+	s = trim_spaces(s, &n);
+	if (!n)
+		goto out;
+	clean_name(&clean, s, n);
+	i = find_test(t, clean.buf, clean.len);
+	/*
+	 * A report without a RUN (a lost line) is still worth recording, but
+	 * past the cap its RUN was already counted as dropped.
+	 */
+	if ((i < 0 || t->tests[i].done) && t->ntests < LG_T2J_MAX_TESTS)
+		i = add_test(t, clean.buf, clean.len);
+	else if (i < 0 || t->tests[i].done)
+		i = -1;
+	t->current = i;
+	if (i < 0)
+		goto out;
+	t->tests[i].done = 1;
+	t->tests[i].result = r;
+	t->tests[i].elapsed = elapsed;
+out:
+	lg_buf_release(&clean);
+}
+
+/*
+ * Interprets a line that began with 0x16.  Returns 0 when it was framing,
+ * -1 when it is ordinary text that merely started with the marker.
+ */
+static int framing(struct lg_t2j *t, const char *s, size_t n)
+{
+	static const char *const updates[] = {
+		"=== RUN   ", "=== PAUSE ", "=== CONT  ", "=== NAME  ",
+		"=== PASS  ", "=== FAIL  ", "=== SKIP  ",
+	};
+	/* these name the test first, then carry a payload */
+	static const char *const payloads[] = { "=== ATTR  ", "=== ARTIFACTS " };
+	static const struct {
+		const char *prefix;
+		enum lg_test_result r;
+	} reports[] = {
+		{ "--- PASS: ", LG_TEST_PASS },
+		{ "--- FAIL: ", LG_TEST_FAIL },
+		{ "--- SKIP: ", LG_TEST_SKIP },
+	};
+	size_t i;
+
+	if (n && s[n - 1] == '\n')
+		n--;
+	if (n && s[n - 1] == '\r')
+		n--;
+	if ((n == 4 && (!memcmp(s, "PASS", 4) || !memcmp(s, "FAIL", 4))) ||
+	    has_prefix(s, n, "FAIL\t")) {
+		t->complete = 1;
+		t->current = -1;
+		return 0;
+	}
+	/* "=== NAME" loses its trailing spaces when the name is empty. */
+	if (n == 8 && !memcmp(s, "=== NAME", 8)) {
+		t->current = -1;
+		return 0;
+	}
+	for (i = 0; i < LG_ARRAY_SIZE(updates); i++) {
+		size_t k = strlen(updates[i]);
+
+		if (has_prefix(s, n, updates[i])) {
+			set_current(t, s + k, n - k, i == 0);
+			return 0;
+		}
+	}
+	/* ATTR and ARTIFACTS name the test first, then their payload. */
+	for (i = 0; i < LG_ARRAY_SIZE(payloads); i++) {
+		size_t k = strlen(payloads[i]);
+		const char *name = s + k, *sp;
+		size_t m = n - k;
+
+		if (!has_prefix(s, n, payloads[i]))
+			continue;
+		name = trim_spaces(name, &m);
+		sp = memchr(name, ' ', m);
+		set_current(t, name, sp ? (size_t)(sp - name) : m, 0);
+		return 0;
+	}
+	while (has_prefix(s, n, "    ")) {
+		s += 4;
+		n -= 4;
+	}
+	for (i = 0; i < LG_ARRAY_SIZE(reports); i++) {
+		size_t k = strlen(reports[i].prefix);
+
+		if (has_prefix(s, n, reports[i].prefix)) {
+			report(t, reports[i].r, s + k, n - k);
+			return 0;
+		}
+	}
+	if (has_prefix(s, n, "--- BENCH: "))
+		return 0;
+	return -1;
+}
+
+/* ---- line assembly ------------------------------------------------- */
+
+/*
+ * Dispatches the assembled line.  `cut` says why it ended: 0 at '\n' (kept
+ * in the text), 1 before a framing marker or at end of input, 2 because it
+ * reached LG_T2J_MAX_LINE and more of it follows.
+ */
+static void end_line(struct lg_t2j *t, int cut)
+{
+	const char *s = t->line.buf;
+	size_t n = t->line.len;
+
+	if (t->drop_rest)
+		goto done;
+	if (t->line_marked && !t->continuation) {
+		t->framed = 1;
+		if (framing(t, s, n) == 0) {
+			/* the rest of an over-long framing line is noise */
+			if (cut == 2)
+				t->drop_rest = 1;
+			goto done;
+		}
+	}
+	if (n) {
+		if (!t->continuation)
+			note_loc(t, t->current, s, n, t->err_at);
+		add_output(t, t->current, s, n);
+	}
+	/* A line cut short by framing still ends a line of output. */
+	if (cut == 1 && ((n && s[n - 1] != '\n') || (!n && t->continuation)))
+		add_output(t, t->current, "\n", 1);
+done:
+	lg_buf_reset(&t->line);
+	t->line_marked = 0;
+	t->err_at = SIZE_MAX;
+	t->continuation = cut == 2;
+	if (cut != 2)
+		t->drop_rest = 0;
+}
+
+/* Adds text to the current line, splitting it at LG_T2J_MAX_LINE. */
+static void line_add(struct lg_t2j *t, const char *s, size_t n)
+{
+	while (n && !t->drop_rest) {
+		size_t room = LG_T2J_MAX_LINE - t->line.len;
+		size_t k = n < room ? n : room;
+
+		lg_buf_add(&t->line, s, k);
+		s += k;
+		n -= k;
+		if (t->line.len == LG_T2J_MAX_LINE)
+			end_line(t, 2);
+	}
+}
+
+static int is_special(unsigned char c)
+{
+	return c == '\n' || c == MARK_FRAMING || c == MARK_ESCAPE ||
+	       c == MARK_ERR_BEGIN || c == MARK_ERR_END;
+}
+
+static int is_marker(unsigned char c)
+{
+	return c == MARK_FRAMING || c == MARK_ESCAPE || c == MARK_ERR_BEGIN ||
+	       c == MARK_ERR_END;
+}
+
+/* Handles one of the bytes is_special() singles out. */
+static void special(struct lg_t2j *t, unsigned char c)
+{
+	char ch = (char)c;
+
+	switch (c) {
+	case '\n':
+		line_add(t, "\n", 1);
+		end_line(t, 0);
+		break;
+	case MARK_ESCAPE:
+		t->esc_pending = 1;
+		break;
+	case MARK_FRAMING:
+		if (t->line.len || t->line_marked || t->continuation)
+			end_line(t, 1);
+		t->line_marked = 1;
+		break;
+	case MARK_ERR_BEGIN:
+		if (t->err_at == SIZE_MAX)
+			t->err_at = t->line.len;
+		break;
+	case MARK_ERR_END:
+		break;
+	default:
+		line_add(t, &ch, 1);
+	}
+}
+
+void lg_t2j_feed(struct lg_t2j *t, const char *data, size_t len)
+{
+	size_t i = 0, j;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)data[i];
+
+		if (t->esc_pending) {
+			t->esc_pending = 0;
+			if (is_marker(c)) {
+				line_add(t, data + i, 1);
+				i++;
+				continue;
+			}
+			/* not an escape after all: a lone ESC, e.g. a colour code */
+			line_add(t, "\x1b", 1);
+		}
+		if (is_special(c)) {
+			special(t, c);
+			i++;
+			continue;
+		}
+		for (j = i; j < len && !is_special((unsigned char)data[j]); j++)
+			;
+		line_add(t, data + i, j - i);
+		i = j;
+	}
+}
+
+void lg_t2j_finish(struct lg_t2j *t)
+{
+	if (t->esc_pending) {
+		t->esc_pending = 0;
+		line_add(t, "\x1b", 1);
+	}
+	if (t->line.len || t->line_marked)
+		end_line(t, 1);
+	t->continuation = 0;
+	t->drop_rest = 0;
+}
+
+size_t lg_t2j_running(const struct lg_t2j *t, const char ***names)
+{
+	/* The list is a cache inside t; it changes nothing callers can see. */
+	struct lg_t2j *w = (struct lg_t2j *)t;
+	size_t i, n = 0;
+
+	for (i = 0; i < t->ntests; i++) {
+		if (t->tests[i].done)
+			continue;
+		LG_GROW(w->running, w->alloc_running, n + 1);
+		w->running[n++] = t->tests[i].name;
+	}
+	*names = w->running;
+	return n;
+}
+
+/* Moves one recorded test into the model's representation. */
+static void move_test(struct lg_t2j *t, struct t2j_test *x, struct lg_test *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (x->out.len > LG_T2J_MAX_TEST_OUTPUT)
+		keep_tail(t, x, LG_T2J_MAX_TEST_OUTPUT);
+	out->name = x->name;
+	x->name = NULL;
+	out->result = x->done ? x->result : LG_TEST_UNFINISHED;
+	out->elapsed = x->done ? x->elapsed : 0;
+	out->output = lg_buf_detach(&x->out, NULL);
+	out->output_truncated = x->truncated;
+	if (x->loc_err.file) {
+		out->loc = x->loc_err;
+		x->loc_err.file = NULL;
+	} else {
+		out->loc = x->loc_any;
+		x->loc_any.file = NULL;
+	}
+}
+
+void lg_t2j_take(struct lg_t2j *t, struct lg_package *p)
+{
+	size_t i;
+
+	lg_t2j_finish(t);
+	if (t->ntests) {
+		p->tests = lg_xrealloc(p->tests, (p->ntests + t->ntests) * sizeof(*p->tests));
+		for (i = 0; i < t->ntests; i++)
+			move_test(t, &t->tests[i], &p->tests[p->ntests++]);
+	}
+	if (t->dropped_tests)
+		lg_buf_addf(&t->stray, "leakgate: %zu more tests were not recorded (limit %d)\n",
+			    t->dropped_tests, LG_T2J_MAX_TESTS);
+	if (t->stray_truncated)
+		lg_buf_addf(&t->stray, "\nleakgate: output outside tests cut at %d bytes\n",
+			    LG_T2J_MAX_STRAY);
+	free(p->stray_output);
+	p->stray_output = t->stray.len ? lg_buf_detach(&t->stray, NULL) : NULL;
+	lg_buf_release(&t->stray);
+	t->stray_truncated = 0;
+	clear_tests(t);
+}
