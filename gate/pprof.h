@@ -22,6 +22,10 @@
 #define LG_PPROF_MAX_COMPRESSED ((size_t)256 << 20) /* input bytes */
 #define LG_PPROF_MAX_DECODED ((size_t)1 << 30)      /* bytes after gunzip */
 #define LG_PPROF_MAX_RATIO 200                       /* decoded / compressed, past 1 MiB */
+/* protobuf-c allocations while unpacking (empty sub-messages inflate ~40x) */
+#define LG_PPROF_MAX_UNPACKED ((size_t)2 << 30)
+/* resolved frames over all samples (inlined lines multiply with samples) */
+#define LG_PPROF_MAX_FRAMES ((size_t)1 << 24)
 
 struct lg_pprof_frame {
 	const char *func; /* owned by the profile */
@@ -64,7 +68,11 @@ struct lg_pprof {
 void lg_pprof_init(struct lg_pprof *p);
 void lg_pprof_release(struct lg_pprof *p);
 
-/* Decodes `len` bytes (gzip detected by magic). `name` names the input in errors. */
+/*
+ * Decodes `len` bytes (gzip detected by magic). `name` names the input in errors.
+ * On success any previous contents of `p` are released; on error `p` is
+ * left as it was.  Strings in the result are never NULL except label.str.
+ */
 int lg_pprof_parse(struct lg_pprof *p, const unsigned char *data, size_t len,
 		   const char *name, struct lg_err *err);
 int lg_pprof_parse_file(struct lg_pprof *p, const char *path, struct lg_err *err);
@@ -77,7 +85,8 @@ int lg_pprof_sample_index(const struct lg_pprof *p, const char *type);
  * sample type `type` (e.g. "inuse_space") per leaf-most frame whose function
  * is not in runtime/ (the allocation site), subtracts `before` from
  * `after`, and returns up to `max` sites with positive growth, biggest first.
- * `before` may be NULL (all of `after` counts as growth).
+ * `before` may be NULL (all of `after` counts as growth).  A stack made only
+ * of runtime frames is charged to its leaf.  No sites: *out NULL, *nout 0.
  */
 struct lg_pprof_site {
 	char *func; /* owned by the array */

@@ -1,0 +1,864 @@
+/*
+ * test_pprof.c — the pprof decoder on real Go profiles and on hostile ones.
+ *
+ * The fixtures under tests/fixtures/pprof were written by the Go program in
+ * tests/fixtures/pprof/gen (see the README there); every number asserted on
+ * them was read off `go tool pprof -raw` / `-traces` for the same file.
+ * The rest of the inputs are built here: a tiny protobuf encoder writes
+ * profiles with packed and unpacked repeated fields, inlined frames and
+ * labels, and then breaks them one reference at a time; zlib makes gzip
+ * streams that are truncated, concatenated, followed by junk or a bomb.
+ * Every bad input must fail with a message that names it, and nothing may
+ * leak (the test runs under ASan with leak checking).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "pprof.h"
+#include "util.h"
+#include "check.h"
+
+#define MAIN_GO "leakgate.test/pprofgen/main.go"
+
+static const char *source_dir(void)
+{
+	const char *s = getenv("LG_SOURCE_DIR");
+
+	return s && *s ? s : ".";
+}
+
+/* Parses fixture `name`; on failure the message is printed and CHECKed. */
+static int load(struct lg_pprof *p, const char *name)
+{
+	char *path = lg_xasprintf("%s/tests/fixtures/pprof/%s", source_dir(), name);
+	struct lg_err err;
+	int ret;
+
+	lg_pprof_init(p);
+	ret = lg_pprof_parse_file(p, path, &err);
+	if (ret)
+		fprintf(stderr, "load %s: %s\n", path, err.msg);
+	CHECK(ret == 0);
+	free(path);
+	return ret;
+}
+
+static void read_fixture(const char *name, struct lg_buf *b)
+{
+	char *path = lg_xasprintf("%s/tests/fixtures/pprof/%s", source_dir(), name);
+	struct lg_err err;
+
+	CHECK(lg_read_file(path, (size_t)1 << 24, b, &err) == 0);
+	free(path);
+}
+
+/* Does any frame of sample `s` belong to function `func`? */
+static int has_func(const struct lg_pprof_sample *s, const char *func)
+{
+	size_t i;
+
+	for (i = 0; i < s->nframes; i++)
+		if (!strcmp(s->frames[i].func, func))
+			return 1;
+	return 0;
+}
+
+/* The first sample whose stack contains `func`, or NULL. */
+static const struct lg_pprof_sample *find_sample(const struct lg_pprof *p, const char *func)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsamples; i++)
+		if (has_func(&p->samples[i], func))
+			return &p->samples[i];
+	return NULL;
+}
+
+/* Expects parsing `len` bytes to fail with a message containing `want`. */
+static void expect_fail(const void *data, size_t len, const char *name, const char *want)
+{
+	struct lg_pprof p;
+	struct lg_err err;
+	int ret;
+
+	lg_pprof_init(&p);
+	err.msg[0] = '\0';
+	ret = lg_pprof_parse(&p, data, len, name, &err);
+	CHECK_INT(ret, -1);
+	if (!strstr(err.msg, want)) {
+		fprintf(stderr, "error for %s: \"%s\", want it to contain \"%s\"\n", name,
+			err.msg, want);
+		CHECK(0);
+	}
+	CHECK_INT(p.nsamples, 0);
+	CHECK(p.priv == NULL);
+	lg_pprof_release(&p);
+}
+
+/* ---- a minimal protobuf writer for hand-made profiles ---- */
+
+static void pb_varint(struct lg_buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		lg_buf_addch(b, (int)(v & 0x7f) | 0x80);
+		v >>= 7;
+	}
+	lg_buf_addch(b, (int)v);
+}
+
+static void pb_uint(struct lg_buf *b, int field, uint64_t v)
+{
+	pb_varint(b, (uint64_t)field << 3);
+	pb_varint(b, v);
+}
+
+static void pb_bytes(struct lg_buf *b, int field, const void *data, size_t len)
+{
+	pb_varint(b, (uint64_t)field << 3 | 2);
+	pb_varint(b, len);
+	lg_buf_add(b, data, len);
+}
+
+/* Appends sub-message `sub` as field `field` and empties it. */
+static void pb_msg(struct lg_buf *b, int field, struct lg_buf *sub)
+{
+	pb_bytes(b, field, sub->buf, sub->len);
+	lg_buf_reset(sub);
+}
+
+/* A repeated integer field, packed or as one tag per value. */
+static void pb_repeated(struct lg_buf *b, int field, const uint64_t *v, size_t n, int packed)
+{
+	struct lg_buf sub = LG_BUF_INIT;
+	size_t i;
+
+	if (!packed) {
+		for (i = 0; i < n; i++)
+			pb_uint(b, field, v[i]);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		pb_varint(&sub, v[i]);
+	pb_bytes(b, field, sub.buf, sub.len);
+	lg_buf_release(&sub);
+}
+
+/* Knobs that turn the good hand-made profile into a broken one. */
+struct spec {
+	int packed;
+	int64_t f1_name;      /* string index of function 1's name */
+	uint64_t line_fid;    /* function id on location 2's line */
+	uint64_t sample_loc;  /* second location id of sample 1 */
+	uint64_t loc_mapping; /* mapping id of location 1 */
+	int nvalues;
+	const char *first_string;
+};
+
+static const char *const strings[] = {
+	"", "count", "bytes", "main.inner", "a.go", "role", "fetcher",
+	"main.outer", "b.go", "runtime.mallocgc", "samples",
+};
+
+static struct spec good_spec(int packed)
+{
+	struct spec s = { packed, 3, 2, 2, 1, 2, "" };
+
+	return s;
+}
+
+/*
+ * Writes a profile: sample types samples/count and bytes/bytes; function 1
+ * main.inner (a.go), 2 main.outer (b.go), 3 runtime.mallocgc; location 1
+ * has main.inner:10 inlined into main.outer:20, location 2 is
+ * main.outer:30, location 3 runtime.mallocgc:5; sample 1 = [3, 1, 2] with
+ * values 5, 640, labels role=fetcher and bytes=64 (bytes), sample 2 = [2]
+ * with values 1, 100.
+ */
+static void build(struct lg_buf *out, const struct spec *s)
+{
+	struct lg_buf m = LG_BUF_INIT, sub = LG_BUF_INIT;
+	uint64_t locs[3] = { 3, 1, 0 }, vals[2] = { 5, 640 };
+	size_t i;
+
+	locs[2] = s->sample_loc;
+	pb_uint(&m, 1, 10);
+	pb_uint(&m, 2, 1);
+	pb_msg(out, 1, &m);
+	pb_uint(&m, 1, 2);
+	pb_uint(&m, 2, 2);
+	pb_msg(out, 1, &m);
+
+	pb_repeated(&m, 1, locs, 3, s->packed);
+	pb_repeated(&m, 2, vals, (size_t)s->nvalues, s->packed);
+	pb_uint(&sub, 1, 5);
+	pb_uint(&sub, 2, 6);
+	pb_msg(&m, 3, &sub);
+	pb_uint(&sub, 1, 2);
+	pb_uint(&sub, 3, 64);
+	pb_uint(&sub, 4, 2);
+	pb_msg(&m, 3, &sub);
+	pb_msg(out, 2, &m);
+	pb_uint(&m, 1, 2);
+	pb_uint(&m, 2, 1);
+	pb_uint(&m, 2, 100);
+	pb_msg(out, 2, &m);
+
+	pb_uint(&m, 1, 1);
+	pb_uint(&m, 2, 0x400000);
+	pb_uint(&m, 3, 0x500000);
+	pb_msg(out, 3, &m);
+
+	/* location 1: two lines, the inlined callee first */
+	pb_uint(&m, 1, 1);
+	pb_uint(&m, 2, s->loc_mapping);
+	pb_uint(&m, 3, 0x401000);
+	pb_uint(&sub, 1, 1);
+	pb_uint(&sub, 2, 10);
+	pb_msg(&m, 4, &sub);
+	pb_uint(&sub, 1, 2);
+	pb_uint(&sub, 2, 20);
+	pb_msg(&m, 4, &sub);
+	pb_msg(out, 4, &m);
+	pb_uint(&m, 1, 2);
+	pb_uint(&sub, 1, s->line_fid);
+	pb_uint(&sub, 2, 30);
+	pb_msg(&m, 4, &sub);
+	pb_msg(out, 4, &m);
+	pb_uint(&m, 1, 3);
+	pb_uint(&sub, 1, 3);
+	pb_uint(&sub, 2, 5);
+	pb_msg(&m, 4, &sub);
+	pb_msg(out, 4, &m);
+
+	pb_uint(&m, 1, 1);
+	pb_uint(&m, 2, (uint64_t)s->f1_name);
+	pb_uint(&m, 4, 4);
+	pb_msg(out, 5, &m);
+	pb_uint(&m, 1, 2);
+	pb_uint(&m, 2, 7);
+	pb_uint(&m, 4, 8);
+	pb_msg(out, 5, &m);
+	pb_uint(&m, 1, 3);
+	pb_uint(&m, 2, 9);
+	pb_uint(&m, 4, 4);
+	pb_msg(out, 5, &m);
+
+	for (i = 0; i < LG_ARRAY_SIZE(strings); i++) {
+		const char *str = i ? strings[i] : s->first_string;
+
+		pb_bytes(out, 6, str, strlen(str));
+	}
+	pb_uint(out, 12, 1);
+	lg_buf_release(&m);
+	lg_buf_release(&sub);
+}
+
+/* gzip-compresses `len` bytes; `times` repeats them (for bombs). */
+static void gzip_bytes(const void *data, size_t len, size_t times, struct lg_buf *out)
+{
+	z_stream zs;
+	unsigned char chunk[1 << 16];
+	size_t i;
+	int zret;
+
+	memset(&zs, 0, sizeof(zs));
+	CHECK(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 9,
+			   Z_DEFAULT_STRATEGY) == Z_OK);
+	for (i = 0; i <= times; i++) {
+		int flush = i == times ? Z_FINISH : Z_NO_FLUSH;
+
+		zs.next_in = (Bytef *)data;
+		zs.avail_in = i == times ? 0 : (uInt)len;
+		do {
+			zs.next_out = chunk;
+			zs.avail_out = sizeof(chunk);
+			zret = deflate(&zs, flush);
+			CHECK(zret != Z_STREAM_ERROR);
+			lg_buf_add(out, chunk, sizeof(chunk) - zs.avail_out);
+		} while (zs.avail_out == 0 || (flush == Z_FINISH && zret != Z_STREAM_END));
+	}
+	deflateEnd(&zs);
+}
+
+/* ---- real Go profiles ---- */
+
+static void test_heap_fixture(void)
+{
+	struct lg_pprof p;
+	const struct lg_pprof_sample *s = NULL;
+	size_t i;
+
+	if (load(&p, "heap_after.pb.gz"))
+		return;
+	CHECK_INT(p.nsample_types, 4);
+	CHECK_STR(p.sample_types[0].type, "alloc_objects");
+	CHECK_STR(p.sample_types[0].unit, "count");
+	CHECK_STR(p.sample_types[3].type, "inuse_space");
+	CHECK_STR(p.sample_types[3].unit, "bytes");
+	CHECK_STR(p.period_type.type, "space");
+	CHECK_STR(p.period_type.unit, "bytes");
+	CHECK_INT(p.period, 1);
+	CHECK(p.time_nanos > 0);
+	CHECK_INT(p.nsamples, 138);
+	CHECK_INT(lg_pprof_sample_index(&p, "inuse_space"), 3);
+	CHECK_INT(lg_pprof_sample_index(&p, "goroutine"), -1);
+	CHECK_INT(lg_pprof_sample_index(&p, NULL), -1);
+	/* The 256 x 4 KiB blocks: one sample, labelled with the block size. */
+	for (i = 0; i < p.nsamples; i++)
+		if (p.samples[i].values[0] == 256)
+			s = &p.samples[i];
+	CHECK(s != NULL);
+	if (!s)
+		goto out;
+	CHECK_INT(s->values[1], 1048576);
+	CHECK_INT(s->values[3], 1048576);
+	CHECK(s->nframes >= 2);
+	CHECK_STR(s->frames[0].func, "main.growHeapForLeakgate");
+	CHECK_STR(s->frames[0].file, MAIN_GO);
+	CHECK_INT(s->frames[0].line, 41);
+	CHECK_STR(s->frames[1].func, "main.main");
+	CHECK_INT(s->nlabels, 1);
+	if (s->nlabels == 1) {
+		CHECK_STR(s->labels[0].key, "bytes");
+		CHECK(s->labels[0].str == NULL);
+		CHECK_INT(s->labels[0].num, 4096);
+	}
+out:
+	lg_pprof_release(&p);
+	CHECK(p.priv == NULL && p.samples == NULL);
+}
+
+static void test_allocs_fixture(void)
+{
+	struct lg_pprof p;
+
+	if (load(&p, "allocs.pb.gz"))
+		return;
+	CHECK_INT(p.nsample_types, 4);
+	CHECK_INT(p.nsamples, 267);
+	/* Same data as heap; only the preferred view differs. */
+	CHECK_STR(p.default_sample_type, "alloc_space");
+	CHECK(find_sample(&p, "main.growHeapForLeakgate") != NULL);
+	lg_pprof_release(&p);
+}
+
+static void test_goroutine_labels(void)
+{
+	struct lg_pprof p;
+	const struct lg_pprof_sample *s;
+
+	if (load(&p, "goroutine.pb.gz"))
+		return;
+	CHECK_INT(p.nsample_types, 1);
+	CHECK_STR(p.sample_types[0].type, "goroutine");
+	CHECK_STR(p.sample_types[0].unit, "count");
+	CHECK_STR(p.default_sample_type, "");
+	CHECK_INT(p.nsamples, 2);
+	s = find_sample(&p, "main.waitForRelease");
+	CHECK(s != NULL);
+	if (s) {
+		CHECK_INT(s->values[0], 3);
+		CHECK_INT(s->nframes, 4);
+		CHECK_STR(s->frames[0].func, "runtime.gopark");
+		CHECK_STR(s->frames[3].func, "main.waitForRelease");
+		CHECK_INT(s->frames[3].line, 95);
+		CHECK_INT(s->nlabels, 2);
+		if (s->nlabels == 2) {
+			CHECK_STR(s->labels[0].key, "role");
+			CHECK_STR(s->labels[0].str, "fetcher");
+			CHECK_STR(s->labels[1].key, "shard");
+			CHECK_STR(s->labels[1].str, "7");
+		}
+	}
+	s = find_sample(&p, "main.write");
+	CHECK(s != NULL && s->nlabels == 0 && s->values[0] == 1);
+	lg_pprof_release(&p);
+}
+
+static void test_mutex_inlined(void)
+{
+	struct lg_pprof p;
+	const struct lg_pprof_sample *s;
+
+	if (load(&p, "mutex.pb.gz"))
+		return;
+	CHECK_INT(p.nsample_types, 2);
+	CHECK_STR(p.sample_types[0].type, "contentions");
+	CHECK_STR(p.sample_types[1].type, "delay");
+	CHECK_STR(p.sample_types[1].unit, "nanoseconds");
+	CHECK_INT(p.nsamples, 4);
+	/* One location, two lines: Unlock was inlined into the closure. */
+	s = find_sample(&p, "main.contendMutex.func1");
+	CHECK(s != NULL);
+	if (s) {
+		CHECK_INT(s->values[0], 79);
+		CHECK_INT(s->values[1], 255554580);
+		CHECK_INT(s->nframes, 2);
+		CHECK_STR(s->frames[0].func, "sync.(*Mutex).Unlock");
+		CHECK_STR(s->frames[0].file, "sync/mutex.go");
+		CHECK_INT(s->frames[0].line, 65);
+		CHECK_STR(s->frames[1].func, "main.contendMutex.func1");
+		CHECK_INT(s->frames[1].line, 57);
+	}
+	lg_pprof_release(&p);
+}
+
+static void test_block_fixture(void)
+{
+	struct lg_pprof p;
+	const struct lg_pprof_sample *s;
+
+	if (load(&p, "block.pb.gz"))
+		return;
+	CHECK_INT(p.nsamples, 6);
+	CHECK_STR(p.sample_types[0].type, "contentions");
+	s = find_sample(&p, "main.blockOnChannel");
+	CHECK(s != NULL);
+	if (s) {
+		CHECK_INT(s->values[0], 10);
+		CHECK_INT(s->values[1], 11063490);
+		CHECK_STR(s->frames[0].func, "runtime.chanrecv2");
+	}
+	lg_pprof_release(&p);
+}
+
+static void test_goroutineleak_fixture(void)
+{
+	struct lg_pprof p;
+	const struct lg_pprof_sample *s;
+
+	if (load(&p, "goroutineleak.pb.gz"))
+		return;
+	CHECK_STR(p.sample_types[0].type, "goroutineleak");
+	CHECK_STR(p.period_type.type, "goroutineleak");
+	CHECK_INT(p.nsamples, 1);
+	s = find_sample(&p, "main.leakReceiver.func1");
+	CHECK(s != NULL);
+	if (s)
+		CHECK_INT(s->values[0], 2);
+	lg_pprof_release(&p);
+}
+
+/* The raw (not gzipped) protobuf decodes to the same profile. */
+static void test_raw_protobuf(void)
+{
+	struct lg_buf gz = LG_BUF_INIT;
+	unsigned char *raw = lg_xmalloc(1 << 20);
+	uLongf rawlen = 1 << 20;
+	struct lg_pprof p;
+	struct lg_err err;
+	z_stream zs;
+
+	read_fixture("mutex.pb.gz", &gz);
+	memset(&zs, 0, sizeof(zs));
+	inflateInit2(&zs, 16 + MAX_WBITS);
+	zs.next_in = (Bytef *)gz.buf;
+	zs.avail_in = (uInt)gz.len;
+	zs.next_out = raw;
+	zs.avail_out = (uInt)rawlen;
+	CHECK(inflate(&zs, Z_FINISH) == Z_STREAM_END);
+	rawlen = zs.total_out;
+	inflateEnd(&zs);
+
+	lg_pprof_init(&p);
+	CHECK(lg_pprof_parse(&p, raw, rawlen, "mutex.pb", &err) == 0);
+	CHECK_INT(p.nsamples, 4);
+	lg_pprof_release(&p);
+	/* A protobuf cut inside its last varint is not a profile. */
+	expect_fail(raw, rawlen - 1, "cut.pb", "'cut.pb': truncated or corrupt profile protobuf");
+	expect_fail(raw, rawlen / 2, "half.pb", "'half.pb': ");
+	free(raw);
+	lg_buf_release(&gz);
+}
+
+/* ---- hand-made profiles ---- */
+
+static void check_hand_profile(const struct lg_pprof *p)
+{
+	const struct lg_pprof_sample *s;
+
+	CHECK_INT(p->nsample_types, 2);
+	CHECK_INT(p->nsamples, 2);
+	if (p->nsamples != 2)
+		return;
+	s = &p->samples[0];
+	CHECK_INT(s->values[0], 5);
+	CHECK_INT(s->values[1], 640);
+	CHECK_INT(s->nframes, 4);
+	if (s->nframes == 4) {
+		CHECK_STR(s->frames[0].func, "runtime.mallocgc");
+		CHECK_STR(s->frames[1].func, "main.inner");
+		CHECK_STR(s->frames[1].file, "a.go");
+		CHECK_INT(s->frames[1].line, 10);
+		CHECK_STR(s->frames[2].func, "main.outer");
+		CHECK_INT(s->frames[2].line, 20);
+		CHECK_STR(s->frames[3].func, "main.outer");
+		CHECK_STR(s->frames[3].file, "b.go");
+		CHECK_INT(s->frames[3].line, 30);
+	}
+	CHECK_INT(s->nlabels, 2);
+	if (s->nlabels == 2) {
+		CHECK_STR(s->labels[0].key, "role");
+		CHECK_STR(s->labels[0].str, "fetcher");
+		CHECK_STR(s->labels[1].key, "bytes");
+		CHECK(s->labels[1].str == NULL);
+		CHECK_INT(s->labels[1].num, 64);
+		CHECK_STR(s->labels[1].unit, "bytes");
+	}
+	s = &p->samples[1];
+	CHECK_INT(s->nframes, 1);
+	CHECK_INT(s->values[1], 100);
+	CHECK_INT(s->nlabels, 0);
+}
+
+/* protobuf-c must read packed and one-per-tag repeated fields alike. */
+static void test_packed_and_unpacked(void)
+{
+	struct lg_buf a = LG_BUF_INIT, b = LG_BUF_INIT, gz = LG_BUF_INIT;
+	struct spec sa = good_spec(1), sb = good_spec(0);
+	struct lg_pprof p;
+	struct lg_err err;
+
+	build(&a, &sa);
+	build(&b, &sb);
+	CHECK(a.len != b.len); /* really two different encodings */
+
+	lg_pprof_init(&p);
+	CHECK(lg_pprof_parse(&p, (unsigned char *)a.buf, a.len, "packed.pb", &err) == 0);
+	check_hand_profile(&p);
+	lg_pprof_release(&p);
+	CHECK(lg_pprof_parse(&p, (unsigned char *)b.buf, b.len, "unpacked.pb", &err) == 0);
+	check_hand_profile(&p);
+	lg_pprof_release(&p);
+	/* Parsing over a profile replaces it without leaking. */
+	gzip_bytes(b.buf, b.len, 1, &gz);
+	CHECK(lg_pprof_parse(&p, (unsigned char *)a.buf, a.len, "packed.pb", &err) == 0);
+	CHECK(lg_pprof_parse(&p, (unsigned char *)gz.buf, gz.len, "unpacked.pb.gz", &err) == 0);
+	check_hand_profile(&p);
+	lg_pprof_release(&p);
+	lg_buf_release(&a);
+	lg_buf_release(&b);
+	lg_buf_release(&gz);
+}
+
+static void expect_spec_fail(const struct spec *s, const char *want)
+{
+	struct lg_buf b = LG_BUF_INIT;
+
+	build(&b, s);
+	expect_fail(b.buf, b.len, "hand.pb", want);
+	lg_buf_release(&b);
+}
+
+static void test_bad_references(void)
+{
+	struct spec s;
+
+	s = good_spec(1);
+	s.f1_name = 99;
+	expect_spec_fail(&s, "'hand.pb': string index 99 out of range (table has 11)");
+	s = good_spec(0);
+	s.f1_name = -1;
+	expect_spec_fail(&s, "'hand.pb': string index -1 out of range (table has 11)");
+	s = good_spec(1);
+	s.line_fid = 7;
+	expect_spec_fail(&s, "'hand.pb': location 2 refers to missing function id 7");
+	s = good_spec(1);
+	s.line_fid = 0;
+	expect_spec_fail(&s, "'hand.pb': location 2 refers to missing function id 0");
+	s = good_spec(1);
+	s.sample_loc = 9;
+	expect_spec_fail(&s, "'hand.pb': sample 1 refers to missing location id 9");
+	s = good_spec(0);
+	s.loc_mapping = 4;
+	expect_spec_fail(&s, "'hand.pb': location 1 refers to missing mapping id 4");
+	s = good_spec(0);
+	s.nvalues = 1;
+	expect_spec_fail(&s, "'hand.pb': sample 1 has 1 values, want 2");
+	s = good_spec(1);
+	s.first_string = "x";
+	expect_spec_fail(&s, "'hand.pb': not a pprof profile");
+}
+
+static void test_duplicate_and_zero_ids(void)
+{
+	struct lg_buf b = LG_BUF_INIT, f = LG_BUF_INIT;
+	struct spec s = good_spec(1);
+
+	/* A second function 2 appended to a good profile. */
+	build(&b, &s);
+	pb_uint(&f, 1, 2);
+	pb_uint(&f, 2, 3);
+	pb_msg(&b, 5, &f);
+	expect_fail(b.buf, b.len, "dup.pb", "'dup.pb': duplicate function id 2");
+	lg_buf_reset(&b);
+	build(&b, &s);
+	pb_uint(&f, 2, 1);
+	pb_msg(&b, 4, &f);
+	expect_fail(b.buf, b.len, "zero.pb", "'zero.pb': location 4 has the reserved id 0");
+	lg_buf_release(&b);
+	lg_buf_release(&f);
+}
+
+/* A location with a line, referenced again and again, must hit the cap. */
+static void test_frame_cap(void)
+{
+	struct lg_buf b = LG_BUF_INIT, m = LG_BUF_INIT, sub = LG_BUF_INIT;
+	size_t i, nlines = 4096, nrefs = LG_PPROF_MAX_FRAMES / 4096 + 1;
+	uint64_t *refs = lg_xcalloc(nrefs, sizeof(*refs));
+
+	pb_uint(&m, 1, 1);
+	for (i = 0; i < nlines; i++) {
+		pb_uint(&sub, 1, 1);
+		pb_msg(&m, 4, &sub);
+	}
+	pb_msg(&b, 4, &m);
+	pb_uint(&m, 1, 1);
+	pb_msg(&b, 5, &m);
+	for (i = 0; i < nrefs; i++)
+		refs[i] = 1;
+	pb_repeated(&m, 1, refs, nrefs, 1);
+	pb_msg(&b, 2, &m);
+	pb_bytes(&b, 6, "", 0);
+	expect_fail(b.buf, b.len, "frames.pb", "'frames.pb': profile expands to more than");
+	free(refs);
+	lg_buf_release(&b);
+	lg_buf_release(&m);
+	lg_buf_release(&sub);
+}
+
+static void test_unsymbolised_location(void)
+{
+	struct lg_buf b = LG_BUF_INIT, m = LG_BUF_INIT;
+	uint64_t one = 7;
+	struct lg_pprof p;
+	struct lg_err err;
+
+	pb_uint(&m, 1, 7);
+	pb_uint(&m, 3, 0x4e2bbd);
+	pb_msg(&b, 4, &m);
+	pb_repeated(&m, 1, &one, 1, 0);
+	pb_msg(&b, 2, &m);
+	pb_bytes(&b, 6, "", 0);
+	lg_pprof_init(&p);
+	CHECK(lg_pprof_parse(&p, (unsigned char *)b.buf, b.len, "addr.pb", &err) == 0);
+	CHECK_INT(p.nsamples, 1);
+	if (p.nsamples == 1 && p.samples[0].nframes == 1)
+		CHECK_STR(p.samples[0].frames[0].func, "0x4e2bbd");
+	lg_pprof_release(&p);
+	lg_buf_release(&b);
+	lg_buf_release(&m);
+}
+
+/* ---- broken files ---- */
+
+static void test_truncated_gzip(void)
+{
+	struct lg_buf b = LG_BUF_INIT;
+
+	read_fixture("heap_after.pb.gz", &b);
+	expect_fail(b.buf, b.len / 2, "heap.pb.gz", "'heap.pb.gz': truncated gzip stream");
+	/* Without the CRC and size trailer. */
+	expect_fail(b.buf, b.len - 4, "heap.pb.gz", "'heap.pb.gz': truncated gzip stream");
+	expect_fail(b.buf, 2, "magic.pb.gz", "'magic.pb.gz': truncated gzip stream");
+	lg_buf_release(&b);
+}
+
+static void test_corrupt_gzip(void)
+{
+	struct lg_buf b = LG_BUF_INIT, two = LG_BUF_INIT, gz = LG_BUF_INIT;
+	struct lg_pprof p;
+	struct lg_err err;
+
+	read_fixture("goroutine.pb.gz", &b);
+	b.buf[b.len / 2] ^= 0x55;
+	expect_fail(b.buf, b.len, "flip.pb.gz", "'flip.pb.gz': ");
+	b.buf[b.len / 2] ^= 0x55;
+	lg_buf_add(&b, "junk", 4);
+	expect_fail(b.buf, b.len, "junk.pb.gz", "'junk.pb.gz': 4 bytes of trailing garbage");
+	b.len -= 4;
+
+	/* Two gzip members, each half of the protobuf, are one valid stream. */
+	{
+		struct lg_buf raw = LG_BUF_INIT;
+		struct spec s = good_spec(1);
+
+		build(&raw, &s);
+		gzip_bytes(raw.buf, raw.len / 2, 1, &two);
+		gzip_bytes(raw.buf + raw.len / 2, raw.len - raw.len / 2, 1, &two);
+		lg_pprof_init(&p);
+		CHECK(lg_pprof_parse(&p, (unsigned char *)two.buf, two.len, "two.pb.gz", &err) == 0);
+		check_hand_profile(&p);
+		lg_pprof_release(&p);
+		lg_buf_release(&raw);
+	}
+	gzip_bytes("", 0, 1, &gz);
+	expect_fail(gz.buf, gz.len, "nothing.pb.gz", "'nothing.pb.gz': empty profile");
+	lg_buf_release(&b);
+	lg_buf_release(&two);
+	lg_buf_release(&gz);
+}
+
+static void test_gzip_bomb(void)
+{
+	size_t chunk = (size_t)1 << 20;
+	unsigned char *zeros = lg_xcalloc(chunk, 1);
+	struct lg_buf gz = LG_BUF_INIT;
+
+	gzip_bytes(zeros, chunk, 300, &gz); /* 300 MiB of zeros */
+	CHECK(gz.len < ((size_t)1 << 20));
+	expect_fail(gz.buf, gz.len, "bomb.pb.gz", "'bomb.pb.gz': gzip bomb");
+	free(zeros);
+	lg_buf_release(&gz);
+}
+
+static void test_random_and_empty(void)
+{
+	unsigned char junk[4096];
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	struct lg_pprof p;
+	struct lg_err err;
+	char path[] = "/tmp/lg_pprof_emptyXXXXXX";
+	int seed, fd;
+	size_t i;
+
+	for (seed = 0; seed < 16; seed++) {
+		for (i = 0; i < sizeof(junk); i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			junk[i] = (unsigned char)x;
+		}
+		if (junk[0] == 0x1f)
+			junk[0] = 0;
+		expect_fail(junk, sizeof(junk), "random.pb", "'random.pb': ");
+		/* A valid gzip header over random deflate data. */
+		junk[0] = 0x1f;
+		junk[1] = 0x8b;
+		junk[2] = 8;
+		junk[3] = 0;
+		expect_fail(junk, sizeof(junk), "random.pb.gz", "'random.pb.gz': ");
+	}
+	expect_fail("", 0, "empty.pb", "'empty.pb': empty profile");
+
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		close(fd);
+		lg_pprof_init(&p);
+		CHECK(lg_pprof_parse_file(&p, path, &err) == -1);
+		CHECK(strstr(err.msg, path) != NULL && strstr(err.msg, "empty profile") != NULL);
+		unlink(path);
+		CHECK(lg_pprof_parse_file(&p, path, &err) == -1);
+		CHECK(strstr(err.msg, "cannot open") != NULL);
+		lg_pprof_release(&p);
+	}
+}
+
+/* ---- allocation-site growth ---- */
+
+static void test_site_growth(void)
+{
+	struct lg_pprof before, after;
+	struct lg_pprof_site *s = NULL;
+	struct lg_err err;
+	size_t n = 0;
+
+	if (load(&before, "heap_before.pb.gz"))
+		return;
+	if (load(&after, "heap_after.pb.gz")) {
+		lg_pprof_release(&before);
+		return;
+	}
+	CHECK(lg_pprof_site_growth(&before, &after, "inuse_space", 5, &s, &n, &err) == 0);
+	CHECK_INT(n, 5);
+	if (n) {
+		/* 256 x 4096 bytes plus the 8 KiB slice that holds them. */
+		CHECK_STR(s[0].func, "main.growHeapForLeakgate");
+		CHECK_STR(s[0].file, MAIN_GO);
+		CHECK_INT(s[0].line, 41);
+		CHECK_INT(s[0].delta, 1056768);
+		CHECK_STR(s[1].func, "hash/crc32.slicingMakeTable");
+		CHECK_INT(s[1].delta, 8192);
+		CHECK(s[4].delta > 0 && s[4].delta <= s[1].delta);
+	}
+	lg_pprof_sites_free(s, n);
+
+	/* No baseline: everything in use counts. */
+	CHECK(lg_pprof_site_growth(NULL, &after, "inuse_space", 1, &s, &n, &err) == 0);
+	CHECK_INT(n, 1);
+	if (n)
+		CHECK_INT(s[0].delta, 1056768);
+	lg_pprof_sites_free(s, n);
+
+	/* A profile against itself has grown nowhere. */
+	CHECK(lg_pprof_site_growth(&after, &after, "inuse_space", 10, &s, &n, &err) == 0);
+	CHECK_INT(n, 0);
+	CHECK(s == NULL);
+	lg_pprof_sites_free(s, n);
+
+	CHECK(lg_pprof_site_growth(&before, &after, "inuse_space", 0, &s, &n, &err) == 0);
+	CHECK_INT(n, 0);
+	CHECK(lg_pprof_site_growth(&before, &after, "delay", 5, &s, &n, &err) == -1);
+	CHECK(strstr(err.msg, "no sample type 'delay'") != NULL);
+	lg_pprof_release(&before);
+	lg_pprof_release(&after);
+}
+
+/* The site skips runtime frames; identical sites are summed. */
+static void test_site_skips_runtime(void)
+{
+	struct lg_buf b = LG_BUF_INIT;
+	struct spec sp = good_spec(1);
+	struct lg_pprof p;
+	struct lg_pprof_site *s = NULL;
+	struct lg_err err;
+	size_t n = 0;
+
+	build(&b, &sp);
+	lg_pprof_init(&p);
+	CHECK(lg_pprof_parse(&p, (unsigned char *)b.buf, b.len, "hand.pb", &err) == 0);
+	CHECK(lg_pprof_site_growth(NULL, &p, "bytes", 10, &s, &n, &err) == 0);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(s[0].func, "main.inner"); /* not runtime.mallocgc */
+		CHECK_INT(s[0].line, 10);
+		CHECK_INT(s[0].delta, 640);
+		CHECK_STR(s[1].func, "main.outer");
+		CHECK_INT(s[1].line, 30);
+		CHECK_INT(s[1].delta, 100);
+	}
+	lg_pprof_sites_free(s, n);
+	lg_pprof_release(&p);
+	lg_buf_release(&b);
+}
+
+int main(void)
+{
+	static const struct lg_check_case cases[] = {
+		{ "heap_fixture", test_heap_fixture },
+		{ "allocs_fixture", test_allocs_fixture },
+		{ "goroutine_labels", test_goroutine_labels },
+		{ "mutex_inlined", test_mutex_inlined },
+		{ "block_fixture", test_block_fixture },
+		{ "goroutineleak_fixture", test_goroutineleak_fixture },
+		{ "raw_protobuf", test_raw_protobuf },
+		{ "packed_and_unpacked", test_packed_and_unpacked },
+		{ "bad_references", test_bad_references },
+		{ "duplicate_and_zero_ids", test_duplicate_and_zero_ids },
+		{ "frame_cap", test_frame_cap },
+		{ "unsymbolised_location", test_unsymbolised_location },
+		{ "truncated_gzip", test_truncated_gzip },
+		{ "corrupt_gzip", test_corrupt_gzip },
+		{ "gzip_bomb", test_gzip_bomb },
+		{ "random_and_empty", test_random_and_empty },
+		{ "site_growth", test_site_growth },
+		{ "site_skips_runtime", test_site_skips_runtime },
+	};
+
+	return LG_CHECK_RUN(cases);
+}
