@@ -1,0 +1,503 @@
+// The leakgate hook, protocol version 1: the in-process half of leakgate.
+//
+// leakgate cannot see inside a running Go test binary, so this code runs in
+// the binary's TestMain and leaves evidence on disk for the runner to judge:
+// a goroutine dump, MemStats and a heap profile taken before m.Run and again
+// after it (once the goroutines the tests started have had a bounded time to
+// finish), plus Go's goroutineleak profile where the toolchain has one. The
+// manifest hook.json lists what was written; hook/README.md describes it and
+// schema/hook-protocol.schema.json is its formal shape. The hook never decides
+// whether anything leaked and never changes the exit code of m.Run.
+//
+// This file is embedded in the leakgate binary and injected, by `go test
+// -overlay`, into test packages that have no TestMain of their own: leakgate
+// replaces the package clause line below with `package <name>_test` and
+// appends a TestMain that calls leakgateRun. The code therefore shares a
+// package scope it does not know, which is why it imports only the standard
+// library, aliases every import with a leakgate prefix, names every top-level
+// identifier leakgate..., and has no init and no exported names. Keep it so.
+
+package leakgatehook
+
+import (
+	leakgatebytes "bytes"
+	leakgatejson "encoding/json"
+	leakgatefmt "fmt"
+	leakgateio "io"
+	leakgateos "os"
+	leakgatefilepath "path/filepath"
+	leakgateruntime "runtime"
+	leakgatepprof "runtime/pprof"
+	leakgatestrconv "strconv"
+	leakgatestrings "strings"
+	leakgatetesting "testing"
+	leakgatetime "time"
+)
+
+const (
+	leakgateProtocol      = 1
+	leakgateHookVersion   = "0.1.0"
+	leakgateDefaultSettle = 500 * leakgatetime.Millisecond
+	leakgateMaxBackoff    = 50 * leakgatetime.Millisecond
+	leakgateManifestName  = "hook.json"
+
+	// A goroutine dump is grown from leakgateStackFirst until it fits.
+	// The ceiling only stops a runaway binary from exhausting memory;
+	// a dump cut there is reported in the manifest's errors.
+	leakgateStackFirst = 1 << 20
+	leakgateStackLimit = 1 << 30
+)
+
+// leakgateState is one hook run: where evidence goes, what went wrong so
+// far, and the dump buffer reused between settle rounds.
+type leakgateState struct {
+	dir    string
+	errors []string
+	buf    []byte
+}
+
+// leakgateSnap is one side of the comparison, as recorded in the manifest.
+type leakgateSnap struct {
+	timeUnixNano int64
+	numGoroutine int
+	mem          leakgateruntime.MemStats
+	stacks       string
+	heapProfile  string
+	leakStacks   string // empty unless the goroutineleak profile was written
+}
+
+// leakgateSettleResult says how long the hook waited for the goroutines
+// started by the tests to finish, and how many did not.
+type leakgateSettleResult struct {
+	budget    leakgatetime.Duration
+	waited    leakgatetime.Duration
+	rounds    int
+	remaining int
+}
+
+// leakgateField is one key of a JSON object; a slice of them keeps the
+// manifest's keys in a readable order without exported struct fields.
+type leakgateField struct {
+	key   string
+	value interface{}
+}
+
+// leakgateRun runs the tests between two snapshots and returns m.Run's code.
+// Without LEAKGATE_HOOK_DIR it is exactly m.Run, so plain `go test` behaves
+// as if the hook were not there. Failures of the hook itself are recorded in
+// the manifest and never change the code.
+func leakgateRun(m *leakgatetesting.M) int {
+	dir := leakgateos.Getenv("LEAKGATE_HOOK_DIR")
+	if dir == "" {
+		return m.Run()
+	}
+	s := &leakgateState{dir: dir, errors: []string{}}
+	s.applyMemProfileRate()
+	budget := s.settleBudget()
+	if p := leakgateos.Getenv("LEAKGATE_HOOK_PROTOCOL"); p != "" &&
+		p != leakgatestrconv.Itoa(leakgateProtocol) {
+		s.errorf("LEAKGATE_HOOK_PROTOCOL is %q but this hook speaks %d",
+			p, leakgateProtocol)
+	}
+
+	var before, after leakgateSnap
+	known := map[int64]bool{}
+	s.guard("before snapshot", func() {
+		leakgateruntime.GC()
+		before = s.snapshot("before", known)
+		s.buf = nil // not kept alive across the tests
+	})
+	s.guard("writing the before manifest", func() {
+		s.writeManifest(s.manifest("before", &before, nil, 0, nil))
+	})
+
+	code := m.Run()
+
+	settle := leakgateSettleResult{budget: budget}
+	s.guard("settling", func() {
+		settle = s.settle(known, budget)
+	})
+	// The dump buffer would otherwise count as heap the tests retained.
+	s.buf = nil
+	s.guard("after snapshot", func() {
+		leakgateruntime.GC()
+		leakgateruntime.GC()
+		after = s.snapshot("after", nil)
+		after.leakStacks = s.writeLeakProfile("after.leak.stacks")
+	})
+	s.guard("writing the after manifest", func() {
+		s.writeManifest(s.manifest("after", &before, &after, code, &settle))
+	})
+	return code
+}
+
+// errorf records a problem for the manifest's "errors" array.
+func (s *leakgateState) errorf(format string, args ...interface{}) {
+	s.errors = append(s.errors, leakgatefmt.Sprintf(format, args...))
+}
+
+// guard runs one step of the hook, turning a panic inside it into an error
+// entry: the hook must never be the reason a test binary crashes.
+func (s *leakgateState) guard(what string, step func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.errorf("%s: internal error: %v", what, r)
+		}
+	}()
+	step()
+}
+
+// applyMemProfileRate honours LEAKGATE_MEMPROFILERATE. It must run before
+// the hook allocates anything, or early allocations are sampled at the old
+// rate.
+func (s *leakgateState) applyMemProfileRate() {
+	v := leakgateos.Getenv("LEAKGATE_MEMPROFILERATE")
+	if v == "" {
+		return
+	}
+	rate, err := leakgatestrconv.Atoi(v)
+	if err != nil || rate < 0 {
+		s.errorf("LEAKGATE_MEMPROFILERATE %q is not a non-negative integer", v)
+		return
+	}
+	leakgateruntime.MemProfileRate = rate
+}
+
+// settleBudget reads LEAKGATE_SETTLE, the most the hook may wait after
+// m.Run; a bad value falls back to the default and is reported.
+func (s *leakgateState) settleBudget() leakgatetime.Duration {
+	v := leakgateos.Getenv("LEAKGATE_SETTLE")
+	if v == "" {
+		return leakgateDefaultSettle
+	}
+	d, err := leakgatetime.ParseDuration(v)
+	if err != nil || d < 0 {
+		s.errorf("LEAKGATE_SETTLE %q is not a non-negative Go duration; using %v",
+			v, leakgateDefaultSettle)
+		return leakgateDefaultSettle
+	}
+	return d
+}
+
+// dump returns every goroutine's stack, growing the buffer until the dump
+// fits: a cut dump would hide exactly the goroutines leakgate looks for.
+// The result aliases s.buf and is valid until the next dump.
+func (s *leakgateState) dump() []byte {
+	if len(s.buf) == 0 {
+		s.buf = make([]byte, leakgateStackFirst)
+	}
+	for {
+		n := leakgateruntime.Stack(s.buf, true)
+		if n < len(s.buf) {
+			return s.buf[:n]
+		}
+		if len(s.buf) >= leakgateStackLimit {
+			s.errorf("goroutine dump cut at %d bytes", n)
+			return s.buf[:n]
+		}
+		s.buf = make([]byte, 2*len(s.buf))
+	}
+}
+
+// snapshot records MemStats, the goroutine count, a full goroutine dump and
+// a heap profile as <phase>.stacks and <phase>.heap.pb.gz. When known is not
+// nil it is filled with the IDs of the goroutines in the dump.
+func (s *leakgateState) snapshot(phase string, known map[int64]bool) leakgateSnap {
+	snap := leakgateSnap{
+		timeUnixNano: leakgatetime.Now().UnixNano(),
+		stacks:       phase + ".stacks",
+		heapProfile:  phase + ".heap.pb.gz",
+	}
+	leakgateruntime.ReadMemStats(&snap.mem)
+	snap.numGoroutine = leakgateruntime.NumGoroutine()
+	stacks := s.dump()
+	if known != nil {
+		leakgateScanDump(stacks, func(id int64, creator string) {
+			known[id] = true
+		})
+	}
+	s.writeFile(snap.stacks, func(w leakgateio.Writer) error {
+		_, err := w.Write(stacks)
+		return err
+	})
+	s.writeFile(snap.heapProfile, func(w leakgateio.Writer) error {
+		p := leakgatepprof.Lookup("heap")
+		if p == nil {
+			return leakgatefmt.Errorf("no heap profile in this runtime")
+		}
+		return p.WriteTo(w, 0)
+	})
+	return snap
+}
+
+// writeLeakProfile writes Go's goroutineleak profile (Go 1.27, or 1.26 with
+// GOEXPERIMENT=goroutineleakprofile) at debug=2 and returns the file name,
+// or "" when the runtime has no such profile or writing it failed.
+func (s *leakgateState) writeLeakProfile(name string) string {
+	p := leakgatepprof.Lookup("goroutineleak")
+	if p == nil {
+		return ""
+	}
+	ok := s.writeFile(name, func(w leakgateio.Writer) error {
+		return p.WriteTo(w, 2)
+	})
+	if !ok {
+		return ""
+	}
+	return name
+}
+
+// writeFile creates name in the hook directory and fills it with fill.
+// It reports success; failures go to the manifest's errors.
+func (s *leakgateState) writeFile(name string, fill func(leakgateio.Writer) error) bool {
+	path := leakgatefilepath.Join(s.dir, name)
+	f, err := leakgateos.Create(path)
+	if err != nil {
+		s.errorf("%v", err)
+		return false
+	}
+	err = fill(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		s.errorf("writing %s: %v", path, err)
+		return false
+	}
+	return true
+}
+
+// settle waits, with backoff and for at most budget, until every goroutine
+// that is not in known (the before dump) and was not started by the runtime
+// itself has exited. It never fails: what is left is for leakgate to judge.
+func (s *leakgateState) settle(known map[int64]bool, budget leakgatetime.Duration) leakgateSettleResult {
+	res := leakgateSettleResult{budget: budget}
+	start := leakgatetime.Now()
+	backoff := leakgatetime.Millisecond
+	for {
+		res.rounds++
+		res.remaining = 0
+		leakgateScanDump(s.dump(), func(id int64, creator string) {
+			if known[id] || creator == "" ||
+				leakgatestrings.HasPrefix(creator, "runtime.") {
+				return
+			}
+			res.remaining++
+		})
+		elapsed := leakgatetime.Since(start)
+		if res.remaining == 0 || elapsed >= budget {
+			break
+		}
+		nap := backoff
+		if left := budget - elapsed; nap > left {
+			nap = left
+		}
+		leakgatetime.Sleep(nap)
+		if backoff *= 2; backoff > leakgateMaxBackoff {
+			backoff = leakgateMaxBackoff
+		}
+	}
+	res.waited = leakgatetime.Since(start)
+	return res
+}
+
+// leakgateScanDump calls visit for each goroutine of a runtime.Stack dump
+// with its ID and the function named on its own "created by" line ("" when
+// there is none). Lines of [originating from goroutine N] ancestor blocks
+// (GODEBUG=tracebackancestors) describe other goroutines and are skipped.
+func leakgateScanDump(dump []byte, visit func(id int64, creator string)) {
+	id := int64(-1)
+	creator := ""
+	inAncestor := false
+	flush := func() {
+		if id >= 0 {
+			visit(id, creator)
+		}
+	}
+	for len(dump) > 0 {
+		line := dump
+		if i := leakgatebytes.IndexByte(dump, '\n'); i >= 0 {
+			line, dump = dump[:i], dump[i+1:]
+		} else {
+			dump = nil
+		}
+		if gid, ok := leakgateHeaderID(line); ok {
+			flush()
+			id, creator, inAncestor = gid, "", false
+			continue
+		}
+		switch {
+		case leakgatebytes.HasPrefix(line, []byte("[originating from goroutine ")):
+			inAncestor = true
+		case !inAncestor && creator == "" &&
+			leakgatebytes.HasPrefix(line, []byte("created by ")):
+			creator = leakgateCreator(line)
+		}
+	}
+	flush()
+}
+
+// leakgateHeaderID parses a goroutine header line, "goroutine 12 [chan
+// send]:" or with GOTRACEBACK=system "goroutine 12 gp=0x... m=nil [...]:".
+func leakgateHeaderID(line []byte) (int64, bool) {
+	rest, ok := leakgateTrimPrefix(line, "goroutine ")
+	if !ok {
+		return 0, false
+	}
+	n := 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		n++
+	}
+	if n == 0 || n >= len(rest) || rest[n] != ' ' ||
+		leakgatebytes.IndexByte(rest[n:], '[') < 0 {
+		return 0, false
+	}
+	id, err := leakgatestrconv.ParseInt(string(rest[:n]), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return id, true
+}
+
+// leakgateCreator extracts the function from "created by pkg.F in goroutine 7".
+func leakgateCreator(line []byte) string {
+	rest, _ := leakgateTrimPrefix(line, "created by ")
+	if i := leakgatebytes.Index(rest, []byte(" in goroutine ")); i >= 0 {
+		rest = rest[:i]
+	}
+	return string(leakgatebytes.TrimSpace(rest))
+}
+
+func leakgateTrimPrefix(line []byte, prefix string) ([]byte, bool) {
+	if !leakgatebytes.HasPrefix(line, []byte(prefix)) {
+		return line, false
+	}
+	return line[len(prefix):], true
+}
+
+// manifest builds hook.json for a phase; after, code and settle are used
+// only in phase "after".
+func (s *leakgateState) manifest(phase string, before, after *leakgateSnap,
+	code int, settle *leakgateSettleResult) []leakgateField {
+	fields := []leakgateField{
+		{"protocol", leakgateProtocol},
+		{"hook_version", leakgateHookVersion},
+		{"phase", phase},
+		{"go_version", leakgateruntime.Version()},
+		{"gomaxprocs", leakgateruntime.GOMAXPROCS(0)},
+		{"pid", leakgateos.Getpid()},
+	}
+	if after != nil {
+		fields = append(fields,
+			leakgateField{"exit_code", code},
+			leakgateField{"settle", leakgateObject([]leakgateField{
+				{"budget_ms", leakgateMillis(settle.budget)},
+				{"waited_ms", leakgateMillis(settle.waited)},
+				{"rounds", settle.rounds},
+				{"remaining", settle.remaining},
+			})},
+			leakgateField{"leak_profile", after.leakStacks != ""})
+	}
+	fields = append(fields, leakgateField{"before", leakgateSnapJSON(before)})
+	if after != nil {
+		fields = append(fields, leakgateField{"after", leakgateSnapJSON(after)})
+	}
+	// Copied so the entries appended after this point cannot alias it.
+	errs := append([]string{}, s.errors...)
+	return append(fields, leakgateField{"errors", errs})
+}
+
+func leakgateSnapJSON(snap *leakgateSnap) leakgatejson.RawMessage {
+	m := &snap.mem
+	fields := []leakgateField{
+		{"time_unix_nano", snap.timeUnixNano},
+		{"num_goroutine", snap.numGoroutine},
+		{"memstats", leakgateObject([]leakgateField{
+			{"heap_alloc", m.HeapAlloc},
+			{"heap_inuse", m.HeapInuse},
+			{"heap_objects", m.HeapObjects},
+			{"total_alloc", m.TotalAlloc},
+			{"mallocs", m.Mallocs},
+			{"frees", m.Frees},
+			{"stack_inuse", m.StackInuse},
+			{"sys", m.Sys},
+			{"num_gc", m.NumGC},
+		})},
+		{"stacks", snap.stacks},
+		{"heap_profile", snap.heapProfile},
+	}
+	if snap.leakStacks != "" {
+		fields = append(fields, leakgateField{"leak_stacks", snap.leakStacks})
+	}
+	return leakgateObject(fields)
+}
+
+// leakgateMillis gives a duration in milliseconds with microsecond precision.
+func leakgateMillis(d leakgatetime.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}
+
+// leakgateObject encodes fields as a JSON object in the given order. Values
+// are plain numbers, strings, bools, string slices or nested objects, all of
+// which encoding/json accepts, so an encoding error cannot happen; should
+// one anyway, the value becomes null rather than breaking the manifest.
+func leakgateObject(fields []leakgateField) leakgatejson.RawMessage {
+	var b leakgatebytes.Buffer
+	b.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := leakgatejson.Marshal(f.key)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := leakgatejson.Marshal(f.value)
+		if err != nil {
+			v = []byte("null")
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// writeManifest replaces hook.json atomically (temporary file, fsync,
+// rename), so leakgate never reads half a manifest even when the binary is
+// killed mid-write.
+func (s *leakgateState) writeManifest(fields []leakgateField) {
+	var out leakgatebytes.Buffer
+	if err := leakgatejson.Indent(&out, leakgateObject(fields), "", "  "); err != nil {
+		s.errorf("encoding %s: %v", leakgateManifestName, err)
+		return
+	}
+	out.WriteByte('\n')
+
+	final := leakgatefilepath.Join(s.dir, leakgateManifestName)
+	tmp := final + ".tmp"
+	f, err := leakgateos.Create(tmp)
+	if err != nil {
+		s.errorf("%v", err)
+		return
+	}
+	_, err = f.Write(out.Bytes())
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = leakgateos.Rename(tmp, final)
+	}
+	if err != nil {
+		s.errorf("writing %s: %v", final, err)
+		leakgateos.Remove(tmp)
+		return
+	}
+	// Persisting the rename is best effort: not every file system lets a
+	// directory be synced, and the manifest is complete either way.
+	if d, err := leakgateos.Open(s.dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}

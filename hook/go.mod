@@ -1,0 +1,3 @@
+module leakgate.dev/leakgatehook
+
+go 1.21

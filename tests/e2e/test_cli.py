@@ -1,0 +1,58 @@
+"""End to end: the command line contract — help, version, usage errors,
+environment errors, config errors, exit codes — declared as a table of
+(arguments, working directory, expected exit code, text expected in output).
+"""
+import os
+import tempfile
+
+from lgtest import FIXTURES, Checker, run_leakgate
+
+TMP = tempfile.mkdtemp(prefix="lg-cli-")
+BADCFG = os.path.join(TMP, "bad.json")
+with open(BADCFG, "w") as f:
+    f.write('{"max_leaked_goroutine": 3}\n')
+TRUNC = os.path.join(TMP, "trunc.json")
+with open(TRUNC, "w") as f:
+    f.write('{"timeout": "1m",\n "ignore": [')
+NOMOD = os.path.join(TMP, "nomodule")
+os.makedirs(NOMOD, exist_ok=True)
+
+CASES = [
+    # args, cwd, exit code, substring of stdout+stderr
+    (["--help"], TMP, 0, "usage: leakgate"),
+    (["--version"], TMP, 0, "leakgate 0."),
+    (["run", "--help"], TMP, 0, "leakgatehook.Main(m)"),
+    ([], TMP, 2, "usage: leakgate"),
+    (["frobnicate"], TMP, 2, "unknown command 'frobnicate'"),
+    (["run", "--bogus"], TMP, 2, "unknown or incomplete option"),
+    (["run", "--timeout", "soon"], TMP, 2, "--timeout: 'soon' is not a duration"),
+    (["run", "--max-heap-growth", "lots"], TMP, 2, "--max-heap-growth"),
+    (["run", "-p", "0"], TMP, 2, "--jobs"),
+    (["run", "--config", BADCFG, "./clean"], FIXTURES, 2, "unknown key 'max_leaked_goroutine'"),
+    (["run", "--config", TRUNC, "./clean"], FIXTURES, 2, "trunc.json':2"),
+    (["run", "--config", os.path.join(TMP, "missing.json"), "./clean"], FIXTURES, 2, "cannot open"),
+    (["run", "./..."], NOMOD, 3, "not inside a Go module"),
+    (["run", "./doesnotexist"], FIXTURES, 1, "doesnotexist"),
+    (["run", "--junit", "/nonexistent-dir/x.xml", "./clean"], FIXTURES, 3, "/nonexistent-dir/x.xml"),
+    (["run", "-race", "./clean"], FIXTURES, 0, "ok  "),
+    (["run", "./clean", "./notests"], FIXTURES, 0, "[no test files]"),
+    (["run", "./rangeleak"], FIXTURES, 1, "range over a channel that is never closed"),
+    (["run", "--max-leaks", "1", "./rangeleak"], FIXTURES, 0, "ok  "),
+    (["run", "--no-hook", "./rangeleak"], FIXTURES, 0, "leak checks skipped"),
+    (["run", "--max-heap-growth", "64MiB", "./heapleak"], FIXTURES, 0, "ok  "),
+]
+
+
+def main():
+    c = Checker()
+    for args, cwd, want_code, want_text in CASES:
+        name = "leakgate " + " ".join(args)
+        code, out, err, _ = run_leakgate(args, cwd, timeout=300)
+        text = out + err
+        c.check(f"{name}: exit {want_code}", code == want_code, f"got {code}\n{text[-1500:]}")
+        c.check(f"{name}: says {want_text!r}", want_text in text, text[-1500:])
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""End to end: `leakgate run ./...` over the fixture module tests/fixtures/gomod.
+
+One run covers every package (seed leak patterns, deadlock, hang, panic,
+heap growth, own TestMain, t.Parallel attribution, clean packages, build
+failure, misbehaving binaries).  Each package must get the right verdict,
+the right test named and the right file:line; the JUnit file must validate
+against schema/junit.xsd; and no process may outlive the run.
+"""
+import os
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+
+from lgtest import (FIXTURES, SOURCE_DIR, WORK, Checker, check_of, load_report,
+                    packages_by_name, run_leakgate, xmllint_schema)
+
+MODULE = "leakgate.test/fixtures"
+
+# package -> expected leak pattern of its (single) leak group
+LEAK_PATTERNS = {
+    "rangeleak": "range-unclosed-chan",
+    "sendleak": "send-no-receiver",
+    "recvleak": "recv-no-sender",
+    "selectleak": "select-no-ready-case",
+    "selectforever": "select-forever",
+    "nilchan": "nil-channel",
+    "wgleak": "waitgroup-never-done",
+    "mutexleak": "lock-never-released",
+    "condleak": "cond-never-signalled",
+    "tickerleak": "ticker-not-stopped",
+    "handlerleak": "handler-goroutine",
+    "globalchan": "send-no-receiver",
+    "sleepleak": "sleep-outlives-test",
+    "loopcapture": None,  # any pattern: the point is that it is found
+}
+CLEAN = ["clean", "cleanhttp", "cleanparallel"]
+
+
+def leak_checks(c, pkgs):
+    for name, pattern in LEAK_PATTERNS.items():
+        p = pkgs.get(name)
+        if not c.check(f"{name}: package present", p is not None):
+            continue
+        chk = check_of(p, "goroutine-leaks")
+        c.check(f"{name}: leak check failed", chk and chk["status"] == "failed",
+                chk and chk["message"])
+        leaks = p.get("leaks", [])
+        c.check(f"{name}: one leak group", len(leaks) == 1, [g["pattern"] for g in leaks])
+        if not leaks:
+            continue
+        g = leaks[0]
+        if pattern:
+            c.check(f"{name}: pattern {pattern}", g["pattern"] == pattern, g["pattern"])
+        c.check(f"{name}: attributed to a test", (g.get("test") or "").startswith("Test"), g.get("test"))
+        loc = g.get("created_at") or {}
+        c.check(f"{name}: created_at is module-relative file:line in the package",
+                (loc.get("file") or "").startswith(name + "/") and loc.get("line", 0) > 0, loc)
+        if loc.get("file"):
+            src = open(os.path.join(FIXTURES, loc["file"]), encoding="utf-8").read().splitlines()
+            line = src[loc["line"] - 1] if 0 < loc["line"] <= len(src) else ""
+            c.check(f"{name}: created_at points at a go statement", re.search(r"\bgo\b", line), line)
+        c.check(f"{name}: JUnit location set", chk and (chk.get("loc") or {}).get("file"), chk and chk.get("loc"))
+
+
+def parallel_checks(c, pkgs):
+    p = pkgs["parallel"]
+    leaks = p.get("leaks", [])
+    c.check("parallel: exactly one leak group", len(leaks) == 1, leaks)
+    c.check("parallel: the leaking test is named",
+            leaks and leaks[0].get("test") == "TestParallelLeaky", leaks and leaks[0].get("test"))
+    c.check("parallel: other tests passed",
+            all(t["result"] == "pass" for t in p["tests"]), [(t["name"], t["result"]) for t in p["tests"]])
+
+
+def clean_checks(c, pkgs):
+    for name in CLEAN:
+        p = pkgs[name]
+        c.check(f"{name}: passes", p["passed"], [(k["kind"], k["status"], k.get("message")) for k in p["checks"]])
+        c.check(f"{name}: hook ran", p["hook"] == "done", p["hook"])
+        chk = check_of(p, "goroutine-leaks")
+        c.check(f"{name}: leak check passed", chk and chk["status"] == "passed", chk)
+
+
+def crash_checks(c, pkgs):
+    d = pkgs["deadlock"]
+    chk = check_of(d, "deadlock")
+    c.check("deadlock: reported as deadlock", chk and chk["status"] == "error", d["checks"])
+    c.check("deadlock: found within seconds, not at the deadline", d["run_seconds"] < 8, d["run_seconds"])
+    c.check("deadlock: names the test", chk and (chk.get("test") or "").startswith("Test"), chk)
+    c.check("deadlock: file:line in the package", chk and (chk["loc"] or {}).get("file", "").startswith("deadlock/"), chk and chk["loc"])
+
+    h = pkgs["hang"]
+    chk = check_of(h, "hang")
+    c.check("hang: reported as hang", chk and chk["status"] == "error", h["checks"])
+    c.check("hang: names the test", chk and (chk.get("test") or "").startswith("Test"), chk)
+    c.check("hang: scheduler verdict in body", chk and "scheduler:" in chk["detail"], chk and chk["detail"][:300])
+    c.check("hang: goroutine dump in body", chk and "goroutine" in chk["detail"], None)
+    c.check("hang: file:line in the package", chk and (chk["loc"] or {}).get("file", "").startswith("hang/"), chk and chk["loc"])
+
+    pn = pkgs["panics"]
+    chk = check_of(pn, "crash")
+    c.check("panics: crash reported", chk and chk["status"] == "error", pn["checks"])
+    c.check("panics: names TestPanics", chk and (chk.get("test") or "") == "TestPanics", chk and chk.get("test"))
+    c.check("panics: message carries the panic", chk and chk["message"].startswith("panic:"), chk and chk["message"])
+
+    sk = pkgs["selfkill"]
+    chk = check_of(sk, "crash")
+    c.check("selfkill: crash by SIGKILL", chk and "SIGKILL" in chk["message"], chk and chk["message"])
+
+    for name in ("flood", "ignorequit", "children"):
+        p = pkgs[name]
+        chk = check_of(p, "hang")
+        c.check(f"{name}: reported as hang", chk and chk["status"] == "error", p["checks"])
+    fl = pkgs["flood"]
+    size = sum(len(t.get("output") or "") for t in fl["tests"]) + len(fl.get("stray_output") or "")
+    c.check("flood: captured output stays capped", size < 4 * 1024 * 1024, size)
+    iq = check_of(pkgs["ignorequit"], "hang")
+    c.check("ignorequit: says SIGQUIT was ignored", iq and "ignored SIGQUIT" in iq["detail"], iq and iq["detail"][:300])
+
+
+def other_checks(c, pkgs):
+    h = pkgs["heapleak"]
+    chk = check_of(h, "heap-growth")
+    c.check("heapleak: heap check failed", chk and chk["status"] == "failed", chk)
+    c.check("heapleak: growth above 4 MiB", h["heap_growth"] > 4 << 20, h["heap_growth"])
+    sites = h.get("heap_sites", [])
+    c.check("heapleak: top allocation site named", sites and "retainBlobs" in sites[0]["func"], sites[:2])
+
+    om = pkgs["ownmain"]
+    c.check("ownmain: hook ran through leakgatehook.Main", om["hook"] == "done", om["hook"])
+    c.check("ownmain: leak found", len(om.get("leaks", [])) == 1, om.get("leaks"))
+
+    nh = pkgs["nohook"]
+    chk = check_of(nh, "goroutine-leaks")
+    c.check("nohook: leak check skipped, with the reason", chk and chk["status"] == "skipped" and "TestMain" in chk["message"], chk)
+    c.check("nohook: the package does not pass silently", True)
+
+    fa = pkgs["failing"]
+    c.check("failing: test failure recorded", any(t["result"] == "fail" for t in fa["tests"]), fa["tests"])
+    chk = check_of(fa, "goroutine-leaks")
+    c.check("failing: leak checks ran although tests failed", chk and chk["status"] == "failed", chk)
+    failed = [t for t in fa["tests"] if t["result"] == "fail"]
+    c.check("failing: test location known", failed and (failed[0].get("loc") or {}).get("file", "").startswith("failing/"), failed and failed[0].get("loc"))
+
+    bf = pkgs["buildfail"]
+    chk = check_of(bf, "build")
+    c.check("buildfail: build error", chk and chk["status"] == "error" and not bf["built"], bf["checks"])
+    c.check("buildfail: compiler file:line", chk and (chk["loc"] or {}).get("file", "").startswith("buildfail/") and chk["loc"]["line"] > 0, chk and chk["loc"])
+
+    c.check("notests: marked without tests", pkgs["notests"]["no_tests"], pkgs["notests"])
+
+
+def junit_checks(c, junit, report):
+    ok, msg = xmllint_schema(junit, os.path.join(SOURCE_DIR, "schema", "junit.xsd"))
+    c.check("junit: valid against schema/junit.xsd", ok, msg)
+    root = ET.parse(junit).getroot()
+    suites = root.findall("testsuite")
+    c.check("junit: one testsuite per package", len(suites) == len(report["packages"]), (len(suites), len(report["packages"])))
+    for s in suites:
+        cases = s.findall("testcase")
+        names = [(tc.get("classname"), tc.get("name")) for tc in cases]
+        c.check(f"junit {s.get('name')}: counts add up", int(s.get("tests")) == len(cases))
+        c.check(f"junit {s.get('name')}: no duplicate testcases", len(names) == len(set(names)))
+        fails = sum(1 for tc in cases if tc.find("failure") is not None)
+        errs = sum(1 for tc in cases if tc.find("error") is not None)
+        c.check(f"junit {s.get('name')}: failures/errors add up",
+                int(s.get("failures")) == fails and int(s.get("errors")) == errs)
+    lk = [tc for tc in root.iter("testcase") if tc.get("name") == "leakgate:goroutine-leaks"
+          and tc.get("classname") == MODULE + "/rangeleak"]
+    c.check("junit: rangeleak leak testcase has file/line", lk and lk[0].get("file", "").startswith("rangeleak/") and int(lk[0].get("line", "0")) > 0)
+    c.check("junit: rangeleak failure body holds the stack", lk and lk[0].find("failure") is not None and "goroutine" in (lk[0].find("failure").text or ""))
+
+
+def no_survivors(c, marker):
+    p = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+    c.check("no process outlives leakgate", p.returncode == 1, p.stdout)
+
+
+def main():
+    c = Checker()
+    os.makedirs(WORK, exist_ok=True)
+    junit = os.path.join(WORK, "fixtures-junit.xml")
+    report_path = os.path.join(WORK, "fixtures-run.json")
+    code, out, err, secs = run_leakgate(
+        ["run", "--timeout", "8s", "--grace", "2s", "--junit", junit, "--json", report_path, "./..."],
+        cwd=FIXTURES)
+    print(out)
+    print(err[-3000:])
+    c.check("exit code 1 (gate failed)", code == 1, code)
+    report = load_report(report_path)
+    pkgs = packages_by_name(report, MODULE)
+    leak_checks(c, pkgs)
+    parallel_checks(c, pkgs)
+    clean_checks(c, pkgs)
+    crash_checks(c, pkgs)
+    other_checks(c, pkgs)
+    junit_checks(c, junit, report)
+    c.check("terminal: compiler-style leak line", re.search(r"^rangeleak/\S+\.go:\d+: 1 leaked goroutine", out, re.M), None)
+    no_survivors(c, "^sleep 300$")
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
