@@ -1,0 +1,163 @@
+/*
+ * test_hook.c — the C side of the hook protocol: the generated overlay, and
+ * reading manifests, including hostile ones (newer protocol, paths that
+ * leave the hook directory, broken JSON, wrong types).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "hook.h"
+
+static char *tmpdir(void)
+{
+	char *d = lg_xstrdup("/tmp/lg-hook-XXXXXX");
+
+	if (!mkdtemp(d))
+		abort();
+	return d;
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char *path = lg_xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static void cleanup(char *dir)
+{
+	char *cmd = lg_xasprintf("rm -rf '%s'", dir);
+
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	free(cmd);
+	free(dir);
+}
+
+static void test_overlay(void)
+{
+	char *dir = tmpdir(), *overlay = NULL, *gopath = NULL;
+	struct lg_buf text = LG_BUF_INIT, src = LG_BUF_INIT;
+	struct lg_err err;
+
+	CHECK_INT(lg_hook_write_overlay(dir, "/src/mod/pkg", "pkg", &overlay, &err), 0);
+	CHECK(overlay && lg_ends_with(overlay, "/overlay.json"));
+	CHECK_INT(lg_read_file(overlay, 1 << 20, &text, &err), 0);
+	CHECK(strstr(text.buf, "\"/src/mod/pkg/zz_leakgate_hook_test.go\"") != NULL);
+	gopath = lg_xasprintf("%s/leakgate_hook_test.go", dir);
+	CHECK(strstr(text.buf, gopath) != NULL);
+	CHECK_INT(lg_read_file(gopath, 1 << 20, &src, &err), 0);
+	CHECK(strstr(src.buf, "\npackage pkg_test\n") != NULL);
+	CHECK(strstr(src.buf, "package leakgatehook") == NULL);
+	CHECK(strstr(src.buf, "func TestMain(m *leakgatetesting.M) { leakgateos.Exit(leakgateRun(m)) }") != NULL);
+	CHECK(strstr(src.buf, "func leakgateRun(") != NULL);
+	lg_buf_release(&text);
+	lg_buf_release(&src);
+	free(overlay);
+	free(gopath);
+	cleanup(dir);
+}
+
+static const char good[] =
+	"{\"protocol\": 1, \"hook_version\": \"0.1.0\", \"phase\": \"after\", \"go_version\": \"go1.26.8\",\n"
+	" \"gomaxprocs\": 2, \"pid\": 1, \"exit_code\": 1,\n"
+	" \"settle\": {\"budget_ms\": 500, \"waited_ms\": 12.5, \"rounds\": 3, \"remaining\": 1},\n"
+	" \"leak_profile\": true,\n"
+	" \"before\": {\"time_unix_nano\": 5, \"num_goroutine\": 2, \"memstats\": {\"heap_inuse\": 1000,\n"
+	"   \"heap_alloc\": 900, \"num_gc\": 3}, \"stacks\": \"before.stacks\", \"heap_profile\": \"before.heap.pb.gz\"},\n"
+	" \"after\": {\"time_unix_nano\": 6, \"num_goroutine\": 3, \"memstats\": {\"heap_inuse\": 5000},\n"
+	"   \"stacks\": \"after.stacks\", \"heap_profile\": \"after.heap.pb.gz\", \"leak_stacks\": \"after.leak.stacks\"},\n"
+	" \"errors\": [\"one\"]}\n";
+
+static void test_manifest_good(void)
+{
+	char *dir = tmpdir();
+	struct lg_hook_manifest m;
+	struct lg_err err;
+
+	put(dir, "hook.json", good);
+	put(dir, "before.stacks", "goroutine 1 [running]:\n");
+	put(dir, "after.stacks", "goroutine 1 [running]:\n");
+	CHECK_INT(lg_hook_read_manifest(dir, &m, &err), 0);
+	CHECK_INT(m.phase, LG_HOOK_DONE);
+	CHECK_INT(m.protocol, 1);
+	CHECK_STR(m.go_version, "go1.26.8");
+	CHECK_INT(m.exit_code, 1);
+	CHECK_INT(m.settle_remaining, 1);
+	CHECK_INT(m.leak_profile, 1);
+	CHECK_INT(m.before.mem.heap_inuse, 1000);
+	CHECK_INT(m.before.mem.num_gc, 3);
+	CHECK_INT(m.after.mem.heap_inuse, 5000);
+	CHECK_INT(m.after.mem.num_goroutine, 3);
+	CHECK(m.before.stacks && lg_ends_with(m.before.stacks, "/before.stacks"));
+	CHECK(m.after.stacks != NULL);
+	CHECK(m.after.heap_profile == NULL); /* listed but not on disk */
+	CHECK_INT(m.nerrors, 1);
+	lg_hook_manifest_release(&m);
+	cleanup(dir);
+}
+
+static void test_manifest_absent(void)
+{
+	char *dir = tmpdir();
+	struct lg_hook_manifest m;
+	struct lg_err err;
+
+	CHECK_INT(lg_hook_read_manifest(dir, &m, &err), 0);
+	CHECK_INT(m.phase, LG_HOOK_ABSENT);
+	lg_hook_manifest_release(&m);
+	cleanup(dir);
+}
+
+static void test_manifest_bad(void)
+{
+	static const struct { const char *text; const char *want; } cases[] = {
+		{ "{\"protocol\": 2, \"phase\": \"after\"}", "hook protocol 2 is not supported" },
+		{ "{\"protocol\": \"1\", \"phase\": \"after\"}", "protocol: expected an integer" },
+		{ "{\"protocol\": 1, \"phase\": \"during\"}", "phase: expected" },
+		{ "{\"protocol\": 1, \"phase\": \"after\"}", "without an after snapshot" },
+		{ "{\"protocol\": 1, \"phase\": \"before\", \"before\": {\"stacks\": \"../../etc/passwd\"}}",
+		  "is not a plain file name" },
+		{ "{\"protocol\": 1, \"phase\": \"before\", \"before\": {\"stacks\": \"..\"}}",
+		  "is not a plain file name" },
+		{ "{\"protocol\": 1, \"phase\": \"before\", \"before\": {\"stacks\": 7}}", "expected a file name" },
+		{ "{\"protocol\": 1, \"phase\": \"af", "hook.json':1:" },
+		{ "[]", "expected a JSON object" },
+	};
+	size_t i;
+
+	for (i = 0; i < LG_ARRAY_SIZE(cases); i++) {
+		char *dir = tmpdir();
+		struct lg_hook_manifest m;
+		struct lg_err err = { "" };
+
+		put(dir, "hook.json", cases[i].text);
+		CHECK_INT(lg_hook_read_manifest(dir, &m, &err), -1);
+		if (!strstr(err.msg, cases[i].want) || !strstr(err.msg, dir)) {
+			fprintf(stderr, "case %zu: '%s' lacks '%s' or the file\n", i, err.msg, cases[i].want);
+			lg_check_failures++;
+		}
+		CHECK_INT(m.phase, LG_HOOK_ABSENT);
+		lg_hook_manifest_release(&m);
+		cleanup(dir);
+	}
+}
+
+int main(void)
+{
+	static const struct lg_check_case cases[] = {
+		{ "overlay", test_overlay },
+		{ "manifest_good", test_manifest_good },
+		{ "manifest_absent", test_manifest_absent },
+		{ "manifest_bad", test_manifest_bad },
+	};
+
+	return LG_CHECK_RUN(cases);
+}
