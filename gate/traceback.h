@@ -24,7 +24,9 @@
 #include "util.h"
 
 /* Caps on untrusted input. */
-#define LG_TB_MAX_LINE (64 * 1024)          /* longer lines are truncated and counted */
+#define LG_TB_MAX_LINE (64 * 1024)          /* longer lines are truncated and counted
+                                               (inside a goroutine block; elsewhere
+                                               they are skipped as noise) */
 #define LG_TB_MAX_INPUT ((size_t)4 << 30)  /* whole input */
 #define LG_TB_MAX_FRAMES 4096               /* frames kept per goroutine */
 #define LG_TB_MAX_BAD_LINES 16              /* malformed lines kept for reporting */
@@ -79,7 +81,9 @@ struct lg_goroutine {
 	unsigned leaked : 1;     /* "(leaked)" */
 	unsigned durable : 1;    /* "(durable)" */
 	unsigned frames_elided : 1;
-	const char *labels;      /* the raw "{...}" text of labels:, or NULL */
+	const char *labels;      /* the raw "{...}" text of labels:, or NULL (Go 1.26
+	                            prints it as " labels:{...}" inside the brackets,
+	                            1.27 as " {...}" after them; debug=1 "# labels:") */
 	int64_t bubble;          /* synctest bubble id, 0 if none */
 	struct lg_frame *frames; /* innermost first */
 	size_t nframes;
@@ -87,6 +91,12 @@ struct lg_goroutine {
 	struct lg_ancestor *ancestors;
 	size_t nancestors;
 	size_t first_line; /* 1-based line of the header in the input */
+	/*
+	 * How many goroutines this entry stands for: 1 for a goroutine of a
+	 * debug=2 style dump; for a group of a debug=1 profile ("N @ 0x..."),
+	 * N, with id -1, status "" and wait inferred from the frames.
+	 */
+	int64_t count;
 };
 
 /* What preceded or surrounded the goroutines. */
@@ -148,7 +158,9 @@ void lg_func_package(const char *func, struct lg_buf *out);
 /*
  * A stable signature for grouping that survives code edits: the functions of
  * all frames (no args, addresses, ids or line numbers) and the wait reason,
- * hashed to 16 hex digits.  `out` must hold 17 bytes.
+ * hashed to 16 hex digits.  `out` must hold 17 bytes.  Frames of package
+ * runtime are left out, so one blocking point gets one signature whether the
+ * dump came from GOTRACEBACK=single, system/crash or a debug=1 profile.
  */
 void lg_goroutine_signature(const struct lg_goroutine *g, char out[17]);
 

@@ -1,0 +1,1364 @@
+/*
+ * traceback.c — the goroutine dump parser.
+ *
+ * Turns the text the Go runtime and runtime/pprof print about goroutines
+ * (runtime.Stack(all), pprof goroutine debug=1 and debug=2, goroutineleak
+ * profiles, panics, fatal errors, test timeouts and signal dumps) into the
+ * lg_dump model of traceback.h.  The input is untrusted: it may be cut off
+ * anywhere, interleaved with test output, or not a dump at all.
+ *
+ * The parser is one pass over the lines with a small state machine.  Lines it
+ * does not recognise outside a goroutine block are noise and skipped; a line
+ * that breaks a block is counted as bad and parsing resumes at the next
+ * header.  Every string ends up interned in one pool per dump, and frames
+ * are gathered in scratch arrays and copied into the pool once per goroutine,
+ * so memory grows with distinct names and the parser does not allocate per
+ * line.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "traceback.h"
+
+#define BAD_TEXT_MAX 200
+#define POOL_CHUNK (256 * 1024)
+#define MAX_ANCESTORS 256 /* GODEBUG=tracebackancestors caps itself at 50 */
+
+/* ---------------------------------------------------------------------- */
+/* The string pool: a bump allocator plus an intern table. */
+
+struct chunk {
+	struct chunk *next;
+	size_t used;
+	size_t size;
+	/* data follows, 16-byte aligned by the allocation */
+};
+
+struct slot {
+	const char *s; /* NULL when free */
+	uint64_t hash;
+	size_t len;
+};
+
+struct pool {
+	struct chunk *chunks;
+	struct slot *slots;
+	size_t nslots; /* power of two */
+	size_t nused;
+};
+
+#define CHUNK_HDR ((sizeof(struct chunk) + 15) & ~(size_t)15)
+
+static struct pool *pool_new(void)
+{
+	struct pool *p = lg_xcalloc(1, sizeof(*p));
+
+	p->nslots = 1024;
+	p->slots = lg_xcalloc(p->nslots, sizeof(*p->slots));
+	return p;
+}
+
+static void pool_free(struct pool *p)
+{
+	struct chunk *c, *next;
+
+	if (!p)
+		return;
+	for (c = p->chunks; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(p->slots);
+	free(p);
+}
+
+/*
+ * Returns `n` bytes aligned to `align` (a power of two <= 16) that live as
+ * long as the pool.  Big requests get a chunk of their own, linked behind
+ * the current one so the current one keeps filling.
+ */
+static void *pool_alloc(struct pool *p, size_t n, size_t align)
+{
+	struct chunk *c = p->chunks;
+	size_t off;
+
+	if (c) {
+		off = (c->used + align - 1) & ~(align - 1);
+		if (off <= c->size && c->size - off >= n) {
+			c->used = off + n;
+			return (char *)c + CHUNK_HDR + off;
+		}
+	}
+	if (n > POOL_CHUNK / 4) {
+		struct chunk *big = lg_xmalloc(CHUNK_HDR + n);
+
+		big->size = big->used = n;
+		if (c) {
+			big->next = c->next;
+			c->next = big;
+		} else {
+			big->next = NULL;
+			p->chunks = big;
+		}
+		return (char *)big + CHUNK_HDR;
+	}
+	c = lg_xmalloc(CHUNK_HDR + POOL_CHUNK);
+	c->size = POOL_CHUNK;
+	c->used = n;
+	c->next = p->chunks;
+	p->chunks = c;
+	return (char *)c + CHUNK_HDR;
+}
+
+/* A fast word-at-a-time hash; only used in memory, so byte order is moot. */
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
+	uint64_t w;
+
+	while (n >= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+		s += 8;
+		n -= 8;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return h;
+}
+
+static void pool_rehash(struct pool *p)
+{
+	size_t i, n = p->nslots * 2, mask = n - 1;
+	struct slot *s = lg_xcalloc(n, sizeof(*s));
+
+	for (i = 0; i < p->nslots; i++) {
+		size_t j;
+
+		if (!p->slots[i].s)
+			continue;
+		for (j = p->slots[i].hash & mask; s[j].s; j = (j + 1) & mask)
+			;
+		s[j] = p->slots[i];
+	}
+	free(p->slots);
+	p->slots = s;
+	p->nslots = n;
+}
+
+/* Returns the pool's NUL-terminated copy of s[0..n), stored once. */
+static const char *intern(struct pool *p, const char *s, size_t n)
+{
+	uint64_t h = hash_bytes(s, n);
+	size_t mask = p->nslots - 1, i;
+	char *copy;
+
+	for (i = h & mask; p->slots[i].s; i = (i + 1) & mask) {
+		struct slot *sl = &p->slots[i];
+
+		if (sl->hash == h && sl->len == n && !memcmp(sl->s, s, n))
+			return sl->s;
+	}
+	copy = pool_alloc(p, n + 1, 1);
+	memcpy(copy, s, n);
+	copy[n] = '\0';
+	p->slots[i].s = copy;
+	p->slots[i].hash = h;
+	p->slots[i].len = n;
+	if (++p->nused * 2 > p->nslots)
+		pool_rehash(p);
+	return copy;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Small scanning helpers over (pointer, length) slices of the input. */
+
+struct span {
+	const char *p;
+	size_t n;
+};
+
+static int sp_starts(struct span s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return s.n >= n && !memcmp(s.p, lit, n);
+}
+
+static int sp_ends(struct span s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return s.n >= n && !memcmp(s.p + s.n - n, lit, n);
+}
+
+static int sp_eq(struct span s, const char *lit)
+{
+	return s.n == strlen(lit) && !memcmp(s.p, lit, s.n);
+}
+
+static struct span sp_skip(struct span s, size_t k)
+{
+	if (k > s.n)
+		k = s.n;
+	s.p += k;
+	s.n -= k;
+	return s;
+}
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Finds `lit` in s, returning its offset or -1 (lines are capped, so an
+ * O(n*m) search stays cheap). */
+static long sp_find(struct span s, const char *lit)
+{
+	size_t m = strlen(lit), i;
+
+	if (m > s.n)
+		return -1;
+	for (i = 0; i + m <= s.n; i++) {
+		const char *q = memchr(s.p + i, lit[0], s.n - m - i + 1);
+
+		if (!q)
+			return -1;
+		i = (size_t)(q - s.p);
+		if (!memcmp(q, lit, m))
+			return (long)i;
+	}
+	return -1;
+}
+
+/*
+ * Parses a decimal number at the start of *s into *out and advances *s.
+ * Returns 0, or -1 when there is no digit or the value overflows `max`.
+ */
+static int sp_num(struct span *s, int64_t max, int64_t *out)
+{
+	int64_t v = 0;
+	size_t i = 0;
+
+	while (i < s->n && is_digit((unsigned char)s->p[i])) {
+		int d = s->p[i] - '0';
+
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+		i++;
+	}
+	if (!i)
+		return -1;
+	*out = v;
+	*s = sp_skip(*s, i);
+	return 0;
+}
+
+/* Whole span is a decimal number <= max. */
+static int sp_whole_num(struct span s, int64_t max, int64_t *out)
+{
+	return sp_num(&s, max, out) || s.n ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The parser. */
+
+enum state {
+	ST_OUTSIDE,     /* between goroutines: unknown lines are noise */
+	ST_IN_G,        /* in a goroutine block, expecting a frame or the end */
+	ST_EXPECT_FILE, /* after a function line, expecting "\tfile:line" */
+	ST_GROUP,       /* in a debug=1 profile group */
+	ST_TESTS        /* after "running tests:" */
+};
+
+enum pending_kind { PEND_FRAME, PEND_CREATOR, PEND_CGO };
+
+struct anc_scratch {
+	struct lg_ancestor a;
+	size_t start; /* first frame in parser.afr */
+};
+
+struct parser {
+	struct lg_dump *d;
+	struct pool *pool;
+	enum state st;
+	size_t lineno;
+	size_t galloc; /* allocated elements of d->g */
+
+	/* The goroutine being built (valid while st is IN_G/EXPECT_FILE/GROUP). */
+	struct lg_goroutine cur;
+	struct lg_frame *fr;
+	size_t nfr, fr_alloc;
+	struct anc_scratch *anc;
+	size_t nanc, anc_alloc;
+	struct lg_frame *afr; /* ancestor frames, all ancestors back to back */
+	size_t nafr, afr_alloc;
+	int in_ancestor;
+	int stack_unavailable;
+
+	/* A function or created-by line waiting for its file line. */
+	enum pending_kind pend;
+	struct lg_frame pframe;
+	int64_t pparent;
+	struct span ptext;
+	size_t pline;
+};
+
+static void add_bad(struct parser *ps, size_t line, struct span text)
+{
+	struct lg_dump *d = ps->d;
+
+	d->bad_lines++;
+	if (d->nbad < LG_TB_MAX_BAD_LINES) {
+		d->bad[d->nbad].line = line;
+		d->bad[d->nbad].text = lg_xstrndup(text.p, text.n > BAD_TEXT_MAX ? BAD_TEXT_MAX : text.n);
+		d->nbad++;
+	}
+}
+
+/* True for lines that may interleave anywhere and never mean anything here. */
+static int is_noise(struct span l)
+{
+	return (l.n && l.p[0] == 0x16) || sp_starts(l, "SCHED ");
+}
+
+/* Class of a wait reason printed in the header, ignoring frames. */
+static enum lg_wait_class classify_status(const char *s)
+{
+	static const struct {
+		const char *status;
+		enum lg_wait_class w;
+	} exact[] = {
+		{ "chan receive", LG_WAIT_CHAN },
+		{ "chan send", LG_WAIT_CHAN },
+		{ "chan receive (nil chan)", LG_WAIT_NIL_CHAN },
+		{ "chan send (nil chan)", LG_WAIT_NIL_CHAN },
+		{ "select", LG_WAIT_SELECT },
+		{ "select (no cases)", LG_WAIT_SELECT_NOCASES },
+		{ "sync.Mutex.Lock", LG_WAIT_MUTEX },
+		{ "sync.RWMutex.RLock", LG_WAIT_RWMUTEX },
+		{ "sync.RWMutex.Lock", LG_WAIT_RWMUTEX },
+		{ "sync.WaitGroup.Wait", LG_WAIT_WAITGROUP },
+		{ "sync.Cond.Wait", LG_WAIT_COND },
+		{ "sleep", LG_WAIT_SLEEP },
+		{ "IO wait", LG_WAIT_IO },
+		{ "syscall", LG_WAIT_SYSCALL },
+		{ "semacquire", LG_WAIT_SEMACQUIRE },
+		{ "running", LG_WAIT_NONE },
+		{ "runnable", LG_WAIT_NONE },
+		{ "idle", LG_WAIT_NONE },
+		{ "dead", LG_WAIT_NONE },
+		{ "copystack", LG_WAIT_NONE },
+		{ "preempted", LG_WAIT_NONE },
+		{ "", LG_WAIT_NONE },
+		{ "finalizer wait", LG_WAIT_RUNTIME },
+		{ "cleanup wait", LG_WAIT_RUNTIME },
+		{ "force gc (idle)", LG_WAIT_RUNTIME },
+		{ "trace reader (blocked)", LG_WAIT_RUNTIME },
+		{ "wait for GC cycle", LG_WAIT_RUNTIME },
+		{ "garbage collection", LG_WAIT_RUNTIME },
+		{ "garbage collection scan", LG_WAIT_RUNTIME },
+		{ "GOMAXPROCS updater (idle)", LG_WAIT_RUNTIME },
+		{ "dumping heap", LG_WAIT_RUNTIME },
+		{ "panicwait", LG_WAIT_RUNTIME },
+		{ "debug call", LG_WAIT_RUNTIME },
+		{ "stopping the world", LG_WAIT_RUNTIME },
+		{ "flushing proc caches", LG_WAIT_RUNTIME },
+		{ "trace goroutine status", LG_WAIT_RUNTIME },
+		{ "trace proc status", LG_WAIT_RUNTIME },
+		{ "page trace flush", LG_WAIT_RUNTIME },
+	};
+	size_t i;
+
+	for (i = 0; i < LG_ARRAY_SIZE(exact); i++)
+		if (!strcmp(s, exact[i].status))
+			return exact[i].w;
+	if (!strncmp(s, "GC ", 3))
+		return LG_WAIT_RUNTIME;
+	return LG_WAIT_OTHER;
+}
+
+/*
+ * Which sync primitive a goroutine is parked in, judged from its frames
+ * (innermost first): Go 1.19-1.22 print "semacquire" for all of them, and
+ * debug=1 profiles print no status at all.  Returns LG_WAIT_NONE when no
+ * frame tells.
+ */
+static enum lg_wait_class classify_frames(const struct lg_frame *f, size_t n, int sync_only)
+{
+	static const struct {
+		const char *func;
+		int prefix;
+		int sync;
+		enum lg_wait_class w;
+	} known[] = {
+		{ "sync.(*WaitGroup).Wait", 0, 1, LG_WAIT_WAITGROUP },
+		{ "sync.(*Mutex).Lock", 0, 1, LG_WAIT_MUTEX },
+		{ "sync.(*Mutex).lockSlow", 0, 1, LG_WAIT_MUTEX },
+		{ "internal/sync.(*Mutex).lockSlow", 0, 1, LG_WAIT_MUTEX },
+		{ "sync.(*RWMutex).", 1, 1, LG_WAIT_RWMUTEX },
+		{ "sync.(*Cond).Wait", 0, 1, LG_WAIT_COND },
+		{ "runtime.chanrecv", 1, 0, LG_WAIT_CHAN },
+		{ "runtime.chansend", 1, 0, LG_WAIT_CHAN },
+		{ "runtime.selectgo", 0, 0, LG_WAIT_SELECT },
+		{ "runtime.block", 0, 0, LG_WAIT_SELECT_NOCASES },
+		{ "time.Sleep", 0, 0, LG_WAIT_SLEEP },
+		{ "internal/poll.runtime_pollWait", 0, 0, LG_WAIT_IO },
+	};
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		const char *fn = f[i].func;
+
+		for (k = 0; k < LG_ARRAY_SIZE(known); k++) {
+			size_t kl = strlen(known[k].func);
+
+			if (sync_only && !known[k].sync)
+				continue;
+			if (known[k].prefix ? !strncmp(fn, known[k].func, kl)
+					    : !strcmp(fn, known[k].func))
+				return known[k].w;
+		}
+	}
+	return LG_WAIT_NONE;
+}
+
+static enum lg_wait_class classify(const struct lg_goroutine *g)
+{
+	enum lg_wait_class w;
+
+	if (!g->status[0] && g->id < 0)
+		return classify_frames(g->frames, g->nframes, 0);
+	w = classify_status(g->status);
+	if (w == LG_WAIT_SEMACQUIRE) {
+		enum lg_wait_class f = classify_frames(g->frames, g->nframes, 1);
+
+		if (f != LG_WAIT_NONE)
+			w = f;
+	}
+	return w;
+}
+
+static void reset_cur(struct parser *ps)
+{
+	memset(&ps->cur, 0, sizeof(ps->cur));
+	ps->cur.creator.parent_id = -1;
+	ps->cur.count = 1;
+	ps->nfr = ps->nanc = ps->nafr = 0;
+	ps->in_ancestor = 0;
+	ps->stack_unavailable = 0;
+}
+
+static struct lg_frame *copy_frames(struct parser *ps, const struct lg_frame *f, size_t n)
+{
+	struct lg_frame *out;
+
+	if (!n)
+		return NULL;
+	out = pool_alloc(ps->pool, n * sizeof(*f), 16);
+	memcpy(out, f, n * sizeof(*f));
+	return out;
+}
+
+/* Moves the goroutine being built into the dump and leaves the block. */
+static void end_goroutine(struct parser *ps)
+{
+	struct lg_dump *d = ps->d;
+	struct lg_goroutine *g = &ps->cur;
+	size_t i;
+
+	if (ps->st != ST_IN_G && ps->st != ST_EXPECT_FILE && ps->st != ST_GROUP)
+		return;
+	g->frames = copy_frames(ps, ps->fr, ps->nfr);
+	g->nframes = ps->nfr;
+	if (ps->nanc) {
+		g->ancestors = pool_alloc(ps->pool, ps->nanc * sizeof(*g->ancestors), 16);
+		for (i = 0; i < ps->nanc; i++) {
+			struct lg_ancestor *a = &g->ancestors[i];
+
+			*a = ps->anc[i].a;
+			a->frames = copy_frames(ps, ps->afr + ps->anc[i].start, a->nframes);
+		}
+		g->nancestors = ps->nanc;
+	}
+	g->wait = classify(g);
+	LG_GROW(d->g, ps->galloc, d->n + 1);
+	d->g[d->n++] = *g;
+	reset_cur(ps);
+	ps->st = ST_OUTSIDE;
+}
+
+/* Adds a frame to the goroutine or to its current ancestor. */
+static void push_frame(struct parser *ps, const struct lg_frame *f)
+{
+	if (ps->in_ancestor) {
+		struct anc_scratch *a = &ps->anc[ps->nanc - 1];
+
+		if (a->a.nframes >= LG_TB_MAX_FRAMES)
+			return;
+		LG_GROW(ps->afr, ps->afr_alloc, ps->nafr + 1);
+		ps->afr[ps->nafr++] = *f;
+		a->a.nframes++;
+		return;
+	}
+	if (ps->nfr >= LG_TB_MAX_FRAMES) {
+		ps->cur.frames_elided = 1;
+		return;
+	}
+	LG_GROW(ps->fr, ps->fr_alloc, ps->nfr + 1);
+	ps->fr[ps->nfr++] = *f;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Line grammars. */
+
+/*
+ * Splits the bracketed part of a header, "chan receive (leaked), 3 minutes,
+ * locked to thread, synctest bubble 2", into the goroutine's fields.
+ */
+static int parse_status(struct parser *ps, struct span s, struct lg_goroutine *g)
+{
+	struct span st = s, part;
+	long comma = sp_find(s, ", ");
+	int changed;
+
+	if (comma >= 0)
+		st.n = (size_t)comma;
+	do {
+		changed = 0;
+		if (sp_ends(st, " (leaked)")) {
+			g->leaked = 1;
+			st.n -= 9;
+			changed = 1;
+		} else if (sp_ends(st, " (durable)")) {
+			g->durable = 1;
+			st.n -= 10;
+			changed = 1;
+		} else if (sp_ends(st, " (scan)")) {
+			st.n -= 7;
+			changed = 1;
+		}
+	} while (changed);
+	g->status = intern(ps->pool, st.p, st.n);
+	while (comma >= 0) {
+		int64_t v;
+
+		s = sp_skip(s, (size_t)comma + 2);
+		comma = sp_find(s, ", ");
+		part = s;
+		if (comma >= 0)
+			part.n = (size_t)comma;
+		if (sp_ends(part, " minutes") || sp_ends(part, " minute")) {
+			part.n -= sp_ends(part, " minutes") ? 8 : 7;
+			if (sp_whole_num(part, INT_MAX, &v))
+				return -1;
+			g->minutes = (int)v;
+		} else if (sp_eq(part, "locked to thread")) {
+			g->locked = 1;
+		} else if (sp_starts(part, "synctest bubble ")) {
+			if (sp_whole_num(sp_skip(part, 16), INT64_MAX, &v))
+				return -1;
+			g->bubble = v;
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Parses "goroutine N[ gp=.. m=.. mp=..] [status...][ {labels}]:" (labels
+ * inside the brackets as " labels:{...}" in Go 1.26, after them in 1.27).
+ * Fills a fresh ps->cur.  Returns 0, or -1 when the line is not a header.
+ */
+static int parse_header(struct parser *ps, struct span l)
+{
+	struct lg_goroutine *g = &ps->cur;
+	struct span s = sp_skip(l, 10), body;
+	const char *close;
+	long lab;
+
+	if (sp_num(&s, INT64_MAX, &g->id))
+		return -1;
+	while (s.n && s.p[0] == ' ' && !sp_starts(s, " [")) {
+		const char *sp;
+
+		if (!sp_starts(s, " gp=") && !sp_starts(s, " m=") && !sp_starts(s, " mp="))
+			return -1;
+		sp = memchr(s.p + 1, ' ', s.n - 1);
+		if (!sp)
+			return -1;
+		s = sp_skip(s, (size_t)(sp - s.p));
+	}
+	if (!sp_starts(s, " [") || !sp_ends(s, ":"))
+		return -1;
+	s = sp_skip(s, 2);
+	s.n--; /* the ':' */
+	close = memchr(s.p, ']', s.n);
+	body = s;
+	lab = sp_find(s, " labels:{");
+	if (lab >= 0 && (!close || s.p + lab < close)) {
+		/* 1.26: [status labels:{...}] — values may hold ']' */
+		if (!sp_ends(s, "}]"))
+			return -1;
+		body.n = (size_t)lab;
+		g->labels = intern(ps->pool, s.p + lab + 8, s.n - (size_t)lab - 9);
+	} else {
+		struct span rest;
+
+		if (!close)
+			return -1;
+		body.n = (size_t)(close - s.p);
+		rest = sp_skip(s, body.n + 1);
+		if (rest.n) {
+			/* 1.27: [status] {k: v, ...} */
+			if (!sp_starts(rest, " {") || !sp_ends(rest, "}"))
+				return -1;
+			g->labels = intern(ps->pool, rest.p + 1, rest.n - 1);
+		}
+	}
+	if (parse_status(ps, body, g))
+		return -1;
+	g->first_line = ps->lineno;
+	return 0;
+}
+
+/* Drops a " fp=0x.. sp=0x.. pc=0x.." suffix (GOTRACEBACK=system and up). */
+static struct span strip_fp(struct span l)
+{
+	long fp = sp_find(l, " fp=0x");
+
+	if (fp >= 0)
+		l.n = (size_t)fp;
+	return l;
+}
+
+/*
+ * Parses a frame's function line "pkg.F[...](args)".  Sets *func (name
+ * without args) and *inlined.  Returns -1 for lines that cannot be one, such
+ * as test output, so that a block can end at them.
+ */
+static int parse_func_line(struct span l, struct span *func, int *inlined)
+{
+	size_t i, depth = 0;
+	unsigned char c0;
+
+	l = strip_fp(l);
+	if (!l.n || l.p[l.n - 1] != ')')
+		return -1;
+	c0 = (unsigned char)l.p[0];
+	if (!(c0 >= 0x80 || c0 == '_' || c0 == '?' || is_digit(c0) ||
+	      (c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z')))
+		return -1;
+	/* The args are the last balanced (...) group; they hold no parens. */
+	for (i = l.n; i-- > 0;) {
+		if (l.p[i] == ')')
+			depth++;
+		else if (l.p[i] == '(' && --depth == 0)
+			break;
+	}
+	if (i == (size_t)-1 || i == 0)
+		return -1;
+	func->p = l.p;
+	func->n = i;
+	if (memchr(func->p, '\t', func->n) || sp_find(*func, ": ") >= 0)
+		return -1;
+	*inlined = (l.n - i == 5 && !memcmp(l.p + i, "(...)", 5));
+	return 0;
+}
+
+/*
+ * Splits "path:123[ +0x2a]" at the last ':' that is followed by digits and
+ * then the end or a space (paths may hold ':' and ' ').  Returns -1 when
+ * there is no line number.
+ */
+static int split_file_line(struct span s, struct span *file, int *line)
+{
+	size_t i;
+
+	for (i = s.n; i-- > 0;) {
+		struct span num;
+		int64_t v;
+
+		if (s.p[i] != ':')
+			continue;
+		num = sp_skip(s, i + 1);
+		if (sp_num(&num, INT_MAX, &v))
+			continue;
+		if (num.n && num.p[0] != ' ')
+			continue;
+		file->p = s.p;
+		file->n = i;
+		*line = (int)v;
+		return i ? 0 : -1;
+	}
+	return -1;
+}
+
+/* Parses "\t/abs/file.go:123 +0x2a[ fp=...]" into f. */
+static int parse_file_line(struct parser *ps, struct span l, struct lg_frame *f)
+{
+	struct span file;
+
+	if (!l.n || l.p[0] != '\t')
+		return -1;
+	if (split_file_line(strip_fp(sp_skip(l, 1)), &file, &f->line))
+		return -1;
+	f->file = intern(ps->pool, file.p, file.n);
+	return 0;
+}
+
+/* "created by F[ in goroutine N]" */
+static int parse_created_by(struct parser *ps, struct span l)
+{
+	struct span f = sp_skip(l, 11);
+	long in = sp_find(f, " in goroutine ");
+	int64_t parent = -1;
+
+	if (in >= 0) {
+		if (sp_whole_num(sp_skip(f, (size_t)in + 14), INT64_MAX, &parent))
+			return -1;
+		f.n = (size_t)in;
+	}
+	if (!f.n || memchr(f.p, ' ', f.n))
+		return -1;
+	memset(&ps->pframe, 0, sizeof(ps->pframe));
+	ps->pframe.func = intern(ps->pool, f.p, f.n);
+	ps->pparent = parent;
+	ps->pend = PEND_CREATOR;
+	return 0;
+}
+
+/* "[originating from goroutine N]:" */
+static int parse_ancestor(struct parser *ps, struct span l)
+{
+	struct span s = sp_skip(l, 28);
+	int64_t id;
+	struct anc_scratch *a;
+
+	if (!sp_ends(s, "]:"))
+		return -1;
+	s.n -= 2;
+	if (sp_whole_num(s, INT64_MAX, &id))
+		return -1;
+	if (ps->nanc >= MAX_ANCESTORS) {
+		/* keep parsing, but into the last one */
+		ps->in_ancestor = 1;
+		return 0;
+	}
+	LG_GROW(ps->anc, ps->anc_alloc, ps->nanc + 1);
+	a = &ps->anc[ps->nanc++];
+	memset(a, 0, sizeof(*a));
+	a->a.id = id;
+	a->a.creator.parent_id = -1;
+	a->start = ps->nafr;
+	ps->in_ancestor = 1;
+	return 0;
+}
+
+/* "...N frames elided..." or "...additional frames elided..." */
+static int is_elided(struct span l)
+{
+	return sp_starts(l, "...") && sp_ends(l, " elided...") && l.n > 13;
+}
+
+static void start_pending(struct parser *ps, struct span l)
+{
+	ps->ptext = l;
+	ps->pline = ps->lineno;
+	ps->st = ST_EXPECT_FILE;
+}
+
+static void handle_outside(struct parser *ps, struct span l);
+
+/* A line inside a goroutine block, after the header or a complete frame. */
+static void handle_in_g(struct parser *ps, struct span l)
+{
+	struct span func;
+	int inl;
+
+	if (!l.n) {
+		end_goroutine(ps);
+		return;
+	}
+	if (is_noise(l))
+		return;
+	if (memchr(l.p, '\0', l.n)) {
+		add_bad(ps, ps->lineno, l);
+		end_goroutine(ps);
+		return;
+	}
+	if (sp_starts(l, "created by ")) {
+		if (parse_created_by(ps, l) == 0) {
+			start_pending(ps, l);
+			return;
+		}
+	} else if (sp_starts(l, "[originating from goroutine ")) {
+		if (parse_ancestor(ps, l) == 0)
+			return;
+	} else if (is_elided(l)) {
+		if (!ps->in_ancestor)
+			ps->cur.frames_elided = 1;
+		return;
+	} else if (sp_eq(l, "\tgoroutine running on other thread; stack unavailable")) {
+		ps->stack_unavailable = 1;
+		return;
+	} else if (sp_starts(l, "non-Go function")) {
+		memset(&ps->pframe, 0, sizeof(ps->pframe));
+		ps->pframe.func = intern(ps->pool, "non-Go function", 15);
+		if (sp_starts(l, "non-Go function at pc=")) {
+			push_frame(ps, &ps->pframe);
+			return;
+		}
+		ps->pend = PEND_CGO;
+		start_pending(ps, l);
+		return;
+	} else if (sp_starts(l, "goroutine ")) {
+		end_goroutine(ps);
+		handle_outside(ps, l);
+		return;
+	} else if (parse_func_line(l, &func, &inl) == 0) {
+		memset(&ps->pframe, 0, sizeof(ps->pframe));
+		ps->pframe.func = intern(ps->pool, func.p, func.n);
+		ps->pframe.inlined = inl ? 1 : 0;
+		ps->pend = PEND_FRAME;
+		start_pending(ps, l);
+		return;
+	}
+	/*
+	 * Not part of a goroutine.  Right after a header, or when it looks
+	 * like a dump line gone wrong, it is a broken block; otherwise the
+	 * block simply ended without a blank line (runtime.Stack output
+	 * followed by test output) and the line belongs outside.
+	 */
+	if ((!ps->nfr && !ps->stack_unavailable && !ps->in_ancestor &&
+	     !ps->cur.creator.func) ||
+	    l.p[0] == '\t' || sp_starts(l, "created by ") ||
+	    sp_starts(l, "[originating from ")) {
+		add_bad(ps, ps->lineno, l);
+		end_goroutine(ps);
+		return;
+	}
+	end_goroutine(ps);
+	handle_outside(ps, l);
+}
+
+/* The line after a function or created-by line. */
+static void handle_expect_file(struct parser *ps, struct span l)
+{
+	struct lg_frame *f = &ps->pframe;
+
+	if (l.n && is_noise(l))
+		return;
+	if (l.n && memchr(l.p, '\0', l.n)) {
+		add_bad(ps, ps->lineno, l);
+		ps->st = ST_IN_G;
+		end_goroutine(ps);
+		return;
+	}
+	if (ps->pend == PEND_CGO && l.n && l.p[0] == '\t') {
+		push_frame(ps, f);
+		ps->st = ST_IN_G;
+		return;
+	}
+	if (parse_file_line(ps, l, f) == 0) {
+		ps->st = ST_IN_G;
+		if (ps->pend == PEND_FRAME) {
+			push_frame(ps, f);
+		} else {
+			struct lg_creator *c = ps->in_ancestor && ps->nanc
+						       ? &ps->anc[ps->nanc - 1].a.creator
+						       : &ps->cur.creator;
+
+			c->func = f->func;
+			c->file = f->file;
+			c->line = f->line;
+			c->parent_id = ps->pparent;
+		}
+		return;
+	}
+	/* The frame has no file line: the dump is broken here. */
+	add_bad(ps, ps->pline, ps->ptext);
+	ps->st = ST_IN_G;
+	end_goroutine(ps);
+	handle_outside(ps, l);
+}
+
+/* "N @ 0x1 0x2 ..." starts a debug=1 profile group. */
+static int parse_group(struct parser *ps, struct span l)
+{
+	struct span s = l;
+	int64_t count;
+
+	if (sp_num(&s, INT64_MAX, &count) || !sp_starts(s, " @"))
+		return -1;
+	reset_cur(ps);
+	ps->cur.id = -1;
+	ps->cur.count = count;
+	ps->cur.status = intern(ps->pool, "", 0);
+	ps->cur.first_line = ps->lineno;
+	ps->st = ST_GROUP;
+	return 0;
+}
+
+/* "#\t0xpc\tpkg.F+0x1c\t/file.go:12" (tabwriter may widen the gaps). */
+static int parse_group_frame(struct parser *ps, struct span l, struct lg_frame *f)
+{
+	struct span s = sp_skip(l, 1), func, file;
+	const char *tab, *plus;
+
+	memset(f, 0, sizeof(*f));
+	while (s.n && (s.p[0] == '\t' || s.p[0] == ' '))
+		s = sp_skip(s, 1);
+	if (!sp_starts(s, "0x"))
+		return -1;
+	while (s.n && s.p[0] != '\t' && s.p[0] != ' ')
+		s = sp_skip(s, 1);
+	while (s.n && (s.p[0] == '\t' || s.p[0] == ' '))
+		s = sp_skip(s, 1);
+	if (!s.n)
+		return -1;
+	func = s;
+	tab = memchr(s.p, '\t', s.n);
+	if (tab)
+		func.n = (size_t)(tab - s.p);
+	s = sp_skip(s, func.n);
+	/* drop "+0xoff" */
+	for (plus = func.p + func.n; plus > func.p && plus[-1] != '+'; plus--)
+		;
+	if (plus > func.p + 1 && func.p + func.n - plus > 2 && plus[0] == '0' && plus[1] == 'x')
+		func.n = (size_t)(plus - 1 - func.p);
+	if (!func.n)
+		return -1;
+	f->func = intern(ps->pool, func.p, func.n);
+	while (s.n && (s.p[0] == '\t' || s.p[0] == ' '))
+		s = sp_skip(s, 1);
+	if (s.n) {
+		if (split_file_line(s, &file, &f->line))
+			return -1;
+		f->file = intern(ps->pool, file.p, file.n);
+	}
+	return 0;
+}
+
+static void handle_group(struct parser *ps, struct span l)
+{
+	struct lg_frame f;
+
+	if (!l.n) {
+		end_goroutine(ps);
+		return;
+	}
+	if (is_noise(l))
+		return;
+	if (sp_starts(l, "# labels: ")) {
+		ps->cur.labels = intern(ps->pool, l.p + 10, l.n - 10);
+		return;
+	}
+	if (l.p[0] == '#') {
+		if (parse_group_frame(ps, l, &f) == 0) {
+			push_frame(ps, &f);
+			return;
+		}
+		add_bad(ps, ps->lineno, l);
+		end_goroutine(ps);
+		return;
+	}
+	end_goroutine(ps);
+	handle_outside(ps, l);
+}
+
+/* "\tTestX (5s)" or "\t\tTestX/sub (5s)" under "running tests:". */
+static int parse_running_test(struct parser *ps, struct span l)
+{
+	struct lg_dump *d = ps->d;
+	size_t i;
+
+	if (!l.n || l.p[0] != '\t')
+		return -1;
+	while (l.n && l.p[0] == '\t')
+		l = sp_skip(l, 1);
+	if (!l.n || l.p[l.n - 1] != ')')
+		return -1;
+	for (i = l.n; i-- > 0;)
+		if (l.p[i] == '(')
+			break;
+	if (i == (size_t)-1 || i < 2 || l.p[i - 1] != ' ')
+		return -1;
+	if (d->nrunning_tests % 16 == 0)
+		d->running_tests = lg_xrealloc(d->running_tests,
+					       (d->nrunning_tests + 16) * sizeof(char *));
+	d->running_tests[d->nrunning_tests++] = lg_xstrndup(l.p, i - 1);
+	return 0;
+}
+
+static void set_message(struct parser *ps, enum lg_dump_kind kind, struct span msg)
+{
+	struct lg_dump *d = ps->d;
+
+	if (d->message)
+		return;
+	d->kind = kind;
+	d->message = lg_xstrndup(msg.p, msg.n);
+	d->message_line = ps->lineno;
+}
+
+/* "SIGQUIT: quit", "SIGSEGV: segmentation violation", ... */
+static int is_signal_line(struct span l)
+{
+	size_t i = 3;
+
+	if (!sp_starts(l, "SIG"))
+		return 0;
+	while (i < l.n && l.p[i] >= 'A' && l.p[i] <= 'Z')
+		i++;
+	return i > 3 && i + 1 < l.n && l.p[i] == ':' && l.p[i + 1] == ' ';
+}
+
+/* A line between goroutines: a header, a preamble, or noise. */
+static void handle_outside(struct parser *ps, struct span l)
+{
+	if (!l.n)
+		return;
+	switch (l.p[0]) {
+	case 'g':
+		if (sp_starts(l, "goroutine ") && l.n > 10 && is_digit((unsigned char)l.p[10])) {
+			reset_cur(ps);
+			if (parse_header(ps, l) == 0) {
+				ps->st = ST_IN_G;
+			} else {
+				add_bad(ps, ps->lineno, l);
+				reset_cur(ps);
+			}
+		}
+		return;
+	case 'p':
+		if (sp_starts(l, "panic: ")) {
+			struct span m = sp_skip(l, 7);
+			long rec = sp_find(m, " [recovered");
+
+			if (rec >= 0 && sp_ends(m, "]"))
+				m.n = (size_t)rec;
+			set_message(ps, sp_starts(m, "test timed out after ") ? LG_DUMP_TIMEOUT
+									       : LG_DUMP_PANIC,
+				    m);
+		}
+		return;
+	case 'f':
+		if (sp_starts(l, "fatal error: ")) {
+			struct span m = sp_skip(l, 13);
+
+			if (sp_eq(m, "all goroutines are asleep - deadlock!"))
+				ps->d->deadlock = 1;
+			set_message(ps, LG_DUMP_FATAL, m);
+		}
+		return;
+	case 'r':
+	case '\t':
+		if (sp_eq(l, "running tests:") || sp_eq(l, "\trunning tests:"))
+			ps->st = ST_TESTS;
+		return;
+	case 'S':
+		if (is_signal_line(l))
+			set_message(ps, LG_DUMP_SIGNAL, l);
+		return;
+	default:
+		if (is_digit((unsigned char)l.p[0]))
+			parse_group(ps, l);
+		return;
+	}
+}
+
+static void handle_line(struct parser *ps, struct span l)
+{
+	/* test2json: a 0x16 not at line start begins a framing line */
+	const char *mark = l.n > 1 ? memchr(l.p + 1, 0x16, l.n - 1) : NULL;
+
+	if (mark)
+		l.n = (size_t)(mark - l.p);
+	switch (ps->st) {
+	case ST_IN_G:
+		handle_in_g(ps, l);
+		break;
+	case ST_EXPECT_FILE:
+		handle_expect_file(ps, l);
+		break;
+	case ST_GROUP:
+		handle_group(ps, l);
+		break;
+	case ST_TESTS:
+		if (parse_running_test(ps, l) == 0)
+			break;
+		ps->st = ST_OUTSIDE;
+		handle_outside(ps, l);
+		break;
+	case ST_OUTSIDE:
+		handle_outside(ps, l);
+		break;
+	}
+}
+
+static void finish(struct parser *ps)
+{
+	if (ps->st == ST_EXPECT_FILE) {
+		add_bad(ps, ps->pline, ps->ptext);
+		ps->st = ST_IN_G;
+	}
+	end_goroutine(ps);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The API. */
+
+void lg_dump_init(struct lg_dump *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void lg_dump_release(struct lg_dump *d)
+{
+	size_t i;
+
+	free(d->g);
+	free(d->message);
+	for (i = 0; i < d->nrunning_tests; i++)
+		free(d->running_tests[i]);
+	free(d->running_tests);
+	for (i = 0; i < d->nbad; i++)
+		free(d->bad[i].text);
+	pool_free(d->pool);
+	lg_dump_init(d);
+}
+
+int lg_dump_parse(struct lg_dump *d, const char *text, size_t len, const char *name,
+		  struct lg_err *err)
+{
+	struct parser ps;
+	size_t pos = 0;
+
+	if (len > LG_TB_MAX_INPUT)
+		return lg_error(err, "%s: input larger than %zu MiB", name ? name : "dump",
+				LG_TB_MAX_INPUT >> 20);
+	memset(&ps, 0, sizeof(ps));
+	ps.d = d;
+	if (!d->pool)
+		d->pool = pool_new();
+	ps.pool = d->pool;
+	reset_cur(&ps);
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		struct span l = { text + pos, end - pos };
+
+		pos = nl ? end + 1 : len;
+		ps.lineno++;
+		if (l.n && l.p[l.n - 1] == '\r')
+			l.n--;
+		if (l.n > LG_TB_MAX_LINE) {
+			/* A dump line is never this long: inside a block it is
+			 * broken; elsewhere it is someone's output. */
+			if (ps.st != ST_OUTSIDE && ps.st != ST_TESTS) {
+				if (ps.st == ST_EXPECT_FILE)
+					add_bad(&ps, ps.pline, ps.ptext);
+				l.n = LG_TB_MAX_LINE;
+				add_bad(&ps, ps.lineno, l);
+				if (ps.st == ST_EXPECT_FILE)
+					ps.st = ST_IN_G;
+				end_goroutine(&ps);
+			}
+			ps.st = ST_OUTSIDE;
+			continue;
+		}
+		handle_line(&ps, l);
+	}
+	finish(&ps);
+	d->lines = ps.lineno;
+	free(ps.fr);
+	free(ps.anc);
+	free(ps.afr);
+	return 0;
+}
+
+int lg_dump_parse_file(struct lg_dump *d, const char *path, struct lg_err *err)
+{
+	struct lg_buf buf = LG_BUF_INIT;
+	int ret;
+
+	if (lg_read_file(path, LG_TB_MAX_INPUT, &buf, err)) {
+		ret = -1;
+		goto out;
+	}
+	ret = lg_dump_parse(d, buf.buf, buf.len, path, err);
+out:
+	lg_buf_release(&buf);
+	return ret;
+}
+
+const struct lg_goroutine *lg_dump_find(const struct lg_dump *d, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->g[i].id == id)
+			return &d->g[i];
+	return NULL;
+}
+
+const char *lg_wait_class_name(enum lg_wait_class w)
+{
+	static const char *const names[] = {
+		[LG_WAIT_NONE] = "none",
+		[LG_WAIT_CHAN] = "chan",
+		[LG_WAIT_NIL_CHAN] = "nil-chan",
+		[LG_WAIT_SELECT] = "select",
+		[LG_WAIT_SELECT_NOCASES] = "select-no-cases",
+		[LG_WAIT_MUTEX] = "mutex",
+		[LG_WAIT_RWMUTEX] = "rwmutex",
+		[LG_WAIT_WAITGROUP] = "waitgroup",
+		[LG_WAIT_COND] = "cond",
+		[LG_WAIT_SLEEP] = "sleep",
+		[LG_WAIT_IO] = "io",
+		[LG_WAIT_SYSCALL] = "syscall",
+		[LG_WAIT_SEMACQUIRE] = "semacquire",
+		[LG_WAIT_RUNTIME] = "runtime",
+		[LG_WAIT_OTHER] = "other",
+	};
+
+	if ((unsigned)w >= LG_ARRAY_SIZE(names) || !names[w])
+		return "unknown";
+	return names[w];
+}
+
+void lg_func_package(const char *func, struct lg_buf *out)
+{
+	const char *end, *slash = NULL, *p, *dot;
+
+	lg_buf_reset(out);
+	if (!func)
+		return;
+	/* Generic arguments may hold '/' and '.': look only before them. */
+	end = strchr(func, '[');
+	if (!end)
+		end = func + strlen(func);
+	for (p = func; p < end; p++)
+		if (*p == '/')
+			slash = p;
+	p = slash ? slash + 1 : func;
+	dot = memchr(p, '.', (size_t)(end - p));
+	/* gopkg.in/yaml.v3.Unmarshal: a ".vN" element is part of the path */
+	if (dot && dot[1] == 'v' && is_digit((unsigned char)dot[2])) {
+		const char *q = dot + 2;
+
+		while (is_digit((unsigned char)*q))
+			q++;
+		if (*q == '.')
+			dot = q;
+	}
+	if (!dot)
+		dot = end;
+	lg_buf_add(out, func, (size_t)(dot - func));
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+void lg_goroutine_signature(const struct lg_goroutine *g, char out[17])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const char *cls = lg_wait_class_name(g->wait);
+	size_t i;
+
+	h = fnv1a(h, cls, strlen(cls) + 1);
+	/* Runtime and unknown waits are told apart by their reason only. */
+	if ((g->wait == LG_WAIT_RUNTIME || g->wait == LG_WAIT_OTHER) && g->status)
+		h = fnv1a(h, g->status, strlen(g->status) + 1);
+	for (i = 0; i < g->nframes; i++) {
+		const char *fn = g->frames[i].func;
+
+		/*
+		 * Frames of package runtime show only at GOTRACEBACK=system
+		 * and in debug=1 profiles: leave them out so that one
+		 * blocking point has one signature at every level.
+		 */
+		if (!fn || !strncmp(fn, "runtime.", 8))
+			continue;
+		h = fnv1a(h, fn, strlen(fn) + 1);
+	}
+	snprintf(out, 17, "%016" PRIx64, h);
+}
+
+static void format_frame(const struct lg_frame *f, struct lg_buf *out)
+{
+	lg_buf_addf(out, "%s%s\n", f->func ? f->func : "?", f->inlined ? "(...)" : "()");
+	if (f->file)
+		lg_buf_addf(out, "\t%s:%d\n", f->file, f->line);
+}
+
+static void format_creator(const struct lg_creator *c, struct lg_buf *out)
+{
+	if (!c->func)
+		return;
+	lg_buf_addf(out, "created by %s", c->func);
+	if (c->parent_id >= 0)
+		lg_buf_addf(out, " in goroutine %" PRId64, c->parent_id);
+	lg_buf_addch(out, '\n');
+	if (c->file)
+		lg_buf_addf(out, "\t%s:%d\n", c->file, c->line);
+}
+
+void lg_goroutine_format(const struct lg_goroutine *g, struct lg_buf *out)
+{
+	const char *status = g->status && g->status[0] ? g->status : lg_wait_class_name(g->wait);
+	size_t i, j;
+
+	if (g->id >= 0)
+		lg_buf_addf(out, "goroutine %" PRId64 " [%s", g->id, status);
+	else
+		lg_buf_addf(out, "%" PRId64 " goroutines [%s", g->count, status);
+	if (g->leaked)
+		lg_buf_adds(out, " (leaked)");
+	if (g->durable)
+		lg_buf_adds(out, " (durable)");
+	if (g->minutes > 0)
+		lg_buf_addf(out, ", %d minutes", g->minutes);
+	if (g->locked)
+		lg_buf_adds(out, ", locked to thread");
+	if (g->bubble)
+		lg_buf_addf(out, ", synctest bubble %" PRId64, g->bubble);
+	lg_buf_adds(out, "]");
+	if (g->labels)
+		lg_buf_addf(out, " %s", g->labels);
+	lg_buf_adds(out, ":\n");
+	for (i = 0; i < g->nframes; i++)
+		format_frame(&g->frames[i], out);
+	if (g->frames_elided)
+		lg_buf_adds(out, "...additional frames elided...\n");
+	format_creator(&g->creator, out);
+	for (i = 0; i < g->nancestors; i++) {
+		const struct lg_ancestor *a = &g->ancestors[i];
+
+		lg_buf_addf(out, "[originating from goroutine %" PRId64 "]:\n", a->id);
+		for (j = 0; j < a->nframes; j++)
+			format_frame(&a->frames[j], out);
+		format_creator(&a->creator, out);
+	}
+}
