@@ -207,7 +207,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, "+qp:", run_options, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, "qp:", run_options, NULL)) != -1) {
 		if (c == OPT_HELP) {
 			fputs(run_usage, stdout);
 			return LG_EXIT_OK;
@@ -281,6 +281,15 @@ static int count_failed_tests(const struct lg_package *p)
 	return n;
 }
 
+/* "file:line: " when known, else the package directory. */
+static void print_loc(FILE *out, const struct lg_location *l, const struct lg_package *p)
+{
+	if (l->file && l->line > 0)
+		fprintf(out, "%s:%d: ", l->file, l->line);
+	else
+		fprintf(out, "%s: ", l->file ? l->file : p->rel_dir);
+}
+
 /* "file:line: message" lines, like a compiler, for each problem found. */
 static void print_problems(FILE *out, const struct lg_package *p)
 {
@@ -295,8 +304,7 @@ static void print_problems(FILE *out, const struct lg_package *p)
 			g->wait_reason ? g->wait_reason : "running", g->pattern_title,
 			g->test ? " (created in " : "", g->test ? g->test : "", g->test ? ")" : "");
 		if (g->blocked_at.file)
-			fprintf(out, "    blocked at %s:%d in %s\n", g->blocked_at.file,
-				g->blocked_at.line, g->top_func ? g->top_func : "?");
+			fprintf(out, "    blocked at %s:%d\n", g->blocked_at.file, g->blocked_at.line);
 		fprintf(out, "    fix: %s%s\n", g->hint, g->proven ? " [proven stuck by goroutineleak profile]" : "");
 	}
 	for (i = 0; i < p->nchecks; i++) {
@@ -305,17 +313,18 @@ static void print_problems(FILE *out, const struct lg_package *p)
 		if (c->kind == LG_CHECK_LEAK || c->status == LG_STATUS_PASSED ||
 		    c->status == LG_STATUS_SKIPPED)
 			continue;
-		fprintf(out, "%s:%d: %s: %s\n", c->loc.file ? c->loc.file : p->rel_dir, c->loc.line,
-			lg_check_kind_name(c->kind), c->message ? c->message : "");
+		print_loc(out, &c->loc, p);
+		fprintf(out, "%s: %s\n", lg_check_kind_name(c->kind), c->message ? c->message : "");
 		if (c->kind == LG_CHECK_BUILD && c->detail)
 			fprintf(out, "%s", c->detail);
 	}
 	for (i = 0; i < p->ntests; i++) {
 		const struct lg_test *t = &p->tests[i];
 
-		if (t->result == LG_TEST_FAIL)
-			fprintf(out, "%s:%d: test failed: %s\n", t->loc.file ? t->loc.file : p->rel_dir,
-				t->loc.line, t->name);
+		if (t->result == LG_TEST_FAIL) {
+			print_loc(out, &t->loc, p);
+			fprintf(out, "test failed: %s\n", t->name);
+		}
 	}
 }
 

@@ -181,12 +181,24 @@ static const char *signal_name(int sig)
 	}
 }
 
+/* The test whose function is on the first goroutine's stack (the panicking one). */
+static char *test_in_dump(const struct lg_dump *d)
+{
+	size_t i;
+	char *t = NULL;
+
+	for (i = 0; d->n && !t && i < d->g[0].nframes; i++)
+		t = lg_leak_test_from_func(d->g[0].frames[i].func);
+	return t;
+}
+
 static void crash_check(const struct lg_verdict_in *in, struct lg_package *p,
 			const struct lg_dump *d)
 {
 	struct lg_check *c = lg_package_add_check(p, LG_CHECK_CRASH, LG_STATUS_ERROR);
 	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
-	const char *test = running_test(p);
+	char *from_dump = running_test(p) ? NULL : test_in_dump(d);
+	const char *test = from_dump ? from_dump : running_test(p);
 	const struct lg_proc_result *r = in->proc;
 
 	if (d->message)
@@ -217,6 +229,7 @@ static void crash_check(const struct lg_verdict_in *in, struct lg_package *p,
 	add_bad_lines(d, "stderr", &detail);
 	dump_loc(d, test, in->module_root, &c->loc);
 	set_check(c, test, &msg, &detail);
+	free(from_dump);
 }
 
 static int tests_failed(const struct lg_package *p)
@@ -407,6 +420,27 @@ static void heap_check(const struct lg_verdict_in *in, struct lg_package *p)
 	c->detail = lg_buf_detach(&detail, NULL);
 }
 
+/* A test that crashed or hung has no "file:N:" output: use the check's location. */
+static void locate_tests(struct lg_package *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->nchecks; i++) {
+		const struct lg_check *c = &p->checks[i];
+
+		if (!c->test || !c->loc.file)
+			continue;
+		for (j = 0; j < p->ntests; j++) {
+			struct lg_test *t = &p->tests[j];
+
+			if (!t->loc.file && strcmp(t->name, c->test) == 0) {
+				t->loc.file = lg_xstrdup(c->loc.file);
+				t->loc.line = c->loc.line;
+			}
+		}
+	}
+}
+
 void lg_verdict_package(const struct lg_verdict_in *in, struct lg_package *p)
 {
 	struct lg_dump d;
@@ -445,5 +479,6 @@ void lg_verdict_package(const struct lg_verdict_in *in, struct lg_package *p)
 		add_skipped(p, LG_CHECK_LEAK, why);
 		add_skipped(p, LG_CHECK_HEAP, why);
 	}
+	locate_tests(p);
 	lg_dump_release(&d);
 }
