@@ -210,7 +210,7 @@ static int go_env(struct lg_golist *l, double timeout, struct lg_err *err)
 		goto out;
 	}
 	nl = strchr(out.buf, '\n');
-	if (!nl || nl == out.buf || strcmp(out.buf, "/dev/null\n") == 0 ||
+	if (!nl || nl == out.buf || lg_starts_with(out.buf, "/dev/null\n") ||
 	    !lg_starts_with(out.buf, "/")) {
 		ret = lg_error(err, "not inside a Go module (go env GOMOD is empty): "
 				    "run leakgate from a directory with a go.mod");
