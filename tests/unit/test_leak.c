@@ -1,0 +1,281 @@
+/*
+ * test_leak.c — leak analysis on dumps in the exact form Go prints them:
+ * the before/after diff, the ownership filters, ignore rules, grouping by
+ * signature, test attribution through `created by` and ancestry blocks,
+ * pattern classification (with and without the source line), and the
+ * goroutineleak profile's proof.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "leak.h"
+
+static const char before_text[] =
+	"goroutine 1 [running]:\n"
+	"main.main()\n\t_testmain.go:52 +0xa5\n\n"
+	"goroutine 5 [chan receive]:\n"
+	"example.com/m/pkg.startedBeforeTests()\n\t/src/m/pkg/init.go:9 +0x31\n"
+	"created by example.com/m/pkg.init.0 in goroutine 1\n\t/src/m/pkg/init.go:8 +0x5f\n";
+
+/* %s is replaced by the path of the source file the range goroutine blocks in. */
+static const char after_fmt[] =
+	"goroutine 1 [running]:\n"
+	"main.main()\n\t_testmain.go:52 +0xa5\n\n"
+	"goroutine 5 [chan receive, 3 minutes]:\n"
+	"example.com/m/pkg.startedBeforeTests()\n\t/src/m/pkg/init.go:9 +0x31\n"
+	"created by example.com/m/pkg.init.0 in goroutine 1\n\t/src/m/pkg/init.go:8 +0x5f\n\n"
+	"goroutine 24 [chan receive]:\n"
+	"example.com/m/pkg.consume(0xc000010000)\n\t%s:3 +0x31\n"
+	"created by example.com/m/pkg.Start in goroutine 22\n\t/src/m/pkg/start.go:5 +0x5f\n"
+	"[originating from goroutine 22]:\n"
+	"example.com/m/pkg.Start(...)\n\t/src/m/pkg/start.go:6 +0x5f\n"
+	"example.com/m/pkg.TestParallelLeaky(...)\n\t/src/m/pkg/pkg_test.go:30 +0x18\n"
+	"testing.tRunner(...)\n\t/usr/local/go/src/testing/testing.go:2039 +0xea\n"
+	"created by testing.(*T).Run\n\t/usr/local/go/src/testing/testing.go:2101 +0x4c5\n\n"
+	"goroutine 31 [chan send]:\n"
+	"example.com/m/pkg.publish.func1()\n\t/src/m/pkg/pub.go:12 +0x2a\n"
+	"created by example.com/m/pkg.TestPublish in goroutine 30\n\t/src/m/pkg/pkg_test.go:40 +0x44\n\n"
+	"goroutine 32 [chan send]:\n"
+	"example.com/m/pkg.publish.func1()\n\t/src/m/pkg/pub.go:14 +0x2a\n"
+	"created by example.com/m/pkg.TestPublish in goroutine 30\n\t/src/m/pkg/pkg_test.go:41 +0x44\n\n"
+	"goroutine 33 [chan send]:\n"
+	"example.com/m/pkg.publish.func1()\n\t/src/m/pkg/pub.go:12 +0x2a\n"
+	"created by example.com/m/pkg.TestPublish in goroutine 30\n\t/src/m/pkg/pkg_test.go:40 +0x44\n\n"
+	"goroutine 40 [select (no cases)]:\n"
+	"example.com/m/pkg.forever()\n\t/src/m/pkg/forever.go:4 +0x1a\n"
+	"created by example.com/m/pkg.TestForever in goroutine 39\n\t/src/m/pkg/pkg_test.go:50 +0x1a\n\n"
+	"goroutine 41 [chan receive (nil chan)]:\n"
+	"example.com/m/pkg.nilrecv()\n\t/src/m/pkg/nil.go:4 +0x1a\n"
+	"created by example.com/m/pkg.TestNil in goroutine 39\n\t/src/m/pkg/pkg_test.go:60 +0x1a\n\n"
+	"goroutine 42 [sync.WaitGroup.Wait]:\n"
+	"sync.runtime_SemacquireWaitGroup(0xc0000a0008, 0x0)\n\t/usr/local/go/src/runtime/sema.go:114 +0x2e\n"
+	"sync.(*WaitGroup).Wait(0xc0000a0000)\n\t/usr/local/go/src/sync/waitgroup.go:206 +0x85\n"
+	"example.com/m/pkg.waitAll()\n\t/src/m/pkg/wg.go:7 +0x1a\n"
+	"created by example.com/m/pkg.TestWG in goroutine 39\n\t/src/m/pkg/pkg_test.go:70 +0x1a\n\n"
+	"goroutine 50 [GC worker (idle)]:\n"
+	"runtime.gopark(0x0?, 0x0?, 0x0?, 0x0?, 0x0?)\n\t/usr/local/go/src/runtime/proc.go:435 +0xce\n"
+	"runtime.gcBgMarkWorker(0xc000022000)\n\t/usr/local/go/src/runtime/mgc.go:1423 +0xe9\n"
+	"created by runtime.gcBgMarkStartWorkers in goroutine 1\n\t/usr/local/go/src/runtime/mgc.go:1339 +0x105\n\n"
+	"goroutine 51 [select]:\n"
+	"os/signal.signal_recv()\n\t/usr/local/go/src/runtime/sigqueue.go:152 +0x29\n"
+	"os/signal.loop()\n\t/usr/local/go/src/os/signal/signal_unix.go:23 +0x13\n"
+	"created by os/signal.Notify.func1.1 in goroutine 39\n\t/usr/local/go/src/os/signal/signal.go:151 +0x1f\n\n"
+	"goroutine 60 [select]:\n"
+	"example.com/vendor/metrics.(*worker).loop()\n\t/src/m/vendor/metrics/w.go:20 +0x1a\n"
+	"created by example.com/vendor/metrics.(*worker).start in goroutine 39\n\t/src/m/vendor/metrics/w.go:10 +0x1a\n";
+
+static const char proof_text[] =
+	"goroutine 24 [chan receive (leaked)]:\n"
+	"example.com/m/pkg.consume(0xc000010000)\n\t/src/m/pkg/consume.go:3 +0x31\n"
+	"created by example.com/m/pkg.Start in goroutine 22\n\t/src/m/pkg/start.go:5 +0x5f\n\n"
+	"goroutine 41 [chan receive (nil chan)]:\n"
+	"example.com/m/pkg.nilrecv()\n\t/src/m/pkg/nil.go:4 +0x1a\n"
+	"created by example.com/m/pkg.TestNil in goroutine 39\n\t/src/m/pkg/pkg_test.go:60 +0x1a\n\n"
+	"goroutine 40 [select (no cases) (leaked)]:\n"
+	"example.com/m/pkg.forever()\n\t/src/m/pkg/forever.go:4 +0x1a\n"
+	"created by example.com/m/pkg.TestForever in goroutine 39\n\t/src/m/pkg/pkg_test.go:50 +0x1a\n";
+
+static char *source_file;
+
+static void parse(struct lg_dump *d, const char *text)
+{
+	struct lg_err err;
+
+	lg_dump_init(d);
+	if (lg_dump_parse(d, text, strlen(text), "test", &err))
+		fprintf(stderr, "parse: %s\n", err.msg);
+}
+
+static const struct lg_leak_group *group(const struct lg_package *p, const char *pattern)
+{
+	size_t i;
+
+	for (i = 0; i < p->nleaks; i++)
+		if (strcmp(p->leaks[i].pattern, pattern) == 0)
+			return &p->leaks[i];
+	return NULL;
+}
+
+/* Runs the analysis with the given rules; returns the leaked count. */
+static int analyse(struct lg_package *p, const struct lg_ignore_rule *rules, size_t nrules,
+		   int with_proof, int read_sources)
+{
+	struct lg_dump before, after, proof;
+	struct lg_leak_opts o = { "/src/m", rules, nrules, read_sources };
+	char *after_text = lg_xasprintf(after_fmt, source_file);
+	int n;
+
+	parse(&before, before_text);
+	parse(&after, after_text);
+	parse(&proof, proof_text);
+	n = lg_leak_find(&before, &after, with_proof ? &proof : NULL, &o, p);
+	lg_dump_release(&before);
+	lg_dump_release(&after);
+	lg_dump_release(&proof);
+	free(after_text);
+	return n;
+}
+
+static void test_find_and_group(void)
+{
+	struct lg_package p;
+	const struct lg_leak_group *g;
+
+	memset(&p, 0, sizeof(p));
+	/* 24, 31+32+33, 40, 41, 42, 60; not 1, 5 (before), 50 (runtime), 51 (os/signal) */
+	CHECK_INT(analyse(&p, NULL, 0, 1, 1), 8);
+	CHECK_INT(p.nleaks, 6);
+	CHECK_INT(p.leaks[0].count, 3); /* biggest first */
+	CHECK_STR(p.leaks[0].pattern, "send-no-receiver");
+	CHECK_STR(p.leaks[0].test, "TestPublish");
+	CHECK_STR(p.leaks[0].created_at.file, "pkg/pkg_test.go");
+
+	g = group(&p, "range-unclosed-chan");
+	CHECK(g != NULL);
+	if (g) {
+		CHECK_STR(g->test, "TestParallelLeaky"); /* through the ancestry block */
+		CHECK_STR(g->creator_func, "example.com/m/pkg.Start");
+		CHECK_STR(g->created_at.file, "pkg/start.go");
+		CHECK_INT(g->created_at.line, 5);
+		CHECK_INT(g->proven, 1);
+		CHECK_STR(g->wait_reason, "chan receive");
+		CHECK(strstr(g->stack, "goroutine 24") != NULL);
+	}
+	g = group(&p, "select-forever");
+	CHECK(g && g->proven && strcmp(g->test, "TestForever") == 0);
+	g = group(&p, "nil-channel");
+	CHECK(g && !g->proven);
+	g = group(&p, "waitgroup-never-done");
+	CHECK(g && strcmp(g->blocked_at.file, "pkg/wg.go") == 0 && g->blocked_at.line == 7);
+	g = group(&p, "select-no-ready-case");
+	CHECK(g && g->test == NULL); /* vendor worker: no test on its stack */
+	lg_package_release(&p);
+}
+
+static void test_without_sources(void)
+{
+	struct lg_package p;
+
+	memset(&p, 0, sizeof(p));
+	analyse(&p, NULL, 0, 0, 0);
+	/* Without the source line, `for range ch` cannot be told from `<-ch`. */
+	CHECK(group(&p, "recv-no-sender") != NULL);
+	CHECK(group(&p, "range-unclosed-chan") == NULL);
+	CHECK(group(&p, "select-forever") && !group(&p, "select-forever")->proven);
+	lg_package_release(&p);
+}
+
+static void test_ignore_rules(void)
+{
+	struct lg_ignore_rule rules[] = {
+		{ NULL, NULL, "example.com/vendor/metrics.(*worker).start", NULL },
+		{ "example.com/m/pkg.publish*", NULL, NULL, "chan send" },
+		{ NULL, "sync.(*WaitGroup).Wait", NULL, NULL },
+		{ NULL, NULL, NULL, "chan receive (nil chan)" },
+		{ "example.com/m/pkg.forever", NULL, NULL, "chan send" }, /* both must match: no */
+	};
+	struct lg_package p;
+
+	memset(&p, 0, sizeof(p));
+	CHECK_INT(analyse(&p, rules, LG_ARRAY_SIZE(rules), 1, 1), 2);
+	CHECK_INT(p.nleaks, 2);
+	CHECK(group(&p, "range-unclosed-chan") != NULL);
+	CHECK(group(&p, "select-forever") != NULL);
+	lg_package_release(&p);
+}
+
+static void test_signature_stable(void)
+{
+	struct lg_package p;
+
+	memset(&p, 0, sizeof(p));
+	analyse(&p, NULL, 0, 1, 1);
+	/* goroutines 31-33 differ in line (12/14) and creator line, not in functions */
+	CHECK_INT(p.leaks[0].count, 3);
+	CHECK_INT((int)strlen(p.leaks[0].signature), 16);
+	lg_package_release(&p);
+}
+
+static void test_test_names(void)
+{
+	static const struct { const char *func, *want; } cases[] = {
+		{ "example.com/m/pkg.TestFoo", "TestFoo" },
+		{ "example.com/m/pkg.TestFoo.func1.2", "TestFoo" },
+		{ "example.com/m/pkg_test.TestBar", "TestBar" },
+		{ "example.com/m/pkg.Testing", NULL },
+		{ "example.com/m/pkg.(*T).TestMethod", NULL },
+		{ "example.com/m/pkg.helper", NULL },
+		{ "main.Test", "Test" },
+		{ "example.com/m/pkg.TestGeneric[...]", "TestGeneric" },
+		{ "", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < LG_ARRAY_SIZE(cases); i++) {
+		char *got = lg_leak_test_from_func(cases[i].func);
+
+		if (cases[i].want)
+			CHECK_STR(got, cases[i].want);
+		else
+			CHECK(got == NULL);
+		free(got);
+	}
+	CHECK(lg_leak_test_from_func(NULL) == NULL);
+}
+
+static void test_relpath(void)
+{
+	char *a = lg_relpath("/src/m", "/src/m/pkg/a.go");
+	char *b = lg_relpath("/src/m", "/src/mod/a.go");
+	char *c = lg_relpath("/src/m", "/usr/local/go/src/x.go");
+
+	CHECK_STR(a, "pkg/a.go");
+	CHECK_STR(b, "/src/mod/a.go");
+	CHECK_STR(c, "/usr/local/go/src/x.go");
+	CHECK(lg_relpath("/src/m", NULL) == NULL);
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void test_summarise(void)
+{
+	struct lg_dump d;
+	struct lg_buf out = LG_BUF_INIT;
+	char *after_text = lg_xasprintf(after_fmt, source_file);
+
+	parse(&d, after_text);
+	lg_leak_summarise_dump(&d, &out);
+	CHECK(strstr(out.buf, "3 goroutines like this one:") != NULL);
+	CHECK(strstr(out.buf, "goroutine 40") != NULL);
+	lg_buf_release(&out);
+	lg_dump_release(&d);
+	free(after_text);
+}
+
+int main(void)
+{
+	static const struct lg_check_case cases[] = {
+		{ "find_and_group", test_find_and_group },
+		{ "without_sources", test_without_sources },
+		{ "ignore_rules", test_ignore_rules },
+		{ "signature_stable", test_signature_stable },
+		{ "test_names", test_test_names },
+		{ "relpath", test_relpath },
+		{ "summarise", test_summarise },
+	};
+	char path[] = "/tmp/lg-leak-src-XXXXXX";
+	int fd = mkstemp(path), ret;
+	FILE *f = fdopen(fd, "w");
+
+	fputs("package pkg\n\nfunc consume(ch chan int) { for v := range ch {\n_ = v } }\n", f);
+	fclose(f);
+	source_file = path;
+	ret = LG_CHECK_RUN(cases);
+	unlink(path);
+	return ret;
+}
