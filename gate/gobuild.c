@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -303,5 +304,127 @@ int lg_go_build_test(const struct lg_gopkg *pkg, const char *module_root,
 	free(argv);
 	free(overlay_arg);
 	free(out_arg);
+	return ret;
+}
+
+char *lg_go_test_binary_name(const char *import_path)
+{
+	const char *end = import_path + strlen(import_path), *start, *prev;
+
+	start = end;
+	while (start > import_path && start[-1] != '/')
+		start--;
+	/* A major-version suffix (".../foo/v2") names the binary after foo. */
+	if (start > import_path && start[0] == 'v' && start[1] >= '1' && start[1] <= '9' &&
+	    strspn(start + 1, "0123456789") == (size_t)(end - start - 1)) {
+		prev = start - 1;
+		while (prev > import_path && prev[-1] != '/')
+			prev--;
+		if (prev < start - 1) {
+			end = start - 1;
+			start = prev;
+		}
+	}
+	return lg_xasprintf("%.*s.test", (int)(end - start), start);
+}
+
+void lg_gobuild_result_release(struct lg_gobuild_result *r)
+{
+	free(r->binary);
+	lg_buf_release(&r->output);
+	r->binary = NULL;
+	r->built = 0;
+}
+
+/* "# import/path" or "# import/path [import/path.test]" heads a package's errors. */
+static int section_matches(const char *line, size_t len, const char *import_path)
+{
+	size_t n = strlen(import_path);
+
+	if (len < 2 + n || strncmp(line, "# ", 2) != 0 || strncmp(line + 2, import_path, n) != 0)
+		return 0;
+	return len == 2 + n || line[2 + n] == ' ';
+}
+
+/* Splits combined go output into per-package sections; returns which had one. */
+static void split_output(const struct lg_buf *out, const struct lg_gopkg *const *pkgs, size_t n,
+			 struct lg_gobuild_result *res, int *had_section)
+{
+	const char *p = out->buf, *end = out->buf + out->len;
+	long cur = -1;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t i;
+
+		if (len > 2 && p[0] == '#' && p[1] == ' ') {
+			cur = -1;
+			for (i = 0; i < n; i++)
+				if (section_matches(p, len, pkgs[i]->import_path)) {
+					cur = (long)i;
+					had_section[i] = 1;
+				}
+		}
+		if (cur >= 0) {
+			lg_buf_add(&res[cur].output, p, len);
+			lg_buf_addch(&res[cur].output, '\n');
+		}
+		p += len + (nl ? 1 : 0);
+	}
+}
+
+int lg_go_build_tests(const struct lg_gopkg *const *pkgs, size_t n, const char *module_root,
+		      const struct lg_goflags *flags, const char *overlay, const char *outdir,
+		      struct lg_gobuild_result *res, double *seconds, struct lg_err *err)
+{
+	char **argv = NULL, *out_arg = NULL, *overlay_arg = NULL;
+	size_t argc = 0, alloc = 0, i;
+	struct lg_buf output = LG_BUF_INIT;
+	int status = 0, ret, *had = lg_xcalloc(n ? n : 1, sizeof(int));
+
+	argv_push(&argv, &argc, &alloc, "go");
+	argv_push(&argv, &argc, &alloc, "test");
+	argv_push(&argv, &argc, &alloc, "-c");
+	out_arg = lg_xasprintf("-o=%s/", outdir);
+	argv_push(&argv, &argc, &alloc, out_arg);
+	if (overlay) {
+		overlay_arg = lg_xasprintf("-overlay=%s", overlay);
+		argv_push(&argv, &argc, &alloc, overlay_arg);
+	}
+	for (i = 0; i < flags->nargs; i++)
+		argv_push(&argv, &argc, &alloc, flags->args[i]);
+	for (i = 0; i < n; i++)
+		argv_push(&argv, &argc, &alloc, pkgs[i]->import_path);
+	ret = run_go(argv, module_root, flags->timeout, 1, LG_GO_MAX_BUILD_OUTPUT * 4, &output,
+		     NULL, &status, seconds, err);
+	if (ret)
+		goto out;
+	split_output(&output, pkgs, n, res, had);
+	for (i = 0; i < n && !ret; i++) {
+		char *name = lg_go_test_binary_name(pkgs[i]->import_path);
+		char *bin = lg_xasprintf("%s/%s", outdir, name);
+		int exists = access(bin, X_OK) == 0;
+
+		free(name);
+		if (status == 0) {
+			res[i].built = exists;
+		} else if (!had[i]) {
+			/* The combined run failed, but not visibly here: decide alone. */
+			lg_buf_reset(&res[i].output);
+			ret = lg_go_build_test(pkgs[i], module_root, flags, overlay, bin,
+					       &res[i].built, &res[i].output, NULL, err);
+		}
+		if (res[i].built)
+			res[i].binary = bin;
+		else
+			free(bin);
+	}
+out:
+	free(had);
+	free(argv);
+	free(out_arg);
+	free(overlay_arg);
+	lg_buf_release(&output);
 	return ret;
 }

@@ -60,4 +60,27 @@ int lg_go_build_test(const struct lg_gopkg *pkg, const char *module_root,
 		     const char *binary, int *built, struct lg_buf *output,
 		     double *seconds, struct lg_err *err);
 
+/* The file name `go test -c -o DIR/` gives a package's test binary. */
+char *lg_go_test_binary_name(const char *import_path);
+
+struct lg_gobuild_result {
+	int built;            /* the binary is fresh and may be run */
+	char *binary;         /* its path (allocated), NULL when not built */
+	struct lg_buf output; /* this package's compiler output */
+};
+void lg_gobuild_result_release(struct lg_gobuild_result *r);
+
+/*
+ * Builds the test binaries of `n` packages with one `go test -c -o DIR/`
+ * (their binary names must differ).  `res` has n initialised elements.  One
+ * package failing does not stop the others; its part of the output is
+ * split off by the "# import/path" headers go prints.  A package whose
+ * outcome the combined run leaves unclear is rebuilt on its own.  Binaries
+ * live in `outdir` between runs, so an unchanged package is not relinked.
+ * Returns -1 only when go could not be run at all.
+ */
+int lg_go_build_tests(const struct lg_gopkg *const *pkgs, size_t n, const char *module_root,
+		      const struct lg_goflags *flags, const char *overlay, const char *outdir,
+		      struct lg_gobuild_result *res, double *seconds, struct lg_err *err);
+
 #endif

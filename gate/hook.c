@@ -11,23 +11,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "hook.h"
 
-static int write_whole(const char *path, const char *data, size_t len, struct lg_err *err)
+/*
+ * Writes `len` bytes to `path` unless it already holds exactly them; a
+ * change goes through a temporary file and rename, so a concurrent reader
+ * (another leakgate, or go build) never sees half a file.
+ */
+static int write_if_changed(const char *path, const char *data, size_t len, struct lg_err *err)
 {
-	FILE *f = fopen(path, "wb");
+	struct lg_buf old = LG_BUF_INIT;
+	char *tmp = NULL;
+	FILE *f = NULL;
 	int ret = 0;
 
-	if (!f)
-		return lg_error(err, "cannot create '%s': %s", path, strerror(errno));
+	if (!lg_read_file(path, len + 1, &old, NULL) && old.len == len &&
+	    memcmp(old.buf, data, len) == 0)
+		goto out;
+	tmp = lg_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	f = fopen(tmp, "wb");
+	if (!f) {
+		ret = lg_error(err, "cannot create '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
 	if (fwrite(data, 1, len, f) != len)
-		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
+		ret = lg_error(err, "cannot write '%s': %s", tmp, strerror(errno));
 	if (fclose(f) != 0 && !ret)
-		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
+		ret = lg_error(err, "cannot write '%s': %s", tmp, strerror(errno));
+	f = NULL;
+	if (!ret && rename(tmp, path) != 0)
+		ret = lg_error(err, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+	if (ret)
+		unlink(tmp);
+out:
+	lg_buf_release(&old);
+	free(tmp);
 	return ret;
 }
 
@@ -48,36 +71,53 @@ static int render_hook(const char *pkg_name, struct lg_buf *out, struct lg_err *
 	return 0;
 }
 
-int lg_hook_write_overlay(const char *tmpdir, const char *pkg_dir, const char *pkg_name,
-			  char **overlay, struct lg_err *err)
+static int write_source(const char *dir, const struct lg_hook_target *t, char **path,
+			struct lg_err *err)
 {
 	struct lg_buf src = LG_BUF_INIT;
-	char *go_path = NULL, *target = NULL, *ov_path = NULL, *json = NULL;
-	json_t *root = NULL;
+	char *sub = lg_xasprintf("%s/%s", dir, t->pkg_name);
 	int ret;
 
-	*overlay = NULL;
-	ret = render_hook(pkg_name, &src, err);
-	if (ret)
+	*path = NULL;
+	if (mkdir(sub, 0700) != 0 && errno != EEXIST) {
+		ret = lg_error(err, "cannot create '%s': %s", sub, strerror(errno));
 		goto out;
-	go_path = lg_xasprintf("%s/leakgate_hook_test.go", tmpdir);
-	ret = write_whole(go_path, src.buf, src.len, err);
-	if (ret)
-		goto out;
-	target = lg_xasprintf("%s/%s", pkg_dir, LG_HOOK_FILE_NAME);
-	root = json_pack("{s:{s:s}}", "Replace", target, go_path);
-	json = json_dumps(root, JSON_COMPACT);
-	ov_path = lg_xasprintf("%s/overlay.json", tmpdir);
-	ret = write_whole(ov_path, json, strlen(json), err);
-	if (!ret) {
-		*overlay = ov_path;
-		ov_path = NULL;
 	}
+	ret = render_hook(t->pkg_name, &src, err);
+	if (ret)
+		goto out;
+	*path = lg_xasprintf("%s/leakgate_hook_test.go", sub);
+	ret = write_if_changed(*path, src.buf, src.len, err);
 out:
 	lg_buf_release(&src);
-	free(go_path);
-	free(target);
-	free(ov_path);
+	free(sub);
+	return ret;
+}
+
+int lg_hook_write_overlay(const char *dir, const struct lg_hook_target *t, size_t n,
+			  const char *overlay_path, struct lg_err *err)
+{
+	json_t *root = json_object(), *replace = json_object();
+	char *json = NULL;
+	size_t i;
+	int ret = 0;
+
+	json_object_set_new(root, "Replace", replace);
+	for (i = 0; i < n && !ret; i++) {
+		char *src = NULL, *target;
+
+		ret = write_source(dir, &t[i], &src, err);
+		if (ret)
+			break;
+		target = lg_xasprintf("%s/%s", t[i].pkg_dir, LG_HOOK_FILE_NAME);
+		json_object_set_new(replace, target, json_string(src));
+		free(target);
+		free(src);
+	}
+	if (!ret) {
+		json = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+		ret = write_if_changed(overlay_path, json, strlen(json), err);
+	}
 	free(json);
 	json_decref(root);
 	return ret;

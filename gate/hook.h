@@ -48,14 +48,23 @@ struct lg_hook_manifest {
 
 void lg_hook_manifest_release(struct lg_hook_manifest *m);
 
+/* A package that gets the hook injected. */
+struct lg_hook_target {
+	const char *pkg_dir;  /* absolute package directory */
+	const char *pkg_name; /* package clause name */
+};
+
 /*
- * Writes `<tmpdir>/leakgate_hook_test.go` (the hook as package
- * `<pkg_name>_test` plus a TestMain) and `<tmpdir>/overlay.json` mapping
- * `<pkg_dir>/zz_leakgate_hook_test.go` to it.  *overlay gets the path of the
- * overlay file (caller frees).
+ * Writes the hook source for each target's external test package
+ * (`<dir>/<pkg_name>/leakgate_hook_test.go`: the hook as package
+ * `<pkg_name>_test` plus a TestMain) and one overlay file at
+ * `overlay_path` mapping `<pkg_dir>/zz_leakgate_hook_test.go` to it.
+ * Files whose content is unchanged are left alone, and changed ones are
+ * replaced atomically, so the paths stay stable between runs and Go's build
+ * cache keeps hitting.
  */
-int lg_hook_write_overlay(const char *tmpdir, const char *pkg_dir, const char *pkg_name,
-			  char **overlay, struct lg_err *err);
+int lg_hook_write_overlay(const char *dir, const struct lg_hook_target *t, size_t n,
+			  const char *overlay_path, struct lg_err *err);
 
 /*
  * Reads `<dir>/hook.json`.  A missing manifest is not an error: phase is

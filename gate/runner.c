@@ -9,11 +9,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,11 +33,20 @@ extern char **environ;
 #define STDERR_TAIL ((size_t)56 << 20)
 #define STDERR_MAX_LINE (64 * 1024)
 
+/* What the build phase left for each package. */
+struct pkgstate {
+	int buildable; /* has tests and go list had no error */
+	int inject;    /* the hook was injected by overlay */
+	struct lg_gobuild_result br;
+};
+
 struct pool {
 	const struct lg_runner_opts *o;
 	struct lg_golist *list;
 	struct lg_run *run;
-	char *workdir;
+	struct pkgstate *st;
+	char *workdir;  /* this run's snapshots; removed at the end */
+	char *cachedir; /* binaries and overlays kept between runs */
 	size_t next, done;
 	pthread_mutex_t mu;
 };
@@ -325,19 +336,24 @@ static char *rel_dir(const char *root, const char *dir)
 	return lg_xstrdup(dir);
 }
 
-static void process(struct pool *pl, size_t i)
+static void identify(struct pool *pl, size_t i)
 {
 	const struct lg_gopkg *gp = &pl->list->pkgs[i];
 	struct lg_package *p = &pl->run->pkgs[i];
-	char *dir = NULL, *hookdir = NULL, *binary = NULL, *overlay = NULL;
-	struct lg_buf out = LG_BUF_INIT;
-	struct lg_err err;
-	int inject = pl->o->inject && !gp->own_testmain;
 
 	p->import_path = lg_xstrdup(gp->import_path);
 	p->dir = lg_xstrdup(gp->dir);
 	p->rel_dir = rel_dir(pl->list->module_root, gp->dir);
-	p->exit_code = 0;
+}
+
+/* Runs package i's test binary (the build phase is over). */
+static void process(struct pool *pl, size_t i)
+{
+	const struct lg_gopkg *gp = &pl->list->pkgs[i];
+	struct lg_package *p = &pl->run->pkgs[i];
+	struct pkgstate *st = &pl->st[i];
+	char *dir = NULL, *hookdir = NULL;
+
 	if (gp->list_error) {
 		build_failed(p, gp->list_error, NULL);
 		goto out;
@@ -347,38 +363,22 @@ static void process(struct pool *pl, size_t i)
 		p->no_tests = 1;
 		goto out;
 	}
+	p->built = st->br.built;
+	if (!p->built) {
+		build_failed(p, st->br.output.len ? "test binary failed to build"
+						 : "test binary was not built", &st->br.output);
+		goto out;
+	}
 	dir = lg_xasprintf("%s/%zu", pl->workdir, i);
 	hookdir = lg_xasprintf("%s/hook", dir);
-	binary = lg_xasprintf("%s/pkg.test", dir);
 	if (mkdir(dir, 0700) || mkdir(hookdir, 0700)) {
 		build_failed(p, "cannot create a work directory", NULL);
 		goto out;
 	}
-	if (inject && lg_hook_write_overlay(dir, gp->dir, gp->name, &overlay, &err)) {
-		build_failed(p, err.msg, NULL);
-		goto out;
-	}
-	notify(pl, LG_EV_BUILD, p);
-	if (lg_go_build_test(gp, pl->list->module_root, &pl->o->goflags, overlay, binary,
-			     &p->built, &out, &p->build_seconds, &err)) {
-		build_failed(p, err.msg, NULL);
-		goto out;
-	}
-	if (!p->built) {
-		build_failed(p, "test binary failed to build", &out);
-		goto out;
-	}
-	if (access(binary, X_OK) != 0) {
-		p->no_tests = 1; /* go test -c wrote nothing: no tests after all */
-		goto out;
-	}
-	run_binary(pl, gp, p, binary, hookdir, inject);
+	run_binary(pl, gp, p, st->br.binary, hookdir, st->inject);
 out:
 	free(dir);
 	free(hookdir);
-	free(binary);
-	free(overlay);
-	lg_buf_release(&out);
 }
 
 static void *worker(void *arg)
@@ -410,6 +410,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 	return 0;
 }
 
+/* Packages the interrupted run never reached still get a result. */
 static void mark_unrun(struct pool *pl)
 {
 	size_t i;
@@ -417,31 +418,207 @@ static void mark_unrun(struct pool *pl)
 	for (i = 0; i < pl->list->n; i++) {
 		struct lg_package *p = &pl->run->pkgs[i];
 
-		if (p->import_path)
+		if (p->built || p->nchecks || p->no_tests)
 			continue;
-		p->import_path = lg_xstrdup(pl->list->pkgs[i].import_path);
-		p->dir = lg_xstrdup(pl->list->pkgs[i].dir);
-		p->rel_dir = rel_dir(pl->list->module_root, pl->list->pkgs[i].dir);
 		build_failed(p, "not run: leakgate was interrupted", NULL);
 	}
 }
 
-static int start_pool(struct pool *pl, int jobs)
+static int mkdir_p(const char *path)
+{
+	char *tmp = lg_xstrdup(path), *p;
+	int ret = 0;
+
+	for (p = tmp + 1; *p && !ret; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+			ret = -1;
+		*p = '/';
+	}
+	if (!ret && mkdir(tmp, 0700) != 0 && errno != EEXIST)
+		ret = -1;
+	free(tmp);
+	return ret;
+}
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h ^ 0xff) * 0x100000001b3ULL;
+}
+
+/*
+ * The build cache of this module and configuration: test binaries and the
+ * hook overlay keep their paths between runs, so `go test -c` finds them up
+ * to date and skips compiling and linking.  Safe to delete at any time.
+ */
+static char *cache_dir(const struct lg_runner_opts *o, const char *module_root)
+{
+	static const char *const vars[] = { "GOFLAGS", "GOOS", "GOARCH", "CGO_ENABLED",
+					    "GOEXPERIMENT", "GOTOOLCHAIN", "GOARM", "GOAMD64" };
+	const char *base = getenv("LEAKGATE_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char *root, *dir;
+	size_t i;
+
+	if (base && *base)
+		root = lg_xstrdup(base);
+	else if (xdg && *xdg == '/')
+		root = lg_xasprintf("%s/leakgate", xdg);
+	else if (home && *home == '/')
+		root = lg_xasprintf("%s/.cache/leakgate", home);
+	else
+		root = lg_xasprintf("/tmp/leakgate-cache-%ld", (long)getuid());
+	h = fnv(h, module_root);
+	for (i = 0; i < o->goflags.nargs; i++)
+		h = fnv(h, o->goflags.args[i]);
+	for (i = 0; i < LG_ARRAY_SIZE(vars); i++)
+		h = fnv(h, getenv(vars[i]));
+	dir = lg_xasprintf("%s/%016llx", root, (unsigned long long)h);
+	free(root);
+	return dir;
+}
+
+/*
+ * Groups buildable packages into batches whose binary names differ (one
+ * `go test -c -o DIR/` writes <name>.test files); batch[i] = batch of i.
+ */
+static size_t plan_batches(struct pool *pl, int *batch)
+{
+	size_t i, j, nb = 0;
+
+	for (i = 0; i < pl->list->n; i++) {
+		char *name;
+
+		batch[i] = -1;
+		if (!pl->st[i].buildable)
+			continue;
+		name = lg_go_test_binary_name(pl->list->pkgs[i].import_path);
+		batch[i] = 0;
+		for (j = 0; j < i; j++) {
+			char *other;
+
+			if (batch[j] != batch[i])
+				continue;
+			other = lg_go_test_binary_name(pl->list->pkgs[j].import_path);
+			if (strcmp(name, other) == 0) {
+				batch[i]++;
+				j = (size_t)-1; /* restart: the new batch may clash too */
+			}
+			free(other);
+		}
+		if ((size_t)batch[i] + 1 > nb)
+			nb = (size_t)batch[i] + 1;
+		free(name);
+	}
+	return nb;
+}
+
+/* Builds batch k: overlay for the injected packages, then one go test -c. */
+static void build_batch(struct pool *pl, const int *batch, int k)
+{
+	const struct lg_gopkg **pkgs = lg_xcalloc(pl->list->n, sizeof(*pkgs));
+	struct lg_hook_target *targets = lg_xcalloc(pl->list->n, sizeof(*targets));
+	struct lg_gobuild_result *res = lg_xcalloc(pl->list->n, sizeof(*res));
+	size_t *idx = lg_xcalloc(pl->list->n, sizeof(*idx));
+	char *hookdir = lg_xasprintf("%s/hook", pl->cachedir);
+	char *overlay = lg_xasprintf("%s/overlay-%d.json", pl->cachedir, k);
+	char *outdir = lg_xasprintf("%s/bin/%d", pl->cachedir, k);
+	size_t n = 0, nt = 0, i;
+	double secs = 0;
+	struct lg_err err;
+	int failed = 0;
+
+	for (i = 0; i < pl->list->n; i++) {
+		if (batch[i] != k)
+			continue;
+		idx[n] = i;
+		pkgs[n] = &pl->list->pkgs[i];
+		lg_buf_init(&res[n].output);
+		if (pl->st[i].inject) {
+			targets[nt].pkg_dir = pkgs[n]->dir;
+			targets[nt++].pkg_name = pkgs[n]->name;
+		}
+		n++;
+	}
+	notify(pl, LG_EV_BUILD, &pl->run->pkgs[idx[0]]);
+	if (mkdir_p(hookdir) || mkdir_p(outdir)) {
+		failed = lg_error(&err, "cannot create the build cache '%s': %s", pl->cachedir,
+				  strerror(errno));
+	} else if (nt && lg_hook_write_overlay(hookdir, targets, nt, overlay, &err)) {
+		failed = -1;
+	} else if (lg_go_build_tests(pkgs, n, pl->list->module_root, &pl->o->goflags,
+				     nt ? overlay : NULL, outdir, res, &secs, &err)) {
+		failed = -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct pkgstate *st = &pl->st[idx[i]];
+
+		if (failed) {
+			lg_buf_reset(&res[i].output);
+			lg_buf_adds(&res[i].output, err.msg);
+		}
+		st->br = res[i];
+		pl->run->pkgs[idx[i]].build_seconds = secs / (double)n;
+	}
+	free(pkgs);
+	free(targets);
+	free(res);
+	free(idx);
+	free(hookdir);
+	free(overlay);
+	free(outdir);
+}
+
+static void start_pool(struct pool *pl, int jobs)
 {
 	pthread_t *th = lg_xcalloc((size_t)jobs, sizeof(*th));
 	int i, started = 0;
 
-	for (i = 0; i < jobs; i++)
-		if (pthread_create(&th[i], NULL, worker, pl) == 0)
-			started++;
-		else
+	for (i = 0; i < jobs; i++) {
+		if (pthread_create(&th[i], NULL, worker, pl) != 0)
 			break;
+		started++;
+	}
 	if (!started)
 		worker(pl);
 	for (i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	free(th);
-	return 0;
+}
+
+/* The build phase, under a lock so concurrent leakgates share the cache safely. */
+static void build_all(struct pool *pl)
+{
+	int *batch = lg_xcalloc(pl->list->n ? pl->list->n : 1, sizeof(int));
+	char *lockpath = NULL;
+	size_t nb, k, i;
+	int lock = -1;
+
+	for (i = 0; i < pl->list->n; i++) {
+		const struct lg_gopkg *gp = &pl->list->pkgs[i];
+
+		pl->st[i].buildable = gp->has_tests && !gp->list_error;
+		pl->st[i].inject = pl->o->inject && !gp->own_testmain;
+		lg_buf_init(&pl->st[i].br.output);
+	}
+	nb = plan_batches(pl, batch);
+	if (nb && !mkdir_p(pl->cachedir)) {
+		lockpath = lg_xasprintf("%s/lock", pl->cachedir);
+		lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (lock >= 0)
+			flock(lock, LOCK_EX);
+	}
+	for (k = 0; k < nb && !lg_proc_interrupted(); k++)
+		build_batch(pl, batch, (int)k);
+	if (lock >= 0)
+		close(lock);
+	free(lockpath);
+	free(batch);
 }
 
 int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_err *err)
@@ -450,9 +627,11 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	struct pool pl;
 	const char *tmp = getenv("TMPDIR");
 	double start = lg_now();
+	size_t i;
 	int ret;
 
 	memset(&pl, 0, sizeof(pl));
+	memset(&list, 0, sizeof(list));
 	run->started_unix = (int64_t)time(NULL);
 	ret = lg_go_list(o->patterns, o->npatterns, &o->goflags, &list, err);
 	if (ret)
@@ -471,7 +650,12 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	pl.o = o;
 	pl.list = &list;
 	pl.run = run;
+	pl.st = lg_xcalloc(list.n ? list.n : 1, sizeof(*pl.st));
+	pl.cachedir = cache_dir(o, list.module_root);
+	for (i = 0; i < list.n; i++)
+		identify(&pl, i);
 	pthread_mutex_init(&pl.mu, NULL);
+	build_all(&pl);
 	start_pool(&pl, o->jobs > 0 ? o->jobs : 1);
 	pthread_mutex_destroy(&pl.mu);
 	mark_unrun(&pl);
@@ -479,6 +663,10 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 		nftw(pl.workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 out:
 	run->seconds = lg_now() - start;
+	for (i = 0; pl.st && i < list.n; i++)
+		lg_gobuild_result_release(&pl.st[i].br);
+	free(pl.st);
+	free(pl.cachedir);
 	free(pl.workdir);
 	lg_golist_release(&list);
 	return ret;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -43,21 +44,29 @@ static void cleanup(char *dir)
 
 static void test_overlay(void)
 {
-	char *dir = tmpdir(), *overlay = NULL, *gopath = NULL;
+	char *dir = tmpdir(), *overlay = lg_xasprintf("%s/overlay.json", dir), *gopath = NULL;
+	struct lg_hook_target t[] = { { "/src/mod/pkg", "pkg" }, { "/src/mod/other", "main" } };
 	struct lg_buf text = LG_BUF_INIT, src = LG_BUF_INIT;
 	struct lg_err err;
+	struct stat st1, st2;
 
-	CHECK_INT(lg_hook_write_overlay(dir, "/src/mod/pkg", "pkg", &overlay, &err), 0);
-	CHECK(overlay && lg_ends_with(overlay, "/overlay.json"));
+	CHECK_INT(lg_hook_write_overlay(dir, t, 2, overlay, &err), 0);
 	CHECK_INT(lg_read_file(overlay, 1 << 20, &text, &err), 0);
 	CHECK(strstr(text.buf, "\"/src/mod/pkg/zz_leakgate_hook_test.go\"") != NULL);
-	gopath = lg_xasprintf("%s/leakgate_hook_test.go", dir);
+	CHECK(strstr(text.buf, "\"/src/mod/other/zz_leakgate_hook_test.go\"") != NULL);
+	gopath = lg_xasprintf("%s/pkg/leakgate_hook_test.go", dir);
 	CHECK(strstr(text.buf, gopath) != NULL);
 	CHECK_INT(lg_read_file(gopath, 1 << 20, &src, &err), 0);
 	CHECK(strstr(src.buf, "\npackage pkg_test\n") != NULL);
 	CHECK(strstr(src.buf, "package leakgatehook") == NULL);
 	CHECK(strstr(src.buf, "func TestMain(m *leakgatetesting.M) { leakgateos.Exit(leakgateRun(m)) }") != NULL);
 	CHECK(strstr(src.buf, "func leakgateRun(") != NULL);
+	/* Unchanged content is not rewritten: stable files keep Go's cache warm. */
+	CHECK_INT(stat(gopath, &st1), 0);
+	usleep(20000);
+	CHECK_INT(lg_hook_write_overlay(dir, t, 2, overlay, &err), 0);
+	CHECK_INT(stat(gopath, &st2), 0);
+	CHECK(st1.st_ino == st2.st_ino && st1.st_mtim.tv_nsec == st2.st_mtim.tv_nsec);
 	lg_buf_release(&text);
 	lg_buf_release(&src);
 	free(overlay);
