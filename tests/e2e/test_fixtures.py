@@ -92,6 +92,7 @@ def crash_checks(c, pkgs):
     h = pkgs["hang"]
     chk = check_of(h, "hang")
     c.check("hang: reported as hang", chk and chk["status"] == "error", h["checks"])
+    c.check("hang: reported within the deadline plus a few seconds", h["run_seconds"] < 8 + 2 + 3, h["run_seconds"])
     c.check("hang: names the test", chk and (chk.get("test") or "").startswith("Test"), chk)
     c.check("hang: scheduler verdict in body", chk and "scheduler:" in chk["detail"], chk and chk["detail"][:300])
     c.check("hang: goroutine dump in body", chk and "goroutine" in chk["detail"], None)
@@ -195,6 +196,15 @@ def main():
     crash_checks(c, pkgs)
     other_checks(c, pkgs)
     junit_checks(c, junit, report)
+    jenkins = os.environ.get("LG_JUNIT10_XSD") or os.path.join(SOURCE_DIR, "..", "shared", "schemas", "junit-10.xsd")
+    if os.path.exists(jenkins):
+        plain = os.path.join(WORK, "fixtures-junit-plain.xml")
+        run_leakgate(["run", "--no-file-line", "--junit", plain, "./rangeleak", "./panics", "./buildfail",
+                      "./clean", "./nohook", "./notests"], cwd=FIXTURES)
+        ok, msg = xmllint_schema(plain, jenkins)
+        c.check("junit --no-file-line: valid against Jenkins junit-10.xsd", ok, msg)
+    else:
+        print(f"note: {jenkins} not found; Jenkins schema check not run")
     c.check("terminal: compiler-style leak line", re.search(r"^rangeleak/\S+\.go:\d+: 1 leaked goroutine", out, re.M), None)
     no_survivors(c, "^sleep 300$")
     c.finish()
