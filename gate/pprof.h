@@ -99,4 +99,19 @@ int lg_pprof_site_growth(const struct lg_pprof *before, const struct lg_pprof *a
 			 size_t *nout, struct lg_err *err);
 void lg_pprof_sites_free(struct lg_pprof_site *s, size_t n);
 
+/*
+ * The difference of two profiles of the same kind: one sample per distinct
+ * stack (and label set) with value after - before for every sample type;
+ * stacks whose values are all zero are dropped.  `out` must be initialised;
+ * it owns its strings.  Fails when the sample types differ.
+ */
+int lg_pprof_diff(const struct lg_pprof *before, const struct lg_pprof *after,
+		  struct lg_pprof *out, struct lg_err *err);
+
+/*
+ * Writes `p` as a gzipped profile.proto that `go tool pprof` opens
+ * (functions and locations rebuilt from the resolved frames).  Atomic.
+ */
+int lg_pprof_write_file(const struct lg_pprof *p, const char *path, struct lg_err *err);
+
 #endif
