@@ -271,13 +271,13 @@ static int load_config(const struct run_flags *f, struct lg_config *cfg, struct 
 	return ret;
 }
 
-static int count_failed_tests(const struct lg_package *p)
+static int count_tests(const struct lg_package *p, enum lg_test_result r)
 {
 	size_t i;
 	int n = 0;
 
 	for (i = 0; i < p->ntests; i++)
-		n += p->tests[i].result == LG_TEST_FAIL || p->tests[i].result == LG_TEST_UNFINISHED;
+		n += p->tests[i].result == r;
 	return n;
 }
 
@@ -331,7 +331,8 @@ static void print_problems(FILE *out, const struct lg_package *p)
 static void package_line(FILE *out, const struct lg_package *p)
 {
 	size_t i;
-	int failed_tests = count_failed_tests(p), leaked = 0;
+	int failed_tests = count_tests(p, LG_TEST_FAIL), leaked = 0;
+	int unfinished = count_tests(p, LG_TEST_UNFINISHED);
 	const char *status = lg_package_passed(p) ? "ok  " : "FAIL";
 
 	for (i = 0; i < p->nleaks; i++)
@@ -353,6 +354,8 @@ static void package_line(FILE *out, const struct lg_package *p)
 		fprintf(out, "  %d leaked goroutine%s", leaked, leaked == 1 ? "" : "s");
 	if (failed_tests)
 		fprintf(out, "  %d test%s failed", failed_tests, failed_tests == 1 ? "" : "s");
+	if (unfinished)
+		fprintf(out, "  %d test%s unfinished", unfinished, unfinished == 1 ? "" : "s");
 	if (p->hook != LG_HOOK_DONE && p->built)
 		fprintf(out, "  (leak checks skipped)");
 	fputc('\n', out);
