@@ -125,8 +125,12 @@ static void scan_test_files(struct lg_gopkg *pkg, json_t *files)
 			continue;
 		pkg->has_tests = 1;
 		path = lg_xasprintf("%s/%s", pkg->dir, json_string_value(f));
-		if (!lg_read_file(path, TEST_FILE_CAP, &text, NULL) && declares_testmain(text.buf))
-			pkg->own_testmain = 1;
+		if (!lg_read_file(path, TEST_FILE_CAP, &text, NULL)) {
+			if (declares_testmain(text.buf))
+				pkg->own_testmain = 1;
+			if (strstr(text.buf, "leakgatehook."))
+				pkg->calls_hook = 1;
+		}
 		free(path);
 		lg_buf_release(&text);
 	}

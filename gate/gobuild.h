@@ -22,6 +22,7 @@ struct lg_gopkg {
 	char *dir;         /* absolute */
 	int has_tests;     /* any _test.go files */
 	int own_testmain;  /* a test file declares func TestMain */
+	int calls_hook;    /* a test file refers to leakgatehook. */
 	char *list_error;  /* go list's error for this package, or NULL */
 };
 

@@ -144,21 +144,48 @@ static char *godebug_value(const struct lg_config *cfg)
 	return lg_buf_detach(&b, NULL);
 }
 
-static char **build_env(const struct lg_config *cfg, const char *hookdir)
+/*
+ * The test binary's environment: the user's, with PWD set to the package
+ * directory as go test does, and — when the hook runs in the binary —
+ * GOTRACEBACK=crash, the gate's GODEBUG additions and the hook protocol
+ * variables.  The user's own GODEBUG and GOTRACEBACK travel as
+ * LEAKGATE_ORIG_* so the hook can hand them back to the processes the tests
+ * start.  Without the hook nothing could hand them back, so a binary
+ * without it keeps the user's settings: a test that runs Go subprocesses
+ * and reads their stderr or exit status must see what go test gives it.
+ * Deadlock and SIGQUIT dumps list every goroutine either way.
+ */
+static char **build_env(const struct lg_config *cfg, const char *hookdir, const char *pkgdir,
+			int hooked)
 {
 	char **env = NULL, *gd = godebug_value(cfg);
+	const char *user_gd = getenv("GODEBUG"), *user_tb = getenv("GOTRACEBACK");
 	size_t n = 0, alloc = 0, i;
 
 	for (i = 0; environ[i]; i++) {
 		if (lg_starts_with(environ[i], "GODEBUG=") || lg_starts_with(environ[i], "GOTRACEBACK=") ||
-		    lg_starts_with(environ[i], "LEAKGATE_"))
+		    lg_starts_with(environ[i], "LEAKGATE_") || lg_starts_with(environ[i], "PWD="))
 			continue;
 		LG_GROW(env, alloc, n + 1);
 		env[n++] = lg_xstrdup(environ[i]);
 	}
-	LG_GROW(env, alloc, n + 7);
+	LG_GROW(env, alloc, n + 10);
+	env[n++] = lg_xasprintf("PWD=%s", pkgdir);
+	if (!hooked) {
+		if (user_gd)
+			env[n++] = lg_xasprintf("GODEBUG=%s", user_gd);
+		if (user_tb)
+			env[n++] = lg_xasprintf("GOTRACEBACK=%s", user_tb);
+		env[n] = NULL;
+		free(gd);
+		return env;
+	}
 	env[n++] = lg_xasprintf("GODEBUG=%s", gd);
 	env[n++] = lg_xstrdup("GOTRACEBACK=crash");
+	if (user_gd)
+		env[n++] = lg_xasprintf("LEAKGATE_ORIG_GODEBUG=%s", user_gd);
+	if (user_tb)
+		env[n++] = lg_xasprintf("LEAKGATE_ORIG_GOTRACEBACK=%s", user_tb);
 	env[n++] = lg_xasprintf("LEAKGATE_HOOK_DIR=%s", hookdir);
 	env[n++] = lg_xasprintf("LEAKGATE_HOOK_PROTOCOL=%d", LG_HOOK_PROTOCOL);
 	env[n++] = lg_xasprintf("LEAKGATE_SETTLE=%.0fms", cfg->settle * 1000.0);
@@ -269,7 +296,8 @@ static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_pac
 	struct lg_verdict_in vin;
 	struct lg_buf errtext = LG_BUF_INIT;
 	struct lg_err err, herr;
-	char **env = build_env(o->cfg, hookdir), **argv = binary_argv(o, binary);
+	char **env = build_env(o->cfg, hookdir, gp->dir, inject || gp->calls_hook);
+	char **argv = binary_argv(o, binary);
 	int hook_failed;
 
 	memset(&c, 0, sizeof(c));

@@ -127,7 +127,10 @@ static void hang_check(const struct lg_verdict_in *in, struct lg_package *p,
 		    in->cfg->timeout);
 	running_list(p, &msg);
 	lg_sched_judge(p->sched, p->nsched, 3, &why);
-	lg_buf_addf(&detail, "scheduler: %s\n", why.len ? why.buf : "no schedtrace samples");
+	lg_buf_addf(&detail, "scheduler: %s\n", why.len ? why.buf
+		    : in->hook->phase == LG_HOOK_ABSENT && !in->inject
+		    ? "no schedtrace samples (without the hook leakgate leaves GODEBUG alone)"
+		    : "no schedtrace samples");
 	from = p->nsched > 5 ? p->nsched - 5 : 0;
 	for (i = from; i < p->nsched; i++) {
 		const struct lg_sched_sample *s = &p->sched[i];

@@ -99,6 +99,7 @@ func leakgateRun(m *leakgatetesting.M) int {
 		s.errorf("LEAKGATE_HOOK_PROTOCOL is %q but this hook speaks %d",
 			p, leakgateProtocol)
 	}
+	s.restoreEnv()
 
 	var before, after leakgateSnap
 	known := map[int64]bool{}
@@ -129,6 +130,30 @@ func leakgateRun(m *leakgatetesting.M) int {
 		s.writeManifest(s.manifest("after", &before, &after, code, &settle))
 	})
 	return code
+}
+
+// restoreEnv gives the processes the tests start the environment they would
+// have under plain `go test`. The runtime read GODEBUG and GOTRACEBACK at
+// startup, so this process keeps leakgate's settings; a child (a Go tool, or
+// this very test binary re-executed as a helper) must not print schedtrace
+// lines into output a test inspects, crash differently, or run the hook into
+// the same directory. LEAKGATE_ORIG_<VAR> holds the user's value when the
+// user had one; its absence means the variable was unset.
+func (s *leakgateState) restoreEnv() {
+	for _, name := range []string{"GODEBUG", "GOTRACEBACK"} {
+		if v, ok := leakgateos.LookupEnv("LEAKGATE_ORIG_" + name); ok {
+			leakgateos.Setenv(name, v)
+		} else {
+			leakgateos.Unsetenv(name)
+		}
+	}
+	for _, kv := range leakgateos.Environ() {
+		if leakgatestrings.HasPrefix(kv, "LEAKGATE_") {
+			if i := leakgatestrings.IndexByte(kv, '='); i > 0 {
+				leakgateos.Unsetenv(kv[:i])
+			}
+		}
+	}
 }
 
 // errorf records a problem for the manifest's "errors" array.

@@ -33,7 +33,7 @@ LEAK_PATTERNS = {
     "sleepleak": "sleep-outlives-test",
     "loopcapture": None,  # any pattern: the point is that it is found
 }
-CLEAN = ["clean", "cleanhttp", "cleanparallel"]
+CLEAN = ["clean", "cleanhttp", "cleanparallel", "childenv"]
 
 
 def leak_checks(c, pkgs):
@@ -182,9 +182,11 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     junit = os.path.join(WORK, "fixtures-junit.xml")
     report_path = os.path.join(WORK, "fixtures-run.json")
+    # A GODEBUG of the user's own: childenv checks the hook hands it back to children.
+    env = dict(os.environ, GODEBUG="madvdontneed=1", CHILDENV_WANT_GODEBUG="madvdontneed=1")
     code, out, err, secs = run_leakgate(
         ["run", "--timeout", "8s", "--grace", "2s", "--junit", junit, "--json", report_path, "./..."],
-        cwd=FIXTURES)
+        cwd=FIXTURES, env=env)
     print(out)
     print(err[-3000:])
     c.check("exit code 1 (gate failed)", code == 1, code)
