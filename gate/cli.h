@@ -21,6 +21,12 @@ enum lg_exit {
 
 /* Each command: argv[0] is the command name. Returns an lg_exit code. */
 int lg_cmd_run(int argc, char **argv);
+int lg_cmd_baseline(int argc, char **argv);
+int lg_cmd_diff(int argc, char **argv);
+int lg_cmd_stacks(int argc, char **argv);
+int lg_cmd_flame(int argc, char **argv);
+int lg_cmd_merge(int argc, char **argv);
+int lg_cmd_report(int argc, char **argv);
 
 /* Prints "leakgate: error: MSG" to stderr and returns `code`. */
 int lg_cli_fail(int code, const char *fmt, ...)

@@ -1,7 +1,9 @@
 /*
  * cmd_run.c — `leakgate run [flags] [packages]`: option parsing, the
  * terminal display, and writing the reports.  The work itself is
- * runner.c's; the verdicts are verdict.c's.
+ * runner.c's; the verdicts are verdict.c's.  lg_cmd_run_gate (cmd_gate.h)
+ * is shared with `leakgate baseline update|diff`, which take the same
+ * flags; with --count the runner runs N times and the runs are merged.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -10,11 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_gate.h"
 #include "config.h"
 #include "junit.h"
+#include "outputs.h"
 #include "proc.h"
 #include "report.h"
 #include "runner.h"
@@ -31,6 +36,9 @@ static const char run_usage[] =
 	"outputs:\n"
 	"  --junit FILE            write JUnit XML\n"
 	"  --json FILE             write the JSON run report\n"
+	"  --format KIND=FILE      write KIND to FILE ('-' = stdout); repeatable.  kinds:\n"
+	"                          junit, json, markdown, github, sarif,\n"
+	"                          gitlab-codequality, html (leakgate report --help)\n"
 	"  --no-file-line          leave file/line attributes out of the JUnit XML\n"
 	"  -q, --quiet             print failures and the summary only\n"
 	"limits (flags override leakgate.json at the module root):\n"
@@ -44,6 +52,8 @@ static const char run_usage[] =
 	"  --ancestors N           GODEBUG=tracebackancestors depth (10)\n"
 	"build and run:\n"
 	"  -p, --jobs N            packages built and run in parallel (CPUs)\n"
+	"  --shard K/N             run the K-th of N package shards (default:\n"
+	"                          $CI_NODE_INDEX/$CI_NODE_TOTAL when set)\n"
 	"  --tags TAGS             build tags, as go test -tags\n"
 	"  --race                  build with the race detector\n"
 	"  --build-flag FLAG       pass FLAG to go test -c (repeatable)\n"
@@ -52,6 +62,12 @@ static const char run_usage[] =
 	"  --no-hook               do not inject the hook (crash/hang checks only)\n"
 	"  --core                  allow core dumps (off by default)\n"
 	"  --keep-work             keep the work directory with binaries and snapshots\n"
+	"baselines (README, \"Baselines\"):\n"
+	"  --count N               run each package N times: worst leaks, median heap (1)\n"
+	"  --baselines DIR         baselines directory (<module root>/baselines)\n"
+	"  --baseline URL          compare with a published set (https://, file://)\n"
+	"  --strict                baseline entries that no longer occur fail (ratchet)\n"
+	"  --baseline-timeout DUR  per fetch of a published baseline (30s)\n"
 	"\n"
 	"A package with its own TestMain calls the hook in one line:\n"
 	"  func TestMain(m *testing.M) { leakgatehook.Main(m) }\n"
@@ -63,7 +79,8 @@ enum {
 	OPT_JUNIT = 256, OPT_JSON, OPT_NO_FILE_LINE, OPT_CONFIG, OPT_MAX_LEAKS,
 	OPT_MAX_HEAP, OPT_TIMEOUT, OPT_GRACE, OPT_SETTLE, OPT_SCHEDTRACE, OPT_ANCESTORS,
 	OPT_TAGS, OPT_RACE, OPT_BUILD_FLAG, OPT_RUN, OPT_TEST_FLAG, OPT_NO_HOOK, OPT_CORE,
-	OPT_KEEP, OPT_HELP
+	OPT_KEEP, OPT_HELP, OPT_COUNT, OPT_BASELINES, OPT_BASELINE_URL, OPT_STRICT, OPT_FORCE,
+	OPT_BASELINE_TIMEOUT, OPT_FORMAT, OPT_SHARD
 };
 
 static const struct option run_options[] = {
@@ -88,6 +105,14 @@ static const struct option run_options[] = {
 	{ "no-hook", no_argument, NULL, OPT_NO_HOOK },
 	{ "core", no_argument, NULL, OPT_CORE },
 	{ "keep-work", no_argument, NULL, OPT_KEEP },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "baselines", required_argument, NULL, OPT_BASELINES },
+	{ "baseline", required_argument, NULL, OPT_BASELINE_URL },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "baseline-timeout", required_argument, NULL, OPT_BASELINE_TIMEOUT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -101,10 +126,16 @@ struct run_flags {
 	double timeout, grace, settle;
 	char **build, **test;
 	size_t nbuild, ntest, build_alloc, test_alloc;
+	const char *baselines, *baseline_url;
+	int count, strict, force;
+	double baseline_timeout;
+	struct lg_outputs outs; /* --format KIND=FILE */
+	struct lg_shard shard;  /* --shard K/N; total 0 = not given */
 };
 
 struct display {
 	int tty, quiet;
+	int defer; /* package lines wait until baselines re-decided the checks */
 	FILE *out;
 };
 
@@ -174,6 +205,24 @@ static int parse_one(int c, const char *arg, struct run_flags *f)
 	case OPT_NO_HOOK: f->inject = 0; return 0;
 	case OPT_CORE: f->allow_core = 1; return 0;
 	case OPT_KEEP: f->keep = 1; return 0;
+	case OPT_COUNT:
+		return parse_int(arg, 1, 100, &f->count) ? bad_value("count", arg, "a number from 1 to 100") : 0;
+	case OPT_BASELINES: f->baselines = arg; return 0;
+	case OPT_BASELINE_URL: f->baseline_url = arg; return 0;
+	case OPT_STRICT: f->strict = 1; return 0;
+	case OPT_FORCE: f->force = 1; return 0;
+	case OPT_FORMAT: {
+		struct lg_err err;
+
+		return lg_outputs_parse(&f->outs, arg, &err) ? lg_cli_fail(LG_EXIT_USAGE, "--format: %s", err.msg) : 0;
+	}
+	case OPT_SHARD: {
+		struct lg_err err;
+
+		return lg_shard_parse(arg, &f->shard, &err) ? lg_cli_fail(LG_EXIT_USAGE, "--shard: %s", err.msg) : 0;
+	}
+	case OPT_BASELINE_TIMEOUT:
+		return lg_parse_duration(arg, &f->baseline_timeout) ? bad_value("baseline-timeout", arg, "a duration such as 30s") : 0;
 	}
 	return LG_EXIT_USAGE;
 }
@@ -186,6 +235,7 @@ static void flags_init(struct run_flags *f)
 	f->jobs = f->max_leaks = f->schedtrace = f->ancestors = -1;
 	f->max_heap = -1;
 	f->timeout = f->grace = f->settle = -1;
+	f->count = 1;
 }
 
 static void flags_release(struct run_flags *f)
@@ -198,10 +248,11 @@ static void flags_release(struct run_flags *f)
 		free(f->test[i]);
 	free(f->build);
 	free(f->test);
+	lg_outputs_release(&f->outs);
 }
 
 /* Returns -1 to go on, or an exit code (help printed, usage error). */
-static int parse_flags(int argc, char **argv, struct run_flags *f)
+static int parse_flags(int argc, char **argv, struct run_flags *f, const struct lg_gate_mode *m)
 {
 	int c;
 
@@ -209,12 +260,13 @@ static int parse_flags(int argc, char **argv, struct run_flags *f)
 	opterr = 0;
 	while ((c = getopt_long_only(argc, argv, "qp:", run_options, NULL)) != -1) {
 		if (c == OPT_HELP) {
-			fputs(run_usage, stdout);
+			fputs(m->usage ? m->usage : run_usage, stdout);
 			return LG_EXIT_OK;
 		}
 		if (c == '?' || c == ':')
-			return lg_cli_fail(LG_EXIT_USAGE, "run: unknown or incomplete option '%s' "
-					   "(see leakgate run --help)", argv[optind - 1]);
+			return lg_cli_fail(LG_EXIT_USAGE, "%s: unknown or incomplete option '%s' "
+					   "(see leakgate %s --help)", m->name, argv[optind - 1],
+					   m->name);
 		if (parse_one(c, optarg, f))
 			return LG_EXIT_USAGE;
 	}
@@ -252,6 +304,11 @@ static char *find_module_root(void)
 	}
 	free(dir);
 	return NULL;
+}
+
+char *lg_gate_module_root(void)
+{
+	return find_module_root();
 }
 
 static int load_config(const struct run_flags *f, struct lg_config *cfg, struct lg_err *err)
@@ -299,6 +356,8 @@ static void print_problems(FILE *out, const struct lg_package *p)
 		const struct lg_leak_group *g = &p->leaks[i];
 		const struct lg_location *l = g->created_at.file ? &g->created_at : &g->blocked_at;
 
+		if (g->baselined) /* accepted debt is not a problem of this run */
+			continue;
 		fprintf(out, "%s:%d: %d leaked goroutine%s [%s]: %s%s%s%s\n",
 			l->file ? l->file : p->rel_dir, l->line, g->count, g->count == 1 ? "" : "s",
 			g->wait_reason ? g->wait_reason : "running", g->pattern_title,
@@ -310,7 +369,7 @@ static void print_problems(FILE *out, const struct lg_package *p)
 	for (i = 0; i < p->nchecks; i++) {
 		const struct lg_check *c = &p->checks[i];
 
-		if (c->kind == LG_CHECK_LEAK || c->status == LG_STATUS_PASSED ||
+		if ((c->kind == LG_CHECK_LEAK && !c->baselined) || c->status == LG_STATUS_PASSED ||
 		    c->status == LG_STATUS_SKIPPED)
 			continue;
 		print_loc(out, &c->loc, p);
@@ -331,12 +390,12 @@ static void print_problems(FILE *out, const struct lg_package *p)
 static void package_line(FILE *out, const struct lg_package *p)
 {
 	size_t i;
-	int failed_tests = count_tests(p, LG_TEST_FAIL), leaked = 0;
+	int failed_tests = count_tests(p, LG_TEST_FAIL), leaked = 0, baselined = 0;
 	int unfinished = count_tests(p, LG_TEST_UNFINISHED);
 	const char *status = lg_package_passed(p) ? "ok  " : "FAIL";
 
 	for (i = 0; i < p->nleaks; i++)
-		leaked += p->leaks[i].count;
+		*(p->leaks[i].baselined ? &baselined : &leaked) += p->leaks[i].count;
 	if (p->no_tests) {
 		fprintf(out, "?     %-50s [no test files]\n", p->import_path);
 		return;
@@ -352,6 +411,8 @@ static void package_line(FILE *out, const struct lg_package *p)
 	}
 	if (leaked)
 		fprintf(out, "  %d leaked goroutine%s", leaked, leaked == 1 ? "" : "s");
+	if (baselined)
+		fprintf(out, "  %d baselined goroutine%s", baselined, baselined == 1 ? "" : "s");
 	if (failed_tests)
 		fprintf(out, "  %d test%s failed", failed_tests, failed_tests == 1 ? "" : "s");
 	if (unfinished)
@@ -361,6 +422,15 @@ static void package_line(FILE *out, const struct lg_package *p)
 	fputc('\n', out);
 }
 
+static void show_package(const struct display *d, const struct lg_package *p)
+{
+	if (!d->quiet || !lg_package_passed(p))
+		package_line(d->out, p);
+	if (!lg_package_passed(p))
+		print_problems(d->out, p);
+	fflush(d->out);
+}
+
 static void progress(void *ctx, enum lg_runner_event ev, const struct lg_package *p,
 		     size_t done, size_t total)
 {
@@ -368,13 +438,8 @@ static void progress(void *ctx, enum lg_runner_event ev, const struct lg_package
 
 	if (d->tty)
 		fprintf(stderr, "\r\033[K");
-	if (ev == LG_EV_DONE) {
-		if (!d->quiet || !lg_package_passed(p))
-			package_line(d->out, p);
-		if (!lg_package_passed(p))
-			print_problems(d->out, p);
-		fflush(d->out);
-	}
+	if (ev == LG_EV_DONE && !d->defer)
+		show_package(d, p);
 	if (d->tty && done < total)
 		fprintf(stderr, "[%zu/%zu] %s %s", done, total,
 			ev == LG_EV_BUILD ? "building" : ev == LG_EV_RUN ? "running" : "done",
@@ -395,6 +460,12 @@ static int write_outputs(const struct run_flags *f, const struct lg_run *run)
 		return lg_cli_fail(LG_EXIT_ENV, "%s", err.msg);
 	if (f->json && lg_report_write_json(run, f->json, &err))
 		return lg_cli_fail(LG_EXIT_ENV, "%s", err.msg);
+	{
+		struct lg_output_opts oo = { f->file_line, NULL, stdout };
+
+		if (lg_outputs_write(&f->outs, run, &oo, &err))
+			return lg_cli_fail(LG_EXIT_ENV, "%s", err.msg);
+	}
 	return 0;
 }
 
@@ -429,21 +500,101 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-int lg_cmd_run(int argc, char **argv)
+static void runner_opts(const struct run_flags *f, const struct lg_config *cfg, int argc,
+			char **argv, struct display *d, struct lg_runner_opts *o)
+{
+	static char *dflt[] = { "./...", NULL };
+
+	memset(o, 0, sizeof(*o));
+	o->patterns = optind < argc ? argv + optind : dflt;
+	o->npatterns = optind < argc ? (size_t)(argc - optind) : 1;
+	o->goflags.args = f->build;
+	o->goflags.nargs = f->nbuild;
+	o->goflags.timeout = 3600;
+	o->cfg = cfg;
+	o->jobs = f->jobs > 0 ? f->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	o->inject = f->inject;
+	o->allow_core = f->allow_core;
+	o->keep_tmp = f->keep;
+	o->test_args = f->test;
+	o->ntest_args = f->ntest;
+	o->progress = progress;
+	o->ctx = d;
+	o->shard = f->shard;
+	o->shard_times_dir = f->baselines;
+}
+
+/* Package lines wait for the baseline step when one may change the verdicts. */
+static int must_defer(const struct run_flags *f, const struct lg_gate_mode *m)
+{
+	char *root = find_module_root(), *dir;
+	struct stat st;
+	int found;
+
+	if (f->count > 1 || m->after || f->baselines || f->baseline_url || !root) {
+		free(root);
+		return 1;
+	}
+	dir = lg_xasprintf("%s/%s", root, LG_BASELINE_DIR);
+	found = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	free(dir);
+	free(root);
+	return found;
+}
+
+/* Runs the gate f->count times into runs[0], merged; -1 or an exit code. */
+static int run_gate(const struct run_flags *f, const struct lg_runner_opts *o,
+		    struct lg_run *runs, struct lg_gate *g)
+{
+	struct lg_merge_limits lim = { g->cfg->max_leaks, g->cfg->max_heap_growth };
+	struct lg_err err;
+	int k;
+
+	for (k = 0; k < f->count; k++) {
+		if (lg_runner_run(o, &runs[k], &err))
+			return lg_cli_fail(LG_EXIT_ENV, "%s", err.msg);
+		if (lg_proc_interrupted()) {
+			k++;
+			break;
+		}
+	}
+	g->bands = lg_baseline_merge_runs(runs, (size_t)k, &lim);
+	g->run = runs[0];
+	memset(&runs[0], 0, sizeof(runs[0]));
+	return -1;
+}
+
+/* `leakgate run` after the runner: baselines, deferred lines, reports, summary. */
+static int finish_run(const struct run_flags *f, struct lg_gate *g, const struct display *d)
+{
+	size_t i;
+	int ret = lg_gate_apply_baselines(g);
+
+	if (ret >= 0)
+		return ret;
+	for (i = 0; d->defer && i < g->run.npkgs; i++)
+		show_package(d, &g->run.pkgs[i]);
+	fputs(g->notes.buf, d->out);
+	ret = write_outputs(f, &g->run);
+	return ret ? ret : summarise(f, &g->run);
+}
+
+int lg_cmd_run_gate(int argc, char **argv, const struct lg_gate_mode *mode)
 {
 	struct run_flags f;
 	struct lg_config cfg;
 	struct lg_runner_opts o;
-	struct lg_run run;
+	struct lg_run *runs = NULL;
+	struct lg_gate g;
 	struct display d;
 	struct lg_err err;
-	char *dflt[] = { "./...", NULL };
 	int ret;
 
 	flags_init(&f);
 	lg_config_init(&cfg);
-	memset(&run, 0, sizeof(run));
-	ret = parse_flags(argc, argv, &f);
+	memset(&g, 0, sizeof(g));
+	lg_buf_init(&g.notes);
+	ret = parse_flags(argc, argv, &f, mode);
 	if (ret >= 0)
 		goto out;
 	if (load_config(&f, &cfg, &err)) {
@@ -451,39 +602,49 @@ int lg_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	apply_flags(&f, &cfg);
-	memset(&o, 0, sizeof(o));
-	o.patterns = optind < argc ? argv + optind : dflt;
-	o.npatterns = optind < argc ? (size_t)(argc - optind) : 1;
-	o.goflags.args = f.build;
-	o.goflags.nargs = f.nbuild;
-	o.goflags.timeout = 3600;
-	o.cfg = &cfg;
-	o.jobs = f.jobs > 0 ? f.jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	o.inject = f.inject;
-	o.allow_core = f.allow_core;
-	o.keep_tmp = f.keep;
-	o.test_args = f.test;
-	o.ntest_args = f.ntest;
+	if (!f.shard.total && lg_shard_from_env(&f.shard, &err) < 0) {
+		ret = lg_cli_fail(LG_EXIT_USAGE, "%s", err.msg);
+		goto out;
+	}
 	d.tty = isatty(2) && getenv("CI") == NULL;
 	d.quiet = f.quiet;
 	d.out = stdout;
-	o.progress = progress;
-	o.ctx = &d;
+	d.defer = must_defer(&f, mode);
+	runner_opts(&f, &cfg, argc, argv, &d, &o);
+	g.cfg = &cfg;
+	g.baselines_dir = f.baselines;
+	g.baseline_url = f.baseline_url;
+	g.strict = f.strict;
+	g.force = f.force;
+	g.fetch_timeout = f.baseline_timeout;
+	g.count = f.count;
+	g.quiet = f.quiet;
+	g.out = stdout;
+	runs = lg_xcalloc((size_t)f.count, sizeof(*runs));
 	install_signals();
-	if (lg_runner_run(&o, &run, &err)) {
-		ret = lg_cli_fail(LG_EXIT_ENV, "%s", err.msg);
+	ret = run_gate(&f, &o, runs, &g);
+	if (ret >= 0)
 		goto out;
-	}
 	if (d.tty)
 		fprintf(stderr, "\r\033[K");
-	ret = write_outputs(&f, &run);
-	if (!ret)
-		ret = summarise(&f, &run);
+	ret = mode->after ? mode->after(&g, mode->ctx) : finish_run(&f, &g, &d);
 	if (lg_proc_interrupted())
 		ret = LG_EXIT_INTERRUPTED;
 out:
-	lg_run_release(&run);
+	for (int k = 0; runs && k < f.count; k++)
+		lg_run_release(&runs[k]);
+	free(runs);
+	lg_run_release(&g.run);
+	free(g.bands);
+	lg_buf_release(&g.notes);
 	lg_config_release(&cfg);
 	flags_release(&f);
 	return ret;
+}
+
+int lg_cmd_run(int argc, char **argv)
+{
+	static const struct lg_gate_mode run_mode = { "run", NULL, NULL, NULL };
+
+	return lg_cmd_run_gate(argc, argv, &run_mode);
 }

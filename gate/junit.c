@@ -52,6 +52,7 @@ struct jcase {
 	const char *body;
 	int body_truncated;    /* the runner already cut this output */
 	const struct lg_location *loc;
+	const char *baseline_note; /* written as <system-out>: which verdict the baseline made */
 };
 
 struct jsuite {
@@ -398,6 +399,7 @@ static void add_check(struct jsuite *s, const struct lg_check *chk, double time)
 	c->type = lg_check_kind_name(chk->kind);
 	c->body = chk->detail;
 	c->loc = &chk->loc;
+	c->baseline_note = chk->baseline_note;
 }
 
 /*
@@ -526,6 +528,11 @@ static void write_case(struct writer *wr, const char *classname, const struct jc
 		if (c->body && *c->body)
 			text(wr, c->body_truncated ? "[output truncated by leakgate]\n" : "",
 			     c->body);
+		end(wr);
+	}
+	if (c->baseline_note && *c->baseline_note) {
+		start(wr, "system-out");
+		text(wr, "", c->baseline_note);
 		end(wr);
 	}
 	end(wr);

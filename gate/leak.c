@@ -325,6 +325,17 @@ out:
 	return id;
 }
 
+void lg_leak_pattern(const struct lg_goroutine *g, const char *module_root, int read_sources,
+		     const char **id, const char **title, const char **hint)
+{
+	const struct pattern *pat =
+		pattern_by_id(classify(g, blocked_frame(g, module_root), read_sources));
+
+	*id = pat->id;
+	*title = pat->title;
+	*hint = pat->hint;
+}
+
 struct acc {
 	struct lg_leak_group g;
 	const struct lg_goroutine *rep;

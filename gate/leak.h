@@ -64,6 +64,16 @@ char *lg_leak_attribute_test(const struct lg_goroutine *g);
 /* Test name from a function name: "x/y.TestFoo.func1" -> "TestFoo", or NULL. */
 char *lg_leak_test_from_func(const char *func);
 
+/*
+ * The seed's leak pattern of one goroutine, by the classifier lg_leak_find
+ * uses: sets *id ("recv-no-sender", ...), *title and *hint to static
+ * strings.  `module_root` (may be NULL) picks the frame the goroutine is
+ * blocked in; with `read_sources` that frame's source line is read, when
+ * the file exists, to tell patterns such as range and receive apart.
+ */
+void lg_leak_pattern(const struct lg_goroutine *g, const char *module_root, int read_sources,
+		     const char **id, const char **title, const char **hint);
+
 /* file relative to root when inside it, else a copy. */
 char *lg_relpath(const char *root, const char *file);
 

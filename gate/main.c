@@ -16,7 +16,13 @@ struct command {
 
 /* Sorted by name. */
 static const struct command commands[] = {
+	{ "baseline", lg_cmd_baseline, "record, show and diff baselines of known leaks" },
+	{ "diff", lg_cmd_diff, "compare two goroutine dumps or two profiles, stack by stack" },
+	{ "flame", lg_cmd_flame, "draw the flame graph of a goroutine dump or profile (SVG)" },
+	{ "merge", lg_cmd_merge, "merge the run reports of the shards of one gate" },
+	{ "report", lg_cmd_report, "render HTML, SARIF, Markdown, ... from a saved run report" },
 	{ "run", lg_cmd_run, "build and run Go test binaries under the gate" },
+	{ "stacks", lg_cmd_stacks, "group a goroutine dump or pprof profile by stack" },
 };
 
 static void usage(FILE *f)

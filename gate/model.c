@@ -108,6 +108,7 @@ static void leak_group_release(struct lg_leak_group *g)
 	free(g->pattern_title);
 	free(g->hint);
 	free(g->stack);
+	free(g->baseline_note);
 }
 
 void lg_package_release(struct lg_package *p)
@@ -129,6 +130,7 @@ void lg_package_release(struct lg_package *p)
 		free(p->checks[i].message);
 		free(p->checks[i].detail);
 		free(p->checks[i].test);
+		free(p->checks[i].baseline_note);
 		lg_location_release(&p->checks[i].loc);
 	}
 	free(p->checks);

@@ -60,6 +60,8 @@ struct lg_check {
 	char *detail;  /* multi-line body: grouped stacks, compiler output */
 	struct lg_location loc;
 	char *test;    /* the Go test it is attributed to, or NULL */
+	int baselined;       /* the status was decided against a baseline */
+	char *baseline_note; /* what the baseline decided, or NULL */
 };
 
 /* One group of leaked goroutines that share a signature. */
@@ -78,6 +80,8 @@ struct lg_leak_group {
 	char *hint;          /* how to fix it */
 	int proven;          /* listed by the goroutineleak profile */
 	char *stack;         /* one representative stack, as Go printed it */
+	int baselined;       /* accepted: within its baseline entry's count */
+	char *baseline_note; /* the baseline's verdict on the group, or NULL */
 };
 
 struct lg_heap_site {

@@ -10,7 +10,8 @@
  *    cannot make us allocate gigabytes;
  *  - protobuf: unpacked by protobuf-c (generated from schema/profile.proto)
  *    through an allocator with a byte budget, because empty sub-messages
- *    cost a few bytes on the wire but a hundred in memory.
+ *    cost a few bytes on the wire but a hundred in memory.  The allocator
+ *    is an arena, freed whole: a big profile is a million tiny messages.
  * After that every cross reference is checked before it is followed:
  * string-table indexes, location -> mapping and function ids, and
  * sample -> location ids.  Only then are the samples flattened, and the
@@ -19,11 +20,22 @@
  *
  * The resolved strings point into the unpacked message, which the profile
  * keeps alive in its private storage until lg_pprof_release.
+ *
+ * The way back out is here too, so protobuf-c and zlib stay in one module:
+ * lg_pprof_diff subtracts two resolved profiles stack by stack, and
+ * lg_pprof_write_file rebuilds a profile.proto message from resolved
+ * samples (strings, functions and locations deduplicated through hash
+ * tables) and writes it gzipped, the way `go tool pprof` expects.
  */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, fsync */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -37,22 +49,39 @@ typedef Leakgate__Pprof__Profile pb_profile;
 typedef Leakgate__Pprof__Location pb_location;
 typedef Leakgate__Pprof__Sample pb_sample;
 
-/* Counts what protobuf-c allocates and refuses past the cap. */
+#define ARENA_FIRST ((size_t)4 << 10)
+#define ARENA_CHUNK ((size_t)1 << 20)
+
+/* A block of the arena the unpacked message lives in. */
+struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+/*
+ * The allocator protobuf-c unpacks with: counts what it hands out and
+ * refuses past the cap, and carves it from an arena, because a profile is
+ * hundreds of thousands of tiny messages that all die together — one
+ * malloc and one free each cost more than the decoding itself.
+ */
 struct budget {
 	size_t used;
 	size_t cap;
 	int refused;
+	struct chunk *chunks; /* current one first */
 };
 
 /* What lg_pprof.priv points to. */
 struct store {
 	pb_profile *msg;
-	ProtobufCAllocator alloc; /* must free msg with the allocator that made it */
+	ProtobufCAllocator alloc; /* over budget: msg lives in its arena */
 	struct budget budget;
 	struct lg_pprof_frame *frames;
 	struct lg_pprof_label *labels;
 	char **extra; /* strings we made up (names of unsymbolised addresses) */
 	size_t nextra, extra_alloc;
+	int64_t *values; /* sample values of a profile we built (a diff) */
 };
 
 /* An id -> array index pair, sorted by id for bsearch. */
@@ -61,12 +90,23 @@ struct id_index {
 	size_t idx;
 };
 
+/*
+ * Finds objects by id.  Go numbers them 1..n, so usually a direct array
+ * does; sparse ids from other producers fall back to binary search.
+ */
+struct id_table {
+	struct id_index *sorted;
+	size_t n;
+	long *direct; /* index by id, -1 for none; NULL when sparse */
+	uint64_t ndirect;
+};
+
 /* The state of one decode: input name, message and lookup tables. */
 struct resolver {
 	const char *name;
 	const pb_profile *msg;
 	struct store *st;
-	struct id_index *funcs, *maps, *locs;
+	struct id_table funcs, maps, locs;
 	size_t *loc_nframes; /* frames each location expands to */
 	struct lg_err *err;
 };
@@ -74,18 +114,46 @@ struct resolver {
 static void *budget_alloc(void *data, size_t size)
 {
 	struct budget *b = data;
+	struct chunk *c = b->chunks;
+	size_t align = sizeof(max_align_t), n;
+	void *ret;
 
 	if (size > b->cap - b->used) {
 		b->refused = 1;
 		return NULL; /* protobuf-c turns this into a failed unpack */
 	}
 	b->used += size;
-	return malloc(size ? size : 1);
+	n = (size + align - 1) / align * align; /* size <= cap: no overflow */
+	if (!n)
+		n = align;
+	if (!c || n > c->size - c->used) {
+		/* Chunks double up to ARENA_CHUNK: tiny profiles stay cheap. */
+		size_t csize = c ? c->size * 2 : ARENA_FIRST;
+
+		if (csize > ARENA_CHUNK)
+			csize = ARENA_CHUNK;
+		if (n > csize / 4)
+			csize = n;
+		c = lg_xmalloc(sizeof(*c) + csize);
+		c->size = csize;
+		c->used = 0;
+		if (csize == n && b->chunks) {
+			/* A big block of its own: keep filling the current chunk. */
+			c->next = b->chunks->next;
+			b->chunks->next = c;
+		} else {
+			c->next = b->chunks;
+			b->chunks = c;
+		}
+	}
+	ret = (char *)c->data + c->used;
+	c->used += n;
+	return ret;
 }
 
+/* Messages die together with the arena (store_free), never one by one. */
 static void budget_free(void *data, void *ptr)
 {
-	free(ptr);
 }
 
 void lg_pprof_init(struct lg_pprof *p)
@@ -99,13 +167,18 @@ static void store_free(struct store *st)
 
 	if (!st)
 		return;
-	if (st->msg)
-		leakgate__pprof__profile__free_unpacked(st->msg, &st->alloc);
+	while (st->budget.chunks) { /* the unpacked message, all of it */
+		struct chunk *next = st->budget.chunks->next;
+
+		free(st->budget.chunks);
+		st->budget.chunks = next;
+	}
 	free(st->frames);
 	free(st->labels);
 	for (i = 0; i < st->nextra; i++)
 		free(st->extra[i]);
 	free(st->extra);
+	free(st->values);
 	free(st);
 }
 
@@ -215,21 +288,48 @@ static int cmp_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/*
- * Builds the sorted id table for `n` objects whose ids are ids[i]; ids must
- * be non-zero (0 means "none" in the format) and unique.
- */
-static int index_ids(struct resolver *r, const char *what, const uint64_t *ids, size_t n,
-		     struct id_index **out)
+/* Fills the direct table of dense ids; fails on a duplicate. */
+static int index_direct(struct resolver *r, const char *what, const uint64_t *ids, size_t n,
+			uint64_t maxid, struct id_table *out)
 {
-	struct id_index *t = lg_xcalloc(n, sizeof(*t));
 	size_t i;
 
-	*out = t;
+	out->ndirect = maxid + 1;
+	out->direct = lg_xmalloc((size_t)out->ndirect * sizeof(*out->direct));
+	memset(out->direct, 0xff, (size_t)out->ndirect * sizeof(*out->direct)); /* -1 */
+	for (i = 0; i < n; i++) {
+		if (out->direct[ids[i]] >= 0)
+			return lg_error(r->err, "'%s': duplicate %s id %" PRIu64,
+					r->name, what, ids[i]);
+		out->direct[ids[i]] = (long)i;
+	}
+	return 0;
+}
+
+/*
+ * Builds the id table for `n` objects whose ids are ids[i]; ids must be
+ * non-zero (0 means "none" in the format) and unique.
+ */
+static int index_ids(struct resolver *r, const char *what, const uint64_t *ids, size_t n,
+		     struct id_table *out)
+{
+	struct id_index *t;
+	uint64_t maxid = 0;
+	size_t i;
+
+	out->n = n;
 	for (i = 0; i < n; i++) {
 		if (!ids[i])
 			return lg_error(r->err, "'%s': %s %zu has the reserved id 0",
 					r->name, what, i + 1);
+		if (ids[i] > maxid)
+			maxid = ids[i];
+	}
+	if (maxid <= 2 * (uint64_t)n + 64)
+		return index_direct(r, what, ids, n, maxid, out);
+	t = lg_xcalloc(n, sizeof(*t));
+	out->sorted = t;
+	for (i = 0; i < n; i++) {
 		t[i].id = ids[i];
 		t[i].idx = i;
 	}
@@ -242,15 +342,23 @@ static int index_ids(struct resolver *r, const char *what, const uint64_t *ids, 
 }
 
 /* Array index of the object with `id`, or -1. */
-static long find_id(const struct id_index *t, size_t n, uint64_t id)
+static long find_id(const struct id_table *t, uint64_t id)
 {
 	struct id_index key = { id, 0 };
 	const struct id_index *hit;
 
-	if (!n)
+	if (t->direct)
+		return id < t->ndirect ? t->direct[id] : -1;
+	if (!t->n)
 		return -1;
-	hit = bsearch(&key, t, n, sizeof(*t), cmp_id);
+	hit = bsearch(&key, t->sorted, t->n, sizeof(*t->sorted), cmp_id);
 	return hit ? (long)hit->idx : -1;
+}
+
+static void id_table_release(struct id_table *t)
+{
+	free(t->sorted);
+	free(t->direct);
 }
 
 /* Collects the ids of a repeated message field into a scratch array. */
@@ -330,12 +438,12 @@ static int check_locations(struct resolver *r)
 	for (i = 0; i < m->n_location; i++) {
 		const pb_location *l = m->location[i];
 
-		if (l->mapping_id && find_id(r->maps, m->n_mapping, l->mapping_id) < 0)
+		if (l->mapping_id && find_id(&r->maps, l->mapping_id) < 0)
 			return lg_error(r->err, "'%s': location %" PRIu64
 					" refers to missing mapping id %" PRIu64,
 					r->name, l->id, l->mapping_id);
 		for (j = 0; j < l->n_line; j++)
-			if (find_id(r->funcs, m->n_function, l->line[j]->function_id) < 0)
+			if (find_id(&r->funcs, l->line[j]->function_id) < 0)
 				return lg_error(r->err, "'%s': location %" PRIu64
 						" refers to missing function id %" PRIu64,
 						r->name, l->id, l->line[j]->function_id);
@@ -376,7 +484,7 @@ static int check_samples(struct resolver *r, size_t *nframes, size_t *nlabels)
 					"(one per sample type)", r->name, i + 1,
 					sm->n_value, m->n_sample_type);
 		for (j = 0; j < sm->n_location_id; j++) {
-			long li = find_id(r->locs, m->n_location, sm->location_id[j]);
+			long li = find_id(&r->locs, sm->location_id[j]);
 
 			if (li < 0)
 				return lg_error(r->err, "'%s': sample %zu refers to missing "
@@ -428,7 +536,7 @@ static size_t emit_location(struct resolver *r, long li, struct lg_pprof_frame *
 	}
 	for (j = 0; j < l->n_line; j++) {
 		const Leakgate__Pprof__Function *fn =
-			m->function[find_id(r->funcs, m->n_function, l->line[j]->function_id)];
+			m->function[find_id(&r->funcs, l->line[j]->function_id)];
 
 		f[j].func = m->string_table[fn->name];
 		f[j].file = m->string_table[fn->filename];
@@ -455,7 +563,7 @@ static void flatten(struct resolver *r, struct lg_pprof *p, size_t nframes, size
 		out->values = sm->value;
 		out->frames = st->frames + fi;
 		for (j = 0; j < sm->n_location_id; j++)
-			fi += emit_location(r, find_id(r->locs, m->n_location,
+			fi += emit_location(r, find_id(&r->locs,
 						       sm->location_id[j]),
 					    st->frames + fi);
 		out->nframes = (size_t)(st->frames + fi - out->frames);
@@ -560,9 +668,9 @@ int lg_pprof_parse(struct lg_pprof *p, const unsigned char *data, size_t len,
 	lg_pprof_init(&np);
 	ret = 0;
 out:
-	free(r.funcs);
-	free(r.maps);
-	free(r.locs);
+	id_table_release(&r.funcs);
+	id_table_release(&r.maps);
+	id_table_release(&r.locs);
 	free(r.loc_nframes);
 	free(dec);
 	lg_pprof_release(&np);
@@ -751,4 +859,724 @@ void lg_pprof_sites_free(struct lg_pprof_site *s, size_t n)
 		free(s[i].file);
 	}
 	free(s);
+}
+
+/* ---- the way back out: hash tables shared by the diff and the writer ---- */
+
+/*
+ * An open-addressing table from a key to a dense index 0..n-1, in order of
+ * first insertion.  A key is a string (s non-NULL) or a pair of integers;
+ * one table holds one kind.  The table points at the strings, never owns
+ * them.
+ */
+struct htab {
+	struct hslot {
+		const char *s;
+		uint64_t a, b, hash;
+		size_t idx; /* index + 1; 0 marks an empty slot */
+	} *slots;
+	size_t cap, n;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static uint64_t hash_pair(uint64_t a, uint64_t b)
+{
+	uint64_t h = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x7f4a7c159e3779b9ULL + (a << 6));
+
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 29);
+}
+
+static void htab_release(struct htab *t)
+{
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Doubles the table (it starts at 64 slots) and re-inserts every key. */
+static void htab_grow(struct htab *t)
+{
+	struct hslot *old = t->slots;
+	size_t oldcap = t->cap, i, j;
+
+	t->cap = oldcap ? oldcap * 2 : 64;
+	t->slots = lg_xcalloc(t->cap, sizeof(*t->slots));
+	for (i = 0; i < oldcap; i++) {
+		if (!old[i].idx)
+			continue;
+		for (j = old[i].hash & (t->cap - 1); t->slots[j].idx; j = (j + 1) & (t->cap - 1))
+			;
+		t->slots[j] = old[i];
+	}
+	free(old);
+}
+
+/* Index of the key (s, a, b); a key not seen before gets the next index. */
+static size_t htab_put(struct htab *t, const char *s, uint64_t a, uint64_t b, int *added)
+{
+	uint64_t h;
+	size_t i;
+
+	if (2 * (t->n + 1) > t->cap)
+		htab_grow(t);
+	h = s ? hash_str(s) : hash_pair(a, b);
+	for (i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		struct hslot *e = &t->slots[i];
+
+		if (!e->idx) {
+			e->s = s;
+			e->a = a;
+			e->b = b;
+			e->hash = h;
+			e->idx = ++t->n;
+			*added = 1;
+			return t->n - 1;
+		}
+		if (e->hash == h && e->a == a && e->b == b && (s ? !strcmp(e->s, s) : !e->s)) {
+			*added = 0;
+			return e->idx - 1;
+		}
+	}
+}
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+/* ---- lg_pprof_diff ---- */
+
+/* One sample of either profile while diffing. */
+struct diff_ent {
+	const struct lg_pprof_sample *s;
+	const struct lg_pprof_label **labels; /* s->labels in canonical order */
+	int sign;
+};
+
+/* A distinct stack and label set with its summed values. */
+struct diff_group {
+	size_t first; /* its first entry */
+	int64_t *values;
+	int64_t order; /* the value it is ranked by */
+};
+
+/* Owned copies of the strings of a profile being built, deduplicated. */
+struct interner {
+	struct htab tab;
+	const char **copies;
+	size_t alloc;
+	struct store *st;
+};
+
+static const char *intern_copy(struct interner *in, const char *s)
+{
+	int added;
+	size_t i = htab_put(&in->tab, nz(s), 0, 0, &added);
+
+	if (added) {
+		LG_GROW(in->copies, in->alloc, i + 1);
+		in->copies[i] = store_extra(in->st, lg_xstrdup(nz(s)));
+	}
+	return in->copies[i];
+}
+
+static int cmp_label(const struct lg_pprof_label *a, const struct lg_pprof_label *b)
+{
+	int c = strcmp(nz(a->key), nz(b->key));
+
+	if (c)
+		return c;
+	if (!a->str != !b->str)
+		return a->str ? 1 : -1; /* numeric first */
+	if (a->str)
+		return strcmp(a->str, b->str);
+	if (a->num != b->num)
+		return a->num < b->num ? -1 : 1;
+	return strcmp(nz(a->unit), nz(b->unit));
+}
+
+static int cmp_label_ptr(const void *x, const void *y)
+{
+	return cmp_label(*(const struct lg_pprof_label *const *)x,
+			 *(const struct lg_pprof_label *const *)y);
+}
+
+/* Orders samples by stack, then by label set: equal keys are one stack. */
+static int cmp_diff_key(const void *x, const void *y)
+{
+	const struct diff_ent *a = x, *b = y;
+	size_t i;
+	int c;
+
+	if (a->s->nframes != b->s->nframes)
+		return a->s->nframes < b->s->nframes ? -1 : 1;
+	for (i = 0; i < a->s->nframes; i++) {
+		const struct lg_pprof_frame *fa = &a->s->frames[i], *fb = &b->s->frames[i];
+
+		if ((c = strcmp(nz(fa->func), nz(fb->func))) || (c = strcmp(nz(fa->file), nz(fb->file))))
+			return c;
+		if (fa->line != fb->line)
+			return fa->line < fb->line ? -1 : 1;
+	}
+	if (a->s->nlabels != b->s->nlabels)
+		return a->s->nlabels < b->s->nlabels ? -1 : 1;
+	for (i = 0; i < a->s->nlabels; i++)
+		if ((c = cmp_label(a->labels[i], b->labels[i])))
+			return c;
+	return 0;
+}
+
+/* Biggest first; equal values keep the stack order. */
+static int cmp_group(const void *x, const void *y)
+{
+	const struct diff_group *a = x, *b = y;
+
+	if (a->order != b->order)
+		return a->order > b->order ? -1 : 1;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+static void describe_types(struct lg_buf *b, const struct lg_pprof *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsample_types; i++)
+		lg_buf_addf(b, "%s%s/%s", i ? " " : "", p->sample_types[i].type,
+			    p->sample_types[i].unit);
+	if (!p->nsample_types)
+		lg_buf_adds(b, "none");
+}
+
+static int same_types(const struct lg_pprof *a, const struct lg_pprof *b, struct lg_err *err)
+{
+	struct lg_buf m = LG_BUF_INIT;
+	size_t i;
+
+	if (a->nsample_types == b->nsample_types) {
+		for (i = 0; i < a->nsample_types; i++)
+			if (strcmp(a->sample_types[i].type, b->sample_types[i].type) ||
+			    strcmp(a->sample_types[i].unit, b->sample_types[i].unit))
+				break;
+		if (i == a->nsample_types)
+			return 0;
+	}
+	lg_buf_adds(&m, "cannot diff profiles with different sample types: before has ");
+	describe_types(&m, a);
+	lg_buf_adds(&m, ", after has ");
+	describe_types(&m, b);
+	lg_error(err, "%s", m.buf);
+	lg_buf_release(&m);
+	return -1;
+}
+
+/* One entry per sample of `p`, its labels sorted into `lp`. */
+static void diff_entries(const struct lg_pprof *p, int sign, struct diff_ent *ents, size_t *n,
+			 const struct lg_pprof_label **lp, size_t *nlp)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->nsamples; i++) {
+		const struct lg_pprof_sample *s = &p->samples[i];
+		struct diff_ent *e = &ents[(*n)++];
+
+		e->s = s;
+		e->sign = sign;
+		e->labels = lp + *nlp;
+		for (j = 0; j < s->nlabels; j++)
+			lp[(*nlp)++] = &s->labels[j];
+		if (s->nlabels > 1)
+			qsort(e->labels, s->nlabels, sizeof(*e->labels), cmp_label_ptr);
+	}
+}
+
+/*
+ * Sums the sorted entries into groups of equal keys and keeps the groups
+ * with a non-zero value; `vals` has room for nents * nt values.
+ */
+static size_t diff_groups(const struct diff_ent *ents, size_t nents, size_t nt, int order_by,
+			  int64_t *vals, struct diff_group *groups)
+{
+	size_t i, j, ng = 0;
+
+	for (i = 0; i < nents; i++) {
+		struct diff_group *g;
+
+		if (!ng || cmp_diff_key(&ents[groups[ng - 1].first], &ents[i])) {
+			if (ng) { /* close the previous group: drop it when all zero */
+				g = &groups[ng - 1];
+				for (j = 0; j < nt && !g->values[j]; j++)
+					;
+				if (j == nt)
+					ng--;
+			}
+			g = &groups[ng++];
+			g->first = i;
+			g->values = vals + (ng - 1) * nt;
+			memset(g->values, 0, nt * sizeof(*g->values));
+		}
+		g = &groups[ng - 1];
+		for (j = 0; j < nt; j++)
+			g->values[j] = sat_add(g->values[j], ents[i].sign < 0
+							     ? sat_neg(ents[i].s->values[j])
+							     : ents[i].s->values[j]);
+	}
+	if (ng) {
+		struct diff_group *g = &groups[ng - 1];
+
+		for (j = 0; j < nt && !g->values[j]; j++)
+			;
+		if (j == nt)
+			ng--;
+	}
+	for (i = 0; i < ng; i++)
+		groups[i].order = order_by >= 0 ? groups[i].values[order_by] : 0;
+	return ng;
+}
+
+/* Copies the groups into `out` (empty), every string interned into its store. */
+static void diff_build(struct lg_pprof *out, struct interner *in, const struct diff_ent *ents,
+		       const struct diff_group *groups, size_t ng, size_t nt)
+{
+	struct store *st = in->st;
+	size_t i, j, nframes = 0, nlabels = 0, fi = 0, li = 0;
+
+	for (i = 0; i < ng; i++) {
+		nframes += ents[groups[i].first].s->nframes;
+		nlabels += ents[groups[i].first].s->nlabels;
+	}
+	st->values = lg_xcalloc(ng * nt + 1, sizeof(*st->values));
+	st->frames = lg_xcalloc(nframes ? nframes : 1, sizeof(*st->frames));
+	st->labels = lg_xcalloc(nlabels ? nlabels : 1, sizeof(*st->labels));
+	out->samples = lg_xcalloc(ng ? ng : 1, sizeof(*out->samples));
+	out->nsamples = ng;
+	for (i = 0; i < ng; i++) {
+		const struct diff_ent *e = &ents[groups[i].first];
+		struct lg_pprof_sample *s = &out->samples[i];
+
+		s->values = st->values + i * nt;
+		memcpy(s->values, groups[i].values, nt * sizeof(*s->values));
+		s->frames = st->frames + fi;
+		s->nframes = e->s->nframes;
+		for (j = 0; j < s->nframes; j++, fi++) {
+			st->frames[fi].func = intern_copy(in, e->s->frames[j].func);
+			st->frames[fi].file = intern_copy(in, e->s->frames[j].file);
+			st->frames[fi].line = e->s->frames[j].line;
+		}
+		s->labels = st->labels + li;
+		s->nlabels = e->s->nlabels;
+		for (j = 0; j < s->nlabels; j++, li++) {
+			const struct lg_pprof_label *l = e->labels[j];
+
+			st->labels[li].key = intern_copy(in, l->key);
+			st->labels[li].str = l->str ? intern_copy(in, l->str) : NULL;
+			st->labels[li].num = l->num;
+			st->labels[li].unit = intern_copy(in, l->unit);
+		}
+	}
+}
+
+/* The header fields of the difference: types and period of `after`. */
+static void diff_header(struct lg_pprof *out, struct interner *in, const struct lg_pprof *before,
+			const struct lg_pprof *after)
+{
+	size_t i;
+
+	out->nsample_types = after->nsample_types;
+	out->sample_types = lg_xcalloc(out->nsample_types ? out->nsample_types : 1,
+				       sizeof(*out->sample_types));
+	for (i = 0; i < out->nsample_types; i++) {
+		out->sample_types[i].type = intern_copy(in, after->sample_types[i].type);
+		out->sample_types[i].unit = intern_copy(in, after->sample_types[i].unit);
+	}
+	out->period_type.type = intern_copy(in, after->period_type.type);
+	out->period_type.unit = intern_copy(in, after->period_type.unit);
+	out->period = after->period;
+	out->default_sample_type = intern_copy(in, after->default_sample_type);
+	out->time_nanos = after->time_nanos;
+	/* The difference covers the time between the two snapshots. */
+	out->duration_nanos = before->time_nanos > 0 && after->time_nanos > before->time_nanos
+				      ? after->time_nanos - before->time_nanos
+				      : after->duration_nanos;
+}
+
+int lg_pprof_diff(const struct lg_pprof *before, const struct lg_pprof *after,
+		  struct lg_pprof *out, struct lg_err *err)
+{
+	struct lg_pprof np;
+	struct interner in;
+	struct diff_ent *ents = NULL;
+	struct diff_group *groups = NULL;
+	const struct lg_pprof_label **lp = NULL;
+	int64_t *vals = NULL;
+	size_t i, n = 0, nlp = 0, nlabels = 0, ng, nt;
+	int order_by;
+
+	if (same_types(before, after, err))
+		return -1;
+	lg_pprof_init(&np);
+	memset(&in, 0, sizeof(in));
+	in.st = lg_xcalloc(1, sizeof(*in.st));
+	np.priv = in.st;
+	nt = after->nsample_types;
+	n = before->nsamples + after->nsamples;
+	for (i = 0; i < before->nsamples; i++)
+		nlabels += before->samples[i].nlabels;
+	for (i = 0; i < after->nsamples; i++)
+		nlabels += after->samples[i].nlabels;
+	ents = lg_xcalloc(n ? n : 1, sizeof(*ents));
+	groups = lg_xcalloc(n ? n : 1, sizeof(*groups));
+	lp = lg_xcalloc(nlabels ? nlabels : 1, sizeof(*lp));
+	vals = lg_xcalloc(n * nt + 1, sizeof(*vals));
+	n = 0;
+	diff_entries(before, -1, ents, &n, lp, &nlp);
+	diff_entries(after, 1, ents, &n, lp, &nlp);
+	if (n)
+		qsort(ents, n, sizeof(*ents), cmp_diff_key);
+	order_by = lg_pprof_sample_index(after, after->default_sample_type);
+	if (order_by < 0)
+		order_by = (int)nt - 1;
+	ng = diff_groups(ents, n, nt, order_by, vals, groups);
+	if (ng)
+		qsort(groups, ng, sizeof(*groups), cmp_group);
+	diff_header(&np, &in, before, after);
+	diff_build(&np, &in, ents, groups, ng, nt);
+
+	lg_pprof_release(out);
+	*out = np;
+	htab_release(&in.tab);
+	free(in.copies);
+	free(ents);
+	free(groups);
+	free(lp);
+	free(vals);
+	return 0;
+}
+
+/* ---- lg_pprof_write_file ---- */
+
+/* A profile.proto message under construction. */
+struct writer {
+	struct htab strtab, functab, loctab;
+	const char **strs; /* the string table, in index order */
+	size_t strs_alloc;
+	Leakgate__Pprof__Function *fns;
+	size_t nfns, fns_alloc;
+	Leakgate__Pprof__Line *lines; /* location i has the one line lines[i] */
+	size_t nlines, lines_alloc;
+};
+
+static int64_t w_str(struct writer *w, const char *s)
+{
+	int added;
+	size_t i = htab_put(&w->strtab, nz(s), 0, 0, &added);
+
+	if (added) {
+		LG_GROW(w->strs, w->strs_alloc, i + 1);
+		w->strs[i] = nz(s);
+	}
+	return (int64_t)i;
+}
+
+/*
+ * The location id of a resolved frame.  The flattened form no longer knows
+ * which frames shared a location (inlining), so each distinct function and
+ * line becomes a location of its own with one line.
+ */
+static uint64_t w_frame(struct writer *w, const struct lg_pprof_frame *f)
+{
+	int64_t name = w_str(w, f->func), file = w_str(w, f->file);
+	uint64_t fid, lid;
+	int added;
+
+	fid = htab_put(&w->functab, NULL, (uint64_t)name, (uint64_t)file, &added) + 1;
+	if (added) {
+		Leakgate__Pprof__Function init = LEAKGATE__PPROF__FUNCTION__INIT;
+
+		LG_GROW(w->fns, w->fns_alloc, w->nfns + 1);
+		init.id = fid;
+		init.name = init.system_name = name;
+		init.filename = file;
+		w->fns[w->nfns++] = init;
+	}
+	lid = htab_put(&w->loctab, NULL, fid, (uint64_t)f->line, &added) + 1;
+	if (added) {
+		Leakgate__Pprof__Line init = LEAKGATE__PPROF__LINE__INIT;
+
+		LG_GROW(w->lines, w->lines_alloc, w->nlines + 1);
+		init.function_id = fid;
+		init.line = f->line;
+		w->lines[w->nlines++] = init;
+	}
+	return lid;
+}
+
+/* Everything the message points to, freed together. */
+struct wmsg {
+	Leakgate__Pprof__Profile msg;
+	Leakgate__Pprof__ValueType *vts, **vtp;
+	Leakgate__Pprof__Sample *samples, **samplep;
+	Leakgate__Pprof__Label *labels, **labelp;
+	uint64_t *loc_ids;
+	Leakgate__Pprof__Function **fnp;
+	Leakgate__Pprof__Location *locs, **locp;
+	Leakgate__Pprof__Line **linep;
+	Leakgate__Pprof__Mapping mapping, *mappingp;
+};
+
+static void wmsg_release(struct wmsg *m)
+{
+	free(m->vts);
+	free(m->vtp);
+	free(m->samples);
+	free(m->samplep);
+	free(m->labels);
+	free(m->labelp);
+	free(m->loc_ids);
+	free(m->fnp);
+	free(m->locs);
+	free(m->locp);
+	free(m->linep);
+}
+
+static void w_value_type(struct writer *w, Leakgate__Pprof__ValueType *vt,
+			 const struct lg_pprof_value_type *from)
+{
+	Leakgate__Pprof__ValueType init = LEAKGATE__PPROF__VALUE_TYPE__INIT;
+
+	*vt = init;
+	vt->type = w_str(w, from->type);
+	vt->unit = w_str(w, from->unit);
+}
+
+static void w_label(struct writer *w, Leakgate__Pprof__Label *out, const struct lg_pprof_label *l)
+{
+	Leakgate__Pprof__Label init = LEAKGATE__PPROF__LABEL__INIT;
+
+	*out = init;
+	out->key = w_str(w, l->key);
+	if (l->str) {
+		out->str = w_str(w, l->str);
+	} else {
+		out->num = l->num;
+		out->num_unit = w_str(w, l->unit);
+	}
+}
+
+/* Fills m->msg's sample types and samples; frames become locations in `w`. */
+static void w_samples(struct writer *w, struct wmsg *m, const struct lg_pprof *p)
+{
+	size_t i, j, nframes = 0, nlabels = 0, fi = 0, li = 0;
+
+	m->vts = lg_xcalloc(p->nsample_types + 1, sizeof(*m->vts));
+	m->vtp = lg_xcalloc(p->nsample_types + 1, sizeof(*m->vtp));
+	for (i = 0; i < p->nsample_types; i++) {
+		w_value_type(w, &m->vts[i], &p->sample_types[i]);
+		m->vtp[i] = &m->vts[i];
+	}
+	w_value_type(w, &m->vts[p->nsample_types], &p->period_type);
+	m->msg.n_sample_type = p->nsample_types;
+	m->msg.sample_type = m->vtp;
+	m->msg.period_type = &m->vts[p->nsample_types];
+	for (i = 0; i < p->nsamples; i++) {
+		nframes += p->samples[i].nframes;
+		nlabels += p->samples[i].nlabels;
+	}
+	m->samples = lg_xcalloc(p->nsamples + 1, sizeof(*m->samples));
+	m->samplep = lg_xcalloc(p->nsamples + 1, sizeof(*m->samplep));
+	m->loc_ids = lg_xcalloc(nframes + 1, sizeof(*m->loc_ids));
+	m->labels = lg_xcalloc(nlabels + 1, sizeof(*m->labels));
+	m->labelp = lg_xcalloc(nlabels + 1, sizeof(*m->labelp));
+	for (i = 0; i < p->nsamples; i++) {
+		const struct lg_pprof_sample *s = &p->samples[i];
+		Leakgate__Pprof__Sample init = LEAKGATE__PPROF__SAMPLE__INIT, *o = &m->samples[i];
+
+		*o = init;
+		o->location_id = m->loc_ids + fi;
+		o->n_location_id = s->nframes;
+		for (j = 0; j < s->nframes; j++)
+			m->loc_ids[fi++] = w_frame(w, &s->frames[j]);
+		o->value = s->values; /* protobuf-c only reads it */
+		o->n_value = p->nsample_types;
+		o->label = m->labelp + li;
+		o->n_label = s->nlabels;
+		for (j = 0; j < s->nlabels; j++, li++) {
+			w_label(w, &m->labels[li], &s->labels[j]);
+			m->labelp[li] = &m->labels[li];
+		}
+		m->samplep[i] = o;
+	}
+	m->msg.n_sample = p->nsamples;
+	m->msg.sample = m->samplep;
+}
+
+/* Points the message at the writer's functions, locations and strings. */
+static void w_tables(struct writer *w, struct wmsg *m)
+{
+	Leakgate__Pprof__Mapping mapping_init = LEAKGATE__PPROF__MAPPING__INIT;
+	size_t i;
+
+	m->fnp = lg_xcalloc(w->nfns + 1, sizeof(*m->fnp));
+	for (i = 0; i < w->nfns; i++)
+		m->fnp[i] = &w->fns[i];
+	m->locs = lg_xcalloc(w->nlines + 1, sizeof(*m->locs));
+	m->locp = lg_xcalloc(w->nlines + 1, sizeof(*m->locp));
+	m->linep = lg_xcalloc(w->nlines + 1, sizeof(*m->linep));
+	/*
+	 * One mapping that says "already symbolised": without it go tool pprof
+	 * invents one with no file name and complains that it cannot find the
+	 * binary to symbolise from.
+	 */
+	m->mapping = mapping_init;
+	m->mapping.id = 1;
+	m->mapping.has_functions = m->mapping.has_filenames = 1;
+	m->mapping.has_line_numbers = 1;
+	m->mappingp = &m->mapping;
+	m->msg.n_mapping = 1;
+	m->msg.mapping = &m->mappingp;
+	for (i = 0; i < w->nlines; i++) {
+		Leakgate__Pprof__Location init = LEAKGATE__PPROF__LOCATION__INIT;
+
+		m->locs[i] = init;
+		m->locs[i].id = i + 1;
+		m->locs[i].mapping_id = 1;
+		m->linep[i] = &w->lines[i];
+		m->locs[i].line = &m->linep[i];
+		m->locs[i].n_line = 1;
+		m->locp[i] = &m->locs[i];
+	}
+	m->msg.n_function = w->nfns;
+	m->msg.function = m->fnp;
+	m->msg.n_location = w->nlines;
+	m->msg.location = m->locp;
+	m->msg.n_string_table = w->strtab.n;
+	m->msg.string_table = (char **)w->strs; /* protobuf-c only reads them */
+}
+
+/* Gzips `len` bytes of `in` into a new buffer. */
+static void gzip_bytes(const unsigned char *in, size_t len, unsigned char **out, size_t *outlen)
+{
+	z_stream zs;
+	unsigned char *buf = NULL;
+	size_t n = 0, alloc = 0, done = 0;
+	int flush;
+
+	memset(&zs, 0, sizeof(zs));
+	/* Fails only on bad arguments or out of memory. */
+	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		fprintf(stderr, "leakgate: cannot initialise zlib\n");
+		abort();
+	}
+	do {
+		size_t chunk = len - done > ((size_t)1 << 30) ? (size_t)1 << 30 : len - done;
+
+		zs.next_in = (Bytef *)(in + done); /* zlib does not write through next_in */
+		zs.avail_in = (uInt)chunk;
+		done += chunk;
+		flush = done == len ? Z_FINISH : Z_NO_FLUSH;
+		do {
+			LG_GROW(buf, alloc, n + GZIP_CHUNK);
+			zs.next_out = buf + n;
+			zs.avail_out = (uInt)GZIP_CHUNK;
+			deflate(&zs, flush);
+			n = (size_t)(zs.next_out - buf);
+		} while (zs.avail_out == 0);
+	} while (flush != Z_FINISH);
+	deflateEnd(&zs);
+	*out = buf;
+	*outlen = n;
+}
+
+/* Writes `data` to `path` through a temporary file in the same directory. */
+static int write_atomic(const char *path, const unsigned char *data, size_t len,
+			struct lg_err *err)
+{
+	char *tmp = lg_xasprintf("%s.tmp-XXXXXX", path);
+	size_t off = 0;
+	int fd = mkstemp(tmp), ret = -1;
+
+	if (fd < 0) {
+		lg_error(err, "cannot create '%s': %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			lg_error(err, "cannot write '%s': %s", tmp, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fchmod(fd, 0644) || fsync(fd)) {
+		lg_error(err, "cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd)) {
+		fd = -1;
+		lg_error(err, "cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path)) {
+		lg_error(err, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		unlink(tmp);
+	free(tmp);
+	return ret;
+}
+
+int lg_pprof_write_file(const struct lg_pprof *p, const char *path, struct lg_err *err)
+{
+	Leakgate__Pprof__Profile init = LEAKGATE__PPROF__PROFILE__INIT;
+	struct writer w;
+	struct wmsg m;
+	unsigned char *pb = NULL, *gz = NULL;
+	size_t pblen, gzlen;
+	int ret;
+
+	memset(&w, 0, sizeof(w));
+	memset(&m, 0, sizeof(m));
+	m.msg = init;
+	w_str(&w, ""); /* index 0 is the empty string, always */
+	w_samples(&w, &m, p);
+	m.msg.default_sample_type = w_str(&w, p->default_sample_type);
+	m.msg.period = p->period;
+	m.msg.time_nanos = p->time_nanos;
+	m.msg.duration_nanos = p->duration_nanos;
+	w_tables(&w, &m);
+	pblen = leakgate__pprof__profile__get_packed_size(&m.msg);
+	pb = lg_xmalloc(pblen ? pblen : 1);
+	leakgate__pprof__profile__pack(&m.msg, pb);
+	gzip_bytes(pb, pblen, &gz, &gzlen);
+	ret = write_atomic(path, gz, gzlen, err);
+
+	free(pb);
+	free(gz);
+	wmsg_release(&m);
+	htab_release(&w.strtab);
+	htab_release(&w.functab);
+	htab_release(&w.loctab);
+	free(w.strs);
+	free(w.fns);
+	free(w.lines);
+	return ret;
 }

@@ -162,6 +162,8 @@ static json_t *jcheck(const struct lg_check *c)
 	set(o, "detail", jstr(c->detail));
 	set(o, "test", jstr(c->test));
 	set(o, "loc", jloc(&c->loc));
+	set(o, "baselined", json_boolean(c->baselined));
+	set(o, "baseline_note", jstr(c->baseline_note));
 	return o;
 }
 
@@ -184,6 +186,8 @@ static json_t *jleak(const struct lg_leak_group *g)
 	set(o, "hint", jstr(g->hint));
 	set(o, "proven", json_boolean(g->proven));
 	set(o, "stack", jstr(g->stack));
+	set(o, "baselined", json_boolean(g->baselined));
+	set(o, "baseline_note", jstr(g->baseline_note));
 	return o;
 }
 
@@ -648,7 +652,9 @@ static int read_check(struct reader *rd, json_t *o, struct lg_check *c)
 	    get_str(rd, o, "message", 0, &c->message) < 0 ||
 	    get_str(rd, o, "detail", 0, &c->detail) < 0 ||
 	    get_str(rd, o, "test", 0, &c->test) < 0 ||
-	    read_loc(rd, o, "loc", &c->loc) < 0)
+	    read_loc(rd, o, "loc", &c->loc) < 0 ||
+	    get_bool(rd, o, "baselined", &c->baselined) < 0 ||
+	    get_str(rd, o, "baseline_note", 0, &c->baseline_note) < 0)
 		return -1;
 	c->kind = (enum lg_check_kind)kind;
 	c->status = (enum lg_check_status)status;
@@ -671,7 +677,9 @@ static int read_leak(struct reader *rd, json_t *o, struct lg_leak_group *g)
 	    get_str(rd, o, "pattern_title", 0, &g->pattern_title) < 0 ||
 	    get_str(rd, o, "hint", 0, &g->hint) < 0 ||
 	    get_bool(rd, o, "proven", &g->proven) < 0 ||
-	    get_str(rd, o, "stack", 0, &g->stack) < 0)
+	    get_str(rd, o, "stack", 0, &g->stack) < 0 ||
+	    get_bool(rd, o, "baselined", &g->baselined) < 0 ||
+	    get_str(rd, o, "baseline_note", 0, &g->baseline_note) < 0)
 		return -1;
 	return 0;
 }

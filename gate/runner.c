@@ -664,6 +664,7 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	ret = lg_go_list(o->patterns, o->npatterns, &o->goflags, &list, err);
 	if (ret)
 		goto out;
+	lg_shard_apply(&list, &o->shard, o->shard_times_dir); /* other shards' packages go */
 	run->module_path = lg_xstrdup(list.module_path);
 	run->module_root = lg_xstrdup(list.module_root);
 	run->go_version = lg_xstrdup(list.go_version ? list.go_version : "");

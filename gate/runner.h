@@ -14,6 +14,7 @@
 #include "config.h"
 #include "gobuild.h"
 #include "model.h"
+#include "shard.h"
 #include "util.h"
 
 enum lg_runner_event {
@@ -36,6 +37,8 @@ struct lg_runner_opts {
 	void (*progress)(void *ctx, enum lg_runner_event ev, const struct lg_package *p,
 			 size_t done, size_t total);
 	void *ctx;
+	struct lg_shard shard;       /* run only shard K of N (total 0: all packages) */
+	const char *shard_times_dir; /* baselines with package times; NULL: <root>/baselines */
 };
 
 /*

@@ -15,18 +15,24 @@
  * so memory grows with distinct names and the parser does not allocate per
  * line.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* memrchr */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "traceback.h"
 
 #define BAD_TEXT_MAX 200
 #define POOL_CHUNK (256 * 1024)
 #define MAX_ANCESTORS 256 /* GODEBUG=tracebackancestors caps itself at 50 */
+#define LG_TB_FLAG_BLOCK ((size_t)128 << 10)
 
 /* ---------------------------------------------------------------------- */
 /* The string pool: a bump allocator plus an intern table. */
@@ -155,10 +161,31 @@ static void pool_rehash(struct pool *p)
 	p->nslots = n;
 }
 
+/*
+ * A hash of a name from its length and a few of its words: names are
+ * compared in full on a hit anyway, and this keeps interning O(1) per
+ * name, which matters at one or two names per dump line.
+ */
+static uint64_t hash_name(const char *s, size_t n)
+{
+	uint64_t a, b, c;
+
+	/* three 8-byte loads, overlapping for short names */
+	if (n < 8)
+		return hash_bytes(s, n);
+	memcpy(&a, s, 8);
+	memcpy(&b, s + n / 2 - 4, 8);
+	memcpy(&c, s + n - 8, 8);
+	a = (a ^ (n * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+	a = (a ^ (a >> 29) ^ b) * 0xc4ceb9fe1a85ec53ull;
+	a = (a ^ (a >> 32) ^ c) * 0x94d049bb133111ebull;
+	return a ^ (a >> 31);
+}
+
 /* Returns the pool's NUL-terminated copy of s[0..n), stored once. */
 static const char *intern(struct pool *p, const char *s, size_t n)
 {
-	uint64_t h = hash_bytes(s, n);
+	uint64_t h = hash_name(s, n);
 	size_t mask = p->nslots - 1, i;
 	char *copy;
 
@@ -312,6 +339,19 @@ struct parser {
 	int64_t pparent;
 	struct span ptext;
 	size_t pline;
+	struct lg_buf ptext_own; /* ptext's bytes once its input chunk is gone */
+
+	/*
+	 * Whether the current input piece holds a NUL or a 0x16 byte at all:
+	 * most do not, and then no line needs scanning for them.
+	 */
+	int may_nul, may_mark;
+
+	/* Streaming: goroutines go to visit instead of d->g. */
+	lg_dump_visit_fn visit;
+	void *ctx;
+	struct lg_ancestor *anc_out; /* the visited goroutine's ancestors */
+	size_t anc_out_alloc;
 };
 
 static void add_bad(struct parser *ps, size_t line, struct span text)
@@ -433,6 +473,11 @@ static enum lg_wait_class classify_frames(const struct lg_frame *f, size_t n, in
 	return LG_WAIT_NONE;
 }
 
+enum lg_wait_class lg_wait_class_of_frames(const struct lg_frame *f, size_t n)
+{
+	return classify_frames(f, n, 0);
+}
+
 static enum lg_wait_class classify(const struct lg_goroutine *g)
 {
 	enum lg_wait_class w;
@@ -470,6 +515,32 @@ static struct lg_frame *copy_frames(struct parser *ps, const struct lg_frame *f,
 	return out;
 }
 
+/*
+ * The streaming twin of end_goroutine: hands the goroutine to the visitor
+ * with frames still in the scratch arrays, so nothing per goroutine is kept.
+ */
+static void visit_goroutine(struct parser *ps)
+{
+	struct lg_goroutine *g = &ps->cur;
+	size_t i;
+
+	g->frames = ps->nfr ? ps->fr : NULL;
+	g->nframes = ps->nfr;
+	if (ps->nanc) {
+		LG_GROW(ps->anc_out, ps->anc_out_alloc, ps->nanc);
+		for (i = 0; i < ps->nanc; i++) {
+			ps->anc_out[i] = ps->anc[i].a;
+			ps->anc_out[i].frames = ps->anc[i].a.nframes ? ps->afr + ps->anc[i].start : NULL;
+		}
+		g->ancestors = ps->anc_out;
+		g->nancestors = ps->nanc;
+	}
+	g->wait = classify(g);
+	ps->visit(ps->ctx, ps->d, g);
+	reset_cur(ps);
+	ps->st = ST_OUTSIDE;
+}
+
 /* Moves the goroutine being built into the dump and leaves the block. */
 static void end_goroutine(struct parser *ps)
 {
@@ -479,6 +550,11 @@ static void end_goroutine(struct parser *ps)
 
 	if (ps->st != ST_IN_G && ps->st != ST_EXPECT_FILE && ps->st != ST_GROUP)
 		return;
+	d->nseen++;
+	if (ps->visit) {
+		visit_goroutine(ps);
+		return;
+	}
 	g->frames = copy_frames(ps, ps->fr, ps->nfr);
 	g->nframes = ps->nfr;
 	if (ps->nanc) {
@@ -633,10 +709,26 @@ static int parse_header(struct parser *ps, struct span l)
 	return 0;
 }
 
+/* True when the line's last word is "pc=0x<hex>". */
+static int is_hex_tail(struct span l)
+{
+	size_t i = l.n;
+
+	while (i > 0 && l.p[i - 1] != ' ' && l.p[i - 1] != '=')
+		i--;
+	return i >= 5 && l.p[i - 1] == '=' && !memcmp(l.p + i - 3, "pc=", 3) &&
+	       i + 1 < l.n && l.p[i] == '0' && l.p[i + 1] == 'x';
+}
+
 /* Drops a " fp=0x.. sp=0x.. pc=0x.." suffix (GOTRACEBACK=system and up). */
 static struct span strip_fp(struct span l)
 {
-	long fp = sp_find(l, " fp=0x");
+	long fp;
+
+	/* the suffix ends in " pc=0x...": look no further on other lines */
+	if (l.n < 8 || !is_hex_tail(l))
+		return l;
+	fp = sp_find(l, " fp=0x");
 
 	if (fp >= 0)
 		l.n = (size_t)fp;
@@ -651,6 +743,7 @@ static struct span strip_fp(struct span l)
 static int parse_func_line(struct span l, struct span *func, int *inlined)
 {
 	size_t i, depth = 0;
+	const char *open;
 	unsigned char c0;
 
 	l = strip_fp(l);
@@ -660,12 +753,21 @@ static int parse_func_line(struct span l, struct span *func, int *inlined)
 	if (!(c0 >= 0x80 || c0 == '_' || c0 == '?' || is_digit(c0) ||
 	      (c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z')))
 		return -1;
-	/* The args are the last balanced (...) group; they hold no parens. */
-	for (i = l.n; i-- > 0;) {
-		if (l.p[i] == ')')
-			depth++;
-		else if (l.p[i] == '(' && --depth == 0)
-			break;
+	/*
+	 * The args are the last balanced (...) group.  They hold no parens,
+	 * so it is the last '(' unless a ')' comes between: find that with
+	 * memrchr and fall back to counting only when it is not so.
+	 */
+	open = memrchr(l.p, '(', l.n);
+	if (open && !memchr(open + 1, ')', l.n - (size_t)(open - l.p) - 2)) {
+		i = (size_t)(open - l.p);
+	} else {
+		for (i = l.n; i-- > 0;) {
+			if (l.p[i] == ')')
+				depth++;
+			else if (l.p[i] == '(' && --depth == 0)
+				break;
+		}
 	}
 	if (i == (size_t)-1 || i == 0)
 		return -1;
@@ -793,7 +895,7 @@ static void handle_in_g(struct parser *ps, struct span l)
 	}
 	if (is_noise(l))
 		return;
-	if (memchr(l.p, '\0', l.n)) {
+	if (ps->may_nul && memchr(l.p, '\0', l.n)) {
 		add_bad(ps, ps->lineno, l);
 		end_goroutine(ps);
 		return;
@@ -860,7 +962,7 @@ static void handle_expect_file(struct parser *ps, struct span l)
 
 	if (l.n && is_noise(l))
 		return;
-	if (l.n && memchr(l.p, '\0', l.n)) {
+	if (l.n && ps->may_nul && memchr(l.p, '\0', l.n)) {
 		add_bad(ps, ps->lineno, l);
 		ps->st = ST_IN_G;
 		end_goroutine(ps);
@@ -995,6 +1097,8 @@ static int parse_running_test(struct parser *ps, struct span l)
 			break;
 	if (i == (size_t)-1 || i < 2 || l.p[i - 1] != ' ')
 		return -1;
+	if (d->nrunning_tests >= LG_TB_MAX_RUNNING_TESTS)
+		return 0;
 	if (d->nrunning_tests % 16 == 0)
 		d->running_tests = lg_xrealloc(d->running_tests,
 					       (d->nrunning_tests + 16) * sizeof(char *));
@@ -1082,7 +1186,7 @@ static void handle_outside(struct parser *ps, struct span l)
 static void handle_line(struct parser *ps, struct span l)
 {
 	/* test2json: a 0x16 not at line start begins a framing line */
-	const char *mark = l.n > 1 ? memchr(l.p + 1, 0x16, l.n - 1) : NULL;
+	const char *mark = ps->may_mark && l.n > 1 ? memchr(l.p + 1, 0x16, l.n - 1) : NULL;
 
 	if (mark)
 		l.n = (size_t)(mark - l.p);
@@ -1140,67 +1244,281 @@ void lg_dump_release(struct lg_dump *d)
 	lg_dump_init(d);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Streaming: input in chunks of any size, lines split anywhere. */
+
+struct lg_dump_stream {
+	struct parser ps;
+	char *name;
+	size_t total;        /* bytes fed, against LG_TB_MAX_INPUT */
+	struct lg_buf carry; /* the start of a line whose end has not come yet */
+	int carry_long;      /* that line passed the cap; the rest is dropped */
+};
+
+/* One complete line; `too_long` when its tail was already dropped. */
+static void stream_line(struct parser *ps, struct span l, int too_long)
+{
+	ps->lineno++;
+	if (!too_long && l.n && l.p[l.n - 1] == '\r')
+		l.n--;
+	if (too_long || l.n > LG_TB_MAX_LINE) {
+		/* A dump line is never this long: inside a block it is
+		 * broken; elsewhere it is someone's output. */
+		if (ps->st != ST_OUTSIDE && ps->st != ST_TESTS) {
+			if (ps->st == ST_EXPECT_FILE)
+				add_bad(ps, ps->pline, ps->ptext);
+			if (l.n > LG_TB_MAX_LINE)
+				l.n = LG_TB_MAX_LINE;
+			add_bad(ps, ps->lineno, l);
+			if (ps->st == ST_EXPECT_FILE)
+				ps->st = ST_IN_G;
+			end_goroutine(ps);
+		}
+		ps->st = ST_OUTSIDE;
+		return;
+	}
+	handle_line(ps, l);
+}
+
+/* A pending frame line must outlive the chunk it points into. */
+static void keep_ptext(struct parser *ps)
+{
+	if (ps->st != ST_EXPECT_FILE || ps->ptext.p == ps->ptext_own.buf)
+		return;
+	lg_buf_reset(&ps->ptext_own);
+	lg_buf_add(&ps->ptext_own, ps->ptext.p, ps->ptext.n);
+	ps->ptext.p = ps->ptext_own.buf;
+}
+
+/* Appends to the carried partial line, keeping at most cap + 1 bytes. */
+static void carry_add(struct lg_dump_stream *s, const char *p, size_t n)
+{
+	size_t room = LG_TB_MAX_LINE + 1 - s->carry.len;
+
+	if (n > room) {
+		n = room;
+		s->carry_long = 1;
+	}
+	lg_buf_add(&s->carry, p, n);
+}
+
+struct lg_dump_stream *lg_dump_stream_new(struct lg_dump *d, const char *name,
+					  lg_dump_visit_fn visit, void *ctx)
+{
+	struct lg_dump_stream *s = lg_xcalloc(1, sizeof(*s));
+	struct parser *ps = &s->ps;
+
+	ps->d = d;
+	if (!d->pool)
+		d->pool = pool_new();
+	ps->pool = d->pool;
+	ps->galloc = d->n;
+	ps->visit = visit;
+	ps->ctx = ctx;
+	lg_buf_init(&ps->ptext_own);
+	lg_buf_init(&s->carry);
+	reset_cur(ps);
+	s->name = lg_xstrdup(name ? name : "dump");
+	return s;
+}
+
+/* Sets the parser's NUL and 0x16 flags for data[0..n). */
+static void scan_flags(struct parser *ps, const char *data, size_t n)
+{
+	ps->may_nul = memchr(data, '\0', n) != NULL;
+	ps->may_mark = memchr(data, 0x16, n) != NULL;
+}
+
+/* The carried line completed by data[0..take): parses it. */
+static void finish_carry(struct lg_dump_stream *s, const char *data, size_t take)
+{
+	struct parser *ps = &s->ps;
+
+	if (!s->carry_long)
+		carry_add(s, data, take);
+	scan_flags(ps, s->carry.buf, s->carry.len);
+	stream_line(ps, (struct span){ s->carry.buf, s->carry.len }, s->carry_long);
+	keep_ptext(ps);
+	lg_buf_reset(&s->carry);
+	s->carry_long = 0;
+}
+
+int lg_dump_stream_feed(struct lg_dump_stream *s, const char *data, size_t len,
+			struct lg_err *err)
+{
+	struct parser *ps = &s->ps;
+	size_t pos = 0, flagged = 0;
+
+	if (len > LG_TB_MAX_INPUT - s->total)
+		return lg_error(err, "%s: input larger than %zu MiB", s->name,
+				LG_TB_MAX_INPUT >> 20);
+	s->total += len;
+	if (s->carry.len || s->carry_long) {
+		const char *nl = memchr(data, '\n', len);
+
+		if (!nl) {
+			if (!s->carry_long)
+				carry_add(s, data, len);
+			return 0;
+		}
+		finish_carry(s, data, (size_t)(nl - data));
+		pos = (size_t)(nl - data) + 1;
+	}
+	while (pos < len) {
+		const char *nl = memchr(data + pos, '\n', len - pos);
+
+		if (!nl) {
+			carry_add(s, data + pos, len - pos);
+			break;
+		}
+		/*
+		 * Flags are scanned a block at a time, ending at a line end,
+		 * while the block is still in cache for its lines.
+		 */
+		if (pos >= flagged) {
+			const char *end;
+
+			flagged = len - pos > LG_TB_FLAG_BLOCK ? pos + LG_TB_FLAG_BLOCK : len;
+			end = memchr(data + flagged - 1, '\n', len - flagged + 1);
+			flagged = end ? (size_t)(end - data) + 1 : len;
+			scan_flags(ps, data + pos, flagged - pos);
+		}
+		stream_line(ps, (struct span){ data + pos, (size_t)(nl - data) - pos }, 0);
+		pos = (size_t)(nl - data) + 1;
+	}
+	keep_ptext(ps);
+	return 0;
+}
+
+void lg_dump_stream_free(struct lg_dump_stream *s)
+{
+	if (!s)
+		return;
+	free(s->ps.fr);
+	free(s->ps.anc);
+	free(s->ps.afr);
+	free(s->ps.anc_out);
+	lg_buf_release(&s->ps.ptext_own);
+	lg_buf_release(&s->carry);
+	free(s->name);
+	free(s);
+}
+
+void lg_dump_stream_finish(struct lg_dump_stream *s)
+{
+	struct parser *ps = &s->ps;
+
+	if (s->carry.len || s->carry_long) {
+		scan_flags(ps, s->carry.buf, s->carry.len);
+		stream_line(ps, (struct span){ s->carry.buf, s->carry.len }, s->carry_long);
+	}
+	finish(ps);
+	ps->d->lines = ps->lineno;
+	lg_dump_stream_free(s);
+}
+
 int lg_dump_parse(struct lg_dump *d, const char *text, size_t len, const char *name,
 		  struct lg_err *err)
 {
-	struct parser ps;
-	size_t pos = 0;
+	struct lg_dump_stream *s;
 
 	if (len > LG_TB_MAX_INPUT)
 		return lg_error(err, "%s: input larger than %zu MiB", name ? name : "dump",
 				LG_TB_MAX_INPUT >> 20);
-	memset(&ps, 0, sizeof(ps));
-	ps.d = d;
-	if (!d->pool)
-		d->pool = pool_new();
-	ps.pool = d->pool;
-	reset_cur(&ps);
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) : len;
-		struct span l = { text + pos, end - pos };
-
-		pos = nl ? end + 1 : len;
-		ps.lineno++;
-		if (l.n && l.p[l.n - 1] == '\r')
-			l.n--;
-		if (l.n > LG_TB_MAX_LINE) {
-			/* A dump line is never this long: inside a block it is
-			 * broken; elsewhere it is someone's output. */
-			if (ps.st != ST_OUTSIDE && ps.st != ST_TESTS) {
-				if (ps.st == ST_EXPECT_FILE)
-					add_bad(&ps, ps.pline, ps.ptext);
-				l.n = LG_TB_MAX_LINE;
-				add_bad(&ps, ps.lineno, l);
-				if (ps.st == ST_EXPECT_FILE)
-					ps.st = ST_IN_G;
-				end_goroutine(&ps);
-			}
-			ps.st = ST_OUTSIDE;
-			continue;
-		}
-		handle_line(&ps, l);
+	s = lg_dump_stream_new(d, name, NULL, NULL);
+	if (lg_dump_stream_feed(s, text, len, err)) {
+		lg_dump_stream_free(s);
+		return -1;
 	}
-	finish(&ps);
-	d->lines = ps.lineno;
-	free(ps.fr);
-	free(ps.anc);
-	free(ps.afr);
+	lg_dump_stream_finish(s);
 	return 0;
+}
+
+/*
+ * A regular file is mapped a window at a time instead of read: that saves
+ * copying every byte, and unmapping each window keeps the resident size
+ * flat however big the file is.  Returns 1 when the file is not one to
+ * map (the caller reads it), else 0 or -1.
+ */
+static int feed_mapped(struct lg_dump_stream *s, int fd, const char *name, struct lg_err *err)
+{
+	struct stat st;
+	off_t off;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    lseek(fd, 0, SEEK_CUR) != 0)
+		return 1;
+	if ((uint64_t)st.st_size > LG_TB_MAX_INPUT)
+		return lg_error(err, "%s: input larger than %zu MiB", name ? name : "-",
+				LG_TB_MAX_INPUT >> 20);
+	for (off = 0; off < st.st_size; off += (off_t)LG_TB_MAP_WINDOW) {
+		size_t len = (uint64_t)(st.st_size - off) < LG_TB_MAP_WINDOW
+				     ? (size_t)(st.st_size - off) : LG_TB_MAP_WINDOW;
+		void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, off);
+		int rc;
+
+		if (p == MAP_FAILED)
+			return off ? lg_error(err, "cannot read '%s': %s", name ? name : "-",
+					      strerror(errno))
+				   : 1;
+		rc = lg_dump_stream_feed(s, p, len, err);
+		munmap(p, len);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+int lg_dump_parse_fd(struct lg_dump *d, int fd, const char *name, lg_dump_visit_fn visit,
+		     void *ctx, struct lg_err *err)
+{
+	struct lg_dump_stream *s = lg_dump_stream_new(d, name, visit, ctx);
+	char *chunk = NULL;
+	int ret = feed_mapped(s, fd, name, err);
+
+	if (ret <= 0) {
+		if (ret == 0)
+			lg_dump_stream_finish(s);
+		else
+			lg_dump_stream_free(s);
+		return ret;
+	}
+	ret = 0;
+	chunk = lg_xmalloc(LG_TB_CHUNK);
+
+	for (;;) {
+		ssize_t n = read(fd, chunk, LG_TB_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = lg_error(err, "cannot read '%s': %s", name ? name : "-", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (lg_dump_stream_feed(s, chunk, (size_t)n, err)) {
+			ret = -1;
+			goto out;
+		}
+	}
+	lg_dump_stream_finish(s);
+	s = NULL;
+out:
+	lg_dump_stream_free(s);
+	free(chunk);
+	return ret;
 }
 
 int lg_dump_parse_file(struct lg_dump *d, const char *path, struct lg_err *err)
 {
-	struct lg_buf buf = LG_BUF_INIT;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int ret;
 
-	if (lg_read_file(path, LG_TB_MAX_INPUT, &buf, err)) {
-		ret = -1;
-		goto out;
-	}
-	ret = lg_dump_parse(d, buf.buf, buf.len, path, err);
-out:
-	lg_buf_release(&buf);
+	if (fd < 0)
+		return lg_error(err, "cannot open '%s': %s", path, strerror(errno));
+	ret = lg_dump_parse_fd(d, fd, path, NULL, NULL, err);
+	close(fd);
 	return ret;
 }
 

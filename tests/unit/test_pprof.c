@@ -10,6 +10,11 @@
  * streams that are truncated, concatenated, followed by junk or a bomb.
  * Every bad input must fail with a message that names it, and nothing may
  * leak (the test runs under ASan with leak checking).
+ *
+ * The way back out — lg_pprof_diff and lg_pprof_write_file — is judged by
+ * the real `go tool pprof`: what we write must open there, with the same
+ * sample types, sample count and per-type totals that we hold (read off
+ * -raw), labels shown by -traces, and it must decode back sample by sample.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -837,6 +842,403 @@ static void test_site_skips_runtime(void)
 	lg_buf_release(&b);
 }
 
+/* ---- diff and writer, checked against `go tool pprof` ---- */
+
+static char tmpdir[] = "/tmp/lg-pprof-XXXXXX";
+
+static char *tmp_path(const char *name)
+{
+	return lg_xasprintf("%s/%s", tmpdir, name);
+}
+
+/* Runs `go tool pprof ARGS PATH`; returns its exit status, output in `out`. */
+static int go_pprof(const char *args, const char *path, struct lg_buf *out)
+{
+	char *cmd = lg_xasprintf("go tool pprof %s '%s' 2>&1", args, path);
+	FILE *f = popen(cmd, "r");
+	char chunk[4096];
+	size_t n;
+	int st;
+
+	free(cmd);
+	CHECK(f != NULL);
+	if (!f)
+		return -1;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		lg_buf_add(out, chunk, n);
+	st = pclose(f);
+	if (st)
+		fprintf(stderr, "go tool pprof %s: status %d\n%s\n", args, st, out->buf);
+	return st;
+}
+
+/*
+ * What `go tool pprof -raw` says about the file: the sample-type header
+ * line (into `header`), the number of samples and the per-type totals.
+ * Returns -1 when the output does not have that shape.
+ */
+static int raw_totals(const char *path, struct lg_buf *header, int64_t *totals, size_t nt,
+		      size_t *nsamples)
+{
+	struct lg_buf out = LG_BUF_INIT;
+	char *line, *save = NULL;
+	int state = 0, ret = -1;
+	size_t i;
+
+	memset(totals, 0, nt * sizeof(*totals));
+	*nsamples = 0;
+	if (go_pprof("-raw", path, &out))
+		goto done;
+	/* Our profiles are symbolised: pprof must not go looking for binaries. */
+	CHECK(strstr(out.buf, "not available") == NULL);
+	CHECK(strstr(out.buf, "symbolization failed") == NULL);
+	for (line = strtok_r(out.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line, *end;
+
+		if (state == 0) {
+			state = !strcmp(line, "Samples:");
+		} else if (state == 1) {
+			lg_buf_adds(header, line);
+			state = 2;
+		} else if (!strchr(line, ':') || lg_starts_with(line, "Locations")) {
+			break;
+		} else if (strstr(line, ": ") || line[strlen(line) - 1] == ':') {
+			for (i = 0; i < nt; i++) {
+				int64_t v = strtoll(p, &end, 10);
+
+				if (end == p)
+					break; /* a label line */
+				totals[i] += v;
+				p = end;
+			}
+			if (i == nt && *p == ':')
+				(*nsamples)++;
+		}
+	}
+	ret = state == 2 ? 0 : -1;
+done:
+	lg_buf_release(&out);
+	return ret;
+}
+
+static void our_totals(const struct lg_pprof *p, int64_t *totals)
+{
+	size_t i, j;
+
+	memset(totals, 0, p->nsample_types * sizeof(*totals));
+	for (i = 0; i < p->nsamples; i++)
+		for (j = 0; j < p->nsample_types; j++)
+			totals[j] += p->samples[i].values[j];
+}
+
+/* `path` opens in go tool pprof with our sample types, samples and totals. */
+static void check_with_go(const struct lg_pprof *p, const char *path)
+{
+	struct lg_buf header = LG_BUF_INIT, want = LG_BUF_INIT;
+	int64_t theirs[8], ours[8];
+	size_t i, n = 0;
+
+	CHECK(p->nsample_types <= 8);
+	CHECK(raw_totals(path, &header, theirs, p->nsample_types, &n) == 0);
+	for (i = 0; i < p->nsample_types; i++)
+		lg_buf_addf(&want, "%s%s/%s", i ? " " : "", p->sample_types[i].type,
+			    p->sample_types[i].unit);
+	CHECK_STR(header.buf, want.buf);
+	CHECK_INT(n, p->nsamples);
+	our_totals(p, ours);
+	for (i = 0; i < p->nsample_types; i++)
+		CHECK_INT(theirs[i], ours[i]);
+	lg_buf_release(&header);
+	lg_buf_release(&want);
+}
+
+/* Sample by sample, `b` is what `a` was. */
+static void check_same_profile(const struct lg_pprof *a, const struct lg_pprof *b)
+{
+	size_t i, j;
+
+	CHECK_INT(b->nsample_types, a->nsample_types);
+	CHECK_INT(b->nsamples, a->nsamples);
+	if (b->nsample_types != a->nsample_types || b->nsamples != a->nsamples)
+		return;
+	for (i = 0; i < a->nsample_types; i++) {
+		CHECK_STR(b->sample_types[i].type, a->sample_types[i].type);
+		CHECK_STR(b->sample_types[i].unit, a->sample_types[i].unit);
+	}
+	CHECK_STR(b->period_type.type, a->period_type.type);
+	CHECK_STR(b->period_type.unit, a->period_type.unit);
+	CHECK_INT(b->period, a->period);
+	CHECK_INT(b->time_nanos, a->time_nanos);
+	CHECK_INT(b->duration_nanos, a->duration_nanos);
+	CHECK_STR(b->default_sample_type, a->default_sample_type);
+	for (i = 0; i < a->nsamples; i++) {
+		const struct lg_pprof_sample *x = &a->samples[i], *y = &b->samples[i];
+
+		for (j = 0; j < a->nsample_types; j++)
+			CHECK_INT(y->values[j], x->values[j]);
+		CHECK_INT(y->nframes, x->nframes);
+		for (j = 0; j < x->nframes && j < y->nframes; j++) {
+			CHECK_STR(y->frames[j].func, x->frames[j].func);
+			CHECK_STR(y->frames[j].file, x->frames[j].file);
+			CHECK_INT(y->frames[j].line, x->frames[j].line);
+		}
+		CHECK_INT(y->nlabels, x->nlabels);
+		for (j = 0; j < x->nlabels && j < y->nlabels; j++) {
+			CHECK_STR(y->labels[j].key, x->labels[j].key);
+			CHECK(!x->labels[j].str == !y->labels[j].str);
+			if (x->labels[j].str && y->labels[j].str)
+				CHECK_STR(y->labels[j].str, x->labels[j].str);
+			else
+				CHECK_INT(y->labels[j].num, x->labels[j].num);
+		}
+	}
+}
+
+/* Writes fixture `name`, reads it back, and lets go tool pprof check it. */
+static void roundtrip_fixture(const char *name)
+{
+	struct lg_pprof p, q;
+	struct lg_err err;
+	char *path = tmp_path(name);
+
+	lg_pprof_init(&q);
+	if (load(&p, name))
+		goto out;
+	CHECK(lg_pprof_write_file(&p, path, &err) == 0);
+	if (lg_pprof_parse_file(&q, path, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+		CHECK(!"written profile parses");
+		goto out;
+	}
+	check_same_profile(&p, &q);
+	check_with_go(&p, path);
+out:
+	lg_pprof_release(&p);
+	lg_pprof_release(&q);
+	unlink(path);
+	free(path);
+}
+
+static void test_write_fixtures(void)
+{
+	roundtrip_fixture("heap_after.pb.gz");
+	roundtrip_fixture("mutex.pb.gz"); /* inlined frames */
+	roundtrip_fixture("block.pb.gz");
+}
+
+static void test_write_labels_in_go(void)
+{
+	struct lg_buf out = LG_BUF_INIT;
+	struct lg_pprof p;
+	struct lg_err err;
+	char *path = tmp_path("goroutine.pb.gz");
+
+	if (load(&p, "goroutine.pb.gz"))
+		goto out;
+	CHECK(lg_pprof_write_file(&p, path, &err) == 0);
+	check_with_go(&p, path);
+	CHECK(go_pprof("-traces", path, &out) == 0);
+	CHECK(strstr(out.buf, "role:  fetcher") != NULL);
+	CHECK(strstr(out.buf, "shard:  7") != NULL);
+	CHECK(strstr(out.buf, "main.waitForRelease") != NULL);
+	CHECK(strstr(out.buf, "Type: goroutine") != NULL);
+	lg_buf_reset(&out);
+	/* Numeric labels keep their values (heap: bytes per object). */
+	lg_pprof_release(&p);
+	if (load(&p, "heap_after.pb.gz"))
+		goto out;
+	CHECK(lg_pprof_write_file(&p, path, &err) == 0);
+	CHECK(go_pprof("-raw", path, &out) == 0);
+	CHECK(strstr(out.buf, "bytes:[4096]") != NULL);
+	CHECK(strstr(out.buf, "main.growHeapForLeakgate " MAIN_GO ":41") != NULL);
+out:
+	lg_pprof_release(&p);
+	lg_buf_release(&out);
+	unlink(path);
+	free(path);
+}
+
+static void test_write_errors(void)
+{
+	struct lg_pprof p;
+	struct lg_err err;
+	char *path = tmp_path("no/such/dir/x.pb.gz"), *cmd;
+
+	lg_pprof_init(&p);
+	CHECK(lg_pprof_write_file(&p, path, &err) == -1);
+	CHECK(strstr(err.msg, "cannot create '") != NULL);
+	CHECK(strstr(err.msg, "no/such/dir/x.pb.gz.tmp-") != NULL);
+	free(path);
+	/* An empty profile is still a valid one, and the write leaves no temp file. */
+	path = tmp_path("empty.pb.gz");
+	CHECK(lg_pprof_write_file(&p, path, &err) == 0);
+	CHECK(lg_pprof_parse_file(&p, path, &err) == 0);
+	CHECK_INT(p.nsamples, 0);
+	cmd = lg_xasprintf("test -z \"$(ls '%s' | grep tmp-)\"", tmpdir);
+	CHECK(system(cmd) == 0);
+	free(cmd);
+	unlink(path);
+	free(path);
+	lg_pprof_release(&p);
+}
+
+static void test_diff_heap(void)
+{
+	struct lg_pprof before, after, d;
+	int64_t tb[4], ta[4], td[4];
+	const struct lg_pprof_sample *s;
+	struct lg_buf out = LG_BUF_INIT;
+	struct lg_err err;
+	char *path = tmp_path("heap_diff.pb.gz");
+	size_t i;
+
+	lg_pprof_init(&d);
+	if (load(&before, "heap_before.pb.gz"))
+		goto out0;
+	if (load(&after, "heap_after.pb.gz"))
+		goto out1;
+	CHECK(lg_pprof_diff(&before, &after, &d, &err) == 0);
+	CHECK_INT(d.nsample_types, 4);
+	CHECK_STR(d.sample_types[3].type, "inuse_space");
+	CHECK_STR(d.period_type.type, "space");
+	CHECK(d.duration_nanos > 0);
+	/* Per type, the diff sums to after - before. */
+	our_totals(&before, tb);
+	our_totals(&after, ta);
+	our_totals(&d, td);
+	for (i = 0; i < 4; i++)
+		CHECK_INT(td[i], ta[i] - tb[i]);
+	/* Biggest inuse_space growth first: the 256 kept blocks. */
+	CHECK(d.nsamples > 0);
+	if (d.nsamples) {
+		CHECK(has_func(&d.samples[0], "main.growHeapForLeakgate"));
+		CHECK_INT(d.samples[0].values[3], 1048576);
+		for (i = 1; i < d.nsamples; i++)
+			CHECK(d.samples[i].values[3] <= d.samples[i - 1].values[3]);
+	}
+	for (i = 0; i < d.nsamples; i++) {
+		size_t j, zero = 1;
+
+		for (j = 0; j < 4; j++)
+			zero = zero && !d.samples[i].values[j];
+		CHECK(!zero);
+	}
+	s = find_sample(&d, "main.growHeapForLeakgate");
+	CHECK(s && s->nlabels == 1);
+
+	/* The difference, negative values and all, opens in go tool pprof. */
+	CHECK(lg_pprof_write_file(&d, path, &err) == 0);
+	check_with_go(&d, path);
+	CHECK(go_pprof("-top -sample_index=inuse_space", path, &out) == 0);
+	CHECK(strstr(out.buf, "main.growHeapForLeakgate") != NULL);
+	CHECK(strstr(out.buf, "Type: inuse_space") != NULL);
+
+	/* The diff owns its strings: it outlives both inputs. */
+	lg_pprof_release(&after);
+	lg_pprof_release(&before);
+	CHECK(find_sample(&d, "main.growHeapForLeakgate") != NULL);
+	goto out0;
+out1:
+	lg_pprof_release(&before);
+out0:
+	lg_pprof_release(&d);
+	lg_buf_release(&out);
+	unlink(path);
+	free(path);
+}
+
+static void test_diff_self_and_mismatch(void)
+{
+	struct lg_pprof g, h, d;
+	struct lg_err err;
+
+	lg_pprof_init(&d);
+	if (load(&g, "goroutine.pb.gz"))
+		return;
+	if (load(&h, "heap_after.pb.gz")) {
+		lg_pprof_release(&g);
+		return;
+	}
+	CHECK(lg_pprof_diff(&h, &h, &d, &err) == 0);
+	CHECK_INT(d.nsamples, 0);
+	CHECK_INT(d.nsample_types, 4);
+	/* Replaces what `d` held; on error leaves it alone. */
+	CHECK(lg_pprof_diff(&h, &g, &d, &err) == -1);
+	CHECK_STR(err.msg, "cannot diff profiles with different sample types: before has "
+			   "alloc_objects/count alloc_space/bytes inuse_objects/count "
+			   "inuse_space/bytes, after has goroutine/count");
+	CHECK_INT(d.nsample_types, 4);
+	lg_pprof_release(&d);
+	lg_pprof_release(&g);
+	lg_pprof_release(&h);
+}
+
+/* Hand-made profiles: label order does not split a stack; label values do. */
+static void test_diff_labels(void)
+{
+	struct lg_pprof_value_type vt = { "goroutine", "count" };
+	struct lg_pprof_frame fa[] = { { "runtime.gopark", "runtime/proc.go", 1 },
+				       { "main.worker", "main.go", 10 } };
+	struct lg_pprof_frame fb[] = { { "runtime.gopark", "runtime/proc.go", 1 },
+				       { "main.other", "main.go", 20 } };
+	struct lg_pprof_label l1[] = { { "role", "fetch", 0, "" }, { "shard", "7", 0, "" } };
+	struct lg_pprof_label l2[] = { { "shard", "7", 0, "" }, { "role", "fetch", 0, "" } };
+	struct lg_pprof_label l3[] = { { "role", "store", 0, "" } };
+	struct lg_pprof_label l4[] = { { "bytes", NULL, 64, "bytes" } };
+	int64_t v[] = { 2, 5, 3, 4, 1, 1 };
+	struct lg_pprof_sample sb[] = {
+		{ &v[0], fa, 2, l1, 2 }, /* worker role=fetch shard=7: 2 */
+		{ &v[4], fb, 2, NULL, 0 }, /* other: 1 */
+		{ &v[5], fa, 2, l4, 1 }, /* worker bytes=64: 1 */
+	};
+	struct lg_pprof_sample sa[] = {
+		{ &v[1], fa, 2, l2, 2 }, /* same labels, other order: 5 */
+		{ &v[2], fa, 2, l3, 1 }, /* role=store: 3, new */
+		{ &v[3], fa, 2, l4, 1 }, /* bytes=64: 4 */
+	};
+	struct lg_pprof before = { &vt, 1, { "goroutine", "count" }, 1, 100, 0, sb, 3, "", NULL };
+	struct lg_pprof after = { &vt, 1, { "goroutine", "count" }, 1, 300, 0, sa, 3, "", NULL };
+	struct lg_pprof d;
+	struct lg_err err;
+	char *path = tmp_path("labels.pb.gz");
+	size_t i;
+
+	lg_pprof_init(&d);
+	CHECK(lg_pprof_diff(&before, &after, &d, &err) == 0);
+	CHECK_INT(d.nsamples, 4);
+	CHECK_INT(d.duration_nanos, 200);
+	if (d.nsamples == 4) {
+		/* Sorted by growth: store +3, bytes=64 +3, fetch/7 +3, other -1. */
+		for (i = 0; i < 3; i++)
+			CHECK_INT(d.samples[i].values[0], 3);
+		CHECK_INT(d.samples[3].values[0], -1);
+		CHECK(has_func(&d.samples[3], "main.other"));
+		CHECK_INT(d.samples[3].nlabels, 0);
+		for (i = 0; i < 3; i++) {
+			const struct lg_pprof_sample *s = &d.samples[i];
+
+			CHECK(has_func(s, "main.worker"));
+			if (s->nlabels == 2) { /* canonical order: by key */
+				CHECK_STR(s->labels[0].key, "role");
+				CHECK_STR(s->labels[0].str, "fetch");
+				CHECK_STR(s->labels[1].key, "shard");
+			} else if (s->nlabels == 1 && !s->labels[0].str) {
+				CHECK_INT(s->labels[0].num, 64);
+				CHECK_STR(s->labels[0].unit, "bytes");
+			} else {
+				CHECK(s->nlabels == 1 && s->labels[0].str &&
+				      !strcmp(s->labels[0].str, "store"));
+			}
+		}
+	}
+	/* The hand-made diff is a profile go tool pprof opens too. */
+	CHECK(lg_pprof_write_file(&d, path, &err) == 0);
+	check_with_go(&d, path);
+	lg_pprof_release(&d);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	static const struct lg_check_case cases[] = {
@@ -858,7 +1260,24 @@ int main(void)
 		{ "random_and_empty", test_random_and_empty },
 		{ "site_growth", test_site_growth },
 		{ "site_skips_runtime", test_site_skips_runtime },
+		{ "write_fixtures", test_write_fixtures },
+		{ "write_labels_in_go", test_write_labels_in_go },
+		{ "write_errors", test_write_errors },
+		{ "diff_heap", test_diff_heap },
+		{ "diff_self_and_mismatch", test_diff_self_and_mismatch },
+		{ "diff_labels", test_diff_labels },
 	};
+	char *cmd;
+	int ret;
 
-	return LG_CHECK_RUN(cases);
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	ret = LG_CHECK_RUN(cases);
+	cmd = lg_xasprintf("rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		ret = 1;
+	free(cmd);
+	return ret;
 }

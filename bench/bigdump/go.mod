@@ -1,0 +1,3 @@
+module leakgate.bench/bigdump
+
+go 1.21

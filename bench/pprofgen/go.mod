@@ -1,0 +1,3 @@
+module leakgate.bench/pprofgen
+
+go 1.26

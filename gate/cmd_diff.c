@@ -1,0 +1,170 @@
+/*
+ * cmd_diff.c — `leakgate diff BEFORE AFTER`: what changed between two
+ * goroutine dumps (groups new, gone, grown, shrunk; long-lived ones) or two
+ * profiles of one kind (growth per stack of the chosen sample type), the
+ * biggest change first.  For profiles, `-o FILE` also writes the
+ * difference as a profile `go tool pprof` opens.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "stackcli.h"
+
+static const char diff_usage[] =
+	"usage: leakgate diff [flags] BEFORE AFTER\n"
+	"\n"
+	"Compares two goroutine dumps (groups new, gone, grown, shrunk, and\n"
+	"long-lived: in both with the same oldest goroutines, or waiting longer) or\n"
+	"two pprof profiles of one kind (per stack: goroutine counts, heap\n"
+	"inuse_space by default, contention delay), biggest change first.  BEFORE\n"
+	"and AFTER are files, URLs or '-' (one of them).  Grouping defaults to\n"
+	"--by funcs, the signature that survives code edits.\n"
+	"\n"
+	"  -o, --output FILE   profiles: write AFTER - BEFORE as a gzipped profile\n"
+	"                      that go tool pprof opens\n"
+	"  --min-delta N       ignore changes smaller than N (default 1)\n"
+	"  --folded            the growth as folded stacks (positive changes only)\n";
+
+static const struct option diff_options[] = {
+	LG_STACK_LONGOPTS,
+	{ "output", required_argument, NULL, 'o' },
+	{ "min-delta", required_argument, NULL, LG_SOPT_MIN_DELTA },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void print_usage(FILE *f)
+{
+	fprintf(f, "%s%s\n%s", diff_usage, lg_stack_flags_help,
+		"exit codes: 0 nothing grew, 1 growth (a new or grown group or stack),\n"
+		"2 usage error (also: a dump compared with a profile), 3 input error\n"
+		"(cannot read or fetch, not a dump or profile, corrupt, malformed lines,\n"
+		"cannot write -o)\n");
+}
+
+struct diff_args {
+	const char *output;
+	int64_t min_delta;
+};
+
+static int parse_args(int argc, char **argv, struct lg_stack_flags *f, struct diff_args *a)
+{
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:", diff_options, NULL)) != -1) {
+		int r;
+
+		if (c == LG_SOPT_HELP) {
+			print_usage(stdout);
+			return -1;
+		}
+		if (c == 'o') {
+			a->output = optarg;
+			continue;
+		}
+		if (c == LG_SOPT_MIN_DELTA) {
+			if (lg_stack_parse_count(optarg, &a->min_delta) || a->min_delta < 1)
+				return lg_cli_fail(LG_EXIT_USAGE, "--min-delta: '%s' is not a count >= 1", optarg);
+			continue;
+		}
+		r = c == '?' ? -1 : lg_stack_flags_apply(f, c, optarg);
+		if (r) {
+			if (r < 0)
+				print_usage(stderr);
+			return LG_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 2)
+		return lg_cli_fail(LG_EXIT_USAGE, "diff takes two inputs, BEFORE and AFTER");
+	if (f->json && f->folded)
+		return lg_cli_fail(LG_EXIT_USAGE, "--json and --folded exclude each other");
+	if (!strcmp(argv[optind], "-") && !strcmp(argv[optind + 1], "-"))
+		return lg_cli_fail(LG_EXIT_USAGE, "only one input can be stdin");
+	return 0;
+}
+
+/* The two inputs must be comparable: dumps, or profiles of the same type. */
+static int check_kinds(const struct lg_input *a, const struct lg_input *b, const struct diff_args *d)
+{
+	if (a->kind != b->kind)
+		return lg_cli_fail(LG_EXIT_USAGE, "cannot compare %s (a %s) with %s (a %s)", a->name,
+				   a->kind == LG_INPUT_DUMP ? "dump" : "profile", b->name,
+				   b->kind == LG_INPUT_DUMP ? "dump" : "profile");
+	if (d->output && a->kind == LG_INPUT_DUMP)
+		return lg_cli_fail(LG_EXIT_USAGE, "-o writes a profile: it needs two profiles");
+	if (a->kind == LG_INPUT_PROFILE &&
+	    strcmp(a->prof.sample_types[a->sample_index].type, b->prof.sample_types[b->sample_index].type))
+		return lg_cli_fail(LG_EXIT_USAGE, "%s counts %s but %s counts %s: choose --sample-type",
+				   a->name, a->prof.sample_types[a->sample_index].type, b->name,
+				   b->prof.sample_types[b->sample_index].type);
+	return 0;
+}
+
+static int write_profile(const struct lg_input *a, const struct lg_input *b, const char *path)
+{
+	struct lg_pprof d;
+	struct lg_err err;
+	int ret = 0;
+
+	lg_pprof_init(&d);
+	if (lg_pprof_diff(&a->prof, &b->prof, &d, &err) || lg_pprof_write_file(&d, path, &err))
+		ret = lg_cli_fail(LG_EXIT_ENV, "%s", err.msg);
+	lg_pprof_release(&d);
+	return ret;
+}
+
+int lg_cmd_diff(int argc, char **argv)
+{
+	struct lg_stack_flags f;
+	struct diff_args a = { NULL, 1 };
+	struct lg_input before, after;
+	struct lg_group_change *changes = NULL;
+	struct lg_buf out = LG_BUF_INIT;
+	size_t n = 0, i;
+	int ret, malformed = 0, growth = 0;
+
+	lg_stack_flags_init(&f);
+	f.group.by = LG_GROUP_FUNCS;
+	lg_input_init(&before);
+	lg_input_init(&after);
+	ret = parse_args(argc, argv, &f, &a);
+	if (ret) {
+		ret = ret < 0 ? LG_EXIT_OK : ret;
+		goto out;
+	}
+	ret = lg_stack_load(&before, argv[optind], &f, 0, &malformed);
+	if (!ret)
+		ret = lg_stack_load(&after, argv[optind + 1], &f, 0, &malformed);
+	if (!ret)
+		ret = check_kinds(&before, &after, &a);
+	if (ret)
+		goto out;
+	if (a.output && (ret = write_profile(&before, &after, a.output)))
+		goto out;
+	n = lg_group_diff(&before.groups, &after.groups, &changes);
+	for (i = 0; i < n; i++)
+		growth |= lg_view_is_growth(&changes[i], a.min_delta);
+	if (f.json) {
+		char *text = lg_view_diff_json(&before, &after, changes, n, a.min_delta);
+
+		fputs(text, stdout);
+		free(text);
+	} else if (f.folded) {
+		lg_view_folded_growth(&after, changes, n, &out);
+	} else {
+		lg_view_diff_text(&before, &after, changes, n, a.min_delta, &f.view, &out);
+	}
+	fwrite(out.buf, 1, out.len, stdout);
+	ret = malformed ? LG_EXIT_ENV : growth ? LG_EXIT_FAILED : LG_EXIT_OK;
+out:
+	free(changes);
+	lg_buf_release(&out);
+	lg_input_release(&after);
+	lg_input_release(&before);
+	lg_stack_flags_release(&f);
+	return ret;
+}

@@ -1,0 +1,95 @@
+/*
+ * cmd_report.c — `leakgate report RUN.json [--format KIND=FILE ...] [-o FILE]`:
+ * renders any report format from a saved JSON run report, so the HTML page,
+ * SARIF or a step summary can be made after the fact, on another machine.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "outputs.h"
+#include "report.h"
+
+static const char report_usage[] =
+	"usage: leakgate report RUN.json [--format KIND=FILE ...] [-o FILE]\n"
+	"\n"
+	"Renders reports from a JSON run report (leakgate run --json, leakgate merge).\n"
+	"\n"
+	"  -o, --output FILE       the self-contained HTML report (= --format html=FILE)\n"
+	"  --format KIND=FILE      also write KIND to FILE ('-' = stdout); repeatable.\n"
+	"                          kinds: junit, json, markdown, github, sarif,\n"
+	"                          gitlab-codequality, html\n"
+	"  --no-file-line          leave file/line attributes out of the JUnit XML\n"
+	"  --path-prefix DIR       the module root's path in the repository, for the\n"
+	"                          locations in github, sarif and gitlab-codequality\n"
+	"                          (default: from $GITHUB_WORKSPACE or $CI_PROJECT_DIR)\n"
+	"\n"
+	"exit codes: 0 written, 2 usage error or unreadable report,\n"
+	"3 cannot write an output\n";
+
+enum { OPT_FORMAT = 256, OPT_NO_FILE_LINE, OPT_PREFIX, OPT_HELP };
+
+static const struct option report_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "no-file-line", no_argument, NULL, OPT_NO_FILE_LINE },
+	{ "path-prefix", required_argument, NULL, OPT_PREFIX },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 }
+};
+
+int lg_cmd_report(int argc, char **argv)
+{
+	struct lg_outputs outs = { NULL, 0, 0 };
+	struct lg_output_opts oo = { 1, NULL, stdout };
+	struct lg_run run;
+	struct lg_err err;
+	char *prefix = NULL;
+	int c, ret = 0;
+
+	memset(&run, 0, sizeof(run));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:", report_options, NULL)) != -1) {
+		if (c == OPT_HELP) {
+			fputs(report_usage, stdout);
+			goto out;
+		} else if (c == 'o') {
+			lg_outputs_add(&outs, LG_OUT_HTML, optarg);
+		} else if (c == OPT_FORMAT) {
+			if (lg_outputs_parse(&outs, optarg, &err) < 0) {
+				ret = lg_cli_fail(LG_EXIT_USAGE, "report: --format: %s", err.msg);
+				goto out;
+			}
+		} else if (c == OPT_NO_FILE_LINE) {
+			oo.file_line = 0;
+		} else if (c == OPT_PREFIX) {
+			free(prefix);
+			prefix = lg_xasprintf("%s%s", optarg, *optarg && optarg[strlen(optarg) - 1] != '/' ? "/" : "");
+			oo.path_prefix = prefix;
+		} else {
+			ret = lg_cli_fail(LG_EXIT_USAGE, "report: unknown or incomplete option '%s' "
+					  "(see leakgate report --help)", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind != argc - 1 || !outs.n) {
+		ret = lg_cli_fail(LG_EXIT_USAGE, "report: need one RUN.json and at least one output "
+				  "(-o FILE or --format KIND=FILE)");
+		goto out;
+	}
+	if (lg_report_read_json(&run, argv[optind], &err) < 0) {
+		ret = lg_cli_fail(LG_EXIT_USAGE, "%s", err.msg);
+		goto out;
+	}
+	if (lg_outputs_write(&outs, &run, &oo, &err) < 0)
+		ret = lg_cli_fail(LG_EXIT_ENV, "%s", err.msg);
+out:
+	lg_run_release(&run);
+	lg_outputs_release(&outs);
+	free(prefix);
+	return ret;
+}

@@ -1,0 +1,112 @@
+/*
+ * codequality.c — GitLab code quality JSON (jansson).  The merge request
+ * widget shows which findings are new on a branch by comparing
+ * fingerprints, so they are built from what identifies a problem across
+ * commits: package, rule, and the leak signature or test name.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "codequality.h"
+#include "escape.h"
+#include "findings.h"
+
+static const char *const severities[] = { "info", "minor", "major", "critical", "blocker" };
+
+static json_t *jstr(const char *s)
+{
+	struct lg_buf b = LG_BUF_INIT;
+	json_t *j;
+
+	lg_escape_utf8(&b, s ? s : "", s ? strlen(s) : 0);
+	j = json_stringn(b.buf, b.len);
+	lg_buf_release(&b);
+	return j;
+}
+
+/* FNV-1a, 64 bits; fields end with a 0xff byte so "ab"+"c" differs from "a"+"bc". */
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h ^ 0xff) * 0x100000001b3ULL;
+}
+
+void lg_codequality_fingerprint(const char *pkg, const char *kind, const char *signature,
+				unsigned ordinal, char out[33])
+{
+	/* two FNV streams with different offsets: 128 bits, the width GitLab's own tools use */
+	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+	char ord[16];
+
+	snprintf(ord, sizeof(ord), "%u", ordinal);
+	a = fnv(fnv(fnv(fnv(a, pkg), kind), signature), ordinal ? ord : NULL);
+	b = fnv(fnv(fnv(fnv(b, signature), kind), pkg), ordinal ? ord : NULL);
+	snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+}
+
+static json_t *issue(const struct lg_finding *f, const char *prefix, const char *print)
+{
+	struct lg_buf path = LG_BUF_INIT, desc = LG_BUF_INIT;
+	json_t *o;
+	int exact, sev = f->severity < 0 ? 0 : f->severity > 4 ? 4 : f->severity;
+
+	lg_finding_path(f, prefix, &path, &exact);
+	lg_buf_addf(&desc, "%s: %s", f->title, f->message);
+	for (size_t i = 0; i < desc.len; i++)
+		if (desc.buf[i] == '\n')
+			desc.buf[i] = ' ';
+	o = json_pack("{so so ss ss s{so s{si}}}", "description", jstr(desc.buf),
+		      "check_name", jstr(f->rule), "fingerprint", print,
+		      "severity", severities[sev], "location", "path", jstr(path.buf),
+		      "lines", "begin", exact && f->loc->line > 0 ? f->loc->line : 1);
+	lg_buf_release(&path);
+	lg_buf_release(&desc);
+	return o;
+}
+
+/* Whether an earlier issue in `arr` already has fingerprint `fp`. */
+static int taken(json_t *arr, const char *fp)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(arr, i, x)
+		if (!strcmp(json_string_value(json_object_get(x, "fingerprint")), fp))
+			return 1;
+	return 0;
+}
+
+int lg_codequality_render(const struct lg_run *run, const struct lg_codequality_opts *o,
+			  struct lg_buf *out, struct lg_err *err)
+{
+	struct lg_findings fs;
+	json_t *arr = json_array();
+	const char *prefix = o && o->path_prefix ? o->path_prefix : "";
+	char print[33], *textout;
+	size_t i;
+	int ret = 0;
+
+	lg_findings_collect(run, &fs);
+	for (i = 0; i < fs.n; i++) {
+		const struct lg_finding *f = &fs.v[i];
+		unsigned ord = 0;
+
+		do
+			lg_codequality_fingerprint(f->pkg->import_path, f->rule, f->identity, ord++, print);
+		while (taken(arr, print));
+		json_array_append_new(arr, issue(f, prefix, print));
+	}
+	textout = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!textout)
+		ret = lg_error(err, "cannot encode the code quality report");
+	else
+		lg_buf_adds(out, textout), lg_buf_addch(out, '\n');
+	free(textout);
+	json_decref(arr);
+	lg_findings_release(&fs);
+	return ret;
+}

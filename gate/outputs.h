@@ -1,0 +1,79 @@
+/*
+ * outputs.h — the report formats a command can write, named on the command
+ * line as KIND=FILE (`--format sarif=leakgate.sarif`, `-` for stdout):
+ *
+ *   junit               JUnit XML (junit.h)
+ *   json                the JSON run report (report.h)
+ *   markdown            step summary for $GITHUB_STEP_SUMMARY (markdown.h)
+ *   github              GitHub workflow-command annotations (annotations.h)
+ *   sarif               SARIF 2.1.0 (sarif.h)
+ *   gitlab-codequality  GitLab code quality JSON (codequality.h)
+ *   html                the self-contained HTML report (html.h)
+ *
+ * `leakgate run`, `report` and `merge` share this list, so every format can
+ * be written live or re-rendered from a saved run.  Files are replaced
+ * atomically (temp file + rename) except `markdown`, which is appended to
+ * when the file exists: $GITHUB_STEP_SUMMARY is shared by all steps of a
+ * job, and a step must add to it, not replace it.
+ */
+#ifndef LG_OUTPUTS_H
+#define LG_OUTPUTS_H
+
+#include <stdio.h>
+
+#include "model.h"
+#include "util.h"
+
+enum lg_output_kind {
+	LG_OUT_JUNIT,
+	LG_OUT_JSON,
+	LG_OUT_MARKDOWN,
+	LG_OUT_GITHUB,
+	LG_OUT_SARIF,
+	LG_OUT_CODEQUALITY,
+	LG_OUT_HTML,
+	LG_OUT_KIND_COUNT
+};
+
+struct lg_output {
+	enum lg_output_kind kind;
+	char *path; /* "-" = the caller's stream */
+};
+
+struct lg_outputs {
+	struct lg_output *v;
+	size_t n, alloc;
+};
+
+struct lg_output_opts {
+	int file_line;           /* JUnit file/line attributes */
+	const char *path_prefix; /* module root in the repository; NULL: from the CI environment */
+	FILE *stream;            /* where "-" goes (the command passes stdout) */
+};
+
+/* "junit", "gitlab-codequality", ... */
+const char *lg_output_kind_name(enum lg_output_kind k);
+
+/* Adds "KIND=FILE".  -1 with `err` for an unknown kind or an empty file. */
+int lg_outputs_parse(struct lg_outputs *o, const char *spec, struct lg_err *err);
+void lg_outputs_add(struct lg_outputs *o, enum lg_output_kind kind, const char *path);
+void lg_outputs_release(struct lg_outputs *o);
+
+/* The path of the first output of `kind`, or NULL. */
+const char *lg_outputs_find(const struct lg_outputs *o, enum lg_output_kind kind);
+
+/*
+ * Renders formats other than junit and json into `out` (appending).
+ * Returns -1 with `err` only when an encoder fails.
+ */
+int lg_output_render(enum lg_output_kind kind, const struct lg_run *run,
+		     const struct lg_output_opts *opts, struct lg_buf *out, struct lg_err *err);
+
+/* Writes every output in order; stops at the first failure (-1 with `err`). */
+int lg_outputs_write(const struct lg_outputs *o, const struct lg_run *run,
+		     const struct lg_output_opts *opts, struct lg_err *err);
+
+/* Writes `len` bytes to `path` through a temp file and rename (0 or -1 with `err`). */
+int lg_output_write_file(const char *path, const char *data, size_t len, struct lg_err *err);
+
+#endif

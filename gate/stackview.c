@@ -1,0 +1,603 @@
+/*
+ * stackview.c — text, JSON and folded views of grouped stacks and of the
+ * changes between two inputs.  This is where `stacks` and `diff` use
+ * jansson; schema/stacks.schema.json describes both documents.
+ *
+ * Dump text is untrusted and may hold bytes that are not UTF-8, which
+ * jansson refuses: such strings are written with those bytes replaced.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "stackview.h"
+
+#define DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+#define FUNC_COLUMN_MAX 64
+
+static const char *const dump_forms[] = {
+	[LG_DUMP_PLAIN] = "plain", [LG_DUMP_PANIC] = "panic", [LG_DUMP_FATAL] = "fatal",
+	[LG_DUMP_TIMEOUT] = "timeout", [LG_DUMP_SIGNAL] = "signal",
+};
+
+/* ---------------------------------------------------------------------- */
+/* Small helpers. */
+
+static const char *col(const struct lg_view *v, const char *code)
+{
+	return v && v->color ? code : "";
+}
+#define BOLD "\033[1m"
+#define DIM "\033[2m"
+#define YELLOW "\033[33m"
+#define CYAN "\033[36m"
+#define GREEN "\033[32m"
+#define RED "\033[31m"
+#define RESET "\033[0m"
+
+const char *lg_view_unit(const struct lg_input *in)
+{
+	const struct lg_pprof_value_type *t;
+
+	if (in->kind == LG_INPUT_DUMP)
+		return "goroutines";
+	t = &in->prof.sample_types[in->sample_index];
+	if (!strcmp(t->type, "goroutine") || !strcmp(t->type, "goroutineleak"))
+		return "goroutines";
+	return t->unit && *t->unit ? t->unit : "count";
+}
+
+static int counts_goroutines(const struct lg_input *in)
+{
+	return !strcmp(lg_view_unit(in), "goroutines");
+}
+
+void lg_view_value(int64_t v, const char *unit, struct lg_buf *out)
+{
+	static const char *const bytes[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double d = (double)v, a = d < 0 ? -d : d;
+	size_t i = 0;
+
+	if (!strcmp(unit, "bytes")) {
+		while (a >= 1024 && i + 1 < LG_ARRAY_SIZE(bytes)) {
+			a /= 1024;
+			d /= 1024;
+			i++;
+		}
+		if (i == 0)
+			lg_buf_addf(out, "%" PRId64 " B", v);
+		else
+			lg_buf_addf(out, "%.1f %s", d, bytes[i]);
+	} else if (!strcmp(unit, "nanoseconds")) {
+		if (a >= 1e9)
+			lg_buf_addf(out, "%.2fs", d / 1e9);
+		else if (a >= 1e6)
+			lg_buf_addf(out, "%.2fms", d / 1e6);
+		else if (a >= 1e3)
+			lg_buf_addf(out, "%.2fus", d / 1e3);
+		else
+			lg_buf_addf(out, "%" PRId64 "ns", v);
+	} else {
+		lg_buf_addf(out, "%" PRId64, v);
+	}
+}
+
+/* "dir/file.go": the last two elements of a path, enough to find it. */
+static const char *short_path(const char *file, const struct lg_view *v)
+{
+	const char *p, *last = NULL, *prev = NULL;
+	size_t n;
+
+	if (!file)
+		return "?";
+	if (v && v->cwd && (n = strlen(v->cwd)) && !strncmp(file, v->cwd, n) && file[n] == '/')
+		return file + n + 1;
+	for (p = file; *p; p++)
+		if (*p == '/') {
+			prev = last;
+			last = p;
+		}
+	return prev ? prev + 1 : file;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Text. */
+
+static void group_header(const struct lg_input *in, const struct lg_group *g,
+			 const struct lg_view *v, struct lg_buf *out)
+{
+	const char *unit = lg_view_unit(in);
+
+	lg_buf_adds(out, col(v, BOLD));
+	if (counts_goroutines(in))
+		lg_buf_addf(out, "%" PRId64 " goroutine%s", g->count, g->count == 1 ? "" : "s");
+	else {
+		lg_view_value(g->count, unit, out);
+		lg_buf_addf(out, " %s", in->prof.sample_types[in->sample_index].type);
+	}
+	lg_buf_adds(out, col(v, RESET));
+	if (in->kind == LG_INPUT_PROFILE && g->entries > 1)
+		lg_buf_addf(out, " (%" PRId64 " samples)", g->entries);
+	if (counts_goroutines(in)) {
+		lg_buf_addf(out, " %s[%s", col(v, YELLOW),
+			    g->status && *g->status ? g->status : lg_wait_class_name(g->wait));
+		if (g->leaked)
+			lg_buf_adds(out, " (leaked)");
+		if (g->max_minutes)
+			lg_buf_addf(out, ", %d-%d minutes", g->min_minutes, g->max_minutes);
+		if (g->locked)
+			lg_buf_adds(out, ", locked to thread");
+		lg_buf_addf(out, "]%s  %s%s%s", col(v, RESET), col(v, CYAN), g->pattern, col(v, RESET));
+	}
+	if (g->label && in->groups.opts.by_label)
+		lg_buf_addf(out, "  %s=%s", in->groups.opts.by_label, g->label);
+	lg_buf_addf(out, "  %sid %s%s\n", col(v, DIM), g->id, col(v, RESET));
+}
+
+static void frame_line(const char *func, const char *file, int line, size_t width,
+		       const struct lg_view *v, struct lg_buf *out)
+{
+	lg_buf_addf(out, "    %-*s  %s%s:%d%s\n", (int)width, func ? func : "?", col(v, DIM),
+		    short_path(file, v), line, col(v, RESET));
+}
+
+void lg_view_group_text(const struct lg_input *in, const struct lg_group *g,
+			const struct lg_view *v, struct lg_buf *out)
+{
+	size_t i, width = 0, shown = g->nframes;
+
+	group_header(in, g, v, out);
+	if (g->labels)
+		lg_buf_addf(out, "    labels %s\n", g->labels);
+	if (v && v->max_frames > 0 && shown > (size_t)v->max_frames)
+		shown = (size_t)v->max_frames;
+	for (i = 0; i < shown; i++) {
+		size_t w = g->frames[i].func ? strlen(g->frames[i].func) : 1;
+
+		if (w > width)
+			width = w < FUNC_COLUMN_MAX ? w : FUNC_COLUMN_MAX;
+	}
+	for (i = 0; i < shown; i++)
+		frame_line(g->frames[i].func, g->frames[i].file, g->frames[i].line, width, v, out);
+	if (shown < g->nframes || g->frames_elided)
+		lg_buf_addf(out, "    ...%s\n", g->frames_elided ? " frames elided" : "");
+	if (g->creator.func) {
+		lg_buf_addf(out, "  created by %s", g->creator.func);
+		if (g->creator.file)
+			lg_buf_addf(out, "  %s%s:%d%s", col(v, DIM), short_path(g->creator.file, v),
+				    g->creator.line, col(v, RESET));
+		lg_buf_addch(out, '\n');
+	}
+	if (g->nids) {
+		lg_buf_adds(out, "  goroutines");
+		for (i = 0; i < g->nids; i++)
+			lg_buf_addf(out, " %" PRId64, g->ids[i]);
+		if ((int64_t)g->nids < g->entries)
+			lg_buf_adds(out, " ...");
+		lg_buf_addch(out, '\n');
+	}
+}
+
+static void summary_line(const struct lg_input *in, const struct lg_view *v, struct lg_buf *out)
+{
+	const struct lg_group_set *s = &in->groups;
+
+	lg_buf_addf(out, "%s%s%s: ", col(v, BOLD), in->name, col(v, RESET));
+	if (counts_goroutines(in))
+		lg_buf_addf(out, "%" PRId64 " goroutines", s->total);
+	else {
+		lg_view_value(s->total, lg_view_unit(in), out);
+		lg_buf_addf(out, " %s", in->prof.sample_types[in->sample_index].type);
+	}
+	lg_buf_addf(out, " in %zu group%s (by %s", s->n, s->n == 1 ? "" : "s",
+		    lg_group_by_name(s->opts.by));
+	if (s->opts.by_label)
+		lg_buf_addf(out, " and label %s", s->opts.by_label);
+	lg_buf_adds(out, ")");
+	if (s->filtered)
+		lg_buf_addf(out, ", %" PRId64 " filtered out", s->filtered);
+	if (s->hidden)
+		lg_buf_addf(out, ", %zu small group%s hidden", s->hidden, s->hidden == 1 ? "" : "s");
+	lg_buf_addch(out, '\n');
+	if (in->kind == LG_INPUT_DUMP && in->dump.message)
+		lg_buf_addf(out, "%s%s%s%s\n", col(v, RED),
+			    in->dump.kind == LG_DUMP_FATAL ? "fatal error: "
+			    : in->dump.kind == LG_DUMP_SIGNAL ? "" : "panic: ",
+			    in->dump.message, col(v, RESET));
+}
+
+/* The order groups are shown in: by label total first when grouped by label. */
+struct order {
+	const struct lg_group *g;
+	int64_t label_total;
+	size_t pos;
+};
+
+static int cmp_order(const void *x, const void *y)
+{
+	const struct order *a = x, *b = y;
+	int c;
+
+	if (a->label_total != b->label_total)
+		return a->label_total < b->label_total ? 1 : -1;
+	if ((a->g->label == NULL) != (b->g->label == NULL))
+		return a->g->label ? -1 : 1;
+	if (a->g->label && (c = strcmp(a->g->label, b->g->label)))
+		return c;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+static struct order *display_order(const struct lg_group_set *s)
+{
+	struct order *o = lg_xcalloc(s->n + 1, sizeof(*o));
+	size_t i, j;
+
+	for (i = 0; i < s->n; i++) {
+		o[i].g = &s->g[i];
+		o[i].pos = i;
+	}
+	if (!s->opts.by_label)
+		return o;
+	for (i = 0; i < s->n; i++)
+		for (j = 0; j < s->n; j++)
+			if ((s->g[i].label == NULL && s->g[j].label == NULL) ||
+			    (s->g[i].label && s->g[j].label && !strcmp(s->g[i].label, s->g[j].label)))
+				o[i].label_total += s->g[j].count;
+	qsort(o, s->n, sizeof(*o), cmp_order);
+	return o;
+}
+
+void lg_view_stacks_text(const struct lg_input *in, const struct lg_view *v, struct lg_buf *out)
+{
+	const struct lg_group_set *s = &in->groups;
+	struct order *o = display_order(s);
+	const char *key = s->opts.by_label;
+	size_t i;
+
+	summary_line(in, v, out);
+	for (i = 0; i < s->n; i++) {
+		const struct lg_group *g = o[i].g;
+
+		if (key && (i == 0 || (g->label == NULL) != (o[i - 1].g->label == NULL) ||
+			    (g->label && strcmp(g->label, o[i - 1].g->label)))) {
+			lg_buf_addf(out, "\n%s", col(v, BOLD));
+			if (g->label)
+				lg_buf_addf(out, "%s=%s: ", key, g->label);
+			else
+				lg_buf_addf(out, "(no %s label): ", key);
+			lg_view_value(o[i].label_total, counts_goroutines(in) ? "" : lg_view_unit(in), out);
+			lg_buf_addf(out, " %s%s\n", counts_goroutines(in) ? "goroutines" : "",
+				    col(v, RESET));
+		}
+		lg_buf_addch(out, '\n');
+		lg_view_group_text(in, g, v, out);
+	}
+	free(o);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Folded. */
+
+struct folded {
+	char *stack;
+	int64_t count;
+};
+
+static int cmp_folded(const void *x, const void *y)
+{
+	return strcmp(((const struct folded *)x)->stack, ((const struct folded *)y)->stack);
+}
+
+/* Sorts, merges equal stacks and prints "stack count" lines. */
+static void emit_folded(struct folded *f, size_t n, struct lg_buf *out)
+{
+	size_t i = 0;
+
+	qsort(f, n, sizeof(*f), cmp_folded);
+	while (i < n) {
+		size_t j = i + 1;
+		int64_t sum = f[i].count;
+
+		for (; j < n && !strcmp(f[j].stack, f[i].stack); j++)
+			sum += f[j].count;
+		if (sum > 0)
+			lg_buf_addf(out, "%s %" PRId64 "\n", f[i].stack, sum);
+		for (; i < j; i++)
+			free(f[i].stack);
+	}
+	free(f);
+}
+
+static char *folded_of(const struct lg_group_set *s, const struct lg_group *g)
+{
+	struct lg_buf b = LG_BUF_INIT;
+
+	lg_group_folded(s, g, &b);
+	return lg_buf_detach(&b, NULL);
+}
+
+void lg_view_folded(const struct lg_input *in, struct lg_buf *out)
+{
+	const struct lg_group_set *s = &in->groups;
+	struct folded *f = lg_xcalloc(s->n + 1, sizeof(*f));
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		f[i].stack = folded_of(s, &s->g[i]);
+		f[i].count = s->g[i].count;
+	}
+	emit_folded(f, s->n, out);
+}
+
+void lg_view_folded_growth(const struct lg_input *after, const struct lg_group_change *c,
+			   size_t n, struct lg_buf *out)
+{
+	struct folded *f = lg_xcalloc(n + 1, sizeof(*f));
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (c[i].delta <= 0 || !c[i].after)
+			continue;
+		f[k].stack = folded_of(&after->groups, c[i].after);
+		f[k++].count = c[i].delta;
+	}
+	emit_folded(f, k, out);
+}
+
+/* ---------------------------------------------------------------------- */
+/* JSON. */
+
+/* A JSON string of s, NULL as null; bytes that are not UTF-8 become '?'. */
+static json_t *jstr(const char *s)
+{
+	json_t *j;
+	char *copy;
+	size_t i;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	copy = lg_xstrdup(s);
+	for (i = 0; copy[i]; i++)
+		if ((unsigned char)copy[i] >= 0x80)
+			copy[i] = '?';
+	j = json_string(copy);
+	free(copy);
+	return j ? j : json_string("");
+}
+
+static json_t *frame_json(const struct lg_frame *f)
+{
+	return json_pack("{s:o, s:o, s:I, s:b}", "func", jstr(f->func), "file", jstr(f->file),
+			 "line", (json_int_t)f->line, "inlined", (int)f->inlined);
+}
+
+static json_t *creator_json(const struct lg_creator *c)
+{
+	if (!c->func)
+		return json_null();
+	return json_pack("{s:o, s:o, s:I, s:o}", "func", jstr(c->func), "file", jstr(c->file),
+			 "line", (json_int_t)c->line, "goroutine",
+			 c->parent_id >= 0 ? json_integer(c->parent_id) : json_null());
+}
+
+static json_t *group_json(const struct lg_group *g, int is_dump)
+{
+	json_t *frames = json_array(), *ids = json_array();
+	size_t i;
+
+	for (i = 0; i < g->nframes; i++)
+		json_array_append_new(frames, frame_json(&g->frames[i]));
+	for (i = 0; i < g->nids; i++)
+		json_array_append_new(ids, json_integer(g->ids[i]));
+	return json_pack("{s:s, s:s, s:I, s:I, s:o, s:s, s:{s:i, s:i}, s:o, s:b, s:b, s:o, s:o,"
+			 " s:{s:s, s:s, s:s}, s:o, s:b, s:o, s:o}",
+			 "id", g->id, "signature", g->signature, "count", (json_int_t)g->count,
+			 "entries", (json_int_t)g->entries,
+			 "state", is_dump ? jstr(g->status) : json_null(),
+			 "wait", lg_wait_class_name(g->wait),
+			 "minutes", "min", g->min_minutes, "max", g->max_minutes,
+			 "ids", ids, "locked", (int)g->locked, "leaked", (int)g->leaked,
+			 "label", jstr(g->label), "labels", jstr(g->labels),
+			 "pattern", "id", g->pattern, "title", g->pattern_title, "hint", g->hint,
+			 "frames", frames, "frames_elided", (int)g->frames_elided,
+			 "created_by", creator_json(&g->creator),
+			 "first_line", g->first_line ? json_integer((json_int_t)g->first_line)
+						     : json_null());
+}
+
+static json_t *dump_json(const struct lg_dump *d)
+{
+	json_t *tests = json_array(), *bad = json_array();
+	size_t i;
+
+	for (i = 0; i < d->nrunning_tests; i++)
+		json_array_append_new(tests, jstr(d->running_tests[i]));
+	for (i = 0; i < d->nbad; i++)
+		json_array_append_new(bad, json_pack("{s:I, s:o}", "line", (json_int_t)d->bad[i].line,
+						     "text", jstr(d->bad[i].text)));
+	return json_pack("{s:s, s:o, s:b, s:o, s:I, s:I, s:I, s:o}", "form",
+			 dump_forms[d->kind], "message", jstr(d->message), "deadlock", d->deadlock,
+			 "running_tests", tests, "lines", (json_int_t)d->lines, "entries",
+			 (json_int_t)d->nseen, "malformed_lines", (json_int_t)d->bad_lines,
+			 "malformed", bad);
+}
+
+static json_t *profile_json(const struct lg_input *in)
+{
+	const struct lg_pprof *p = &in->prof;
+	json_t *types = json_array();
+	size_t i;
+
+	for (i = 0; i < p->nsample_types; i++)
+		json_array_append_new(types, json_pack("{s:o, s:o}", "type",
+						       jstr(p->sample_types[i].type), "unit",
+						       jstr(p->sample_types[i].unit)));
+	return json_pack("{s:o, s:o, s:o, s:I}", "sample_type",
+			 jstr(p->sample_types[in->sample_index].type), "unit",
+			 jstr(p->sample_types[in->sample_index].unit), "sample_types", types,
+			 "samples", (json_int_t)p->nsamples);
+}
+
+static char *finish_json(json_t *root)
+{
+	char *text = json_dumps(root, DUMP_FLAGS);
+	char *out = lg_xasprintf("%s\n", text ? text : "null");
+
+	free(text);
+	json_decref(root);
+	return out;
+}
+
+char *lg_view_stacks_json(const struct lg_input *in)
+{
+	const struct lg_group_set *s = &in->groups;
+	int is_dump = in->kind == LG_INPUT_DUMP;
+	json_t *groups = json_array();
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		json_array_append_new(groups, group_json(&s->g[i], is_dump));
+	return finish_json(json_pack(
+		"{s:i, s:s, s:s, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+		"schema_version", 1, "tool", "leakgate", "command", "stacks",
+		"source", jstr(in->name), "input", is_dump ? "dump" : "profile",
+		"by", lg_group_by_name(s->opts.by), "by_label", jstr(s->opts.by_label),
+		"unit", lg_view_unit(in),
+		"dump", is_dump ? dump_json(&in->dump) : json_null(),
+		"profile", is_dump ? json_null() : profile_json(in),
+		"seen", (json_int_t)s->seen, "filtered", (json_int_t)s->filtered,
+		"overflow", (json_int_t)s->overflow, "total", (json_int_t)s->total,
+		"hidden_groups", (json_int_t)s->hidden, "hidden_count", (json_int_t)s->hidden_count,
+		"groups", groups));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Diff. */
+
+int lg_view_is_growth(const struct lg_group_change *c, int64_t min_delta)
+{
+	return (c->kind == LG_CHANGE_NEW || c->kind == LG_CHANGE_GROWN) && c->delta >= min_delta &&
+	       c->delta > 0;
+}
+
+/* Changes worth showing: big enough, or long-lived. */
+static int shown(const struct lg_group_change *c, int64_t min_delta)
+{
+	int64_t d = c->delta < 0 ? -c->delta : c->delta;
+
+	return (c->kind != LG_CHANGE_SAME && d >= min_delta) || c->long_lived;
+}
+
+struct tally {
+	size_t kinds[5];
+	int growth;
+};
+
+static void count_changes(const struct lg_group_change *c, size_t n, int64_t min_delta,
+			  struct tally *t)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < n; i++) {
+		int64_t d = c[i].delta < 0 ? -c[i].delta : c[i].delta;
+
+		t->kinds[d < min_delta ? LG_CHANGE_SAME : c[i].kind]++;
+		if (lg_view_is_growth(&c[i], min_delta))
+			t->growth = 1;
+	}
+}
+
+static json_t *side_json(const struct lg_input *in)
+{
+	return json_pack("{s:o, s:I, s:I}", "source", jstr(in->name), "total",
+			 (json_int_t)in->groups.total, "groups", (json_int_t)in->groups.n);
+}
+
+char *lg_view_diff_json(const struct lg_input *before, const struct lg_input *after,
+			const struct lg_group_change *c, size_t n, int64_t min_delta)
+{
+	int is_dump = after->kind == LG_INPUT_DUMP;
+	json_t *changes = json_array();
+	struct tally t;
+	size_t i;
+
+	count_changes(c, n, min_delta, &t);
+	for (i = 0; i < n; i++) {
+		const struct lg_group *g = c[i].after ? c[i].after : c[i].before;
+
+		if (!shown(&c[i], min_delta))
+			continue;
+		json_array_append_new(changes, json_pack(
+			"{s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:o}",
+			"change", lg_change_kind_name(c[i].kind), "id", g->id, "signature", g->signature,
+			"before", (json_int_t)(c[i].before ? c[i].before->count : 0),
+			"after", (json_int_t)(c[i].after ? c[i].after->count : 0),
+			"delta", (json_int_t)c[i].delta, "long_lived", c[i].long_lived,
+			"group", group_json(g, is_dump)));
+	}
+	return finish_json(json_pack(
+		"{s:i, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:b}, s:o}",
+		"schema_version", 1, "tool", "leakgate", "command", "diff",
+		"input", is_dump ? "dump" : "profile", "by", lg_group_by_name(after->groups.opts.by),
+		"by_label", jstr(after->groups.opts.by_label), "unit", lg_view_unit(after),
+		"sample_type", is_dump ? json_null()
+				       : jstr(after->prof.sample_types[after->sample_index].type),
+		"before", side_json(before), "after", side_json(after),
+		"min_delta", (json_int_t)min_delta,
+		"summary", "new", (json_int_t)t.kinds[LG_CHANGE_NEW], "gone",
+		(json_int_t)t.kinds[LG_CHANGE_GONE], "grown", (json_int_t)t.kinds[LG_CHANGE_GROWN],
+		"shrunk", (json_int_t)t.kinds[LG_CHANGE_SHRUNK], "same",
+		(json_int_t)t.kinds[LG_CHANGE_SAME], "growth", t.growth,
+		"changes", changes));
+}
+
+static void signed_value(int64_t v, const char *unit, struct lg_buf *out)
+{
+	if (v > 0)
+		lg_buf_addch(out, '+');
+	lg_view_value(v, unit, out);
+}
+
+void lg_view_diff_text(const struct lg_input *before, const struct lg_input *after,
+		       const struct lg_group_change *c, size_t n, int64_t min_delta,
+		       const struct lg_view *v, struct lg_buf *out)
+{
+	const char *unit = counts_goroutines(after) ? "" : lg_view_unit(after);
+	struct tally t;
+	size_t i;
+
+	count_changes(c, n, min_delta, &t);
+	lg_buf_addf(out, "%s%s -> %s%s (by %s", col(v, BOLD), before->name, after->name,
+		    col(v, RESET), lg_group_by_name(after->groups.opts.by));
+	if (after->kind == LG_INPUT_PROFILE)
+		lg_buf_addf(out, ", %s", after->prof.sample_types[after->sample_index].type);
+	lg_buf_adds(out, "): ");
+	lg_view_value(before->groups.total, unit, out);
+	lg_buf_adds(out, " -> ");
+	lg_view_value(after->groups.total, unit, out);
+	lg_buf_addf(out, "%s; %zu new, %zu gone, %zu grown, %zu shrunk, %zu unchanged\n",
+		    counts_goroutines(after) ? " goroutines" : "", t.kinds[LG_CHANGE_NEW],
+		    t.kinds[LG_CHANGE_GONE], t.kinds[LG_CHANGE_GROWN], t.kinds[LG_CHANGE_SHRUNK],
+		    t.kinds[LG_CHANGE_SAME]);
+	for (i = 0; i < n; i++) {
+		const struct lg_group *g = c[i].after ? c[i].after : c[i].before;
+
+		if (!shown(&c[i], min_delta))
+			continue;
+		lg_buf_addf(out, "\n%s", col(v, c[i].delta > 0 ? RED : c[i].delta < 0 ? GREEN : ""));
+		signed_value(c[i].delta, unit, out);
+		lg_buf_addf(out, " %s%s (", lg_change_kind_name(c[i].kind), col(v, RESET));
+		lg_view_value(c[i].before ? c[i].before->count : 0, unit, out);
+		lg_buf_adds(out, " -> ");
+		lg_view_value(c[i].after ? c[i].after->count : 0, unit, out);
+		lg_buf_addf(out, ")%s\n", c[i].long_lived ? "  long-lived: same goroutines still waiting" : "");
+		lg_view_group_text(after->groups.n && c[i].after ? after : before, g, v, out);
+	}
+}

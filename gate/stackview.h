@@ -1,0 +1,58 @@
+/*
+ * stackview.h — how `leakgate stacks` and `leakgate diff` show groups: the
+ * compact text view, the JSON documents (schema/stacks.schema.json) and
+ * folded stacks for flame graph tools.  Everything here appends to a
+ * buffer or returns a string; the commands do the writing.
+ */
+#ifndef LG_STACKVIEW_H
+#define LG_STACKVIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "group.h"
+#include "input.h"
+#include "util.h"
+
+struct lg_view {
+	int color;      /* ANSI colour (a TTY without NO_COLOR) */
+	int max_frames; /* frames shown per group in text, 0 = all */
+	const char *cwd; /* file paths under it are shown relative */
+};
+
+/* The unit of what an input's group counts: "goroutines", or the sample unit. */
+const char *lg_view_unit(const struct lg_input *in);
+
+/* "1.5 MiB", "12.0ms", "3" — `v` in `unit` ("bytes", "nanoseconds", other). */
+void lg_view_value(int64_t v, const char *unit, struct lg_buf *out);
+
+/* The whole text view of an input's groups, with its summary line first. */
+void lg_view_stacks_text(const struct lg_input *in, const struct lg_view *v, struct lg_buf *out);
+
+/* One group in text, as the stacks view shows it (used by the diff view). */
+void lg_view_group_text(const struct lg_input *in, const struct lg_group *g,
+			const struct lg_view *v, struct lg_buf *out);
+
+/*
+ * Folded stacks, "root;...;leaf count" per line, equal stacks merged,
+ * sorted.  With `changes`, the growth between two inputs: the positive
+ * deltas only.
+ */
+void lg_view_folded(const struct lg_input *in, struct lg_buf *out);
+void lg_view_folded_growth(const struct lg_input *after, const struct lg_group_change *c,
+			   size_t n, struct lg_buf *out);
+
+/* JSON documents; return a newly allocated string ending in a newline. */
+char *lg_view_stacks_json(const struct lg_input *in);
+char *lg_view_diff_json(const struct lg_input *before, const struct lg_input *after,
+			const struct lg_group_change *c, size_t n, int64_t min_delta);
+
+/* The diff in text: a summary line, then each change with its stack. */
+void lg_view_diff_text(const struct lg_input *before, const struct lg_input *after,
+		       const struct lg_group_change *c, size_t n, int64_t min_delta,
+		       const struct lg_view *v, struct lg_buf *out);
+
+/* 1 when a change counts as growth (new or grown by at least min_delta). */
+int lg_view_is_growth(const struct lg_group_change *c, int64_t min_delta);
+
+#endif
