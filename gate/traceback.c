@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1434,57 +1433,17 @@ int lg_dump_parse(struct lg_dump *d, const char *text, size_t len, const char *n
 	return 0;
 }
 
-/*
- * A regular file is mapped a window at a time instead of read: that saves
- * copying every byte, and unmapping each window keeps the resident size
- * flat however big the file is.  Returns 1 when the file is not one to
- * map (the caller reads it), else 0 or -1.
- */
-static int feed_mapped(struct lg_dump_stream *s, int fd, const char *name, struct lg_err *err)
-{
-	struct stat st;
-	off_t off;
-
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    lseek(fd, 0, SEEK_CUR) != 0)
-		return 1;
-	if ((uint64_t)st.st_size > LG_TB_MAX_INPUT)
-		return lg_error(err, "%s: input larger than %zu MiB", name ? name : "-",
-				LG_TB_MAX_INPUT >> 20);
-	for (off = 0; off < st.st_size; off += (off_t)LG_TB_MAP_WINDOW) {
-		size_t len = (uint64_t)(st.st_size - off) < LG_TB_MAP_WINDOW
-				     ? (size_t)(st.st_size - off) : LG_TB_MAP_WINDOW;
-		void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, off);
-		int rc;
-
-		if (p == MAP_FAILED)
-			return off ? lg_error(err, "cannot read '%s': %s", name ? name : "-",
-					      strerror(errno))
-				   : 1;
-		rc = lg_dump_stream_feed(s, p, len, err);
-		munmap(p, len);
-		if (rc)
-			return -1;
-	}
-	return 0;
-}
-
 int lg_dump_parse_fd(struct lg_dump *d, int fd, const char *name, lg_dump_visit_fn visit,
 		     void *ctx, struct lg_err *err)
 {
+	/*
+	 * Read, not mapped: a mapped file that someone truncates while it is
+	 * read would kill leakgate with SIGBUS.  The chunk is reused, so the
+	 * resident size stays flat however big the input.
+	 */
 	struct lg_dump_stream *s = lg_dump_stream_new(d, name, visit, ctx);
-	char *chunk = NULL;
-	int ret = feed_mapped(s, fd, name, err);
-
-	if (ret <= 0) {
-		if (ret == 0)
-			lg_dump_stream_finish(s);
-		else
-			lg_dump_stream_free(s);
-		return ret;
-	}
-	ret = 0;
-	chunk = lg_xmalloc(LG_TB_CHUNK);
+	char *chunk = lg_xmalloc(LG_TB_CHUNK);
+	int ret = 0;
 
 	for (;;) {
 		ssize_t n = read(fd, chunk, LG_TB_CHUNK);

@@ -32,7 +32,6 @@
 #define LG_TB_MAX_BAD_LINES 16              /* malformed lines kept for reporting */
 #define LG_TB_MAX_RUNNING_TESTS 10000       /* "running tests:" names kept */
 #define LG_TB_CHUNK ((size_t)1 << 20)       /* read size of lg_dump_parse_fd */
-#define LG_TB_MAP_WINDOW ((size_t)8 << 20)  /* mapped at once from a regular file */
 
 struct lg_frame {
 	const char *func; /* "pkg/path.(*T).Method.func1", as printed minus args */
@@ -182,9 +181,8 @@ void lg_dump_stream_free(struct lg_dump_stream *s);
 
 /*
  * Reads `fd` to its end through a stream (visit as above, NULL to keep the
- * goroutines): a regular file read from its start is mapped
- * LG_TB_MAP_WINDOW bytes at a time, anything else is read in LG_TB_CHUNK
- * pieces.  Does not close fd.  Returns 0, or -1 with `err` on a read error
+ * goroutines) in LG_TB_CHUNK pieces (read, never mapped: a file truncated
+ * under a mapping would raise SIGBUS).  Does not close fd.  Returns 0, or -1 with `err` on a read error
  * or past the input cap.
  */
 int lg_dump_parse_fd(struct lg_dump *d, int fd, const char *name, lg_dump_visit_fn visit,
