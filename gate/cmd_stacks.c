@@ -280,10 +280,10 @@ int lg_cmd_stacks(int argc, char **argv)
 	if (ret)
 		goto out;
 	if (f.json) {
-		char *text = lg_view_stacks_json(&in);
-
-		fputs(text, stdout);
-		free(text);
+		if (lg_view_stacks_json_write(&in, stdout) || fflush(stdout)) {
+			ret = lg_cli_fail(LG_EXIT_ENV, "writing the JSON output failed");
+			goto out;
+		}
 	} else if (f.folded) {
 		lg_view_folded(&in, &out);
 	} else {

@@ -1,12 +1,13 @@
 /*
  * group.c — grouping goroutines and profile samples by stack.
  *
- * Grouping runs once per goroutine of inputs that may hold millions of
- * them, so the hot path does no allocation and no string work: strings of
- * one dump are interned, and the key of a goroutine is hashed and compared
- * by pointer.  Profiles do not intern, so their sets hash and compare the
- * strings themselves.  Work that needs the strings (stable ids, signatures,
- * leak patterns) happens once per group in lg_group_finish.
+ * Grouping runs once per goroutine or sample of inputs that may hold
+ * millions of them, so the hot path does no allocation and no string work:
+ * frames are looked up by pointer in a per-set table that gives their
+ * canonical strings and a hash of their content, so a key is hashed with a
+ * few multiplications per frame and compared by pointer, and the same hash
+ * is the group's stable id.  Work that needs the strings (signatures, leak
+ * patterns) happens once per group in lg_group_finish.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -17,14 +18,49 @@
 #include "group.h"
 #include "leak.h"
 
+/*
+ * Strings and frames are interned per set: a string by its content (so a
+ * profile whose string table repeats a string still groups by content),
+ * a frame by its (func, file, line) pointers.  Each interned string and
+ * frame carries a hash of its content, computed once, so that a group's
+ * key and stable id are a few multiplications per frame.
+ */
+struct str_ent {
+	const char *ptr;  /* as offered */
+	const char *canon; /* the first pointer seen with this content */
+	uint64_t hash;    /* of the content */
+};
+
+struct frame_ent {
+	const char *func, *file; /* as offered (the lookup key) */
+	int line;
+	const char *cfunc, *cfile; /* canonical */
+	uint64_t hfull, hfunc;   /* content: func+file+line, func alone */
+	unsigned runtime : 1;
+};
+
+/* Open addressing over entry indices + 1 (0 = free), power-of-two size. */
+struct index_table {
+	uint32_t *slot;
+	size_t n;
+};
+
 struct priv {
-	uint64_t *hash;   /* per group */
+	uint64_t *hash;   /* per group: its content key (level, wait, frames, ...) */
 	size_t galloc;
-	uint32_t *table;  /* open addressing: group index + 1, 0 = free */
-	size_t nslots;    /* power of two */
+	struct index_table groups;
+	struct str_ent *strs;
+	size_t nstrs, strs_alloc;
+	struct index_table by_ptr, by_content;
+	struct frame_ent *frames;
+	size_t nframes, frames_alloc;
+	struct index_table frame_tab;
+	struct lg_frame *fr;  /* scratch: one entry's canonical frames */
+	size_t fr_alloc;
 	const void *input; /* the one dump or profile the set reads */
-	int interned;     /* strings compare by pointer */
 	int finished;
+	int is_profile;    /* the set owns its groups' label text */
+	int no_patterns;   /* a profile that does not count goroutines */
 	struct lg_buf scratch;
 };
 
@@ -46,7 +82,7 @@ static int reason_matters(enum lg_wait_class w)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Hashing and comparing keys. */
+/* Hashing and interning. */
 
 static uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -54,55 +90,205 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h * 0xff51afd7ed558ccdull;
 }
 
-static uint64_t hash_str(uint64_t h, const char *s, int interned)
+static uint64_t hash_ptr(const void *p)
 {
-	if (interned || !s)
-		return mix(h, (uint64_t)(uintptr_t)s);
-	while (*s)
-		h = mix(h, (unsigned char)*s++);
-	return mix(h, 0);
+	uint64_t v = (uint64_t)(uintptr_t)p;
+
+	v ^= v >> 29;
+	v *= 0xbf58476d1ce4e5b9ull;
+	return v ^ (v >> 32);
 }
 
-static int same_str(const char *a, const char *b, int interned)
+/* FNV-1a of the content, NULL apart from "". */
+static uint64_t hash_content(const char *s)
 {
-	if (a == b)
-		return 1;
-	if (interned || !a || !b)
-		return 0;
-	return !strcmp(a, b);
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (!s)
+		return 0x6e756c6cull;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* Slot for `h` in t: the first free one or the one whose entry `eq` accepts. */
+#define TABLE_PROBE(t, h, i, eq)                                                   \
+	for (i = (size_t)(h) & ((t)->n - 1); (t)->slot[i] && !(eq);                \
+	     i = (i + 1) & ((t)->n - 1))
+
+/* Doubles t when `used` passes half of it; `hash_of` gives entry k's hash. */
+static void table_fit(struct index_table *t, size_t used, uint64_t (*hash_of)(const struct priv *, size_t),
+		      const struct priv *pv)
+{
+	size_t n, i, mask;
+	uint32_t *slot;
+
+	if (t->n && used * 2 <= t->n)
+		return;
+	n = t->n ? t->n * 2 : 1024;
+	mask = n - 1;
+	slot = lg_xcalloc(n, sizeof(*slot));
+	for (i = 0; i < t->n; i++) {
+		size_t j;
+
+		if (!t->slot[i])
+			continue;
+		for (j = hash_of(pv, t->slot[i] - 1) & mask; slot[j]; j = (j + 1) & mask)
+			;
+		slot[j] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->n = n;
+}
+
+static uint64_t str_ptr_hash(const struct priv *pv, size_t k)
+{
+	return hash_ptr(pv->strs[k].ptr);
+}
+
+static uint64_t str_content_hash(const struct priv *pv, size_t k)
+{
+	return pv->strs[k].hash;
+}
+
+static uint64_t frame_key_hash(const char *func, const char *file, int line)
+{
+	return mix(hash_ptr(func) ^ (hash_ptr(file) * 31), (uint64_t)(uint32_t)line);
+}
+
+static uint64_t frame_ent_hash(const struct priv *pv, size_t k)
+{
+	const struct frame_ent *e = &pv->frames[k];
+
+	return frame_key_hash(e->func, e->file, e->line);
+}
+
+static uint64_t group_hash(const struct priv *pv, size_t k)
+{
+	return pv->hash[k];
+}
+
+/* The interned entry of string `s` (by pointer, then by content). */
+static const struct str_ent *intern_str(struct priv *pv, const char *s)
+{
+	uint64_t hp = hash_ptr(s), hc;
+	size_t i, k;
+
+	TABLE_PROBE(&pv->by_ptr, hp, i, pv->strs[pv->by_ptr.slot[i] - 1].ptr == s)
+		;
+	if (pv->by_ptr.slot[i])
+		return &pv->strs[pv->by_ptr.slot[i] - 1];
+	hc = hash_content(s);
+	TABLE_PROBE(&pv->by_content, hc, i,
+		    pv->strs[pv->by_content.slot[i] - 1].hash == hc &&
+			    (s && pv->strs[pv->by_content.slot[i] - 1].canon
+				     ? !strcmp(pv->strs[pv->by_content.slot[i] - 1].canon, s)
+				     : pv->strs[pv->by_content.slot[i] - 1].canon == s))
+		;
+	LG_GROW(pv->strs, pv->strs_alloc, pv->nstrs + 1);
+	k = pv->nstrs++;
+	pv->strs[k].ptr = s;
+	pv->strs[k].hash = hc;
+	pv->strs[k].canon = pv->by_content.slot[i] ? pv->strs[pv->by_content.slot[i] - 1].canon : s;
+	if (!pv->by_content.slot[i]) {
+		pv->by_content.slot[i] = (uint32_t)(k + 1);
+		table_fit(&pv->by_content, pv->nstrs, str_content_hash, pv);
+	}
+	TABLE_PROBE(&pv->by_ptr, hp, i, 0)
+		;
+	pv->by_ptr.slot[i] = (uint32_t)(k + 1);
+	table_fit(&pv->by_ptr, pv->nstrs, str_ptr_hash, pv);
+	return &pv->strs[k];
+}
+
+static const struct frame_ent *intern_frame(struct priv *pv, const char *func, const char *file,
+					    int line)
+{
+	uint64_t h = frame_key_hash(func, file, line);
+	const char *cfunc, *cfile;
+	uint64_t hfunc, hfile;
+	struct frame_ent *e;
+	struct lg_frame probe;
+	size_t i, k;
+
+	TABLE_PROBE(&pv->frame_tab, h, i,
+		    pv->frames[pv->frame_tab.slot[i] - 1].func == func &&
+			    pv->frames[pv->frame_tab.slot[i] - 1].file == file &&
+			    pv->frames[pv->frame_tab.slot[i] - 1].line == line)
+		;
+	if (pv->frame_tab.slot[i])
+		return &pv->frames[pv->frame_tab.slot[i] - 1];
+	/* each call may move pv->strs: keep values, not entries */
+	cfunc = intern_str(pv, func)->canon;
+	hfunc = intern_str(pv, func)->hash;
+	cfile = intern_str(pv, file)->canon;
+	hfile = intern_str(pv, file)->hash;
+	LG_GROW(pv->frames, pv->frames_alloc, pv->nframes + 1);
+	k = pv->nframes++;
+	e = &pv->frames[k];
+	e->func = func;
+	e->file = file;
+	e->line = line;
+	e->cfunc = cfunc;
+	e->cfile = cfile;
+	e->hfunc = hfunc;
+	e->hfull = mix(mix(hfunc, hfile), (uint64_t)(uint32_t)line);
+	probe.func = func;
+	e->runtime = is_runtime(&probe);
+	pv->frame_tab.slot[i] = (uint32_t)(k + 1);
+	table_fit(&pv->frame_tab, pv->nframes, frame_ent_hash, pv);
+	return e;
 }
 
 /*
- * The in-memory key of a goroutine at the set's level.  `label` is the
- * grouping label's value (or NULL); it is always compared by content.
+ * Interns an entry's frames into pv->fr (canonical strings, own inlined
+ * flags) and returns the content hash of what the level looks at: wait,
+ * reason, flags, frames, creator and the grouping label.  Being made of
+ * contents only, it is equal across inputs and is the group's stable id
+ * at the exact and lines levels.  `g` gets the canonical frames and creator.
  */
-static uint64_t key_hash(const struct lg_group_set *s, const struct lg_goroutine *g,
-			 const char *label)
+static uint64_t intern_entry(struct lg_group_set *s, struct lg_goroutine *g, const char *label)
 {
-	const struct priv *pv = s->priv;
+	struct priv *pv = s->priv;
 	enum lg_group_by by = s->opts.by;
-	int in = pv->interned;
-	uint64_t h = mix(0x51ed27, (uint64_t)g->wait);
+	uint64_t h = mix(mix(0x51ed27, (uint64_t)by), (uint64_t)g->wait);
 	size_t i;
 
+	if (by == LG_GROUP_EXACT || reason_matters(g->wait)) {
+		const struct str_ent *st = intern_str(pv, g->status);
+
+		g->status = st->canon;
+		h = mix(h, st->hash);
+	}
 	if (by == LG_GROUP_EXACT)
-		h = mix(hash_str(h, g->status, in), (uint64_t)(g->locked | g->leaked << 1));
-	else if (reason_matters(g->wait))
-		h = hash_str(h, g->status, in);
+		h = mix(h, (uint64_t)(g->locked | g->leaked << 1));
+	LG_GROW(pv->fr, pv->fr_alloc, g->nframes + 1);
 	for (i = 0; i < g->nframes; i++) {
 		const struct lg_frame *f = &g->frames[i];
+		const struct frame_ent *e = intern_frame(pv, f->func, f->file, f->line);
 
-		if (!counts_frame(by, f))
-			continue;
-		h = hash_str(h, f->func, in);
-		if (by != LG_GROUP_FUNCS)
-			h = mix(hash_str(h, f->file, in), (uint64_t)f->line);
+		pv->fr[i] = *f;
+		pv->fr[i].func = e->cfunc;
+		pv->fr[i].file = e->cfile;
+		if (by == LG_GROUP_EXACT || !e->runtime)
+			h = mix(h, by == LG_GROUP_FUNCS ? e->hfunc : e->hfull);
 	}
-	if (by != LG_GROUP_FUNCS)
-		h = mix(hash_str(hash_str(h, g->creator.func, in), g->creator.file, in),
-			(uint64_t)g->creator.line);
+	g->frames = pv->fr;
+	if (by != LG_GROUP_FUNCS && g->creator.func) {
+		const struct frame_ent *e =
+			intern_frame(pv, g->creator.func, g->creator.file, g->creator.line);
+
+		g->creator.func = e->cfunc;
+		g->creator.file = e->cfile;
+		h = mix(h, e->hfull);
+	} else if (by != LG_GROUP_FUNCS) {
+		h = mix(h, 0xc0ffee);
+	}
 	if (label)
-		h = hash_str(h, label, 0);
+		h = mix(h, hash_content(label));
 	return h;
 }
 
@@ -114,13 +300,15 @@ static size_t next_frame(enum lg_group_by by, const struct lg_frame *f, size_t n
 	return i;
 }
 
+/* Both sides hold canonical strings: equal content is equal pointers. */
 static int same_frames(const struct lg_group_set *s, const struct lg_group *grp,
 		       const struct lg_goroutine *g)
 {
 	enum lg_group_by by = s->opts.by;
-	int in = ((const struct priv *)s->priv)->interned;
 	size_t i = 0, j = 0;
 
+	if (by == LG_GROUP_EXACT && grp->nframes != g->nframes)
+		return 0;
 	for (;;) {
 		const struct lg_frame *a, *b;
 
@@ -130,9 +318,9 @@ static int same_frames(const struct lg_group_set *s, const struct lg_group *grp,
 			return i == grp->nframes && j == g->nframes;
 		a = &grp->frames[i++];
 		b = &g->frames[j++];
-		if (!same_str(a->func, b->func, in))
+		if (a->func != b->func)
 			return 0;
-		if (by != LG_GROUP_FUNCS && (a->line != b->line || !same_str(a->file, b->file, in)))
+		if (by != LG_GROUP_FUNCS && (a->line != b->line || a->file != b->file))
 			return 0;
 	}
 }
@@ -141,18 +329,17 @@ static int key_equal(const struct lg_group_set *s, const struct lg_group *grp,
 		     const struct lg_goroutine *g, const char *label)
 {
 	enum lg_group_by by = s->opts.by;
-	int in = ((const struct priv *)s->priv)->interned;
 
 	if (grp->wait != g->wait)
 		return 0;
-	if (by == LG_GROUP_EXACT && (!same_str(grp->status, g->status, in) ||
+	if (by == LG_GROUP_EXACT && (grp->status != g->status ||
 				     grp->locked != g->locked || grp->leaked != g->leaked))
 		return 0;
-	if (by != LG_GROUP_EXACT && reason_matters(g->wait) && !same_str(grp->status, g->status, in))
+	if (by != LG_GROUP_EXACT && reason_matters(g->wait) && grp->status != g->status)
 		return 0;
 	if (by != LG_GROUP_FUNCS &&
-	    (grp->creator.line != g->creator.line || !same_str(grp->creator.func, g->creator.func, in) ||
-	     !same_str(grp->creator.file, g->creator.file, in)))
+	    (grp->creator.line != g->creator.line || grp->creator.func != g->creator.func ||
+	     grp->creator.file != g->creator.file))
 		return 0;
 	if ((grp->label == NULL) != (label == NULL) || (label && strcmp(grp->label, label)))
 		return 0;
@@ -161,25 +348,6 @@ static int key_equal(const struct lg_group_set *s, const struct lg_group *grp,
 
 /* ---------------------------------------------------------------------- */
 /* The table. */
-
-static void table_grow(struct priv *pv)
-{
-	size_t n = pv->nslots ? pv->nslots * 2 : 1024, i, mask = n - 1;
-	uint32_t *t = lg_xcalloc(n, sizeof(*t));
-
-	for (i = 0; i < pv->nslots; i++) {
-		size_t j;
-
-		if (!pv->table[i])
-			continue;
-		for (j = pv->hash[pv->table[i] - 1] & mask; t[j]; j = (j + 1) & mask)
-			;
-		t[j] = pv->table[i];
-	}
-	free(pv->table);
-	pv->table = t;
-	pv->nslots = n;
-}
 
 static struct lg_group *new_group(struct lg_group_set *s, const struct lg_goroutine *g,
 				  const char *label, uint64_t h, size_t slot)
@@ -193,7 +361,7 @@ static struct lg_group *new_group(struct lg_group_set *s, const struct lg_gorout
 	grp = &s->g[s->n++];
 	memset(grp, 0, sizeof(*grp));
 	pv->hash[gn] = h;
-	pv->table[slot] = (uint32_t)(gn + 1);
+	pv->groups.slot[slot] = (uint32_t)(gn + 1);
 	grp->status = g->status ? g->status : "";
 	grp->wait = g->wait;
 	grp->locked = g->locked;
@@ -210,8 +378,7 @@ static struct lg_group *new_group(struct lg_group_set *s, const struct lg_gorout
 	grp->creator = g->creator;
 	grp->min_minutes = grp->max_minutes = g->minutes;
 	grp->first_line = g->first_line;
-	if (s->n * 2 > pv->nslots)
-		table_grow(pv);
+	table_fit(&pv->groups, s->n, group_hash, pv);
 	return grp;
 }
 
@@ -232,38 +399,38 @@ static void add_id(struct lg_group *grp, int64_t id)
 	grp->ids[i] = id;
 }
 
-static void add_entry(struct lg_group_set *s, const struct lg_goroutine *g, int64_t weight,
+/* Adds one entry; `g0` is the caller's, its strings as the input holds them. */
+static void add_entry(struct lg_group_set *s, const struct lg_goroutine *g0, int64_t weight,
 		      const char *label)
 {
 	struct priv *pv = s->priv;
-	uint64_t h = key_hash(s, g, label);
-	size_t mask = pv->nslots - 1, i;
+	struct lg_goroutine g = *g0;
+	uint64_t h = intern_entry(s, &g, label);
 	struct lg_group *grp = NULL;
+	size_t i;
 
-	for (i = h & mask; pv->table[i]; i = (i + 1) & mask) {
-		size_t k = pv->table[i] - 1;
-
-		if (pv->hash[k] == h && key_equal(s, &s->g[k], g, label)) {
-			grp = &s->g[k];
-			break;
-		}
-	}
+	TABLE_PROBE(&pv->groups, h, i,
+		    pv->hash[pv->groups.slot[i] - 1] == h &&
+			    key_equal(s, &s->g[pv->groups.slot[i] - 1], &g, label))
+		;
+	if (pv->groups.slot[i])
+		grp = &s->g[pv->groups.slot[i] - 1];
 	if (!grp) {
 		if (s->n >= LG_GROUP_MAX_GROUPS) {
 			s->overflow++;
 			return;
 		}
-		grp = new_group(s, g, label, h, i);
+		grp = new_group(s, &g, label, h, i);
 	}
 	grp->count += weight;
 	grp->entries++;
 	s->total += weight;
-	if (g->minutes < grp->min_minutes)
-		grp->min_minutes = g->minutes;
-	if (g->minutes > grp->max_minutes)
-		grp->max_minutes = g->minutes;
-	grp->leaked |= g->leaked;
-	add_id(grp, g->id);
+	if (g.minutes < grp->min_minutes)
+		grp->min_minutes = g.minutes;
+	if (g.minutes > grp->max_minutes)
+		grp->max_minutes = g.minutes;
+	grp->leaked |= g.leaked;
+	add_id(grp, g.id);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -368,20 +535,23 @@ static struct priv *priv_of(struct lg_group_set *s)
 		pv = lg_xcalloc(1, sizeof(*pv));
 		lg_buf_init(&pv->scratch);
 		s->priv = pv;
-		table_grow(pv);
+		table_fit(&pv->groups, 0, group_hash, pv);
+		table_fit(&pv->by_ptr, 0, str_ptr_hash, pv);
+		table_fit(&pv->by_content, 0, str_content_hash, pv);
+		table_fit(&pv->frame_tab, 0, frame_ent_hash, pv);
 	}
 	return pv;
 }
 
 /* Claims the set for one input; 0 when `input` is (now) the set's input. */
-static int claim(struct lg_group_set *s, const void *input, int interned)
+static int claim(struct lg_group_set *s, const void *input, int is_profile)
 {
 	struct priv *pv = priv_of(s);
 
 	if (pv->finished || (pv->input && pv->input != input))
 		return -1;
 	pv->input = input;
-	pv->interned = interned;
+	pv->is_profile = is_profile;
 	return 0;
 }
 
@@ -392,7 +562,7 @@ void lg_group_visit(void *set, const struct lg_dump *d, const struct lg_goroutin
 	struct lg_buf *val;
 	const char *label = NULL;
 
-	if (claim(s, d, 1))
+	if (claim(s, d, 0))
 		return;
 	val = &((struct priv *)s->priv)->scratch;
 	s->seen++;
@@ -470,8 +640,12 @@ void lg_group_add_profile(struct lg_group_set *s, const struct lg_pprof *p, int 
 	size_t fr_alloc = 0, i, j;
 	struct lg_buf val = LG_BUF_INIT;
 
-	if (claim(s, p, 0) || index < 0 || (size_t)index >= p->nsample_types)
+	if (claim(s, p, 1) || index < 0 || (size_t)index >= p->nsample_types)
 		return;
+	/* leak patterns describe goroutines, not allocations or contention */
+	((struct priv *)s->priv)->no_patterns =
+		strcmp(p->sample_types[index].type, "goroutine") &&
+		strcmp(p->sample_types[index].type, "goroutineleak");
 	for (i = 0; i < p->nsamples; i++) {
 		const struct lg_pprof_sample *sm = &p->samples[i];
 		struct lg_goroutine g;
@@ -523,41 +697,24 @@ static uint64_t fnv(uint64_t h, const char *s)
 	return h;
 }
 
-static uint64_t fnv_int(uint64_t h, int64_t v)
+static void hex16(uint64_t h, char out[17])
 {
-	char num[24];
+	static const char digits[] = "0123456789abcdef";
+	int i;
 
-	snprintf(num, sizeof(num), "%" PRId64, v);
-	return fnv(h, num);
+	for (i = 15; i >= 0; i--, h >>= 4)
+		out[i] = digits[h & 15];
+	out[16] = '\0';
 }
 
-/* The stable id of a group at a level below funcs: a hash of its strings. */
-static void stable_id(const struct lg_group_set *s, const struct lg_group *grp, char out[17])
+/*
+ * `key` is the group's content hash (intern_entry): at the exact and lines
+ * levels it is the stable id; at funcs the signature is, with the label
+ * mixed in when grouped by one.
+ */
+static void complete(const struct lg_group_set *s, struct lg_group *grp, uint64_t key)
 {
-	enum lg_group_by by = s->opts.by;
-	uint64_t h = fnv(0xcbf29ce484222325ull, lg_group_by_name(by));
-	size_t i;
-
-	h = fnv(h, lg_wait_class_name(grp->wait));
-	if (by == LG_GROUP_EXACT || reason_matters(grp->wait))
-		h = fnv(h, grp->status);
-	if (by == LG_GROUP_EXACT)
-		h = fnv_int(h, grp->locked | grp->leaked << 1);
-	for (i = 0; i < grp->nframes; i++) {
-		const struct lg_frame *f = &grp->frames[i];
-
-		if (!counts_frame(by, f))
-			continue;
-		h = fnv_int(fnv(fnv(h, f->func), f->file), f->line);
-	}
-	h = fnv_int(fnv(fnv(h, grp->creator.func), grp->creator.file), grp->creator.line);
-	if (grp->label)
-		h = fnv(fnv(h, "label"), grp->label);
-	snprintf(out, 17, "%016" PRIx64, h);
-}
-
-static void complete(const struct lg_group_set *s, struct lg_group *grp)
-{
+	const struct priv *pv = s->priv;
 	struct lg_goroutine g;
 
 	memset(&g, 0, sizeof(g));
@@ -570,15 +727,15 @@ static void complete(const struct lg_group_set *s, struct lg_group *grp)
 	lg_goroutine_signature(&g, grp->signature);
 	if (s->opts.by == LG_GROUP_FUNCS && !grp->label)
 		memcpy(grp->id, grp->signature, sizeof(grp->id));
-	else if (s->opts.by == LG_GROUP_FUNCS) {
-		uint64_t h = fnv(fnv(0xcbf29ce484222325ull, grp->signature), grp->label);
-
-		snprintf(grp->id, sizeof(grp->id), "%016" PRIx64, h);
-	} else {
-		stable_id(s, grp, grp->id);
-	}
-	lg_leak_pattern(&g, s->opts.module_root, s->opts.read_sources, &grp->pattern,
-			&grp->pattern_title, &grp->hint);
+	else if (s->opts.by == LG_GROUP_FUNCS)
+		hex16(fnv(fnv(0xcbf29ce484222325ull, grp->signature), grp->label), grp->id);
+	else
+		hex16(key, grp->id);
+	if (pv->no_patterns)
+		grp->pattern = grp->pattern_title = grp->hint = NULL;
+	else
+		lg_leak_pattern(&g, s->opts.module_root, s->opts.read_sources, &grp->pattern,
+				&grp->pattern_title, &grp->hint);
 }
 
 static int cmp_groups(const void *x, const void *y)
@@ -596,7 +753,7 @@ static void free_group(const struct lg_group_set *s, struct lg_group *grp)
 {
 	free(grp->frames);
 	free((char *)grp->label);
-	if (s->priv && ((const struct priv *)s->priv)->interned == 0)
+	if (s->priv && ((const struct priv *)s->priv)->is_profile)
 		free((char *)grp->labels); /* profiles own their label text */
 }
 
@@ -609,7 +766,7 @@ void lg_group_finish(struct lg_group_set *s, int64_t min_count)
 		return;
 	pv->finished = 1;
 	for (i = 0; i < s->n; i++)
-		complete(s, &s->g[i]);
+		complete(s, &s->g[i], pv->hash[i]);
 	if (s->n)
 		qsort(s->g, s->n, sizeof(*s->g), cmp_groups);
 	for (i = 0; i < s->n; i++) {
@@ -623,9 +780,8 @@ void lg_group_finish(struct lg_group_set *s, int64_t min_count)
 	}
 	s->n = kept;
 	/* the table indexes the unsorted order; finding is by id from now on */
-	free(pv->table);
-	pv->table = NULL;
-	pv->nslots = 0;
+	free(pv->groups.slot);
+	memset(&pv->groups, 0, sizeof(pv->groups));
 }
 
 long lg_group_find(const struct lg_group_set *s, const char *id)
@@ -786,7 +942,13 @@ void lg_group_set_release(struct lg_group_set *s)
 		free_group(s, &s->g[i]);
 	free(s->g);
 	free(pv->hash);
-	free(pv->table);
+	free(pv->groups.slot);
+	free(pv->by_ptr.slot);
+	free(pv->by_content.slot);
+	free(pv->frame_tab.slot);
+	free(pv->strs);
+	free(pv->frames);
+	free(pv->fr);
 	lg_buf_release(&pv->scratch);
 	free(pv);
 	memset(s, 0, sizeof(*s));

@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 #include "stackview.h"
 
 #define DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+#define STREAM_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
 #define FUNC_COLUMN_MAX 64
 
 static const char *const dump_forms[] = {
@@ -386,6 +388,15 @@ static json_t *creator_json(const struct lg_creator *c)
 			 c->parent_id >= 0 ? json_integer(c->parent_id) : json_null());
 }
 
+/* null for profiles of other things than goroutines (no pattern applies) */
+static json_t *pattern_json(const struct lg_group *g)
+{
+	if (!g->pattern)
+		return json_null();
+	return json_pack("{s:s, s:s, s:s}", "id", g->pattern, "title", g->pattern_title, "hint",
+			 g->hint);
+}
+
 static json_t *group_json(const struct lg_group *g, int is_dump)
 {
 	json_t *frames = json_array(), *ids = json_array();
@@ -396,7 +407,7 @@ static json_t *group_json(const struct lg_group *g, int is_dump)
 	for (i = 0; i < g->nids; i++)
 		json_array_append_new(ids, json_integer(g->ids[i]));
 	return json_pack("{s:s, s:s, s:I, s:I, s:o, s:s, s:{s:i, s:i}, s:o, s:b, s:b, s:o, s:o,"
-			 " s:{s:s, s:s, s:s}, s:o, s:b, s:o, s:o}",
+			 " s:o, s:o, s:b, s:o, s:o}",
 			 "id", g->id, "signature", g->signature, "count", (json_int_t)g->count,
 			 "entries", (json_int_t)g->entries,
 			 "state", is_dump ? jstr(g->status) : json_null(),
@@ -404,7 +415,7 @@ static json_t *group_json(const struct lg_group *g, int is_dump)
 			 "minutes", "min", g->min_minutes, "max", g->max_minutes,
 			 "ids", ids, "locked", (int)g->locked, "leaked", (int)g->leaked,
 			 "label", jstr(g->label), "labels", jstr(g->labels),
-			 "pattern", "id", g->pattern, "title", g->pattern_title, "hint", g->hint,
+			 "pattern", pattern_json(g),
 			 "frames", frames, "frames_elided", (int)g->frames_elided,
 			 "created_by", creator_json(&g->creator),
 			 "first_line", g->first_line ? json_integer((json_int_t)g->first_line)
@@ -454,17 +465,17 @@ static char *finish_json(json_t *root)
 	return out;
 }
 
-char *lg_view_stacks_json(const struct lg_input *in)
+/*
+ * Written as a stream, one group at a time, compact, a group per line: a
+ * profile with 100,000+ stacks would otherwise be one tree of millions of
+ * jansson values and hundreds of megabytes of indentation.
+ */
+int lg_view_stacks_json_write(const struct lg_input *in, FILE *f)
 {
 	const struct lg_group_set *s = &in->groups;
 	int is_dump = in->kind == LG_INPUT_DUMP;
-	json_t *groups = json_array();
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		json_array_append_new(groups, group_json(&s->g[i], is_dump));
-	return finish_json(json_pack(
-		"{s:i, s:s, s:s, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+	json_t *head = json_pack(
+		"{s:i, s:s, s:s, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"schema_version", 1, "tool", "leakgate", "command", "stacks",
 		"source", jstr(in->name), "input", is_dump ? "dump" : "profile",
 		"by", lg_group_by_name(s->opts.by), "by_label", jstr(s->opts.by_label),
@@ -473,8 +484,26 @@ char *lg_view_stacks_json(const struct lg_input *in)
 		"profile", is_dump ? json_null() : profile_json(in),
 		"seen", (json_int_t)s->seen, "filtered", (json_int_t)s->filtered,
 		"overflow", (json_int_t)s->overflow, "total", (json_int_t)s->total,
-		"hidden_groups", (json_int_t)s->hidden, "hidden_count", (json_int_t)s->hidden_count,
-		"groups", groups));
+		"hidden_groups", (json_int_t)s->hidden, "hidden_count", (json_int_t)s->hidden_count);
+	char *text = json_dumps(head, STREAM_FLAGS);
+	size_t i, n = text ? strlen(text) : 0;
+	int ret = 0;
+
+	/* the head without its closing brace, then the groups */
+	if (n < 2 || fwrite(text, 1, n - 1, f) != n - 1 || fputs(",\"groups\":[", f) == EOF)
+		ret = -1;
+	for (i = 0; i < s->n && !ret; i++) {
+		json_t *g = group_json(&s->g[i], is_dump);
+
+		if ((i && fputs(",", f) == EOF) || fputs("\n", f) == EOF || json_dumpf(g, f, STREAM_FLAGS))
+			ret = -1;
+		json_decref(g);
+	}
+	if (!ret && fputs("]}\n", f) == EOF)
+		ret = -1;
+	free(text);
+	json_decref(head);
+	return ret;
 }
 
 /* ---------------------------------------------------------------------- */

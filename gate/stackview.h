@@ -2,12 +2,14 @@
  * stackview.h — how `leakgate stacks` and `leakgate diff` show groups: the
  * compact text view, the JSON documents (schema/stacks.schema.json) and
  * folded stacks for flame graph tools.  Everything here appends to a
- * buffer or returns a string; the commands do the writing.
+ * buffer or returns a string, except the stacks JSON, which a big profile makes
+ * too big to hold: it is written to a stream the command gives.
  */
 #ifndef LG_STACKVIEW_H
 #define LG_STACKVIEW_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "group.h"
@@ -42,8 +44,13 @@ void lg_view_folded(const struct lg_input *in, struct lg_buf *out);
 void lg_view_folded_growth(const struct lg_input *after, const struct lg_group_change *c,
 			   size_t n, struct lg_buf *out);
 
-/* JSON documents; return a newly allocated string ending in a newline. */
-char *lg_view_stacks_json(const struct lg_input *in);
+/*
+ * The stacks JSON document, compact with one group per line, written to
+ * `f` as it is made.  Returns 0, or -1 when a write failed.
+ */
+int lg_view_stacks_json_write(const struct lg_input *in, FILE *f);
+
+/* The diff JSON document: a newly allocated string ending in a newline. */
 char *lg_view_diff_json(const struct lg_input *before, const struct lg_input *after,
 			const struct lg_group_change *c, size_t n, int64_t min_delta);
 

@@ -126,7 +126,7 @@ static void test_file_names(void)
 	};
 	static const char *const bad[] = {
 		"", "/abs/path", "a/../b", "..", "../x", "a/..", ".", "a/./b", "a//b", "a/",
-		"a\\b", "..\\x", "a\nb", "a\x01" "b",
+		"a\\b", "..\\x", "a\nb", "a\001b",
 	};
 	struct lg_err err;
 	char *long_path, *s;
