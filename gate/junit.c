@@ -74,47 +74,6 @@ struct writer {
 	int failed; /* a libxml2 writer call returned an error */
 };
 
-/*
- * Decodes one well-formed UTF-8 sequence at s (n bytes available).  Returns
- * its length and stores the code point, or returns 0 for anything malformed:
- * stray continuation bytes, overlong forms, surrogates, values past U+10FFFF
- * and sequences cut short.
- */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* The Char production of XML 1.0. */
 static int xml_char_ok(uint32_t c)
 {
@@ -134,7 +93,7 @@ static void xml_clean(struct lg_buf *out, const char *s)
 	uint32_t c;
 
 	while (i < n) {
-		len = utf8_decode(p + i, n - i, &c);
+		len = lg_utf8_decode(p + i, n - i, &c);
 		if (len && xml_char_ok(c)) {
 			lg_buf_add(out, p + i, len);
 			i += len;

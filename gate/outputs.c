@@ -130,32 +130,7 @@ int lg_output_render(enum lg_output_kind kind, const struct lg_run *run,
 
 int lg_output_write_file(const char *path, const char *data, size_t len, struct lg_err *err)
 {
-	char *tmp = lg_xasprintf("%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp), ret = 0;
-	size_t done = 0;
-
-	if (fd < 0) {
-		ret = lg_error(err, "cannot create a temporary file for '%s': %s", path, strerror(errno));
-		free(tmp);
-		return ret;
-	}
-	fchmod(fd, 0644); /* mkstemp makes it private; a report is for sharing */
-	while (done < len && !ret) {
-		ssize_t n = write(fd, data + done, len - done);
-
-		if (n < 0 && errno != EINTR)
-			ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
-		else if (n > 0)
-			done += (size_t)n;
-	}
-	if (close(fd) < 0 && !ret)
-		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
-	if (!ret && rename(tmp, path) < 0)
-		ret = lg_error(err, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-	if (ret)
-		unlink(tmp);
-	free(tmp);
-	return ret;
+	return lg_write_file_atomic(path, data, len, err);
 }
 
 /* Appends to `path` (created when missing): the step summary is shared by a job's steps. */

@@ -1496,54 +1496,6 @@ static void gzip_bytes(const unsigned char *in, size_t len, unsigned char **out,
 	*outlen = n;
 }
 
-/* Writes `data` to `path` through a temporary file in the same directory. */
-static int write_atomic(const char *path, const unsigned char *data, size_t len,
-			struct lg_err *err)
-{
-	char *tmp = lg_xasprintf("%s.tmp-XXXXXX", path);
-	size_t off = 0;
-	int fd = mkstemp(tmp), ret = -1;
-
-	if (fd < 0) {
-		lg_error(err, "cannot create '%s': %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			lg_error(err, "cannot write '%s': %s", tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fchmod(fd, 0644) || fsync(fd)) {
-		lg_error(err, "cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd)) {
-		fd = -1;
-		lg_error(err, "cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path)) {
-		lg_error(err, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (ret)
-		unlink(tmp);
-	free(tmp);
-	return ret;
-}
-
 int lg_pprof_write_file(const struct lg_pprof *p, const char *path, struct lg_err *err)
 {
 	Leakgate__Pprof__Profile init = LEAKGATE__PPROF__PROFILE__INIT;
@@ -1567,7 +1519,7 @@ int lg_pprof_write_file(const struct lg_pprof *p, const char *path, struct lg_er
 	pb = lg_xmalloc(pblen ? pblen : 1);
 	leakgate__pprof__profile__pack(&m.msg, pb);
 	gzip_bytes(pb, pblen, &gz, &gzlen);
-	ret = write_atomic(path, gz, gzlen, err);
+	ret = lg_write_file_atomic(path, gz, gzlen, err);
 
 	free(pb);
 	free(gz);

@@ -45,39 +45,6 @@ static const char *const hook_names[] = {
 
 /* --- writing -------------------------------------------------------------- */
 
-/* Length of the well-formed UTF-8 sequence at s, or 0 if it is malformed. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	uint32_t c;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /*
  * A JSON string for `s`, or null when `s` is NULL (unknown).  Test output can
  * hold any bytes; malformed UTF-8 becomes U+FFFD because JSON cannot carry it.
@@ -96,7 +63,7 @@ static json_t *jstr(const char *s)
 	if (j)
 		return j;
 	while (i < n) {
-		len = utf8_len(p + i, n - i);
+		len = lg_utf8_decode(p + i, n - i, NULL);
 		if (len) {
 			lg_buf_add(&b, p + i, len);
 			i += len;
@@ -323,56 +290,6 @@ static json_t *jrun(const struct lg_run *run)
 	return o;
 }
 
-/*
- * Writes `data` to `path` through a temp file in the same directory, synced
- * before the rename, so readers never see half a report.
- */
-static int write_atomic(const char *path, const char *data, size_t len, struct lg_err *err)
-{
-	char *tmp = lg_xasprintf("%s.tmp.XXXXXX", path);
-	int fd = -1, ret = 0;
-	size_t done = 0;
-
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		ret = lg_error(err, "cannot create a temporary file for '%s': %s", path,
-			       strerror(errno));
-		free(tmp);
-		return ret;
-	}
-	fchmod(fd, 0644); /* mkstemp makes it private; a report is for sharing */
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) < 0) {
-		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		ret = lg_error(err, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-out:
-	if (fd >= 0)
-		close(fd);
-	if (ret)
-		unlink(tmp);
-	free(tmp);
-	return ret;
-}
-
 int lg_report_write_json(const struct lg_run *run, const char *path, struct lg_err *err)
 {
 	json_t *root = jrun(run);
@@ -386,7 +303,7 @@ int lg_report_write_json(const struct lg_run *run, const char *path, struct lg_e
 	}
 	lg_buf_adds(&b, text);
 	lg_buf_addch(&b, '\n');
-	ret = write_atomic(path, b.buf, b.len, err);
+	ret = lg_write_file_atomic(path, b.buf, b.len, err);
 out:
 	free(text);
 	lg_buf_release(&b);

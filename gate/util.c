@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -206,6 +208,43 @@ out:
 	return ret;
 }
 
+int lg_write_file_atomic(const char *path, const void *data, size_t len, struct lg_err *err)
+{
+	char *tmp = lg_xasprintf("%s.tmp.XXXXXX", path);
+	const char *p = data;
+	size_t done = 0;
+	int fd = mkstemp(tmp), ret = 0;
+
+	if (fd < 0) {
+		ret = lg_error(err, "cannot create a temporary file for '%s': %s", path,
+			       strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0644) < 0) /* mkstemp makes it private; reports are shared */
+		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
+	while (!ret && done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
+		else
+			done += (size_t)n;
+	}
+	if (!ret && fsync(fd) < 0)
+		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
+	if (close(fd) < 0 && !ret)
+		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
+	if (!ret && rename(tmp, path) < 0)
+		ret = lg_error(err, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+	if (ret)
+		unlink(tmp);
+out:
+	free(tmp);
+	return ret;
+}
+
 int lg_error(struct lg_err *err, const char *fmt, ...)
 {
 	va_list ap;
@@ -216,6 +255,46 @@ int lg_error(struct lg_err *err, const char *fmt, ...)
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+size_t lg_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t len, i;
+
+	if (!n)
+		return 0;
+	if (s[0] < 0x80) {
+		len = 1;
+		c = s[0];
+		goto out;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+out:
+	if (cp)
+		*cp = c;
+	return len;
 }
 
 int lg_starts_with(const char *s, const char *prefix)

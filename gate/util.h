@@ -75,6 +75,14 @@ struct lg_err;
 int lg_read_file(const char *path, size_t cap, struct lg_buf *out, struct lg_err *err);
 
 /*
+ * Writes `len` bytes to `path` through a temporary file in the same
+ * directory (mode 0644), synced before it is renamed over `path`, so a
+ * reader — or a crash at any moment — sees the old file or the new one,
+ * never half of it.  Returns 0, or -1 with a message naming the file.
+ */
+int lg_write_file_atomic(const char *path, const void *data, size_t len, struct lg_err *err);
+
+/*
  * Error reporting for library code: modules never print; they fill a
  * caller-provided lg_err and return -1.  The message is lowercase, has no
  * full stop and names its subject first ("cannot open 'x.json': ...").
@@ -84,6 +92,14 @@ struct lg_err {
 };
 /* Formats into err (if non-NULL) and returns -1, so `return lg_error(...)`. */
 int lg_error(struct lg_err *err, const char *fmt, ...) LG_PRINTF(2, 3);
+
+/*
+ * Decodes the well-formed UTF-8 sequence at `s` (at most `n` bytes): returns
+ * its length and stores the code point in *cp (may be NULL), or returns 0
+ * for anything malformed (overlong forms, surrogates, past U+10FFFF, cut
+ * short).  The one UTF-8 decoder every output module relies on.
+ */
+size_t lg_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* String helpers. */
 int lg_starts_with(const char *s, const char *prefix);
