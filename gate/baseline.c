@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "jsonread.h"
 #include "baseline.h"
 
 #ifndef LG_VERSION
@@ -230,36 +231,13 @@ struct reader {
 static int fail(struct reader *rd, const char *key, const char *fmt, ...) LG_PRINTF(3, 4);
 static int fail(struct reader *rd, const char *key, const char *fmt, ...)
 {
-	struct lg_buf msg = LG_BUF_INIT;
 	va_list ap;
+	int ret;
 
-	lg_buf_addf(&msg, "baseline '%s': ", rd->name);
-	lg_buf_add(&msg, rd->path.buf, rd->path.len);
-	if (key)
-		lg_buf_addf(&msg, "%s%s", rd->path.len ? "." : "", key);
-	if (rd->path.len || key)
-		lg_buf_adds(&msg, ": ");
 	va_start(ap, fmt);
-	lg_buf_vaddf(&msg, fmt, ap);
+	ret = lg_json_vfail(rd->err, "baseline ", rd->name, &rd->path, key, fmt, ap);
 	va_end(ap);
-	lg_error(rd->err, "%s", msg.buf);
-	lg_buf_release(&msg);
-	return -1;
-}
-
-static const char *type_name(const json_t *j)
-{
-	switch (json_typeof(j)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "something else";
+	return ret;
 }
 
 /* Every key of `o` must be in `known` (NULL-terminated): typos are errors. */
@@ -289,7 +267,7 @@ static int get_str(struct reader *rd, json_t *o, const char *key, int required, 
 		return 0;
 	}
 	if (!json_is_string(j))
-		return fail(rd, key, "expected a string, found %s", type_name(j));
+		return fail(rd, key, "expected a string, found %s", lg_json_type_name(j));
 	if (json_string_length(j) > LG_BASELINE_MAX_STRING || strlen(json_string_value(j)) !=
 							       json_string_length(j))
 		return fail(rd, key, "string too long or holding a NUL byte");
@@ -305,7 +283,7 @@ static int get_int(struct reader *rd, json_t *o, const char *key, int required,
 	if (!j || json_is_null(j))
 		return required ? fail(rd, key, "missing") : 0;
 	if (!json_is_integer(j))
-		return fail(rd, key, "expected an integer, found %s", type_name(j));
+		return fail(rd, key, "expected an integer, found %s", lg_json_type_name(j));
 	*out = json_integer_value(j);
 	if (*out < min || *out > max)
 		return fail(rd, key, "%lld is out of range [%lld, %lld]", *out, min, max);
@@ -330,7 +308,7 @@ static int read_leak(struct reader *rd, json_t *o, struct lg_baseline_leak *e)
 	long long count = 0;
 
 	if (!json_is_object(o))
-		return fail(rd, NULL, "expected an object, found %s", type_name(o));
+		return fail(rd, NULL, "expected an object, found %s", lg_json_type_name(o));
 	if (only_keys(rd, o, keys) || get_str(rd, o, "signature", 1, &e->signature) ||
 	    get_int(rd, o, "count", 1, 1, INT_MAX, &count) ||
 	    get_str(rd, o, "wait_reason", 0, &e->wait_reason) ||
@@ -360,7 +338,7 @@ static int read_leaks(struct reader *rd, json_t *root, struct lg_baseline *b)
 	if (!a || json_is_null(a))
 		return 0;
 	if (!json_is_array(a))
-		return fail(rd, "leaks", "expected an array, found %s", type_name(a));
+		return fail(rd, "leaks", "expected an array, found %s", lg_json_type_name(a));
 	if (json_array_size(a) > LG_BASELINE_MAX_LEAKS)
 		return fail(rd, "leaks", "%zu entries, more than the %d allowed", json_array_size(a),
 			    LG_BASELINE_MAX_LEAKS);
@@ -395,7 +373,7 @@ static int read_heap(struct reader *rd, json_t *root, struct lg_baseline *b)
 	if (!o || json_is_null(o))
 		return 0;
 	if (!json_is_object(o))
-		return fail(rd, "heap_growth", "expected an object, found %s", type_name(o));
+		return fail(rd, "heap_growth", "expected an object, found %s", lg_json_type_name(o));
 	lg_buf_adds(&rd->path, "heap_growth");
 	ret = only_keys(rd, o, keys) || get_int(rd, o, "runs", 1, 1, 1000000, &runs) ||
 	      get_int(rd, o, "min", 1, LLONG_MIN, LLONG_MAX, &mn) ||
@@ -421,7 +399,7 @@ static int read_header(struct reader *rd, json_t *root, struct lg_baseline *b)
 	if (!j)
 		return fail(rd, "schema_version", "missing");
 	if (!json_is_integer(j))
-		return fail(rd, "schema_version", "expected an integer, found %s", type_name(j));
+		return fail(rd, "schema_version", "expected an integer, found %s", lg_json_type_name(j));
 	if (json_integer_value(j) > LG_BASELINE_SCHEMA_VERSION)
 		return lg_error(rd->err, "baseline '%s': written by a newer leakgate (schema %lld, "
 				"this one reads up to %d); update leakgate or re-record it",
@@ -487,7 +465,7 @@ int lg_baseline_parse(struct lg_baseline *b, const char *text, size_t len, const
 	}
 	if (!json_is_object(root)) {
 		ret = lg_error(err, "baseline '%s': expected a JSON object at the top level, found %s",
-			       name, type_name(root));
+			       name, lg_json_type_name(root));
 		goto out;
 	}
 	ret = read_baseline(&rd, root, b);

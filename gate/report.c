@@ -29,6 +29,7 @@
 
 #include "model.h"
 #include "report.h"
+#include "jsonread.h"
 #include "util.h"
 
 #ifndef LG_VERSION
@@ -323,21 +324,13 @@ struct reader {
 static int fail(struct reader *rd, const char *key, const char *fmt, ...) LG_PRINTF(3, 4);
 static int fail(struct reader *rd, const char *key, const char *fmt, ...)
 {
-	struct lg_buf msg = LG_BUF_INIT;
 	va_list ap;
+	int ret;
 
-	lg_buf_addf(&msg, "'%s': ", rd->file);
-	lg_buf_add(&msg, rd->path.buf, rd->path.len);
-	if (key)
-		lg_buf_addf(&msg, "%s%s", rd->path.len ? "." : "", key);
-	if (rd->path.len || key)
-		lg_buf_adds(&msg, ": ");
 	va_start(ap, fmt);
-	lg_buf_vaddf(&msg, fmt, ap);
+	ret = lg_json_vfail(rd->err, "", rd->file, &rd->path, key, fmt, ap);
 	va_end(ap);
-	lg_error(rd->err, "%s", msg.buf);
-	lg_buf_release(&msg);
-	return -1;
+	return ret;
 }
 
 /* Extends the path by `key` and, if idx >= 0, "[idx]"; returns the old length. */
@@ -359,21 +352,6 @@ static void pop(struct reader *rd, size_t mark)
 		rd->path.buf[mark] = '\0';
 }
 
-static const char *type_name(const json_t *j)
-{
-	switch (json_typeof(j)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "something else";
-}
-
 /* The member `key`, or NULL when absent; a required one must be there. */
 static int member(struct reader *rd, json_t *obj, const char *key, int required, json_t **out)
 {
@@ -393,7 +371,7 @@ static int get_str(struct reader *rd, json_t *obj, const char *key, int required
 	if (!j || json_is_null(j))
 		return required ? fail(rd, key, "expected a string, found null") : 0;
 	if (!json_is_string(j))
-		return fail(rd, key, "expected a string, found %s", type_name(j));
+		return fail(rd, key, "expected a string, found %s", lg_json_type_name(j));
 	*out = lg_xstrndup(json_string_value(j), json_string_length(j));
 	return 0;
 }
@@ -406,7 +384,7 @@ static int get_int(struct reader *rd, json_t *obj, const char *key, long long mi
 	if (member(rd, obj, key, 0, &j) < 0 || !j)
 		return 0;
 	if (!json_is_integer(j))
-		return fail(rd, key, "expected an integer, found %s", type_name(j));
+		return fail(rd, key, "expected an integer, found %s", lg_json_type_name(j));
 	*out = json_integer_value(j);
 	if (*out < min || *out > max)
 		return fail(rd, key, "%lld is out of range [%lld, %lld]", *out, min, max);
@@ -451,7 +429,7 @@ static int get_time(struct reader *rd, json_t *obj, const char *key, double *out
 	if (member(rd, obj, key, 0, &j) < 0 || !j)
 		return 0;
 	if (!json_is_number(j))
-		return fail(rd, key, "expected a number, found %s", type_name(j));
+		return fail(rd, key, "expected a number, found %s", lg_json_type_name(j));
 	*out = json_number_value(j);
 	if (!isfinite(*out) || *out < 0)
 		return fail(rd, key, "expected a non-negative number");
@@ -465,7 +443,7 @@ static int get_bool(struct reader *rd, json_t *obj, const char *key, int *out)
 	if (member(rd, obj, key, 0, &j) < 0 || !j)
 		return 0;
 	if (!json_is_boolean(j))
-		return fail(rd, key, "expected true or false, found %s", type_name(j));
+		return fail(rd, key, "expected true or false, found %s", lg_json_type_name(j));
 	*out = json_is_true(j);
 	return 0;
 }
@@ -484,7 +462,7 @@ static int get_enum(struct reader *rd, json_t *obj, const char *key, int require
 	if (!j)
 		return 0;
 	if (!json_is_string(j))
-		return fail(rd, key, "expected a string, found %s", type_name(j));
+		return fail(rd, key, "expected a string, found %s", lg_json_type_name(j));
 	s = json_string_value(j);
 	for (i = 0; i < count; i++) {
 		if (!strcmp(s, name(i))) {
@@ -512,7 +490,7 @@ static int get_object(struct reader *rd, json_t *obj, const char *key, json_t **
 	if (*out && json_is_null(*out))
 		*out = NULL;
 	if (*out && !json_is_object(*out))
-		return fail(rd, key, "expected an object, found %s", type_name(*out));
+		return fail(rd, key, "expected an object, found %s", lg_json_type_name(*out));
 	return 0;
 }
 
@@ -523,7 +501,7 @@ static int get_array(struct reader *rd, json_t *obj, const char *key, json_t **o
 	if (*out && json_is_null(*out))
 		*out = NULL;
 	if (*out && !json_is_array(*out))
-		return fail(rd, key, "expected an array, found %s", type_name(*out));
+		return fail(rd, key, "expected an array, found %s", lg_json_type_name(*out));
 	return 0;
 }
 
@@ -666,7 +644,7 @@ static int read_memstats(struct reader *rd, json_t *obj, const char *key, struct
 			mark_ = push(rd, key, (long)i_);                            \
 			if (!json_is_object(el_)) {                                 \
 				rc_ = fail(rd, NULL, "expected an object, found %s", \
-					   type_name(el_));                          \
+					   lg_json_type_name(el_));                          \
 			} else {                                                    \
 				rc_ = fill(rd, el_, (add_expr));                     \
 			}                                                           \
@@ -738,7 +716,7 @@ static int read_header(struct reader *rd, json_t *root)
 	if (member(rd, root, "schema_version", 1, &j) < 0)
 		return -1;
 	if (!json_is_integer(j))
-		return fail(rd, "schema_version", "expected an integer, found %s", type_name(j));
+		return fail(rd, "schema_version", "expected an integer, found %s", lg_json_type_name(j));
 	version = json_integer_value(j);
 	if (version > LG_REPORT_SCHEMA_VERSION)
 		return lg_error(rd->err,
@@ -790,7 +768,7 @@ int lg_report_read_json(struct lg_run *run, const char *path, struct lg_err *err
 	}
 	if (!json_is_object(root)) {
 		ret = lg_error(err, "'%s': expected a JSON object at the top level, found %s",
-			       path, type_name(root));
+			       path, lg_json_type_name(root));
 		goto out;
 	}
 	ret = read_run(&rd, root, run);
