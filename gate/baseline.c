@@ -28,7 +28,7 @@
 
 #include <jansson.h>
 
-#include "jsonread.h"
+#include "jsonutil.h"
 #include "baseline.h"
 
 #ifndef LG_VERSION
@@ -128,27 +128,6 @@ char *lg_baseline_file_name(const char *import_path, struct lg_err *err)
 
 /* --- writing the text ----------------------------------------------------- */
 
-/* Go strings can hold any bytes; JSON cannot, so non-UTF-8 bytes become '?'. */
-static json_t *jstr(const char *s)
-{
-	json_t *j;
-	char *copy;
-	size_t i;
-
-	if (!s)
-		return json_null();
-	j = json_string(s);
-	if (j)
-		return j;
-	copy = lg_xstrdup(s);
-	for (i = 0; copy[i]; i++)
-		if ((unsigned char)copy[i] >= 0x80)
-			copy[i] = '?';
-	j = json_string(copy);
-	free(copy);
-	return j;
-}
-
 /* The user-editable fields are always present so reviewers see the slots. */
 static json_t *jeditable(const char *s)
 {
@@ -164,12 +143,12 @@ static json_t *jleak(const struct lg_baseline_leak *e)
 {
 	json_t *o = json_object();
 
-	set(o, "signature", jstr(e->signature));
+	set(o, "signature", lg_json_str(e->signature));
 	set(o, "count", json_integer(e->count));
-	set(o, "wait_reason", jstr(e->wait_reason));
-	set(o, "creator_func", jstr(e->creator_func));
-	set(o, "example", jstr(e->example));
-	set(o, "pattern", jstr(e->pattern));
+	set(o, "wait_reason", lg_json_str(e->wait_reason));
+	set(o, "creator_func", lg_json_str(e->creator_func));
+	set(o, "example", lg_json_str(e->example));
+	set(o, "pattern", lg_json_str(e->pattern));
 	set(o, "reason", jeditable(e->reason));
 	set(o, "owner", jeditable(e->owner));
 	set(o, "expires", jeditable(e->expires));
@@ -200,9 +179,9 @@ char *lg_baseline_format(const struct lg_baseline *b)
 
 	set(o, "schema_version", json_integer(LG_BASELINE_SCHEMA_VERSION));
 	set(o, "tool", json_string("leakgate"));
-	set(o, "tool_version", jstr(b->tool_version ? b->tool_version : LG_VERSION));
-	set(o, "go_version", jstr(b->go_version));
-	set(o, "package", jstr(b->package));
+	set(o, "tool_version", lg_json_str(b->tool_version ? b->tool_version : LG_VERSION));
+	set(o, "go_version", lg_json_str(b->go_version));
+	set(o, "package", lg_json_str(b->package));
 	for (i = 0; i < b->nleaks; i++)
 		json_array_append_new(a, jleak(&b->leaks[i]));
 	set(o, "leaks", a);

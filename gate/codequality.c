@@ -13,18 +13,14 @@
 #include "codequality.h"
 #include "escape.h"
 #include "findings.h"
+#include "jsonutil.h"
 
 static const char *const severities[] = { "info", "minor", "major", "critical", "blocker" };
 
-static json_t *jstr(const char *s)
+/* SARIF and code quality want "" rather than null for unknown text. */
+static json_t *str_or_empty(const char *s)
 {
-	struct lg_buf b = LG_BUF_INIT;
-	json_t *j;
-
-	lg_escape_utf8(&b, s ? s : "", s ? strlen(s) : 0);
-	j = json_stringn(b.buf, b.len);
-	lg_buf_release(&b);
-	return j;
+	return lg_json_str(s ? s : "");
 }
 
 /* FNV-1a, 64 bits; fields end with a 0xff byte so "ab"+"c" differs from "a"+"bc". */
@@ -59,9 +55,9 @@ static json_t *issue(const struct lg_finding *f, const char *prefix, const char 
 	for (size_t i = 0; i < desc.len; i++)
 		if (desc.buf[i] == '\n')
 			desc.buf[i] = ' ';
-	o = json_pack("{so so ss ss s{so s{si}}}", "description", jstr(desc.buf),
-		      "check_name", jstr(f->rule), "fingerprint", print,
-		      "severity", severities[sev], "location", "path", jstr(path.buf),
+	o = json_pack("{so so ss ss s{so s{si}}}", "description", str_or_empty(desc.buf),
+		      "check_name", str_or_empty(f->rule), "fingerprint", print,
+		      "severity", severities[sev], "location", "path", str_or_empty(path.buf),
 		      "lines", "begin", exact && f->loc->line > 0 ? f->loc->line : 1);
 	lg_buf_release(&path);
 	lg_buf_release(&desc);

@@ -29,7 +29,7 @@
 
 #include "model.h"
 #include "report.h"
-#include "jsonread.h"
+#include "jsonutil.h"
 #include "util.h"
 
 #ifndef LG_VERSION
@@ -45,38 +45,6 @@ static const char *const hook_names[] = {
 };
 
 /* --- writing -------------------------------------------------------------- */
-
-/*
- * A JSON string for `s`, or null when `s` is NULL (unknown).  Test output can
- * hold any bytes; malformed UTF-8 becomes U+FFFD because JSON cannot carry it.
- */
-static json_t *jstr(const char *s)
-{
-	struct lg_buf b = LG_BUF_INIT;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n, i = 0, len;
-	json_t *j;
-
-	if (!s)
-		return json_null();
-	n = strlen(s);
-	j = json_stringn(s, n);
-	if (j)
-		return j;
-	while (i < n) {
-		len = lg_utf8_decode(p + i, n - i, NULL);
-		if (len) {
-			lg_buf_add(&b, p + i, len);
-			i += len;
-		} else {
-			lg_buf_adds(&b, "\xef\xbf\xbd");
-			i++;
-		}
-	}
-	j = json_stringn(b.buf, b.len);
-	lg_buf_release(&b);
-	return j;
-}
 
 /* Times are never negative or NaN in a report, whatever the runner measured. */
 static json_t *jtime(double t)
@@ -102,7 +70,7 @@ static json_t *jloc(const struct lg_location *l)
 	if (!l->file && !l->line)
 		return json_null();
 	o = json_object();
-	set(o, "file", jstr(l->file));
+	set(o, "file", lg_json_str(l->file));
 	set(o, "line", json_integer(l->line));
 	return o;
 }
@@ -111,10 +79,10 @@ static json_t *jtest(const struct lg_test *t)
 {
 	json_t *o = json_object();
 
-	set(o, "name", jstr(t->name));
+	set(o, "name", lg_json_str(t->name));
 	set(o, "result", json_string(lg_test_result_name(t->result)));
 	set(o, "elapsed", jtime(t->elapsed));
-	set(o, "output", jstr(t->output));
+	set(o, "output", lg_json_str(t->output));
 	set(o, "output_truncated", json_boolean(t->output_truncated));
 	set(o, "loc", jloc(&t->loc));
 	return o;
@@ -126,12 +94,12 @@ static json_t *jcheck(const struct lg_check *c)
 
 	set(o, "kind", json_string(lg_check_kind_name(c->kind)));
 	set(o, "status", json_string(lg_check_status_name(c->status)));
-	set(o, "message", jstr(c->message));
-	set(o, "detail", jstr(c->detail));
-	set(o, "test", jstr(c->test));
+	set(o, "message", lg_json_str(c->message));
+	set(o, "detail", lg_json_str(c->detail));
+	set(o, "test", lg_json_str(c->test));
 	set(o, "loc", jloc(&c->loc));
 	set(o, "baselined", json_boolean(c->baselined));
-	set(o, "baseline_note", jstr(c->baseline_note));
+	set(o, "baseline_note", lg_json_str(c->baseline_note));
 	return o;
 }
 
@@ -139,23 +107,23 @@ static json_t *jleak(const struct lg_leak_group *g)
 {
 	json_t *o = json_object();
 
-	set(o, "signature", jstr(g->signature));
-	set(o, "top_func", jstr(g->top_func));
-	set(o, "wait_reason", jstr(g->wait_reason));
+	set(o, "signature", lg_json_str(g->signature));
+	set(o, "top_func", lg_json_str(g->top_func));
+	set(o, "wait_reason", lg_json_str(g->wait_reason));
 	set(o, "count", json_integer(g->count));
 	set(o, "min_minutes", json_integer(g->min_minutes));
 	set(o, "max_minutes", json_integer(g->max_minutes));
-	set(o, "creator_func", jstr(g->creator_func));
+	set(o, "creator_func", lg_json_str(g->creator_func));
 	set(o, "created_at", jloc(&g->created_at));
 	set(o, "blocked_at", jloc(&g->blocked_at));
-	set(o, "test", jstr(g->test));
-	set(o, "pattern", jstr(g->pattern));
-	set(o, "pattern_title", jstr(g->pattern_title));
-	set(o, "hint", jstr(g->hint));
+	set(o, "test", lg_json_str(g->test));
+	set(o, "pattern", lg_json_str(g->pattern));
+	set(o, "pattern_title", lg_json_str(g->pattern_title));
+	set(o, "hint", lg_json_str(g->hint));
 	set(o, "proven", json_boolean(g->proven));
-	set(o, "stack", jstr(g->stack));
+	set(o, "stack", lg_json_str(g->stack));
 	set(o, "baselined", json_boolean(g->baselined));
-	set(o, "baseline_note", jstr(g->baseline_note));
+	set(o, "baseline_note", lg_json_str(g->baseline_note));
 	return o;
 }
 
@@ -163,7 +131,7 @@ static json_t *jheap_site(const struct lg_heap_site *h)
 {
 	json_t *o = json_object();
 
-	set(o, "func", jstr(h->func));
+	set(o, "func", lg_json_str(h->func));
 	set(o, "loc", jloc(&h->loc));
 	set(o, "growth_bytes", json_integer(h->growth_bytes));
 	return o;
@@ -210,9 +178,9 @@ static json_t *jpackage(const struct lg_package *p)
 	json_t *o = json_object(), *a;
 	size_t i;
 
-	set(o, "import_path", jstr(p->import_path));
-	set(o, "dir", jstr(p->dir));
-	set(o, "rel_dir", jstr(p->rel_dir));
+	set(o, "import_path", lg_json_str(p->import_path));
+	set(o, "dir", lg_json_str(p->dir));
+	set(o, "rel_dir", lg_json_str(p->rel_dir));
 	set(o, "passed", json_boolean(lg_package_passed(p)));
 	set(o, "built", json_boolean(p->built));
 	set(o, "no_tests", json_boolean(p->no_tests));
@@ -221,8 +189,8 @@ static json_t *jpackage(const struct lg_package *p)
 	set(o, "exit_code", json_integer(p->exit_code));
 	set(o, "term_signal", json_integer(p->term_signal));
 	set(o, "hook", json_string(hook_name(p->hook)));
-	set(o, "hook_note", jstr(p->hook_note));
-	set(o, "go_version", jstr(p->go_version));
+	set(o, "hook_note", lg_json_str(p->hook_note));
+	set(o, "go_version", lg_json_str(p->go_version));
 	set(o, "gomaxprocs", json_integer(p->gomaxprocs));
 	set(o, "heap_growth", json_integer(p->heap_growth));
 	set(o, "before", jmemstats(&p->before));
@@ -242,7 +210,7 @@ static json_t *jpackage(const struct lg_package *p)
 	set(o, "sched", a = json_array());
 	for (i = 0; i < p->nsched; i++)
 		json_array_append_new(a, jsched(&p->sched[i]));
-	set(o, "stray_output", jstr(p->stray_output));
+	set(o, "stray_output", lg_json_str(p->stray_output));
 	return o;
 }
 
@@ -279,9 +247,9 @@ static json_t *jrun(const struct lg_run *run)
 	set(o, "schema_version", json_integer(LG_REPORT_SCHEMA_VERSION));
 	set(o, "tool", json_string("leakgate"));
 	set(o, "version", json_string(LG_VERSION));
-	set(o, "module_path", jstr(run->module_path));
-	set(o, "module_root", jstr(run->module_root));
-	set(o, "go_version", jstr(run->go_version));
+	set(o, "module_path", lg_json_str(run->module_path));
+	set(o, "module_root", lg_json_str(run->module_root));
+	set(o, "go_version", lg_json_str(run->go_version));
 	set(o, "started_unix", json_integer(run->started_unix));
 	set(o, "seconds", jtime(run->seconds));
 	set(o, "summary", jsummary(run));

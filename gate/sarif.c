@@ -12,29 +12,24 @@
 
 #include "escape.h"
 #include "findings.h"
+#include "jsonutil.h"
 #include "sarif.h"
+
+/* SARIF and code quality want "" rather than null for unknown text. */
+static json_t *str_or_empty(const char *s)
+{
+	return lg_json_str(s ? s : "");
+}
 
 #ifndef LG_VERSION
 #define LG_VERSION "0.0.0"
 #endif
 
-/* jansson refuses malformed UTF-8: clean first. */
-static json_t *jstr(const char *s)
-{
-	struct lg_buf b = LG_BUF_INIT;
-	json_t *j;
-
-	lg_escape_utf8(&b, s ? s : "", s ? strlen(s) : 0);
-	j = json_stringn(b.buf, b.len);
-	lg_buf_release(&b);
-	return j;
-}
-
 static json_t *text(const char *s)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "text", jstr(s));
+	json_object_set_new(o, "text", str_or_empty(s));
 	return o;
 }
 
@@ -82,9 +77,9 @@ static json_t *rule(const struct lg_finding *f)
 	char *help_md = lg_xasprintf("**%s**\n\n%s", f->rule_title, f->rule_help);
 	json_t *help = text(f->rule_help);
 
-	json_object_set_new(help, "markdown", jstr(help_md));
-	json_object_set_new(r, "id", jstr(f->rule));
-	json_object_set_new(r, "name", jstr(f->rule_title));
+	json_object_set_new(help, "markdown", str_or_empty(help_md));
+	json_object_set_new(r, "id", str_or_empty(f->rule));
+	json_object_set_new(r, "name", str_or_empty(f->rule_title));
 	json_object_set_new(r, "shortDescription", text(f->rule_title));
 	json_object_set_new(r, "fullDescription", text(f->rule_help));
 	json_object_set_new(r, "help", help);
@@ -105,7 +100,7 @@ static json_t *location(const struct lg_finding *f, const char *prefix)
 
 	lg_finding_path(f, prefix, &path, &exact);
 	uri_encode(&uri, path.buf);
-	json_object_set_new(art, "uri", jstr(uri.buf));
+	json_object_set_new(art, "uri", str_or_empty(uri.buf));
 	json_object_set_new(art, "uriBaseId", json_string("%SRCROOT%"));
 	json_object_set_new(phys, "artifactLocation", art);
 	if (exact && f->loc->line > 0)
@@ -122,16 +117,16 @@ static json_t *result(const struct lg_finding *f, size_t rule_index, const char 
 	char *msg = lg_xasprintf("%s\n%s\npackage: %s", f->title, f->message, f->pkg->import_path);
 	char *print = fingerprint(f);
 
-	json_object_set_new(r, "ruleId", jstr(f->rule));
+	json_object_set_new(r, "ruleId", str_or_empty(f->rule));
 	json_object_set_new(r, "ruleIndex", json_integer((json_int_t)rule_index));
 	json_object_set_new(r, "level", json_string(f->level == LG_LEVEL_ERROR ? "error" : "warning"));
 	json_object_set_new(r, "message", text(msg));
 	json_object_set_new(r, "locations", json_pack("[o]", location(f, prefix)));
-	json_object_set_new(fp, "leakgate/v1", jstr(print));
+	json_object_set_new(fp, "leakgate/v1", str_or_empty(print));
 	json_object_set_new(r, "partialFingerprints", fp);
-	json_object_set_new(props, "package", jstr(f->pkg->import_path));
+	json_object_set_new(props, "package", str_or_empty(f->pkg->import_path));
 	if (f->test)
-		json_object_set_new(props, "test", jstr(f->test));
+		json_object_set_new(props, "test", str_or_empty(f->test));
 	json_object_set_new(r, "properties", props);
 	free(msg);
 	free(print);

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "jsonutil.h"
 #include "stackview.h"
 
 #define DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
@@ -352,30 +353,9 @@ void lg_view_folded_growth(const struct lg_input *after, const struct lg_group_c
 /* ---------------------------------------------------------------------- */
 /* JSON. */
 
-/* A JSON string of s, NULL as null; bytes that are not UTF-8 become '?'. */
-static json_t *jstr(const char *s)
-{
-	json_t *j;
-	char *copy;
-	size_t i;
-
-	if (!s)
-		return json_null();
-	j = json_string(s);
-	if (j)
-		return j;
-	copy = lg_xstrdup(s);
-	for (i = 0; copy[i]; i++)
-		if ((unsigned char)copy[i] >= 0x80)
-			copy[i] = '?';
-	j = json_string(copy);
-	free(copy);
-	return j ? j : json_string("");
-}
-
 static json_t *frame_json(const struct lg_frame *f)
 {
-	return json_pack("{s:o, s:o, s:I, s:b}", "func", jstr(f->func), "file", jstr(f->file),
+	return json_pack("{s:o, s:o, s:I, s:b}", "func", lg_json_str(f->func), "file", lg_json_str(f->file),
 			 "line", (json_int_t)f->line, "inlined", (int)f->inlined);
 }
 
@@ -383,7 +363,7 @@ static json_t *creator_json(const struct lg_creator *c)
 {
 	if (!c->func)
 		return json_null();
-	return json_pack("{s:o, s:o, s:I, s:o}", "func", jstr(c->func), "file", jstr(c->file),
+	return json_pack("{s:o, s:o, s:I, s:o}", "func", lg_json_str(c->func), "file", lg_json_str(c->file),
 			 "line", (json_int_t)c->line, "goroutine",
 			 c->parent_id >= 0 ? json_integer(c->parent_id) : json_null());
 }
@@ -410,11 +390,11 @@ static json_t *group_json(const struct lg_group *g, int is_dump)
 			 " s:o, s:o, s:b, s:o, s:o}",
 			 "id", g->id, "signature", g->signature, "count", (json_int_t)g->count,
 			 "entries", (json_int_t)g->entries,
-			 "state", is_dump ? jstr(g->status) : json_null(),
+			 "state", is_dump ? lg_json_str(g->status) : json_null(),
 			 "wait", lg_wait_class_name(g->wait),
 			 "minutes", "min", g->min_minutes, "max", g->max_minutes,
 			 "ids", ids, "locked", (int)g->locked, "leaked", (int)g->leaked,
-			 "label", jstr(g->label), "labels", jstr(g->labels),
+			 "label", lg_json_str(g->label), "labels", lg_json_str(g->labels),
 			 "pattern", pattern_json(g),
 			 "frames", frames, "frames_elided", (int)g->frames_elided,
 			 "created_by", creator_json(&g->creator),
@@ -428,12 +408,12 @@ static json_t *dump_json(const struct lg_dump *d)
 	size_t i;
 
 	for (i = 0; i < d->nrunning_tests; i++)
-		json_array_append_new(tests, jstr(d->running_tests[i]));
+		json_array_append_new(tests, lg_json_str(d->running_tests[i]));
 	for (i = 0; i < d->nbad; i++)
 		json_array_append_new(bad, json_pack("{s:I, s:o}", "line", (json_int_t)d->bad[i].line,
-						     "text", jstr(d->bad[i].text)));
+						     "text", lg_json_str(d->bad[i].text)));
 	return json_pack("{s:s, s:o, s:b, s:o, s:I, s:I, s:I, s:o}", "form",
-			 dump_forms[d->kind], "message", jstr(d->message), "deadlock", d->deadlock,
+			 dump_forms[d->kind], "message", lg_json_str(d->message), "deadlock", d->deadlock,
 			 "running_tests", tests, "lines", (json_int_t)d->lines, "entries",
 			 (json_int_t)d->nseen, "malformed_lines", (json_int_t)d->bad_lines,
 			 "malformed", bad);
@@ -447,11 +427,11 @@ static json_t *profile_json(const struct lg_input *in)
 
 	for (i = 0; i < p->nsample_types; i++)
 		json_array_append_new(types, json_pack("{s:o, s:o}", "type",
-						       jstr(p->sample_types[i].type), "unit",
-						       jstr(p->sample_types[i].unit)));
+						       lg_json_str(p->sample_types[i].type), "unit",
+						       lg_json_str(p->sample_types[i].unit)));
 	return json_pack("{s:o, s:o, s:o, s:I}", "sample_type",
-			 jstr(p->sample_types[in->sample_index].type), "unit",
-			 jstr(p->sample_types[in->sample_index].unit), "sample_types", types,
+			 lg_json_str(p->sample_types[in->sample_index].type), "unit",
+			 lg_json_str(p->sample_types[in->sample_index].unit), "sample_types", types,
 			 "samples", (json_int_t)p->nsamples);
 }
 
@@ -477,8 +457,8 @@ int lg_view_stacks_json_write(const struct lg_input *in, FILE *f)
 	json_t *head = json_pack(
 		"{s:i, s:s, s:s, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"schema_version", 1, "tool", "leakgate", "command", "stacks",
-		"source", jstr(in->name), "input", is_dump ? "dump" : "profile",
-		"by", lg_group_by_name(s->opts.by), "by_label", jstr(s->opts.by_label),
+		"source", lg_json_str(in->name), "input", is_dump ? "dump" : "profile",
+		"by", lg_group_by_name(s->opts.by), "by_label", lg_json_str(s->opts.by_label),
 		"unit", lg_view_unit(in),
 		"dump", is_dump ? dump_json(&in->dump) : json_null(),
 		"profile", is_dump ? json_null() : profile_json(in),
@@ -545,7 +525,7 @@ static void count_changes(const struct lg_group_change *c, size_t n, int64_t min
 
 static json_t *side_json(const struct lg_input *in)
 {
-	return json_pack("{s:o, s:I, s:I}", "source", jstr(in->name), "total",
+	return json_pack("{s:o, s:I, s:I}", "source", lg_json_str(in->name), "total",
 			 (json_int_t)in->groups.total, "groups", (json_int_t)in->groups.n);
 }
 
@@ -575,9 +555,9 @@ char *lg_view_diff_json(const struct lg_input *before, const struct lg_input *af
 		"{s:i, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:b}, s:o}",
 		"schema_version", 1, "tool", "leakgate", "command", "diff",
 		"input", is_dump ? "dump" : "profile", "by", lg_group_by_name(after->groups.opts.by),
-		"by_label", jstr(after->groups.opts.by_label), "unit", lg_view_unit(after),
+		"by_label", lg_json_str(after->groups.opts.by_label), "unit", lg_view_unit(after),
 		"sample_type", is_dump ? json_null()
-				       : jstr(after->prof.sample_types[after->sample_index].type),
+				       : lg_json_str(after->prof.sample_types[after->sample_index].type),
 		"before", side_json(before), "after", side_json(after),
 		"min_delta", (json_int_t)min_delta,
 		"summary", "new", (json_int_t)t.kinds[LG_CHANGE_NEW], "gone",

@@ -1,7 +1,27 @@
 /*
- * jsonread.c — error messages and type names for the JSON readers.
+ * jsonutil.c — JSON strings from untrusted bytes, and the JSON readers'
+ * error messages.
  */
-#include "jsonread.h"
+#include <string.h>
+
+#include "escape.h"
+#include "jsonutil.h"
+
+json_t *lg_json_str(const char *s)
+{
+	struct lg_buf b = LG_BUF_INIT;
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	lg_escape_utf8(&b, s, strlen(s));
+	j = json_stringn(b.buf, b.len);
+	lg_buf_release(&b);
+	return j ? j : json_string("");
+}
 
 const char *lg_json_type_name(const json_t *j)
 {
