@@ -28,11 +28,10 @@ leakgate=${LEAKGATE:-$build/leakgate}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-profile=$work/heap.pb.gz
-
-(cd "$root/bench/pprofgen" && go run -buildvcs=false . -stacks "$stacks" "$profile")
-samples=$(go tool pprof -raw "$profile" 2>/dev/null | awk '/^Samples:/ {s = 1; next} /^Locations/ {s = 0} s && /: / {n++} END {print n + 0}')
-
+heap=$work/heap.pb.gz
+labelled=$work/labelled.pb.gz
+(cd "$root/bench/pprofgen" && go run -buildvcs=false . -stacks "$stacks" "$heap" &&
+  go run -buildvcs=false . -labelled "$stacks" "$labelled")
 # The decoder alone (plus -traces-like printing), always.
 cc -O2 -I"$root/gate" "$root/bench/pprof_decode.c" -o "$work/pprof_decode" \
   "$build/libleakgate_core.a" "$build/liblg_proto.a" \
@@ -44,34 +43,42 @@ now() { date +%s.%N; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# Warm up (page cache, go tool's first start), then alternate.
-go tool pprof -traces "$profile" >/dev/null 2>&1
-"$work/pprof_decode" "$profile" >/dev/null
-((have_stacks)) && "$leakgate" stacks "$profile" --json >/dev/null
-gt=() dec=() st=() dn=()
-for ((i = 0; i < rounds; i++)); do
-  t0=$(now); go tool pprof -traces "$profile" >/dev/null 2>&1; t1=$(now)
-  "$work/pprof_decode" "$profile" >/dev/null; t2=$(now)
-  "$work/pprof_decode" -n "$profile"; t3=$(now)
-  gt+=("$(sub "$t0" "$t1")")
-  dec+=("$(sub "$t1" "$t2")")
-  dn+=("$(sub "$t2" "$t3")")
+# bench NAME PROFILE: one profile shape, side by side, ROUNDS rounds.
+bench() {
+  local name=$1 profile=$2 samples i t0 t1 t2 t3
+  samples=$(go tool pprof -raw "$profile" 2>/dev/null | awk '/^Samples:/ {s = 1; next} /^Locations/ {s = 0} s && /: / {n++} END {print n + 0}')
+  # Warm up (page cache, go tool's first start), then alternate.
+  go tool pprof -traces "$profile" >/dev/null 2>&1
+  "$work/pprof_decode" "$profile" >/dev/null
+  ((have_stacks)) && "$leakgate" stacks "$profile" --json >/dev/null
+  local gt=() dec=() st=() dn=() mg md ms mn
+  for ((i = 0; i < rounds; i++)); do
+    t0=$(now); go tool pprof -traces "$profile" >/dev/null 2>&1; t1=$(now)
+    "$work/pprof_decode" "$profile" >/dev/null; t2=$(now)
+    "$work/pprof_decode" -n "$profile"; t3=$(now)
+    gt+=("$(sub "$t0" "$t1")")
+    dec+=("$(sub "$t1" "$t2")")
+    dn+=("$(sub "$t2" "$t3")")
+    if ((have_stacks)); then
+      t0=$(now); "$leakgate" stacks "$profile" --json >/dev/null; t1=$(now)
+      st+=("$(sub "$t0" "$t1")")
+    fi
+  done
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+  mg=$(median "${gt[@]}")
+  md=$(median "${dec[@]}")
+  printf '%s: %s samples, %s bytes gzipped; medians of %d rounds\n' "$name" "$samples" "$(wc -c <"$profile")" "$rounds"
+  printf '  go tool pprof -traces          %7.3fs\n' "$mg"
   if ((have_stacks)); then
-    t0=$(now); "$leakgate" stacks "$profile" --json >/dev/null; t1=$(now)
-    st+=("$(sub "$t0" "$t1")")
+    ms=$(median "${st[@]}")
+    printf '  leakgate stacks --json         %7.3fs  %sx faster (target >= 10x)\n' "$ms" "$(ratio "$mg" "$ms")"
+  else
+    printf '  leakgate stacks --json         (no stacks command in %s)\n' "$leakgate"
   fi
-done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
-mg=$(median "${gt[@]}")
-md=$(median "${dec[@]}")
-printf 'profile: %s samples, %s bytes gzipped; medians of %d rounds\n' "$samples" "$(wc -c <"$profile")" "$rounds"
-printf '  go tool pprof -traces          %7.3fs\n' "$mg"
-if ((have_stacks)); then
-  ms=$(median "${st[@]}")
-  printf '  leakgate stacks --json         %7.3fs  %sx faster (target >= 10x)\n' "$ms" "$(ratio "$mg" "$ms")"
-else
-  printf '  leakgate stacks --json         (no stacks command in %s)\n' "$leakgate"
-fi
-printf '  pprof module decode + print    %7.3fs  %sx faster\n' "$md" "$(ratio "$mg" "$md")"
-mn=$(median "${dn[@]}")
-printf '  pprof module decode only       %7.3fs  %sx faster\n' "$mn" "$(ratio "$mg" "$mn")"
+  printf '  pprof module decode + print    %7.3fs  %sx faster\n' "$md" "$(ratio "$mg" "$md")"
+  mn=$(median "${dn[@]}")
+  printf '  pprof module decode only       %7.3fs  %sx faster\n' "$mn" "$(ratio "$mg" "$mn")"
+}
+
+bench "heap, distinct stacks" "$heap"
+bench "goroutines, a label each" "$labelled"

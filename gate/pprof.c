@@ -545,13 +545,57 @@ static size_t emit_location(struct resolver *r, long li, struct lg_pprof_frame *
 	return l->n_line;
 }
 
+/*
+ * Samples that differ only in labels or values (a goroutine profile with a
+ * label per request: 100,000 samples, a handful of stacks) share one frames
+ * array: a small open-addressing table maps each distinct location-id list
+ * to the frames emitted for it first.  Consumers only read frames.
+ */
+struct stack_seen {
+	const pb_sample *sm; /* first sample with this location list */
+	struct lg_pprof_frame *frames;
+	size_t nframes;
+};
+
+static uint64_t stack_hash(const pb_sample *sm)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ sm->n_location_id;
+	size_t j;
+
+	for (j = 0; j < sm->n_location_id; j++)
+		h = (h ^ sm->location_id[j]) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+static int same_stack(const pb_sample *a, const pb_sample *b)
+{
+	return a->n_location_id == b->n_location_id &&
+	       (!a->n_location_id || memcmp(a->location_id, b->location_id,
+					    a->n_location_id * sizeof(*a->location_id)) == 0);
+}
+
+/* The slot for sm's stack: a match, or the empty slot to fill. */
+static struct stack_seen *stack_slot(struct stack_seen *t, size_t mask, const pb_sample *sm)
+{
+	size_t i = (size_t)stack_hash(sm) & mask;
+
+	while (t[i].sm && !same_stack(t[i].sm, sm))
+		i = (i + 1) & mask;
+	return &t[i];
+}
+
 /* Builds the flattened samples once everything has been checked. */
 static void flatten(struct resolver *r, struct lg_pprof *p, size_t nframes, size_t nlabels)
 {
 	const pb_profile *m = r->msg;
 	struct store *st = r->st;
-	size_t i, j, fi = 0, li = 0;
+	struct stack_seen *seen;
+	size_t i, j, fi = 0, li = 0, mask = 15;
 
+	while (mask < 2 * m->n_sample)
+		mask = mask * 2 + 1;
+	seen = lg_xcalloc(mask + 1, sizeof(*seen));
+	/* Untouched pages of a big calloc cost nothing: shared stacks never fill them. */
 	st->frames = lg_xcalloc(nframes ? nframes : 1, sizeof(*st->frames));
 	st->labels = lg_xcalloc(nlabels ? nlabels : 1, sizeof(*st->labels));
 	p->samples = lg_xcalloc(m->n_sample ? m->n_sample : 1, sizeof(*p->samples));
@@ -559,14 +603,22 @@ static void flatten(struct resolver *r, struct lg_pprof *p, size_t nframes, size
 	for (i = 0; i < m->n_sample; i++) {
 		const pb_sample *sm = m->sample[i];
 		struct lg_pprof_sample *out = &p->samples[i];
+		struct stack_seen *slot = stack_slot(seen, mask, sm);
 
 		out->values = sm->value;
-		out->frames = st->frames + fi;
-		for (j = 0; j < sm->n_location_id; j++)
-			fi += emit_location(r, find_id(&r->locs,
-						       sm->location_id[j]),
-					    st->frames + fi);
-		out->nframes = (size_t)(st->frames + fi - out->frames);
+		if (slot->sm) {
+			out->frames = slot->frames;
+			out->nframes = slot->nframes;
+		} else {
+			out->frames = st->frames + fi;
+			for (j = 0; j < sm->n_location_id; j++)
+				fi += emit_location(r, find_id(&r->locs, sm->location_id[j]),
+						    st->frames + fi);
+			out->nframes = (size_t)(st->frames + fi - out->frames);
+			slot->sm = sm;
+			slot->frames = out->frames;
+			slot->nframes = out->nframes;
+		}
 		out->labels = st->labels + li;
 		out->nlabels = sm->n_label;
 		for (j = 0; j < sm->n_label; j++, li++) {
@@ -580,6 +632,7 @@ static void flatten(struct resolver *r, struct lg_pprof *p, size_t nframes, size
 			l->unit = m->string_table[lb->num_unit];
 		}
 	}
+	free(seen);
 }
 
 /* Checks and resolves the unpacked message into `p` (which is empty). */

@@ -11,11 +11,14 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"sync"
 )
 
 const depth = 6
@@ -72,12 +75,46 @@ func step8(p *[depth]int, d int) { next(p, d) }
 //go:noinline
 func step9(p *[depth]int, d int) { next(p, d) }
 
+// labelled writes a goroutine profile of n goroutines blocked in ten
+// handlers, each carrying its own "request" label, as a server tagging
+// requests with pprof labels has: n samples that share a few stacks.
+func labelled(n int, out string) error {
+	var ready sync.WaitGroup
+	block := make(chan struct{})
+	for i := 0; i < n; i++ {
+		ready.Add(1)
+		labels := pprof.Labels("request", strconv.Itoa(i), "route", "r"+strconv.Itoa(i%10))
+		go pprof.Do(context.Background(), labels, func(context.Context) {
+			ready.Done()
+			<-block
+		})
+	}
+	ready.Wait()
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("goroutine").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 func main() {
 	stacks := flag.Int("stacks", 120000, "distinct allocation stacks (at most 1000000)")
+	labels := flag.Int("labelled", 0, "instead: a goroutine profile of N labelled goroutines")
 	flag.Parse()
-	if flag.NArg() != 1 || *stacks < 1 || *stacks > 1000000 {
-		fmt.Fprintln(os.Stderr, "usage: pprofgen [-stacks N] OUT.pb.gz")
+	if flag.NArg() != 1 || *stacks < 1 || *stacks > 1000000 || *labels < 0 {
+		fmt.Fprintln(os.Stderr, "usage: pprofgen [-stacks N | -labelled N] OUT.pb.gz")
 		os.Exit(2)
+	}
+	if *labels > 0 {
+		if err := labelled(*labels, flag.Arg(0)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	}
 	sink = make([][]byte, 0, *stacks)
 	for i := 0; i < *stacks; i++ {
