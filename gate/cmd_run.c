@@ -358,13 +358,14 @@ static void print_problems(FILE *out, const struct lg_package *p)
 
 		if (g->baselined) /* accepted debt is not a problem of this run */
 			continue;
-		fprintf(out, "%s:%d: %d leaked goroutine%s [%s]: %s%s%s%s\n",
+		fprintf(out, "%s:%d: %d leaked goroutine%s [%s]: %s%s%s%s%s\n",
 			l->file ? l->file : p->rel_dir, l->line, g->count, g->count == 1 ? "" : "s",
 			g->wait_reason ? g->wait_reason : "running", g->pattern_title,
-			g->test ? " (created in " : "", g->test ? g->test : "", g->test ? ")" : "");
+			g->test ? " (created in " : "", g->test ? g->test : "", g->test ? ")" : "",
+			g->proven ? " — proven stuck (goroutineleak profile)" : "");
 		if (g->blocked_at.file)
 			fprintf(out, "    blocked at %s:%d\n", g->blocked_at.file, g->blocked_at.line);
-		fprintf(out, "    fix: %s%s\n", g->hint, g->proven ? " [proven stuck by goroutineleak profile]" : "");
+		fprintf(out, "    fix: %s\n", g->hint);
 	}
 	for (i = 0; i < p->nchecks; i++) {
 		const struct lg_check *c = &p->checks[i];

@@ -5,6 +5,7 @@ proven; a sleeping goroutine (not provably stuck) is still reported by the
 before/after diff, unproven; clean packages pass; attribution holds.
 """
 import os
+import re
 
 from lgtest import FIXTURES, WORK, Checker, load_report, packages_by_name, run_leakgate
 
@@ -32,6 +33,8 @@ def main():
                     (p.get("go_version") or "").startswith(want_version), p.get("go_version"))
         rl = pkgs["rangeleak"]["leaks"]
         c.check(f"{name}: rangeleak proven stuck", len(rl) == 1 and rl[0]["proven"], rl)
+        c.check(f"{name}: the terminal line says so",
+                re.search(r"^rangeleak/\S+:\d+: 1 leaked goroutine .*proven stuck", out, re.M), out[-1500:])
         pl = pkgs["parallel"]["leaks"]
         c.check(f"{name}: parallel proven and attributed",
                 len(pl) == 1 and pl[0]["proven"] and pl[0]["test"] == "TestParallelLeaky", pl)
