@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "stackcli.h"
+#include "stackjson.h"
 
 static const char diff_usage[] =
 	"usage: leakgate diff [flags] BEFORE AFTER\n"
@@ -149,10 +150,11 @@ int lg_cmd_diff(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		growth |= lg_view_is_growth(&changes[i], a.min_delta);
 	if (f.json) {
-		char *text = lg_view_diff_json(&before, &after, changes, n, a.min_delta);
-
-		fputs(text, stdout);
-		free(text);
+		if (lg_stackjson_diff(&before, &after, changes, n, a.min_delta, stdout) ||
+		    fflush(stdout)) {
+			ret = lg_cli_fail(LG_EXIT_ENV, "writing the JSON output failed");
+			goto out;
+		}
 	} else if (f.folded) {
 		lg_view_folded_growth(&after, changes, n, &out);
 	} else {

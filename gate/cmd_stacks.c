@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "config.h"
 #include "stackcli.h"
+#include "stackjson.h"
 
 #define MAX_HEADERS 64
 #define MALFORMED_SHOWN 5
@@ -280,7 +281,7 @@ int lg_cmd_stacks(int argc, char **argv)
 	if (ret)
 		goto out;
 	if (f.json) {
-		if (lg_view_stacks_json_write(&in, stdout) || fflush(stdout)) {
+		if (lg_stackjson_stacks(&in, stdout) || fflush(stdout)) {
 			ret = lg_cli_fail(LG_EXIT_ENV, "writing the JSON output failed");
 			goto out;
 		}

@@ -1,6 +1,6 @@
 /*
  * escape.c — escaping untrusted text for HTML, Markdown, GitHub workflow
- * commands and JSON.  Test names and output come from the code under test,
+ * commands and JSON strings.  Test names and output come from the code under test,
  * so a name such as "<script>" or "::error::x" must reach every reader as
  * text, never as markup or a command.
  *
@@ -140,4 +140,54 @@ size_t lg_longest_backtick_run(const char *s)
 			best = run;
 	}
 	return best;
+}
+
+/* Bytes a JSON string holds as they are. */
+static int json_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* One byte that is not JSON-plain, or the multi-byte sequence it starts. */
+static size_t json_escape_one(struct lg_buf *out, const unsigned char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char u[7] = "\\u00";
+	size_t len;
+
+	switch (*p) {
+	case '"': lg_buf_add(out, "\\\"", 2); return 1;
+	case '\\': lg_buf_add(out, "\\\\", 2); return 1;
+	case '\n': lg_buf_add(out, "\\n", 2); return 1;
+	case '\r': lg_buf_add(out, "\\r", 2); return 1;
+	case '\t': lg_buf_add(out, "\\t", 2); return 1;
+	}
+	if (*p < 0x20 || *p == 0x7f) {
+		u[4] = hex[*p >> 4];
+		u[5] = hex[*p & 15];
+		lg_buf_add(out, u, 6);
+		return 1;
+	}
+	len = lg_utf8_decode(p, n, NULL);
+	if (!len) {
+		lg_buf_add(out, FFFD, 3);
+		return 1;
+	}
+	lg_buf_add(out, p, len);
+	return len;
+}
+
+void lg_escape_json(struct lg_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), i = 0, run;
+
+	while (i < n) {
+		for (run = i; run < n && json_plain(p[run]); run++)
+			;
+		lg_buf_add(out, p + i, run - i);
+		i = run;
+		if (i < n)
+			i += json_escape_one(out, p + i, n - i);
+	}
 }

@@ -40,6 +40,13 @@ void lg_escape_workflow_data(struct lg_buf *out, const char *s);
 void lg_escape_workflow_prop(struct lg_buf *out, const char *s);
 
 /*
+ * The contents of a JSON string (without the quotes): " \ and control
+ * characters escaped, malformed UTF-8 as U+FFFD.  Runs of plain ASCII are
+ * copied at once: function names and paths are mostly that.
+ */
+void lg_escape_json(struct lg_buf *out, const char *s);
+
+/*
  * The longest run of consecutive backticks in `s`: a Markdown code fence
  * must be longer than that to hold `s` verbatim.
  */

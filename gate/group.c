@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "group.h"
 #include "leak.h"
 
@@ -59,9 +60,9 @@ struct priv {
 	size_t fr_alloc;
 	const void *input; /* the one dump or profile the set reads */
 	int finished;
-	int is_profile;    /* the set owns its groups' label text */
 	int no_patterns;   /* a profile that does not count goroutines */
 	struct lg_buf scratch;
+	struct lg_arena arena; /* groups' frames, label values, profile label text */
 };
 
 static int is_runtime(const struct lg_frame *f)
@@ -369,9 +370,9 @@ static struct lg_group *new_group(struct lg_group_set *s, const struct lg_gorout
 	grp->durable = g->durable;
 	grp->frames_elided = g->frames_elided;
 	grp->labels = g->labels;
-	grp->label = label ? lg_xstrdup(label) : NULL;
+	grp->label = label ? lg_arena_strndup(&pv->arena, label, strlen(label)) : NULL;
 	if (g->nframes) {
-		grp->frames = lg_xmalloc(g->nframes * sizeof(*grp->frames));
+		grp->frames = lg_arena_alloc(&pv->arena, g->nframes * sizeof(*grp->frames), 16);
 		memcpy(grp->frames, g->frames, g->nframes * sizeof(*grp->frames));
 	}
 	grp->nframes = g->nframes;
@@ -401,7 +402,7 @@ static void add_id(struct lg_group *grp, int64_t id)
 
 /* Adds one entry; `g0` is the caller's, its strings as the input holds them. */
 static void add_entry(struct lg_group_set *s, const struct lg_goroutine *g0, int64_t weight,
-		      const char *label)
+		      int64_t entries, const char *label)
 {
 	struct priv *pv = s->priv;
 	struct lg_goroutine g = *g0;
@@ -417,14 +418,14 @@ static void add_entry(struct lg_group_set *s, const struct lg_goroutine *g0, int
 		grp = &s->g[pv->groups.slot[i] - 1];
 	if (!grp) {
 		if (s->n >= LG_GROUP_MAX_GROUPS) {
-			s->overflow++;
+			s->overflow += entries;
 			return;
 		}
 		grp = new_group(s, &g, label, h, i);
 	}
-	grp->count += weight;
-	grp->entries++;
-	s->total += weight;
+	grp->count = lg_sat_add64(grp->count, weight);
+	grp->entries += entries;
+	s->total = lg_sat_add64(s->total, weight);
 	if (g.minutes < grp->min_minutes)
 		grp->min_minutes = g.minutes;
 	if (g.minutes > grp->max_minutes)
@@ -544,14 +545,13 @@ static struct priv *priv_of(struct lg_group_set *s)
 }
 
 /* Claims the set for one input; 0 when `input` is (now) the set's input. */
-static int claim(struct lg_group_set *s, const void *input, int is_profile)
+static int claim(struct lg_group_set *s, const void *input)
 {
 	struct priv *pv = priv_of(s);
 
 	if (pv->finished || (pv->input && pv->input != input))
 		return -1;
 	pv->input = input;
-	pv->is_profile = is_profile;
 	return 0;
 }
 
@@ -562,7 +562,7 @@ void lg_group_visit(void *set, const struct lg_dump *d, const struct lg_goroutin
 	struct lg_buf *val;
 	const char *label = NULL;
 
-	if (claim(s, d, 0))
+	if (claim(s, d))
 		return;
 	val = &((struct priv *)s->priv)->scratch;
 	s->seen++;
@@ -573,7 +573,7 @@ void lg_group_visit(void *set, const struct lg_dump *d, const struct lg_goroutin
 		goto filtered;
 	if (s->opts.by_label && lg_labels_get(g->labels, s->opts.by_label, val) == 0)
 		label = val->buf;
-	add_entry(s, g, g->count, label);
+	add_entry(s, g, g->count, 1, label);
 	return;
 filtered:
 	s->filtered++;
@@ -611,74 +611,238 @@ static int sample_label(const struct lg_pprof_sample *sm, const char *key, struc
 }
 
 /* Profile labels as text, `{k: "v", n: 3}`, for the group's first sample. */
-static char *sample_labels_text(const struct lg_pprof_sample *sm)
+static const char *sample_labels_text(struct priv *pv, const struct lg_pprof_sample *sm)
 {
-	struct lg_buf b = LG_BUF_INIT;
+	struct lg_buf *b = &pv->scratch;
 	size_t i;
 
 	if (!sm->nlabels)
 		return NULL;
-	lg_buf_addch(&b, '{');
+	lg_buf_reset(b);
+	lg_buf_addch(b, '{');
 	for (i = 0; i < sm->nlabels; i++) {
 		const struct lg_pprof_label *l = &sm->labels[i];
 
-		lg_buf_addf(&b, "%s%s: ", i ? ", " : "", l->key);
-		if (l->str)
-			lg_buf_addf(&b, "\"%.*s\"", LG_GROUP_MAX_LABEL, l->str);
-		else
-			lg_buf_addf(&b, "%" PRId64 "%s%s", l->num, l->unit && *l->unit ? " " : "",
-				    l->unit ? l->unit : "");
+		if (i)
+			lg_buf_add(b, ", ", 2);
+		lg_buf_adds(b, l->key);
+		lg_buf_add(b, ": ", 2);
+		if (l->str) {
+			lg_buf_addch(b, '"');
+			lg_buf_add(b, l->str, strnlen(l->str, LG_GROUP_MAX_LABEL));
+			lg_buf_addch(b, '"');
+		} else {
+			lg_buf_add_int(b, l->num);
+			if (l->unit && *l->unit) {
+				lg_buf_addch(b, ' ');
+				lg_buf_adds(b, l->unit);
+			}
+		}
 	}
-	lg_buf_addch(&b, '}');
-	return lg_buf_detach(&b, NULL);
+	lg_buf_addch(b, '}');
+	return lg_arena_strndup(&pv->arena, b->buf, b->len);
+}
+
+/*
+ * Samples are merged before they are grouped: by stack (the decoder gives
+ * samples with the same location list one frames array, so its pointer is
+ * the key) and by the --by-label value.  A goroutine profile with a label
+ * per request is 100,000 samples but a handful of stacks; the wait class
+ * and the stack filters are then worked out once per stack.
+ */
+struct merged {
+	const struct lg_pprof_frame *frames;
+	size_t nframes;
+	int lkind;         /* 0: no --by-label label, 1: string, 2: number */
+	const char *lstr;  /* the label's value (string labels) */
+	int64_t lnum;      /* ... or number */
+	size_t first;      /* first sample taken into it */
+	int64_t weight, entries;
+	enum lg_wait_class wait;
+	int pass;          /* the stack passes the state and func filters */
+};
+
+struct merge_tab {
+	struct merged *e;
+	size_t n, alloc;
+	uint32_t *slot; /* index + 1, 0 = free */
+	size_t nslot;
+};
+
+static uint64_t merged_hash(const struct merged *m)
+{
+	uint64_t h = mix(hash_ptr(m->frames), (uint64_t)m->lkind);
+
+	return mix(h, m->lkind == 1 ? hash_ptr(m->lstr) : (uint64_t)m->lnum);
+}
+
+static int same_merge_key(const struct merged *a, const struct merged *b)
+{
+	return a->frames == b->frames && a->nframes == b->nframes && a->lkind == b->lkind &&
+	       a->lstr == b->lstr && a->lnum == b->lnum;
+}
+
+static void merge_fit(struct merge_tab *t)
+{
+	size_t n, i, j;
+	uint32_t *slot;
+
+	if (t->nslot && t->n * 2 <= t->nslot)
+		return;
+	n = t->nslot ? t->nslot * 2 : 1024;
+	slot = lg_xcalloc(n, sizeof(*slot));
+	for (i = 0; i < t->n; i++) {
+		for (j = merged_hash(&t->e[i]) & (n - 1); slot[j]; j = (j + 1) & (n - 1))
+			;
+		slot[j] = (uint32_t)(i + 1);
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->nslot = n;
+}
+
+/* The --by-label label of a sample, or NULL. */
+static const struct lg_pprof_label *by_label_of(const struct lg_pprof_sample *sm, const char *key)
+{
+	size_t i;
+
+	for (i = 0; key && i < sm->nlabels; i++)
+		if (!strcmp(sm->labels[i].key, key))
+			return &sm->labels[i];
+	return NULL;
+}
+
+/*
+ * A stack's frames as a goroutine the filters and groups can take, its
+ * wait class worked out unless `m` already knows it.
+ */
+static void stack_goroutine(const struct lg_pprof_frame *pf, size_t n, const struct merged *m,
+			    struct lg_frame **fr, size_t *fr_alloc, struct lg_goroutine *g)
+{
+	size_t j;
+
+	LG_GROW(*fr, *fr_alloc, n + 1);
+	for (j = 0; j < n; j++) {
+		(*fr)[j].func = pf[j].func;
+		(*fr)[j].file = pf[j].file;
+		(*fr)[j].line = pf[j].line > INT32_MAX ? INT32_MAX : (int)pf[j].line;
+		(*fr)[j].inlined = 0;
+	}
+	memset(g, 0, sizeof(*g));
+	g->id = -1;
+	g->status = "";
+	g->frames = *fr;
+	g->nframes = n;
+	g->creator.parent_id = -1;
+	g->wait = m ? m->wait : lg_wait_class_of_frames(*fr, n);
+}
+
+/* The merged entry of sample `sm` (index i), made on first sight. */
+static struct merged *merge_slot(struct lg_group_set *s, struct merge_tab *t,
+				 const struct lg_pprof_sample *sm, size_t i, struct lg_frame **fr,
+				 size_t *fr_alloc)
+{
+	const struct lg_pprof_label *l = by_label_of(sm, s->opts.by_label);
+	const struct lg_group_filter *f = &s->opts.filter;
+	struct lg_goroutine g;
+	struct merged k;
+	size_t j;
+
+	memset(&k, 0, sizeof(k));
+	k.frames = sm->frames;
+	k.nframes = sm->nframes;
+	k.lkind = !l ? 0 : l->str ? 1 : 2;
+	k.lstr = l ? l->str : NULL;
+	k.lnum = l && !l->str ? l->num : 0;
+	for (j = merged_hash(&k) & (t->nslot - 1); t->slot[j]; j = (j + 1) & (t->nslot - 1))
+		if (same_merge_key(&t->e[t->slot[j] - 1], &k))
+			return &t->e[t->slot[j] - 1];
+	stack_goroutine(sm->frames, sm->nframes, NULL, fr, fr_alloc, &g);
+	k.wait = g.wait;
+	k.pass = state_matches(f->state, &g) && func_matches(f->func, g.frames, g.nframes);
+	k.first = i;
+	LG_GROW(t->e, t->alloc, t->n + 1);
+	t->e[t->n] = k;
+	t->slot[j] = (uint32_t)(t->n + 1);
+	t->n++;
+	merge_fit(t);
+	return &t->e[t->n - 1];
+}
+
+/* A sample the label filter leaves out. */
+static int label_filtered(const struct lg_group_filter *f, const struct lg_pprof_sample *sm,
+			  struct lg_buf *val)
+{
+	return f->label_key && (sample_label(sm, f->label_key, val) ||
+				(f->label_value && strcmp(val->buf, f->label_value)));
+}
+
+static int cmp_merged_first(const void *x, const void *y)
+{
+	const struct merged *a = x, *b = y;
+
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/* Adds the merged entries, in the order of their first sample. */
+static void add_merged(struct lg_group_set *s, const struct lg_pprof *p, struct merge_tab *t,
+		       struct lg_frame **fr, size_t *fr_alloc)
+{
+	struct lg_buf val = LG_BUF_INIT;
+	size_t i;
+
+	if (s->opts.filter.label_key && t->n)
+		qsort(t->e, t->n, sizeof(*t->e), cmp_merged_first);
+	for (i = 0; i < t->n; i++) {
+		const struct merged *m = &t->e[i];
+		const struct lg_pprof_sample *sm = &p->samples[m->first];
+		const char *label = NULL;
+		struct lg_goroutine g;
+		size_t before = s->n;
+
+		if (!m->entries)
+			continue;
+		stack_goroutine(m->frames, m->nframes, m, fr, fr_alloc, &g);
+		if (m->lkind && sample_label(sm, s->opts.by_label, &val) == 0)
+			label = val.buf;
+		add_entry(s, &g, m->weight, m->entries, label);
+		if (s->n > before)
+			s->g[s->n - 1].labels = sample_labels_text(s->priv, sm);
+	}
+	lg_buf_release(&val);
 }
 
 void lg_group_add_profile(struct lg_group_set *s, const struct lg_pprof *p, int index)
 {
-	const struct lg_group_filter *f = &s->opts.filter;
+	struct merge_tab t;
 	struct lg_frame *fr = NULL;
-	size_t fr_alloc = 0, i, j;
+	size_t fr_alloc = 0, i;
 	struct lg_buf val = LG_BUF_INIT;
 
-	if (claim(s, p, 1) || index < 0 || (size_t)index >= p->nsample_types)
+	if (claim(s, p) || index < 0 || (size_t)index >= p->nsample_types)
 		return;
 	/* leak patterns describe goroutines, not allocations or contention */
 	((struct priv *)s->priv)->no_patterns =
 		strcmp(p->sample_types[index].type, "goroutine") &&
 		strcmp(p->sample_types[index].type, "goroutineleak");
+	memset(&t, 0, sizeof(t));
+	merge_fit(&t);
 	for (i = 0; i < p->nsamples; i++) {
 		const struct lg_pprof_sample *sm = &p->samples[i];
-		struct lg_goroutine g;
-		const char *label = NULL;
-		size_t before = s->n;
+		struct merged *m = merge_slot(s, &t, sm, i, &fr, &fr_alloc);
 
 		s->seen++;
-		LG_GROW(fr, fr_alloc, sm->nframes + 1);
-		for (j = 0; j < sm->nframes; j++) {
-			fr[j].func = sm->frames[j].func;
-			fr[j].file = sm->frames[j].file;
-			fr[j].line = sm->frames[j].line > INT32_MAX ? INT32_MAX : (int)sm->frames[j].line;
-			fr[j].inlined = 0;
-		}
-		memset(&g, 0, sizeof(g));
-		g.id = -1;
-		g.status = "";
-		g.frames = fr;
-		g.nframes = sm->nframes;
-		g.creator.parent_id = -1;
-		g.wait = lg_wait_class_of_frames(fr, sm->nframes);
-		if (!state_matches(f->state, &g) || !func_matches(f->func, fr, sm->nframes) ||
-		    (f->label_key && (sample_label(sm, f->label_key, &val) ||
-				      (f->label_value && strcmp(val.buf, f->label_value))))) {
+		if (!m->pass || label_filtered(&s->opts.filter, sm, &val)) {
 			s->filtered++;
 			continue;
 		}
-		if (s->opts.by_label && sample_label(sm, s->opts.by_label, &val) == 0)
-			label = val.buf;
-		add_entry(s, &g, sm->values[index], label);
-		if (s->n > before)
-			s->g[s->n - 1].labels = sample_labels_text(sm);
+		if (!m->entries++)
+			m->first = i;
+		m->weight = lg_sat_add64(m->weight, sm->values[index]);
 	}
+	add_merged(s, p, &t, &fr, &fr_alloc);
+	free(t.e);
+	free(t.slot);
 	free(fr);
 	lg_buf_release(&val);
 }
@@ -695,16 +859,6 @@ static uint64_t fnv(uint64_t h, const char *s)
 		h *= 0x100000001b3ull;
 	} while (*s++);
 	return h;
-}
-
-static void hex16(uint64_t h, char out[17])
-{
-	static const char digits[] = "0123456789abcdef";
-	int i;
-
-	for (i = 15; i >= 0; i--, h >>= 4)
-		out[i] = digits[h & 15];
-	out[16] = '\0';
 }
 
 /*
@@ -728,9 +882,9 @@ static void complete(const struct lg_group_set *s, struct lg_group *grp, uint64_
 	if (s->opts.by == LG_GROUP_FUNCS && !grp->label)
 		memcpy(grp->id, grp->signature, sizeof(grp->id));
 	else if (s->opts.by == LG_GROUP_FUNCS)
-		hex16(fnv(fnv(0xcbf29ce484222325ull, grp->signature), grp->label), grp->id);
+		lg_hex16(fnv(fnv(0xcbf29ce484222325ull, grp->signature), grp->label), grp->id);
 	else
-		hex16(key, grp->id);
+		lg_hex16(key, grp->id);
 	if (pv->no_patterns)
 		grp->pattern = grp->pattern_title = grp->hint = NULL;
 	else
@@ -738,47 +892,86 @@ static void complete(const struct lg_group_set *s, struct lg_group *grp, uint64_
 				&grp->pattern_title, &grp->hint);
 }
 
-static int cmp_groups(const void *x, const void *y)
+/* What groups are sorted by, kept apart from the (big) groups themselves. */
+struct order {
+	int64_t count;
+	size_t first_line;
+	uint64_t id; /* the hex id's value: compares as the text does */
+	size_t at;
+};
+
+static uint64_t id_value(const char *id)
 {
-	const struct lg_group *a = x, *b = y;
+	uint64_t v = 0;
+
+	for (; *id; id++)
+		v = v << 4 | (uint64_t)(*id <= '9' ? *id - '0' : *id - 'a' + 10);
+	return v;
+}
+
+static int cmp_order(const void *x, const void *y)
+{
+	const struct order *a = x, *b = y;
 
 	if (a->count != b->count)
 		return a->count < b->count ? 1 : -1;
 	if (a->first_line != b->first_line)
 		return a->first_line < b->first_line ? -1 : 1;
-	return strcmp(a->id, b->id);
+	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static void free_group(const struct lg_group_set *s, struct lg_group *grp)
+/*
+ * Puts the groups in order, then drops those under min_count (the tail).
+ * The groups move in place, cycle by cycle: a profile's groups are tens of
+ * megabytes, and a sorted copy would be as many again.
+ */
+static void sort_groups(struct lg_group_set *s, int64_t min_count)
 {
-	free(grp->frames);
-	free((char *)grp->label);
-	if (s->priv && ((const struct priv *)s->priv)->is_profile)
-		free((char *)grp->labels); /* profiles own their label text */
+	struct order *o = lg_xmalloc((s->n ? s->n : 1) * sizeof(*o));
+	size_t i, j;
+
+	for (i = 0; i < s->n; i++) {
+		o[i].count = s->g[i].count;
+		o[i].first_line = s->g[i].first_line;
+		o[i].id = id_value(s->g[i].id);
+		o[i].at = i;
+	}
+	qsort(o, s->n, sizeof(*o), cmp_order);
+	/* place i gets the group at o[i].at; a placed slot points at itself */
+	for (i = 0; i < s->n; i++) {
+		struct lg_group keep;
+
+		if (o[i].at == i)
+			continue;
+		keep = s->g[i];
+		for (j = i; o[j].at != i; ) {
+			size_t from = o[j].at;
+
+			s->g[j] = s->g[from];
+			o[j].at = j;
+			j = from;
+		}
+		s->g[j] = keep;
+		o[j].at = j;
+	}
+	while (s->n && s->g[s->n - 1].count < min_count) {
+		s->hidden++;
+		s->hidden_count = lg_sat_add64(s->hidden_count, s->g[--s->n].count);
+	}
+	free(o);
 }
 
 void lg_group_finish(struct lg_group_set *s, int64_t min_count)
 {
 	struct priv *pv = priv_of(s);
-	size_t i, kept = 0;
+	size_t i;
 
 	if (pv->finished)
 		return;
 	pv->finished = 1;
 	for (i = 0; i < s->n; i++)
 		complete(s, &s->g[i], pv->hash[i]);
-	if (s->n)
-		qsort(s->g, s->n, sizeof(*s->g), cmp_groups);
-	for (i = 0; i < s->n; i++) {
-		if (s->g[i].count < min_count) {
-			s->hidden++;
-			s->hidden_count += s->g[i].count;
-			free_group(s, &s->g[i]);
-			continue;
-		}
-		s->g[kept++] = s->g[i];
-	}
-	s->n = kept;
+	sort_groups(s, min_count);
 	/* the table indexes the unsorted order; finding is by id from now on */
 	free(pv->groups.slot);
 	memset(&pv->groups, 0, sizeof(pv->groups));
@@ -932,14 +1125,11 @@ void lg_group_set_init(struct lg_group_set *s, const struct lg_group_opts *o)
 void lg_group_set_release(struct lg_group_set *s)
 {
 	struct priv *pv = s->priv;
-	size_t i;
 
 	if (!pv) {
 		memset(s, 0, sizeof(*s));
 		return;
 	}
-	for (i = 0; i < s->n; i++)
-		free_group(s, &s->g[i]);
 	free(s->g);
 	free(pv->hash);
 	free(pv->groups.slot);
@@ -950,6 +1140,7 @@ void lg_group_set_release(struct lg_group_set *s)
 	free(pv->frames);
 	free(pv->fr);
 	lg_buf_release(&pv->scratch);
+	lg_arena_release(&pv->arena);
 	free(pv);
 	memset(s, 0, sizeof(*s));
 }

@@ -1,10 +1,6 @@
 /*
- * stackview.c — text, JSON and folded views of grouped stacks and of the
- * changes between two inputs.  This is where `stacks` and `diff` use
- * jansson; schema/stacks.schema.json describes both documents.
- *
- * Dump text is untrusted and may hold bytes that are not UTF-8, which
- * jansson refuses: such strings are written with those bytes replaced.
+ * stackview.c — text and folded views of grouped stacks and of the
+ * changes between two inputs (the JSON documents are stackjson.c's).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -12,19 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "jsonutil.h"
 #include "stackview.h"
 
-#define DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
-#define STREAM_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
 #define FUNC_COLUMN_MAX 64
-
-static const char *const dump_forms[] = {
-	[LG_DUMP_PLAIN] = "plain", [LG_DUMP_PANIC] = "panic", [LG_DUMP_FATAL] = "fatal",
-	[LG_DUMP_TIMEOUT] = "timeout", [LG_DUMP_SIGNAL] = "signal",
-};
 
 /* ---------------------------------------------------------------------- */
 /* Small helpers. */
@@ -351,142 +337,6 @@ void lg_view_folded_growth(const struct lg_input *after, const struct lg_group_c
 }
 
 /* ---------------------------------------------------------------------- */
-/* JSON. */
-
-static json_t *frame_json(const struct lg_frame *f)
-{
-	return json_pack("{s:o, s:o, s:I, s:b}", "func", lg_json_str(f->func), "file", lg_json_str(f->file),
-			 "line", (json_int_t)f->line, "inlined", (int)f->inlined);
-}
-
-static json_t *creator_json(const struct lg_creator *c)
-{
-	if (!c->func)
-		return json_null();
-	return json_pack("{s:o, s:o, s:I, s:o}", "func", lg_json_str(c->func), "file", lg_json_str(c->file),
-			 "line", (json_int_t)c->line, "goroutine",
-			 c->parent_id >= 0 ? json_integer(c->parent_id) : json_null());
-}
-
-/* null for profiles of other things than goroutines (no pattern applies) */
-static json_t *pattern_json(const struct lg_group *g)
-{
-	if (!g->pattern)
-		return json_null();
-	return json_pack("{s:s, s:s, s:s}", "id", g->pattern, "title", g->pattern_title, "hint",
-			 g->hint);
-}
-
-static json_t *group_json(const struct lg_group *g, int is_dump)
-{
-	json_t *frames = json_array(), *ids = json_array();
-	size_t i;
-
-	for (i = 0; i < g->nframes; i++)
-		json_array_append_new(frames, frame_json(&g->frames[i]));
-	for (i = 0; i < g->nids; i++)
-		json_array_append_new(ids, json_integer(g->ids[i]));
-	return json_pack("{s:s, s:s, s:I, s:I, s:o, s:s, s:{s:i, s:i}, s:o, s:b, s:b, s:o, s:o,"
-			 " s:o, s:o, s:b, s:o, s:o}",
-			 "id", g->id, "signature", g->signature, "count", (json_int_t)g->count,
-			 "entries", (json_int_t)g->entries,
-			 "state", is_dump ? lg_json_str(g->status) : json_null(),
-			 "wait", lg_wait_class_name(g->wait),
-			 "minutes", "min", g->min_minutes, "max", g->max_minutes,
-			 "ids", ids, "locked", (int)g->locked, "leaked", (int)g->leaked,
-			 "label", lg_json_str(g->label), "labels", lg_json_str(g->labels),
-			 "pattern", pattern_json(g),
-			 "frames", frames, "frames_elided", (int)g->frames_elided,
-			 "created_by", creator_json(&g->creator),
-			 "first_line", g->first_line ? json_integer((json_int_t)g->first_line)
-						     : json_null());
-}
-
-static json_t *dump_json(const struct lg_dump *d)
-{
-	json_t *tests = json_array(), *bad = json_array();
-	size_t i;
-
-	for (i = 0; i < d->nrunning_tests; i++)
-		json_array_append_new(tests, lg_json_str(d->running_tests[i]));
-	for (i = 0; i < d->nbad; i++)
-		json_array_append_new(bad, json_pack("{s:I, s:o}", "line", (json_int_t)d->bad[i].line,
-						     "text", lg_json_str(d->bad[i].text)));
-	return json_pack("{s:s, s:o, s:b, s:o, s:I, s:I, s:I, s:o}", "form",
-			 dump_forms[d->kind], "message", lg_json_str(d->message), "deadlock", d->deadlock,
-			 "running_tests", tests, "lines", (json_int_t)d->lines, "entries",
-			 (json_int_t)d->nseen, "malformed_lines", (json_int_t)d->bad_lines,
-			 "malformed", bad);
-}
-
-static json_t *profile_json(const struct lg_input *in)
-{
-	const struct lg_pprof *p = &in->prof;
-	json_t *types = json_array();
-	size_t i;
-
-	for (i = 0; i < p->nsample_types; i++)
-		json_array_append_new(types, json_pack("{s:o, s:o}", "type",
-						       lg_json_str(p->sample_types[i].type), "unit",
-						       lg_json_str(p->sample_types[i].unit)));
-	return json_pack("{s:o, s:o, s:o, s:I}", "sample_type",
-			 lg_json_str(p->sample_types[in->sample_index].type), "unit",
-			 lg_json_str(p->sample_types[in->sample_index].unit), "sample_types", types,
-			 "samples", (json_int_t)p->nsamples);
-}
-
-static char *finish_json(json_t *root)
-{
-	char *text = json_dumps(root, DUMP_FLAGS);
-	char *out = lg_xasprintf("%s\n", text ? text : "null");
-
-	free(text);
-	json_decref(root);
-	return out;
-}
-
-/*
- * Written as a stream, one group at a time, compact, a group per line: a
- * profile with 100,000+ stacks would otherwise be one tree of millions of
- * jansson values and hundreds of megabytes of indentation.
- */
-int lg_view_stacks_json_write(const struct lg_input *in, FILE *f)
-{
-	const struct lg_group_set *s = &in->groups;
-	int is_dump = in->kind == LG_INPUT_DUMP;
-	json_t *head = json_pack(
-		"{s:i, s:s, s:s, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
-		"schema_version", 1, "tool", "leakgate", "command", "stacks",
-		"source", lg_json_str(in->name), "input", is_dump ? "dump" : "profile",
-		"by", lg_group_by_name(s->opts.by), "by_label", lg_json_str(s->opts.by_label),
-		"unit", lg_view_unit(in),
-		"dump", is_dump ? dump_json(&in->dump) : json_null(),
-		"profile", is_dump ? json_null() : profile_json(in),
-		"seen", (json_int_t)s->seen, "filtered", (json_int_t)s->filtered,
-		"overflow", (json_int_t)s->overflow, "total", (json_int_t)s->total,
-		"hidden_groups", (json_int_t)s->hidden, "hidden_count", (json_int_t)s->hidden_count);
-	char *text = json_dumps(head, STREAM_FLAGS);
-	size_t i, n = text ? strlen(text) : 0;
-	int ret = 0;
-
-	/* the head without its closing brace, then the groups */
-	if (n < 2 || fwrite(text, 1, n - 1, f) != n - 1 || fputs(",\"groups\":[", f) == EOF)
-		ret = -1;
-	for (i = 0; i < s->n && !ret; i++) {
-		json_t *g = group_json(&s->g[i], is_dump);
-
-		if ((i && fputs(",", f) == EOF) || fputs("\n", f) == EOF || json_dumpf(g, f, STREAM_FLAGS))
-			ret = -1;
-		json_decref(g);
-	}
-	if (!ret && fputs("]}\n", f) == EOF)
-		ret = -1;
-	free(text);
-	json_decref(head);
-	return ret;
-}
-
-/* ---------------------------------------------------------------------- */
 /* Diff. */
 
 int lg_view_is_growth(const struct lg_group_change *c, int64_t min_delta)
@@ -495,21 +345,15 @@ int lg_view_is_growth(const struct lg_group_change *c, int64_t min_delta)
 	       c->delta > 0;
 }
 
-/* Changes worth showing: big enough, or long-lived. */
-static int shown(const struct lg_group_change *c, int64_t min_delta)
+int lg_view_change_shown(const struct lg_group_change *c, int64_t min_delta)
 {
 	int64_t d = c->delta < 0 ? -c->delta : c->delta;
 
 	return (c->kind != LG_CHANGE_SAME && d >= min_delta) || c->long_lived;
 }
 
-struct tally {
-	size_t kinds[5];
-	int growth;
-};
-
-static void count_changes(const struct lg_group_change *c, size_t n, int64_t min_delta,
-			  struct tally *t)
+void lg_view_tally(const struct lg_group_change *c, size_t n, int64_t min_delta,
+		   struct lg_view_tally *t)
 {
 	size_t i;
 
@@ -521,50 +365,6 @@ static void count_changes(const struct lg_group_change *c, size_t n, int64_t min
 		if (lg_view_is_growth(&c[i], min_delta))
 			t->growth = 1;
 	}
-}
-
-static json_t *side_json(const struct lg_input *in)
-{
-	return json_pack("{s:o, s:I, s:I}", "source", lg_json_str(in->name), "total",
-			 (json_int_t)in->groups.total, "groups", (json_int_t)in->groups.n);
-}
-
-char *lg_view_diff_json(const struct lg_input *before, const struct lg_input *after,
-			const struct lg_group_change *c, size_t n, int64_t min_delta)
-{
-	int is_dump = after->kind == LG_INPUT_DUMP;
-	json_t *changes = json_array();
-	struct tally t;
-	size_t i;
-
-	count_changes(c, n, min_delta, &t);
-	for (i = 0; i < n; i++) {
-		const struct lg_group *g = c[i].after ? c[i].after : c[i].before;
-
-		if (!shown(&c[i], min_delta))
-			continue;
-		json_array_append_new(changes, json_pack(
-			"{s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:o}",
-			"change", lg_change_kind_name(c[i].kind), "id", g->id, "signature", g->signature,
-			"before", (json_int_t)(c[i].before ? c[i].before->count : 0),
-			"after", (json_int_t)(c[i].after ? c[i].after->count : 0),
-			"delta", (json_int_t)c[i].delta, "long_lived", c[i].long_lived,
-			"group", group_json(g, is_dump)));
-	}
-	return finish_json(json_pack(
-		"{s:i, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:b}, s:o}",
-		"schema_version", 1, "tool", "leakgate", "command", "diff",
-		"input", is_dump ? "dump" : "profile", "by", lg_group_by_name(after->groups.opts.by),
-		"by_label", lg_json_str(after->groups.opts.by_label), "unit", lg_view_unit(after),
-		"sample_type", is_dump ? json_null()
-				       : lg_json_str(after->prof.sample_types[after->sample_index].type),
-		"before", side_json(before), "after", side_json(after),
-		"min_delta", (json_int_t)min_delta,
-		"summary", "new", (json_int_t)t.kinds[LG_CHANGE_NEW], "gone",
-		(json_int_t)t.kinds[LG_CHANGE_GONE], "grown", (json_int_t)t.kinds[LG_CHANGE_GROWN],
-		"shrunk", (json_int_t)t.kinds[LG_CHANGE_SHRUNK], "same",
-		(json_int_t)t.kinds[LG_CHANGE_SAME], "growth", t.growth,
-		"changes", changes));
 }
 
 static void signed_value(int64_t v, const char *unit, struct lg_buf *out)
@@ -579,10 +379,10 @@ void lg_view_diff_text(const struct lg_input *before, const struct lg_input *aft
 		       const struct lg_view *v, struct lg_buf *out)
 {
 	const char *unit = counts_goroutines(after) ? "" : lg_view_unit(after);
-	struct tally t;
+	struct lg_view_tally t;
 	size_t i;
 
-	count_changes(c, n, min_delta, &t);
+	lg_view_tally(c, n, min_delta, &t);
 	lg_buf_addf(out, "%s%s -> %s%s (by %s", col(v, BOLD), before->name, after->name,
 		    col(v, RESET), lg_group_by_name(after->groups.opts.by));
 	if (after->kind == LG_INPUT_PROFILE)
@@ -598,7 +398,7 @@ void lg_view_diff_text(const struct lg_input *before, const struct lg_input *aft
 	for (i = 0; i < n; i++) {
 		const struct lg_group *g = c[i].after ? c[i].after : c[i].before;
 
-		if (!shown(&c[i], min_delta))
+		if (!lg_view_change_shown(&c[i], min_delta))
 			continue;
 		lg_buf_addf(out, "\n%s", col(v, c[i].delta > 0 ? RED : c[i].delta < 0 ? GREEN : ""));
 		signed_value(c[i].delta, unit, out);

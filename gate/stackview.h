@@ -1,9 +1,8 @@
 /*
  * stackview.h — how `leakgate stacks` and `leakgate diff` show groups: the
- * compact text view, the JSON documents (schema/stacks.schema.json) and
- * folded stacks for flame graph tools.  Everything here appends to a
- * buffer or returns a string, except the stacks JSON, which a big profile makes
- * too big to hold: it is written to a stream the command gives.
+ * compact text view and folded stacks for flame graph tools, and what the
+ * text and JSON (stackjson.h) views of a diff share.  Everything here
+ * appends to a buffer.
  */
 #ifndef LG_STACKVIEW_H
 #define LG_STACKVIEW_H
@@ -44,15 +43,16 @@ void lg_view_folded(const struct lg_input *in, struct lg_buf *out);
 void lg_view_folded_growth(const struct lg_input *after, const struct lg_group_change *c,
 			   size_t n, struct lg_buf *out);
 
-/*
- * The stacks JSON document, compact with one group per line, written to
- * `f` as it is made.  Returns 0, or -1 when a write failed.
- */
-int lg_view_stacks_json_write(const struct lg_input *in, FILE *f);
+/* What a diff holds: changes of each kind (below min_delta counts as same). */
+struct lg_view_tally {
+	size_t kinds[5]; /* by enum lg_change_kind */
+	int growth;      /* some change counts as growth */
+};
+void lg_view_tally(const struct lg_group_change *c, size_t n, int64_t min_delta,
+		   struct lg_view_tally *t);
 
-/* The diff JSON document: a newly allocated string ending in a newline. */
-char *lg_view_diff_json(const struct lg_input *before, const struct lg_input *after,
-			const struct lg_group_change *c, size_t n, int64_t min_delta);
+/* 1 when a change is worth showing: big enough, or long-lived. */
+int lg_view_change_shown(const struct lg_group_change *c, int64_t min_delta);
 
 /* The diff in text: a summary line, then each change with its stack. */
 void lg_view_diff_text(const struct lg_input *before, const struct lg_input *after,

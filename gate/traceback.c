@@ -26,22 +26,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "traceback.h"
 
 #define BAD_TEXT_MAX 200
-#define POOL_CHUNK (256 * 1024)
 #define MAX_ANCESTORS 256 /* GODEBUG=tracebackancestors caps itself at 50 */
 #define LG_TB_FLAG_BLOCK ((size_t)128 << 10)
 
 /* ---------------------------------------------------------------------- */
-/* The string pool: a bump allocator plus an intern table. */
-
-struct chunk {
-	struct chunk *next;
-	size_t used;
-	size_t size;
-	/* data follows, 16-byte aligned by the allocation */
-};
+/* The string pool: an arena plus an intern table. */
 
 struct slot {
 	const char *s; /* NULL when free */
@@ -50,13 +43,11 @@ struct slot {
 };
 
 struct pool {
-	struct chunk *chunks;
+	struct lg_arena arena;
 	struct slot *slots;
 	size_t nslots; /* power of two */
 	size_t nused;
 };
-
-#define CHUNK_HDR ((sizeof(struct chunk) + 15) & ~(size_t)15)
 
 static struct pool *pool_new(void)
 {
@@ -69,54 +60,11 @@ static struct pool *pool_new(void)
 
 static void pool_free(struct pool *p)
 {
-	struct chunk *c, *next;
-
 	if (!p)
 		return;
-	for (c = p->chunks; c; c = next) {
-		next = c->next;
-		free(c);
-	}
+	lg_arena_release(&p->arena);
 	free(p->slots);
 	free(p);
-}
-
-/*
- * Returns `n` bytes aligned to `align` (a power of two <= 16) that live as
- * long as the pool.  Big requests get a chunk of their own, linked behind
- * the current one so the current one keeps filling.
- */
-static void *pool_alloc(struct pool *p, size_t n, size_t align)
-{
-	struct chunk *c = p->chunks;
-	size_t off;
-
-	if (c) {
-		off = (c->used + align - 1) & ~(align - 1);
-		if (off <= c->size && c->size - off >= n) {
-			c->used = off + n;
-			return (char *)c + CHUNK_HDR + off;
-		}
-	}
-	if (n > POOL_CHUNK / 4) {
-		struct chunk *big = lg_xmalloc(CHUNK_HDR + n);
-
-		big->size = big->used = n;
-		if (c) {
-			big->next = c->next;
-			c->next = big;
-		} else {
-			big->next = NULL;
-			p->chunks = big;
-		}
-		return (char *)big + CHUNK_HDR;
-	}
-	c = lg_xmalloc(CHUNK_HDR + POOL_CHUNK);
-	c->size = POOL_CHUNK;
-	c->used = n;
-	c->next = p->chunks;
-	p->chunks = c;
-	return (char *)c + CHUNK_HDR;
 }
 
 /* A fast word-at-a-time hash; only used in memory, so byte order is moot. */
@@ -194,7 +142,7 @@ static const char *intern(struct pool *p, const char *s, size_t n)
 		if (sl->hash == h && sl->len == n && !memcmp(sl->s, s, n))
 			return sl->s;
 	}
-	copy = pool_alloc(p, n + 1, 1);
+	copy = lg_arena_alloc(&p->arena, n + 1, 1);
 	memcpy(copy, s, n);
 	copy[n] = '\0';
 	p->slots[i].s = copy;
@@ -459,12 +407,11 @@ static enum lg_wait_class classify_frames(const struct lg_frame *f, size_t n, in
 	for (i = 0; i < n; i++) {
 		const char *fn = f[i].func;
 
-		for (k = 0; k < LG_ARRAY_SIZE(known); k++) {
-			size_t kl = strlen(known[k].func);
-
-			if (sync_only && !known[k].sync)
+		/* profiles ask this once per stack of every sample: test the first byte first */
+		for (k = 0; fn && k < LG_ARRAY_SIZE(known); k++) {
+			if (fn[0] != known[k].func[0] || (sync_only && !known[k].sync))
 				continue;
-			if (known[k].prefix ? !strncmp(fn, known[k].func, kl)
+			if (known[k].prefix ? !strncmp(fn, known[k].func, strlen(known[k].func))
 					    : !strcmp(fn, known[k].func))
 				return known[k].w;
 		}
@@ -509,7 +456,7 @@ static struct lg_frame *copy_frames(struct parser *ps, const struct lg_frame *f,
 
 	if (!n)
 		return NULL;
-	out = pool_alloc(ps->pool, n * sizeof(*f), 16);
+	out = lg_arena_alloc(&ps->pool->arena, n * sizeof(*f), 16);
 	memcpy(out, f, n * sizeof(*f));
 	return out;
 }
@@ -557,7 +504,7 @@ static void end_goroutine(struct parser *ps)
 	g->frames = copy_frames(ps, ps->fr, ps->nfr);
 	g->nframes = ps->nfr;
 	if (ps->nanc) {
-		g->ancestors = pool_alloc(ps->pool, ps->nanc * sizeof(*g->ancestors), 16);
+		g->ancestors = lg_arena_alloc(&ps->pool->arena, ps->nanc * sizeof(*g->ancestors), 16);
 		for (i = 0; i < ps->nanc; i++) {
 			struct lg_ancestor *a = &g->ancestors[i];
 
@@ -1546,15 +1493,15 @@ void lg_func_package(const char *func, struct lg_buf *out)
 	lg_buf_add(out, func, (size_t)(dot - func));
 }
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+/* FNV-1a of `s` and its terminating NUL. */
+static uint64_t fnv1a_str(uint64_t h, const char *s)
 {
-	const unsigned char *p = data;
-	size_t i;
+	const unsigned char *p = (const unsigned char *)s;
 
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
+	do {
+		h ^= *p;
 		h *= 0x100000001b3ull;
-	}
+	} while (*p++);
 	return h;
 }
 
@@ -1564,10 +1511,10 @@ void lg_goroutine_signature(const struct lg_goroutine *g, char out[17])
 	const char *cls = lg_wait_class_name(g->wait);
 	size_t i;
 
-	h = fnv1a(h, cls, strlen(cls) + 1);
+	h = fnv1a_str(h, cls);
 	/* Runtime and unknown waits are told apart by their reason only. */
 	if ((g->wait == LG_WAIT_RUNTIME || g->wait == LG_WAIT_OTHER) && g->status)
-		h = fnv1a(h, g->status, strlen(g->status) + 1);
+		h = fnv1a_str(h, g->status);
 	for (i = 0; i < g->nframes; i++) {
 		const char *fn = g->frames[i].func;
 
@@ -1578,9 +1525,9 @@ void lg_goroutine_signature(const struct lg_goroutine *g, char out[17])
 		 */
 		if (!fn || !strncmp(fn, "runtime.", 8))
 			continue;
-		h = fnv1a(h, fn, strlen(fn) + 1);
+		h = fnv1a_str(h, fn);
 	}
-	snprintf(out, 17, "%016" PRIx64, h);
+	lg_hex16(h, out);
 }
 
 static void format_frame(const struct lg_frame *f, struct lg_buf *out)

@@ -146,6 +146,40 @@ void lg_buf_addch(struct lg_buf *b, int c)
 	lg_buf_add(b, &ch, 1);
 }
 
+void lg_hex16(uint64_t v, char out[17])
+{
+	static const char digits[] = "0123456789abcdef";
+	int i;
+
+	for (i = 15; i >= 0; i--, v >>= 4)
+		out[i] = digits[v & 15];
+	out[16] = '\0';
+}
+
+int64_t lg_sat_add64(int64_t a, int64_t b)
+{
+	if (b > 0 && a > INT64_MAX - b)
+		return INT64_MAX;
+	if (b < 0 && a < INT64_MIN - b)
+		return INT64_MIN;
+	return a + b;
+}
+
+void lg_buf_add_int(struct lg_buf *b, int64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		tmp[--i] = '-';
+	lg_buf_add(b, tmp + i, sizeof(tmp) - i);
+}
+
 void lg_buf_vaddf(struct lg_buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;

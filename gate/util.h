@@ -64,6 +64,8 @@ void lg_buf_adds(struct lg_buf *b, const char *s);
 void lg_buf_addch(struct lg_buf *b, int c);
 void lg_buf_addf(struct lg_buf *b, const char *fmt, ...) LG_PRINTF(2, 3);
 void lg_buf_vaddf(struct lg_buf *b, const char *fmt, va_list ap) LG_PRINTF(2, 0);
+/* A decimal integer, as "%" PRId64 would print it, without printf's cost. */
+void lg_buf_add_int(struct lg_buf *b, int64_t v);
 /* Hands the string to the caller (who frees it) and re-initialises `b`. */
 char *lg_buf_detach(struct lg_buf *b, size_t *len);
 
@@ -100,6 +102,12 @@ int lg_error(struct lg_err *err, const char *fmt, ...) LG_PRINTF(2, 3);
  * short).  The one UTF-8 decoder every output module relies on.
  */
 size_t lg_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* a + b, held at INT64_MIN / INT64_MAX instead of overflowing (untrusted sums). */
+int64_t lg_sat_add64(int64_t a, int64_t b);
+
+/* `v` as 16 lowercase hex digits and a NUL, as "%016" PRIx64 prints it. */
+void lg_hex16(uint64_t v, char out[17]);
 
 /* String helpers. */
 int lg_starts_with(const char *s, const char *prefix);

@@ -71,8 +71,9 @@ def parked_count(out):
     except ValueError as e:
         c.check("json output parses", False, str(e))
         return -1
+    frames = doc["frames"]
     return sum(g["count"] for g in doc["groups"]
-               if any(f["func"] == "main.parked" for f in g["frames"]))
+               if any(frames[i]["func"] == "main.parked" for i in g["frames"]))
 
 
 def plain_cases(binary):

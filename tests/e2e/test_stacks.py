@@ -49,14 +49,32 @@ def valid(name, doc):
         errs = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(doc), key=str)
         if not c.check(name + " schema", not errs, errs[0].message[:300] if errs else ""):
             return False
+    groups = doc["groups"] if doc["command"] == "stacks" else [ch["group"] for ch in doc["changes"]]
+    is_dump = doc["input"] == "dump"
     if doc["command"] == "stacks":
-        counts = [g["count"] for g in doc["groups"]]
+        counts = [g["count"] for g in groups]
         c.check(name + " sorted", counts == sorted(counts, reverse=True), str(counts[:10]))
         c.check(name + " total", doc["total"] == sum(counts) + doc["hidden_count"],
                 f'{doc["total"]} vs {sum(counts)}')
-        c.check(name + " ids", all(len(g["ids"]) <= 8 and g["ids"] == sorted(g["ids"])
-                                   for g in doc["groups"]))
+    c.check(name + " dump-only fields", all(("ids" in g) == is_dump and ("created_by" in g) == is_dump
+                                            for g in groups))
+    if is_dump:
+        c.check(name + " ids", all(len(g["ids"]) <= 8 and g["ids"] == sorted(g["ids"]) for g in groups))
+    inline_frames(name, doc, groups)
     return True
+
+
+def inline_frames(name, doc, groups):
+    """Checks the frame table (each distinct frame once, every entry used, indexes in
+    range) and replaces each group's frame indexes by the frames, for the checks."""
+    table = doc["frames"]
+    keys = [(f["func"], f["file"], f["line"], f["inlined"]) for f in table]
+    used = {i for g in groups for i in g["frames"]}
+    c.check(name + " frame table distinct", len(set(keys)) == len(keys))
+    c.check(name + " frame table all used", used == set(range(len(table))),
+            f"{len(used)} used of {len(table)}")
+    for g in groups:
+        g["frames"] = [table[i] for i in g["frames"] if 0 <= i < len(table)]
 
 
 def stacks_json(name, *args):

@@ -30,6 +30,11 @@ static const struct esc_case cases[] = {
 	{ lg_escape_workflow_prop, "a:b,c%d\ne", "a%3Ab%2Cc%25d%0Ae" },
 	{ lg_escape_workflow_prop, "TestX/::error::y", "TestX/%3A%3Aerror%3A%3Ay" },
 	{ lg_escape_workflow_prop, NULL, "" },
+	{ lg_escape_json, "main.(*T).Run.func1", "main.(*T).Run.func1" },
+	{ lg_escape_json, "q\"b\\s\n\r\t\x01\x1f\x7f", "q\\\"b\\\\s\\n\\r\\t\\u0001\\u001f\\u007f" },
+	{ lg_escape_json, "bad \xff end \xc3\x28 ok \xc3\xa9 \xf0\x9f\x98\x80", "bad " FFFD " end " FFFD "( ok \xc3\xa9 \xf0\x9f\x98\x80" },
+	{ lg_escape_json, "cut \xe2\x82", "cut " FFFD FFFD },
+	{ lg_escape_json, NULL, "" },
 };
 
 static void test_table(void)

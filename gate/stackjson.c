@@ -1,0 +1,474 @@
+/*
+ * stackjson.c — the stacks and diff JSON documents, written as streams.
+ *
+ * The document head (a few dozen small values) is made with jansson and
+ * written without its closing brace; groups and the frame table, which
+ * grow with the input, go through the streaming writer (jsonw.h).
+ *
+ * The frame table gives each distinct frame — function, file, line and
+ * the inlined mark, by content — one index.  Within one group set equal
+ * frames have equal string pointers (group.c interns them), so frames are
+ * looked up by pointer first and by content only the first time a pointer
+ * combination is seen: the diff document mixes frames of two sets.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "jsonutil.h"
+#include "jsonw.h"
+#include "stackjson.h"
+#include "stackview.h"
+
+#define HEAD_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
+
+static const char *const dump_forms[] = {
+	[LG_DUMP_PLAIN] = "plain", [LG_DUMP_PANIC] = "panic", [LG_DUMP_FATAL] = "fatal",
+	[LG_DUMP_TIMEOUT] = "timeout", [LG_DUMP_SIGNAL] = "signal",
+};
+
+/* ---------------------------------------------------------------------- */
+/* The frame table. */
+
+struct fkey {
+	const char *func, *file;
+	int line, inlined;
+	uint32_t index; /* in the table (alias entries), or unused */
+	uint64_t hash;  /* of the content (table entries) */
+};
+
+/* Open addressing over entry index + 1 (0 = free), power-of-two size. */
+struct slots {
+	uint32_t *s;
+	size_t n;
+};
+
+struct ftab {
+	struct fkey *ent;   /* distinct frames by content: the table written */
+	size_t n, alloc;
+	struct fkey *alias; /* pointer combinations seen, each with its index */
+	size_t nalias, alias_alloc;
+	struct slots by_ptr, by_content;
+};
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdull;
+}
+
+static uint64_t ptr_hash(const struct fkey *k)
+{
+	uint64_t h = (uint64_t)(uintptr_t)k->func * 0x9e3779b97f4a7c15ull ^
+		     (uint64_t)(uintptr_t)k->file * 0xc2b2ae3d27d4eb4full ^
+		     ((uint64_t)(uint32_t)k->line << 1 | (uint64_t)k->inlined) * 0x165667b19e3779f9ull;
+
+	return h ^ (h >> 29);
+}
+
+static uint64_t str_hash(uint64_t h, const char *s)
+{
+	if (!s)
+		return mix(h, 0x6e756c6c);
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return mix(h, 0);
+}
+
+static uint64_t content_hash(const struct fkey *k)
+{
+	uint64_t h = str_hash(str_hash(0xcbf29ce484222325ull, k->func), k->file);
+
+	h = mix(h, (uint64_t)(uint32_t)k->line << 1 | (uint64_t)k->inlined);
+	return h ^ (h >> 31);
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int same_ptrs(const struct fkey *a, const struct fkey *b)
+{
+	return a->func == b->func && a->file == b->file && a->line == b->line &&
+	       a->inlined == b->inlined;
+}
+
+static int same_content(const struct fkey *a, const struct fkey *b)
+{
+	return a->hash == b->hash && a->line == b->line && a->inlined == b->inlined &&
+	       same_str(a->func, b->func) && same_str(a->file, b->file);
+}
+
+/* Doubles `t` (made of entries `e`) past half full; `by_content` picks the hash. */
+static void slots_fit(struct slots *t, size_t used, const struct fkey *e, int by_content)
+{
+	size_t n, i, j, mask;
+	uint32_t *s;
+
+	if (t->n && used * 2 <= t->n)
+		return;
+	n = t->n ? t->n * 2 : 4096;
+	mask = n - 1;
+	s = lg_xcalloc(n, sizeof(*s));
+	for (i = 0; i < t->n; i++) {
+		const struct fkey *k;
+
+		if (!t->s[i])
+			continue;
+		k = &e[t->s[i] - 1];
+		for (j = (by_content ? k->hash : ptr_hash(k)) & mask; s[j]; j = (j + 1) & mask)
+			;
+		s[j] = t->s[i];
+	}
+	free(t->s);
+	t->s = s;
+	t->n = n;
+}
+
+/* The table index of frame content `k` (its hash set), added when new. */
+static uint32_t content_index(struct ftab *t, const struct fkey *k)
+{
+	size_t i, mask = t->by_content.n - 1;
+
+	for (i = k->hash & mask; t->by_content.s[i]; i = (i + 1) & mask)
+		if (same_content(&t->ent[t->by_content.s[i] - 1], k))
+			return t->by_content.s[i] - 1;
+	LG_GROW(t->ent, t->alloc, t->n + 1);
+	t->ent[t->n] = *k;
+	t->by_content.s[i] = (uint32_t)(t->n + 1);
+	t->n++;
+	slots_fit(&t->by_content, t->n, t->ent, 1);
+	return (uint32_t)(t->n - 1);
+}
+
+static uint32_t frame_index(struct ftab *t, const struct lg_frame *f)
+{
+	struct fkey k;
+	size_t i, mask = t->by_ptr.n - 1;
+
+	k.func = f->func;
+	k.file = f->file;
+	k.line = f->line;
+	k.inlined = f->inlined;
+	for (i = ptr_hash(&k) & mask; t->by_ptr.s[i]; i = (i + 1) & mask)
+		if (same_ptrs(&t->alias[t->by_ptr.s[i] - 1], &k))
+			return t->alias[t->by_ptr.s[i] - 1].index;
+	k.hash = content_hash(&k);
+	k.index = content_index(t, &k);
+	LG_GROW(t->alias, t->alias_alloc, t->nalias + 1);
+	t->alias[t->nalias] = k;
+	t->by_ptr.s[i] = (uint32_t)(t->nalias + 1);
+	t->nalias++;
+	slots_fit(&t->by_ptr, t->nalias, t->alias, 0);
+	return k.index;
+}
+
+static void ftab_init(struct ftab *t)
+{
+	memset(t, 0, sizeof(*t));
+	slots_fit(&t->by_ptr, 0, NULL, 0);
+	slots_fit(&t->by_content, 0, NULL, 1);
+}
+
+static void ftab_release(struct ftab *t)
+{
+	free(t->ent);
+	free(t->alias);
+	free(t->by_ptr.s);
+	free(t->by_content.s);
+	memset(t, 0, sizeof(*t));
+}
+
+/* `,"frames":[{...},...]}` closing the document. */
+static void write_ftab(struct lg_jw *w, const struct ftab *t)
+{
+	size_t i;
+
+	lg_jw_lit(w, "],\n\"frames\":[");
+	for (i = 0; i < t->n; i++) {
+		lg_jw_raw(w, i ? ",\n{\"func\":" : "\n{\"func\":");
+		lg_jw_str(w, t->ent[i].func ? t->ent[i].func : "?");
+		lg_jw_lit(w, ",\"file\":");
+		lg_jw_str(w, t->ent[i].file);
+		lg_jw_lit(w, ",\"line\":");
+		lg_jw_int(w, t->ent[i].line < 0 ? 0 : t->ent[i].line);
+		lg_jw_lit(w, ",\"inlined\":");
+		lg_jw_bool(w, t->ent[i].inlined);
+		lg_jw_lit(w, "}");
+	}
+	lg_jw_lit(w, "]}\n");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Groups. */
+
+static void write_creator(struct lg_jw *w, const struct lg_creator *c)
+{
+	if (!c->func) {
+		lg_jw_lit(w, "null");
+		return;
+	}
+	lg_jw_lit(w, "{\"func\":");
+	lg_jw_str(w, c->func);
+	lg_jw_lit(w, ",\"file\":");
+	lg_jw_str(w, c->file);
+	lg_jw_lit(w, ",\"line\":");
+	lg_jw_int(w, c->line < 0 ? 0 : c->line);
+	lg_jw_lit(w, ",\"goroutine\":");
+	if (c->parent_id >= 0)
+		lg_jw_int(w, c->parent_id);
+	else
+		lg_jw_lit(w, "null");
+	lg_jw_lit(w, "}");
+}
+
+static void write_dump_fields(struct lg_jw *w, const struct lg_group *g)
+{
+	size_t i;
+
+	lg_jw_lit(w, ",\"minutes\":{\"min\":");
+	lg_jw_int(w, g->min_minutes);
+	lg_jw_lit(w, ",\"max\":");
+	lg_jw_int(w, g->max_minutes);
+	lg_jw_lit(w, "},\"ids\":[");
+	for (i = 0; i < g->nids; i++) {
+		if (i)
+			lg_jw_lit(w, ",");
+		lg_jw_int(w, g->ids[i]);
+	}
+	lg_jw_lit(w, "],\"locked\":");
+	lg_jw_bool(w, g->locked);
+	lg_jw_lit(w, ",\"leaked\":");
+	lg_jw_bool(w, g->leaked);
+}
+
+static void write_pattern(struct lg_jw *w, const struct lg_group *g)
+{
+	if (!g->pattern) {
+		lg_jw_lit(w, "null");
+		return;
+	}
+	lg_jw_lit(w, "{\"id\":");
+	lg_jw_str(w, g->pattern);
+	lg_jw_lit(w, ",\"title\":");
+	lg_jw_str(w, g->pattern_title);
+	lg_jw_lit(w, ",\"hint\":");
+	lg_jw_str(w, g->hint);
+	lg_jw_lit(w, "}");
+}
+
+static void write_frames(struct lg_jw *w, struct ftab *t, const struct lg_group *g)
+{
+	size_t i;
+
+	lg_jw_lit(w, ",\"frames\":[");
+	for (i = 0; i < g->nframes; i++) {
+		if (i)
+			lg_jw_lit(w, ",");
+		lg_jw_int(w, frame_index(t, &g->frames[i]));
+	}
+	lg_jw_lit(w, "],\"frames_elided\":");
+	lg_jw_bool(w, g->frames_elided);
+}
+
+/* One group object; keys in the schema's order, dump-only ones for dumps. */
+static void write_group(struct lg_jw *w, struct ftab *t, const struct lg_group *g, int is_dump)
+{
+	lg_jw_lit(w, "{\"id\":\"");
+	lg_jw_raw(w, g->id);
+	lg_jw_lit(w, "\",\"signature\":\"");
+	lg_jw_raw(w, g->signature);
+	lg_jw_lit(w, "\",\"count\":");
+	lg_jw_int(w, g->count);
+	lg_jw_lit(w, ",\"entries\":");
+	lg_jw_int(w, g->entries);
+	if (is_dump) {
+		lg_jw_lit(w, ",\"state\":");
+		lg_jw_str(w, g->status);
+	}
+	lg_jw_lit(w, ",\"wait\":\"");
+	lg_jw_raw(w, lg_wait_class_name(g->wait));
+	lg_jw_lit(w, "\"");
+	if (is_dump)
+		write_dump_fields(w, g);
+	lg_jw_lit(w, ",\"label\":");
+	lg_jw_str(w, g->label);
+	lg_jw_lit(w, ",\"labels\":");
+	lg_jw_str(w, g->labels);
+	lg_jw_lit(w, ",\"pattern\":");
+	write_pattern(w, g);
+	write_frames(w, t, g);
+	if (is_dump) {
+		lg_jw_lit(w, ",\"created_by\":");
+		write_creator(w, &g->creator);
+		lg_jw_lit(w, ",\"first_line\":");
+		if (g->first_line)
+			lg_jw_int(w, (int64_t)g->first_line);
+		else
+			lg_jw_lit(w, "null");
+	}
+	lg_jw_lit(w, "}");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Documents. */
+
+/* The head object without its closing brace, then `,"KEY":[`. */
+static void write_head(struct lg_jw *w, json_t *head, const char *key)
+{
+	char *text = json_dumps(head, HEAD_FLAGS);
+	size_t n = text ? strlen(text) : 0;
+
+	if (n < 2) {
+		w->failed = 1;
+	} else {
+		text[n - 1] = '\0';
+		lg_jw_raw(w, text);
+		lg_jw_lit(w, ",\"");
+		lg_jw_raw(w, key);
+		lg_jw_lit(w, "\":[");
+	}
+	free(text);
+	json_decref(head);
+}
+
+static json_t *dump_json(const struct lg_dump *d)
+{
+	json_t *tests = json_array(), *bad = json_array();
+	size_t i;
+
+	for (i = 0; i < d->nrunning_tests; i++)
+		json_array_append_new(tests, lg_json_str(d->running_tests[i]));
+	for (i = 0; i < d->nbad; i++)
+		json_array_append_new(bad, json_pack("{s:I, s:o}", "line", (json_int_t)d->bad[i].line,
+						     "text", lg_json_str(d->bad[i].text)));
+	return json_pack("{s:s, s:o, s:b, s:o, s:I, s:I, s:I, s:o}", "form",
+			 dump_forms[d->kind], "message", lg_json_str(d->message), "deadlock", d->deadlock,
+			 "running_tests", tests, "lines", (json_int_t)d->lines, "entries",
+			 (json_int_t)d->nseen, "malformed_lines", (json_int_t)d->bad_lines,
+			 "malformed", bad);
+}
+
+static json_t *profile_json(const struct lg_input *in)
+{
+	const struct lg_pprof *p = &in->prof;
+	json_t *types = json_array();
+	size_t i;
+
+	for (i = 0; i < p->nsample_types; i++)
+		json_array_append_new(types, json_pack("{s:o, s:o}", "type",
+						       lg_json_str(p->sample_types[i].type), "unit",
+						       lg_json_str(p->sample_types[i].unit)));
+	return json_pack("{s:o, s:o, s:o, s:I}", "sample_type",
+			 lg_json_str(p->sample_types[in->sample_index].type), "unit",
+			 lg_json_str(p->sample_types[in->sample_index].unit), "sample_types", types,
+			 "samples", (json_int_t)p->nsamples);
+}
+
+int lg_stackjson_stacks(const struct lg_input *in, FILE *f)
+{
+	const struct lg_group_set *s = &in->groups;
+	int is_dump = in->kind == LG_INPUT_DUMP;
+	struct lg_jw w;
+	struct ftab t;
+	size_t i;
+
+	lg_jw_init(&w, f);
+	ftab_init(&t);
+	write_head(&w, json_pack(
+		"{s:i, s:s, s:s, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"schema_version", LG_STACKJSON_VERSION, "tool", "leakgate", "command", "stacks",
+		"source", lg_json_str(in->name), "input", is_dump ? "dump" : "profile",
+		"by", lg_group_by_name(s->opts.by), "by_label", lg_json_str(s->opts.by_label),
+		"unit", lg_view_unit(in),
+		"dump", is_dump ? dump_json(&in->dump) : json_null(),
+		"profile", is_dump ? json_null() : profile_json(in),
+		"seen", (json_int_t)s->seen, "filtered", (json_int_t)s->filtered,
+		"overflow", (json_int_t)s->overflow, "total", (json_int_t)s->total,
+		"hidden_groups", (json_int_t)s->hidden, "hidden_count", (json_int_t)s->hidden_count),
+		"groups");
+	for (i = 0; i < s->n && !w.failed; i++) {
+		lg_jw_raw(&w, i ? ",\n" : "\n");
+		write_group(&w, &t, &s->g[i], is_dump);
+	}
+	write_ftab(&w, &t);
+	ftab_release(&t);
+	return lg_jw_finish(&w);
+}
+
+static json_t *side_json(const struct lg_input *in)
+{
+	return json_pack("{s:o, s:I, s:I}", "source", lg_json_str(in->name), "total",
+			 (json_int_t)in->groups.total, "groups", (json_int_t)in->groups.n);
+}
+
+static json_t *diff_head(const struct lg_input *before, const struct lg_input *after,
+			 const struct lg_view_tally *t, int64_t min_delta)
+{
+	int is_dump = after->kind == LG_INPUT_DUMP;
+
+	return json_pack(
+		"{s:i, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:b}}",
+		"schema_version", LG_STACKJSON_VERSION, "tool", "leakgate", "command", "diff",
+		"input", is_dump ? "dump" : "profile", "by", lg_group_by_name(after->groups.opts.by),
+		"by_label", lg_json_str(after->groups.opts.by_label), "unit", lg_view_unit(after),
+		"sample_type", is_dump ? json_null()
+				       : lg_json_str(after->prof.sample_types[after->sample_index].type),
+		"before", side_json(before), "after", side_json(after),
+		"min_delta", (json_int_t)min_delta,
+		"summary", "new", (json_int_t)t->kinds[LG_CHANGE_NEW], "gone",
+		(json_int_t)t->kinds[LG_CHANGE_GONE], "grown", (json_int_t)t->kinds[LG_CHANGE_GROWN],
+		"shrunk", (json_int_t)t->kinds[LG_CHANGE_SHRUNK], "same",
+		(json_int_t)t->kinds[LG_CHANGE_SAME], "growth", t->growth);
+}
+
+static void write_change(struct lg_jw *w, struct ftab *t, const struct lg_group_change *c,
+			 int is_dump)
+{
+	const struct lg_group *g = c->after ? c->after : c->before;
+
+	lg_jw_lit(w, "{\"change\":\"");
+	lg_jw_raw(w, lg_change_kind_name(c->kind));
+	lg_jw_lit(w, "\",\"id\":\"");
+	lg_jw_raw(w, g->id);
+	lg_jw_lit(w, "\",\"signature\":\"");
+	lg_jw_raw(w, g->signature);
+	lg_jw_lit(w, "\",\"before\":");
+	lg_jw_int(w, c->before ? c->before->count : 0);
+	lg_jw_lit(w, ",\"after\":");
+	lg_jw_int(w, c->after ? c->after->count : 0);
+	lg_jw_lit(w, ",\"delta\":");
+	lg_jw_int(w, c->delta);
+	lg_jw_lit(w, ",\"long_lived\":");
+	lg_jw_bool(w, c->long_lived);
+	lg_jw_lit(w, ",\"group\":");
+	write_group(w, t, g, is_dump);
+	lg_jw_lit(w, "}");
+}
+
+int lg_stackjson_diff(const struct lg_input *before, const struct lg_input *after,
+		      const struct lg_group_change *c, size_t n, int64_t min_delta, FILE *f)
+{
+	int is_dump = after->kind == LG_INPUT_DUMP;
+	struct lg_view_tally tally;
+	struct lg_jw w;
+	struct ftab t;
+	size_t i, shown = 0;
+
+	lg_view_tally(c, n, min_delta, &tally);
+	lg_jw_init(&w, f);
+	ftab_init(&t);
+	write_head(&w, diff_head(before, after, &tally, min_delta), "changes");
+	for (i = 0; i < n && !w.failed; i++) {
+		if (!lg_view_change_shown(&c[i], min_delta))
+			continue;
+		lg_jw_raw(&w, shown++ ? ",\n" : "\n");
+		write_change(&w, &t, &c[i], is_dump);
+	}
+	write_ftab(&w, &t);
+	ftab_release(&t);
+	return lg_jw_finish(&w);
+}
