@@ -8,18 +8,25 @@
  *    LG_PPROF_MAX_DECODED, nor past LG_PPROF_MAX_RATIO times the compressed
  *    bytes consumed so far once it holds more than 1 MiB, so a small file
  *    cannot make us allocate gigabytes;
- *  - protobuf: unpacked by protobuf-c (generated from schema/profile.proto)
- *    through an allocator with a byte budget, because empty sub-messages
- *    cost a few bytes on the wire but a hundred in memory.  The allocator
- *    is an arena, freed whole: a big profile is a million tiny messages.
+ *  - protobuf: split in two.  The samples — the bulk, 100,000 small
+ *    messages in a big goroutine profile — are decoded by hand, straight
+ *    into three flat pools (location ids, values, labels); the tables
+ *    (strings, functions, locations, mappings, sample types) are unpacked
+ *    by protobuf-c (generated from schema/profile.proto) from a copy of the
+ *    profile with the samples cut out.  Both draw on one byte budget,
+ *    because empty sub-messages cost a few bytes on the wire but a hundred
+ *    in memory; protobuf-c allocates from an arena, freed whole.  The hand
+ *    decoder refuses what protobuf-c would: truncated fields, varints past
+ *    10 bytes, wire types a field cannot have.
  * After that every cross reference is checked before it is followed:
  * string-table indexes, location -> mapping and function ids, and
  * sample -> location ids.  Only then are the samples flattened, and the
  * total number of frames is capped too (one location with many inlined
  * lines, referenced by many samples, multiplies out).
  *
- * The resolved strings point into the unpacked message, which the profile
- * keeps alive in its private storage until lg_pprof_release.
+ * The resolved strings point into the unpacked message, and the values
+ * into the value pool, which the profile keeps alive in its private
+ * storage until lg_pprof_release.
  *
  * The way back out is here too, so protobuf-c and zlib stay in one module:
  * lg_pprof_diff subtracts two resolved profiles stack by stack, and
@@ -47,7 +54,6 @@
 
 typedef Leakgate__Pprof__Profile pb_profile;
 typedef Leakgate__Pprof__Location pb_location;
-typedef Leakgate__Pprof__Sample pb_sample;
 
 #define ARENA_FIRST ((size_t)4 << 10)
 #define ARENA_CHUNK ((size_t)1 << 20)
@@ -63,7 +69,8 @@ struct chunk {
  * The allocator protobuf-c unpacks with: counts what it hands out and
  * refuses past the cap, and carves it from an arena, because a profile is
  * hundreds of thousands of tiny messages that all die together — one
- * malloc and one free each cost more than the decoding itself.
+ * malloc and one free each cost more than the decoding itself.  The sample
+ * pools, and what flatten will make of them, are charged to it too.
  */
 struct budget {
 	size_t used;
@@ -72,11 +79,48 @@ struct budget {
 	struct chunk *chunks; /* current one first */
 };
 
+/* A label as the wire has it: string indexes and a number. */
+struct raw_label {
+	int64_t key, str, num, num_unit;
+};
+
+/*
+ * Where a sample's part of each pool starts; the next sample's start ends
+ * it.  Every pool entry took a byte of the inflated profile at least, so
+ * 32 bits hold any offset (see the assertion below).
+ */
+struct sample_span {
+	uint32_t loc, val, label;
+};
+_Static_assert(LG_PPROF_MAX_DECODED < UINT32_MAX, "pool offsets fit a sample_span");
+
+/* A growable array of varints. */
+struct u64_pool {
+	uint64_t *v;
+	size_t n, alloc;
+};
+
+/*
+ * The samples, decoded by hand (see decode_sample) into flat pools, one
+ * allocation each instead of protobuf-c's few per sample: sample i owns
+ * locs.v[spans[i].loc .. spans[i + 1].loc), and likewise its values and
+ * labels.  Values are stored as the wire's uint64 and read as int64.
+ * Every pool is charged to the budget as it grows.
+ */
+struct sample_pools {
+	struct u64_pool locs, vals;
+	struct raw_label *labels;
+	struct sample_span *spans; /* nsamples + 1 entries */
+	size_t nsamples, nlabels;
+	size_t labels_alloc, spans_alloc;
+};
+
 /* What lg_pprof.priv points to. */
 struct store {
-	pb_profile *msg;
+	pb_profile *msg; /* the tables; its samples are in `pools` */
 	ProtobufCAllocator alloc; /* over budget: msg lives in its arena */
 	struct budget budget;
+	struct sample_pools pools; /* only vals outlives lg_pprof_parse */
 	struct lg_pprof_frame *frames;
 	struct lg_pprof_label *labels;
 	char **extra; /* strings we made up (names of unsymbolised addresses) */
@@ -107,9 +151,22 @@ struct resolver {
 	const pb_profile *msg;
 	struct store *st;
 	struct id_table funcs, maps, locs;
-	size_t *loc_nframes; /* frames each location expands to */
+	/* Location index i expands to loc_frames[loc_first[i] .. loc_first[i + 1]). */
+	size_t *loc_first;
+	struct lg_pprof_frame *loc_frames;
 	struct lg_err *err;
 };
+
+/* Counts `size` bytes against the cap; -1 (and remembered) past it. */
+static int budget_charge(struct budget *b, size_t size)
+{
+	if (size > b->cap - b->used) {
+		b->refused = 1;
+		return -1;
+	}
+	b->used += size;
+	return 0;
+}
 
 static void *budget_alloc(void *data, size_t size)
 {
@@ -118,11 +175,8 @@ static void *budget_alloc(void *data, size_t size)
 	size_t align = sizeof(max_align_t), n;
 	void *ret;
 
-	if (size > b->cap - b->used) {
-		b->refused = 1;
+	if (budget_charge(b, size))
 		return NULL; /* protobuf-c turns this into a failed unpack */
-	}
-	b->used += size;
 	n = (size + align - 1) / align * align; /* size <= cap: no overflow */
 	if (!n)
 		n = align;
@@ -156,6 +210,43 @@ static void budget_free(void *data, void *ptr)
 {
 }
 
+/*
+ * Makes room for `need` elements of `size` bytes in the array *arr of
+ * *alloc, charging what it adds to the budget: -1 when that would pass the
+ * cap.  Grows geometrically, but never past the cap when `need` still fits.
+ */
+static int pool_reserve(struct budget *b, void **arr, size_t *alloc, size_t need, size_t size)
+{
+	size_t n = *alloc ? *alloc : 64;
+
+	if (need <= *alloc)
+		return 0;
+	while (n < need) /* need is bounded by the input bytes: no overflow */
+		n *= 2;
+	if (n - *alloc > (b->cap - b->used) / size)
+		n = need;
+	if (n - *alloc > (b->cap - b->used) / size || budget_charge(b, (n - *alloc) * size)) {
+		b->refused = 1;
+		return -1;
+	}
+	*arr = lg_xrealloc(*arr, n * size);
+	*alloc = n;
+	return 0;
+}
+#define POOL_RESERVE(b, arr, alloc, need) \
+	pool_reserve((b), (void **)&(arr), &(alloc), (need), sizeof(*(arr)))
+
+/* Frees the pools only decoding needs; the values stay with the samples. */
+static void pools_drop_scratch(struct sample_pools *sp)
+{
+	free(sp->locs.v);
+	free(sp->labels);
+	free(sp->spans);
+	sp->locs.v = NULL;
+	sp->labels = NULL;
+	sp->spans = NULL;
+}
+
 void lg_pprof_init(struct lg_pprof *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -173,6 +264,8 @@ static void store_free(struct store *st)
 		free(st->budget.chunks);
 		st->budget.chunks = next;
 	}
+	pools_drop_scratch(&st->pools);
+	free(st->pools.vals.v);
 	free(st->frames);
 	free(st->labels);
 	for (i = 0; i < st->nextra; i++)
@@ -189,6 +282,27 @@ void lg_pprof_release(struct lg_pprof *p)
 	free(p->samples);
 	store_free(p->priv);
 	lg_pprof_init(p);
+}
+
+/*
+ * The room to start inflating `in` into: the size its gzip trailer (ISIZE,
+ * the last member's length mod 2^32) announces when that is within the
+ * caps, so a profile inflates without reallocating; else one chunk.  The
+ * trailer is a hint, never trusted: the buffer still grows, capped, when
+ * it is short (several members, a lie, a file cut short).
+ */
+static size_t gunzip_hint(const unsigned char *in, size_t len)
+{
+	size_t isize;
+
+	if (len < 18) /* a 10-byte header and the 8-byte trailer */
+		return GZIP_CHUNK;
+	isize = (size_t)in[len - 4] | (size_t)in[len - 3] << 8 | (size_t)in[len - 2] << 16 |
+		(size_t)in[len - 1] << 24;
+	if (isize > LG_PPROF_MAX_DECODED ||
+	    (isize > RATIO_FLOOR && isize / len > LG_PPROF_MAX_RATIO))
+		return GZIP_CHUNK;
+	return isize + 1; /* + 1: a full buffer is not mistaken for more to come */
 }
 
 /*
@@ -212,10 +326,13 @@ static int gunzip(const unsigned char *in, size_t len, const char *name,
 	live = 1;
 	zs.next_in = (Bytef *)in; /* zlib does not write through next_in */
 	zs.avail_in = (uInt)len;  /* len <= LG_PPROF_MAX_COMPRESSED fits */
+	dalloc = gunzip_hint(in, len);
+	dec = lg_xmalloc(dalloc);
 	for (;;) {
 		size_t room;
 
-		LG_GROW(dec, dalloc, dlen + GZIP_CHUNK);
+		if (dlen == dalloc)
+			LG_GROW(dec, dalloc, dlen + GZIP_CHUNK);
 		room = dalloc - dlen;
 		if (room > LG_PPROF_MAX_DECODED + 1 - dlen)
 			room = LG_PPROF_MAX_DECODED + 1 - dlen;
@@ -267,6 +384,352 @@ out:
 		inflateEnd(&zs);
 	free(dec);
 	return ret;
+}
+
+/* ---- the samples, decoded by hand ---- */
+
+/*
+ * Why by hand: a goroutine profile with a label per goroutine is 100,000
+ * Sample messages with a Label each, and protobuf-c gives every one of them
+ * structs and arrays of its own, then flatten reads them once and drops
+ * them.  Sample and Label are small fixed messages (schema/profile.proto),
+ * so they go straight into the pools; the varied tables (strings,
+ * functions, locations, mappings) stay with protobuf-c, which unpacks them
+ * from a copy of the profile with the samples cut out.
+ */
+
+/* What reading one value off the wire can run into. */
+enum wire_err {
+	WIRE_OK,
+	WIRE_CUT,    /* runs past the end of its message */
+	WIRE_LONG,   /* a varint longer than 10 bytes */
+	WIRE_TYPE,   /* a wire type the field cannot have */
+	WIRE_FIELD,  /* field number 0, or a tag past 32 bits or 5 bytes */
+	WIRE_BUDGET, /* the pools would pass LG_PPROF_MAX_UNPACKED */
+};
+
+/* Reads the varint at *p (before `end`) into *out and steps past it. */
+static inline enum wire_err get_varint(const unsigned char **p, const unsigned char *end,
+				       uint64_t *out)
+{
+	const unsigned char *s = *p;
+	size_t i, avail = (size_t)(end - s);
+	uint64_t v = 0;
+
+	if (avail && s[0] < 0x80) { /* most ids, counts and indexes */
+		*out = s[0];
+		*p = s + 1;
+		return WIRE_OK;
+	}
+	for (i = 0; i < 10; i++) {
+		if (i == avail)
+			return WIRE_CUT;
+		/* Bits past 64 in the tenth byte drop out, as protobuf-c drops them. */
+		v |= (uint64_t)(s[i] & 0x7f) << (7 * i);
+		if (s[i] < 0x80) {
+			*out = v;
+			*p = s + i + 1;
+			return WIRE_OK;
+		}
+	}
+	return WIRE_LONG;
+}
+
+/*
+ * Reads a field tag into its number and wire type.  A tag is a 32-bit
+ * varint of 5 bytes at most, as protobuf-c reads it, and field 0 does not
+ * exist.
+ */
+static inline enum wire_err get_tag(const unsigned char **p, const unsigned char *end,
+				    uint32_t *field, unsigned *wt)
+{
+	const unsigned char *start = *p;
+	uint64_t tag;
+	enum wire_err e = get_varint(p, end, &tag);
+
+	if (e)
+		return e;
+	if (!(tag >> 3) || tag > UINT32_MAX || *p - start > 5)
+		return WIRE_FIELD;
+	*field = (uint32_t)(tag >> 3);
+	*wt = (unsigned)(tag & 7);
+	return WIRE_OK;
+}
+
+/* Reads the length of a wire-type-2 value; its bytes run from *p to *body_end. */
+static enum wire_err get_body(const unsigned char **p, const unsigned char *end,
+			      const unsigned char **body_end)
+{
+	uint64_t len;
+	enum wire_err e = get_varint(p, end, &len);
+
+	if (e)
+		return e;
+	if (len > (uint64_t)(end - *p))
+		return WIRE_CUT;
+	*body_end = *p + len;
+	return WIRE_OK;
+}
+
+/* Steps past the value of a field of wire type `wt` that is not read. */
+static enum wire_err skip_value(const unsigned char **p, const unsigned char *end, unsigned wt)
+{
+	const unsigned char *body_end;
+	uint64_t v, need;
+	enum wire_err e;
+
+	switch (wt) {
+	case 0:
+		return get_varint(p, end, &v);
+	case 1:
+		need = 8;
+		break;
+	case 2:
+		if ((e = get_body(p, end, &body_end)))
+			return e;
+		*p = body_end;
+		return WIRE_OK;
+	case 5:
+		need = 4;
+		break;
+	default: /* 3 and 4 are proto2 groups, which protobuf-c refuses too */
+		return WIRE_TYPE;
+	}
+	if (need > (uint64_t)(end - *p))
+		return WIRE_CUT;
+	*p += need;
+	return WIRE_OK;
+}
+
+/*
+ * Appends one location_id or value field to `pool`: a varint (wire type 0)
+ * or a packed run of them (wire type 2).  Either may come any number of
+ * times, mixed; the values are concatenated in order.
+ */
+static enum wire_err read_ints(struct budget *b, const unsigned char **p,
+			       const unsigned char *end, unsigned wt, struct u64_pool *pool)
+{
+	const unsigned char *q = *p, *qend;
+	enum wire_err e;
+	uint64_t *v;
+	size_t n;
+
+	if (wt == 0) {
+		if (POOL_RESERVE(b, pool->v, pool->alloc, pool->n + 1))
+			return WIRE_BUDGET;
+		if ((e = get_varint(p, end, &pool->v[pool->n])))
+			return e;
+		pool->n++;
+		return WIRE_OK;
+	}
+	if (wt != 2)
+		return WIRE_TYPE;
+	if ((e = get_body(&q, end, &qend)))
+		return e;
+	/* Every value takes a byte at least: room for all of them at once. */
+	if (POOL_RESERVE(b, pool->v, pool->alloc, pool->n + (size_t)(qend - q)))
+		return WIRE_BUDGET;
+	v = pool->v; /* locals: stores through v cannot alias them */
+	n = pool->n;
+	while (q < qend) {
+		if ((e = get_varint(&q, qend, &v[n])))
+			return e;
+		n++;
+	}
+	pool->n = n;
+	*p = qend;
+	return WIRE_OK;
+}
+
+/*
+ * Appends the Label message at *p (field 3 of a Sample, wire type `wt`) to
+ * the label pool.  Its four fields are varints, the last one wins; other
+ * fields are skipped.  On a problem inside the label *field and *wt name
+ * the field of the label it is in.
+ */
+static enum wire_err read_label(struct budget *b, struct sample_pools *sp,
+				const unsigned char **p, const unsigned char *end,
+				uint32_t *field, unsigned *wt)
+{
+	struct raw_label l = { 0, 0, 0, 0 };
+	int64_t *slot[] = { NULL, &l.key, &l.str, &l.num, &l.num_unit };
+	const unsigned char *q = *p, *qend;
+	enum wire_err e;
+	uint64_t v;
+
+	*field = 0;
+	if (*wt != 2)
+		return WIRE_TYPE;
+	if ((e = get_body(&q, end, &qend)))
+		return e;
+	while (q < qend) {
+		*field = 0;
+		if ((e = get_tag(&q, qend, field, wt)))
+			return e;
+		if (*field >= LG_ARRAY_SIZE(slot))
+			e = skip_value(&q, qend, *wt);
+		else if (*wt != 0)
+			e = WIRE_TYPE;
+		else if (!(e = get_varint(&q, qend, &v)))
+			*slot[*field] = (int64_t)v;
+		if (e)
+			return e;
+	}
+	if (POOL_RESERVE(b, sp->labels, sp->labels_alloc, sp->nlabels + 1) ||
+	    budget_charge(b, sizeof(struct lg_pprof_label))) /* flatten resolves it */
+		return WIRE_BUDGET;
+	sp->labels[sp->nlabels++] = l;
+	*p = qend;
+	return WIRE_OK;
+}
+
+/* One Sample being decoded: where it goes and what its errors name. */
+struct sample_reader {
+	const char *name;
+	size_t i; /* the sample's number, from 1 */
+	struct budget *budget;
+	struct sample_pools *sp;
+	struct lg_err *err;
+};
+
+/* The error for problem `e` of sample sr->i in `what` (field `field` of it, if non-zero). */
+static int sample_error(const struct sample_reader *sr, enum wire_err e, const char *what,
+			uint32_t field, unsigned wt)
+{
+	char subject[64];
+
+	if (field)
+		snprintf(subject, sizeof(subject), "%s field %" PRIu32, what, field);
+	else
+		snprintf(subject, sizeof(subject), "%s", what);
+	switch (e) {
+	case WIRE_CUT:
+		return lg_error(sr->err, "'%s': sample %zu: truncated %s", sr->name, sr->i, subject);
+	case WIRE_LONG:
+		return lg_error(sr->err, "'%s': sample %zu: varint longer than 10 bytes in %s",
+				sr->name, sr->i, subject);
+	case WIRE_TYPE:
+		return lg_error(sr->err, "'%s': sample %zu: %s wire type %u for %s", sr->name,
+				sr->i, wt == 3 || wt == 4 || wt > 5 ? "unknown" : "wrong", wt,
+				subject);
+	case WIRE_FIELD:
+		return lg_error(sr->err, "'%s': sample %zu: invalid field tag in %s", sr->name,
+				sr->i, subject);
+	default:
+		return lg_error(sr->err, "'%s': profile needs more than %zu bytes of memory "
+				"to decode", sr->name, (size_t)LG_PPROF_MAX_UNPACKED);
+	}
+}
+
+/* Decodes the Sample message [p, end) into the pools as sample sr->i. */
+static int decode_sample(struct sample_reader *sr, const unsigned char *p,
+			 const unsigned char *end)
+{
+	struct sample_pools *sp = sr->sp;
+	struct sample_span *next;
+	enum wire_err e;
+	uint32_t field;
+	unsigned wt;
+
+	while (p < end) {
+		if ((e = get_tag(&p, end, &field, &wt)))
+			return sample_error(sr, e, "sample", 0, 0);
+		switch (field) {
+		case 1:
+			if ((e = read_ints(sr->budget, &p, end, wt, &sp->locs)))
+				return sample_error(sr, e, "location ids", 0, wt);
+			break;
+		case 2:
+			if ((e = read_ints(sr->budget, &p, end, wt, &sp->vals)))
+				return sample_error(sr, e, "values", 0, wt);
+			break;
+		case 3:
+			if ((e = read_label(sr->budget, sp, &p, end, &field, &wt)))
+				return sample_error(sr, e, "label", field, wt);
+			break;
+		default:
+			if ((e = skip_value(&p, end, wt)))
+				return sample_error(sr, e, "sample", field, wt);
+		}
+	}
+	/* Room for the sample's end, and for what flatten makes of it. */
+	if (POOL_RESERVE(sr->budget, sp->spans, sp->spans_alloc, sp->nsamples + 2) ||
+	    budget_charge(sr->budget, sizeof(struct lg_pprof_sample) + 4 * sizeof(uint32_t)))
+		return sample_error(sr, WIRE_BUDGET, "sample", 0, 0);
+	next = &sp->spans[++sp->nsamples];
+	next->loc = (uint32_t)sp->locs.n;
+	next->val = (uint32_t)sp->vals.n;
+	next->label = (uint32_t)sp->nlabels;
+	return 0;
+}
+
+/* Gives the pools their first room (so none is NULL) and sample 0's start. */
+static void pools_init(struct sample_pools *sp, struct budget *b)
+{
+	memset(sp, 0, sizeof(*sp));
+	/* Far below any budget: cannot fail. */
+	POOL_RESERVE(b, sp->locs.v, sp->locs.alloc, 1);
+	POOL_RESERVE(b, sp->vals.v, sp->vals.alloc, 1);
+	POOL_RESERVE(b, sp->labels, sp->labels_alloc, 1);
+	POOL_RESERVE(b, sp->spans, sp->spans_alloc, 1);
+	memset(&sp->spans[0], 0, sizeof(sp->spans[0]));
+}
+
+static const char *wire_problem(enum wire_err e)
+{
+	switch (e) {
+	case WIRE_CUT:
+		return "a field running past the end";
+	case WIRE_LONG:
+		return "a varint longer than 10 bytes";
+	case WIRE_TYPE:
+		return "an unknown wire type";
+	default:
+		return "an invalid field tag";
+	}
+}
+
+/*
+ * Splits the top-level Profile message [pb, pb + len): each Sample (field
+ * 2) is decoded into the pools, and every other field is copied byte for
+ * byte, in order, to `rest`, for protobuf-c to unpack the tables from.
+ * `rest` has room for len bytes and may be pb itself: the copy never
+ * overtakes the reading.  *restlen gets what it holds.
+ */
+static int split_profile(struct sample_reader *sr, const unsigned char *pb, size_t len,
+			 unsigned char *rest, size_t *restlen)
+{
+	const unsigned char *p = pb, *end = pb + len, *run = pb, *at = pb, *body_end;
+	enum wire_err e = WIRE_OK;
+	uint32_t field;
+	unsigned wt;
+	size_t n = 0;
+
+	while (p < end && !e) {
+		at = p;
+		if ((e = get_tag(&p, end, &field, &wt)))
+			break;
+		if (field != 2) {
+			e = skip_value(&p, end, wt);
+			continue;
+		}
+		sr->i++;
+		if (wt != 2)
+			return sample_error(sr, WIRE_TYPE, "sample", 0, wt);
+		if ((e = get_body(&p, end, &body_end)))
+			return sample_error(sr, e, "sample", 0, wt);
+		memmove(rest + n, run, (size_t)(at - run));
+		n += (size_t)(at - run);
+		if (decode_sample(sr, p, body_end))
+			return -1;
+		p = run = body_end;
+	}
+	if (e)
+		return lg_error(sr->err, "'%s': truncated or corrupt profile protobuf "
+				"(%s at byte %zu)", sr->name, wire_problem(e), (size_t)(at - pb));
+	memmove(rest + n, run, (size_t)(end - run));
+	*restlen = n + (size_t)(end - run);
+	return 0;
 }
 
 /* Looks up string `idx`; on a bad index fills err naming `what`. */
@@ -434,7 +897,7 @@ static int check_locations(struct resolver *r)
 	const pb_profile *m = r->msg;
 	size_t i, j;
 
-	r->loc_nframes = lg_xcalloc(m->n_location ? m->n_location : 1, sizeof(size_t));
+	r->loc_first = lg_xcalloc(m->n_location + 1, sizeof(*r->loc_first));
 	for (i = 0; i < m->n_location; i++) {
 		const pb_location *l = m->location[i];
 
@@ -447,7 +910,7 @@ static int check_locations(struct resolver *r)
 				return lg_error(r->err, "'%s': location %" PRIu64
 						" refers to missing function id %" PRIu64,
 						r->name, l->id, l->line[j]->function_id);
-		r->loc_nframes[i] = l->n_line ? l->n_line : 1;
+		r->loc_first[i + 1] = r->loc_first[i] + (l->n_line ? l->n_line : 1);
 	}
 	return 0;
 }
@@ -467,44 +930,44 @@ static int value_type(struct resolver *r, const Leakgate__Pprof__ValueType *vt,
 
 /*
  * Checks every sample (value count, location ids, label strings) and counts
- * the frames and labels the flattened form needs, within the frame cap.
+ * the frames the flattened form needs, within the frame cap.
  */
-static int check_samples(struct resolver *r, size_t *nframes, size_t *nlabels)
+static int check_samples(struct resolver *r, size_t *nframes)
 {
-	const pb_profile *m = r->msg;
+	const struct sample_pools *sp = &r->st->pools;
+	const size_t ntypes = r->msg->n_sample_type;
 	const char *s;
 	size_t i, j;
 
-	*nframes = *nlabels = 0;
-	for (i = 0; i < m->n_sample; i++) {
-		const pb_sample *sm = m->sample[i];
+	*nframes = 0;
+	for (i = 0; i < sp->nsamples; i++) {
+		const struct sample_span *a = &sp->spans[i], *b = a + 1;
 
-		if (sm->n_value != m->n_sample_type)
+		if (b->val - a->val != ntypes)
 			return lg_error(r->err, "'%s': sample %zu has %zu values, want %zu "
 					"(one per sample type)", r->name, i + 1,
-					sm->n_value, m->n_sample_type);
-		for (j = 0; j < sm->n_location_id; j++) {
-			long li = find_id(&r->locs, sm->location_id[j]);
+					(size_t)(b->val - a->val), ntypes);
+		for (j = a->loc; j < b->loc; j++) {
+			long li = find_id(&r->locs, sp->locs.v[j]);
 
 			if (li < 0)
 				return lg_error(r->err, "'%s': sample %zu refers to missing "
 						"location id %" PRIu64, r->name, i + 1,
-						sm->location_id[j]);
-			*nframes += r->loc_nframes[li];
+						sp->locs.v[j]);
+			*nframes += r->loc_first[li + 1] - r->loc_first[li];
 			if (*nframes > LG_PPROF_MAX_FRAMES)
 				return lg_error(r->err, "'%s': profile expands to more than %zu "
 						"stack frames", r->name,
 						(size_t)LG_PPROF_MAX_FRAMES);
 		}
-		for (j = 0; j < sm->n_label; j++) {
-			const Leakgate__Pprof__Label *lb = sm->label[j];
+		for (j = a->label; j < b->label; j++) {
+			const struct raw_label *lb = &sp->labels[j];
 
 			if (str_at(r, lb->key, &s, "label of sample", i + 1) ||
 			    str_at(r, lb->str, &s, "label of sample", i + 1) ||
 			    str_at(r, lb->num_unit, &s, "label of sample", i + 1))
 				return -1;
 		}
-		*nlabels += sm->n_label;
 	}
 	return 0;
 }
@@ -519,9 +982,9 @@ static const char *store_extra(struct store *st, char *s)
 
 /*
  * Writes the frames of location index `li` at `f` (inlined callee first, as
- * the format orders them) and returns how many.  Indexes were checked.
+ * the format orders them).  Indexes were checked.
  */
-static size_t emit_location(struct resolver *r, long li, struct lg_pprof_frame *f)
+static void emit_location(struct resolver *r, size_t li, struct lg_pprof_frame *f)
 {
 	const pb_profile *m = r->msg;
 	const pb_location *l = m->location[li];
@@ -532,7 +995,7 @@ static size_t emit_location(struct resolver *r, long li, struct lg_pprof_frame *
 		f->func = store_extra(r->st, lg_xasprintf("0x%" PRIx64, l->address));
 		f->file = "";
 		f->line = 0;
-		return 1;
+		return;
 	}
 	for (j = 0; j < l->n_line; j++) {
 		const Leakgate__Pprof__Function *fn =
@@ -542,95 +1005,130 @@ static size_t emit_location(struct resolver *r, long li, struct lg_pprof_frame *
 		f[j].file = m->string_table[fn->filename];
 		f[j].line = l->line[j]->line;
 	}
-	return l->n_line;
+}
+
+/*
+ * Resolves every location once, so that flattening a sample copies frames
+ * instead of looking up functions and strings for each of its locations.
+ */
+static void resolve_locations(struct resolver *r)
+{
+	size_t i, n = r->msg->n_location;
+
+	r->loc_frames = lg_xcalloc(r->loc_first[n] ? r->loc_first[n] : 1,
+				   sizeof(*r->loc_frames));
+	for (i = 0; i < n; i++)
+		emit_location(r, i, r->loc_frames + r->loc_first[i]);
 }
 
 /*
  * Samples that differ only in labels or values (a goroutine profile with a
  * label per request: 100,000 samples, a handful of stacks) share one frames
  * array: a small open-addressing table maps each distinct location-id list
- * to the frames emitted for it first.  Consumers only read frames.
+ * to the first sample that had it, whose frames the others point to.
+ * Consumers only read frames, and group.c relies on the sharing.
+ * A slot holds a sample index + 1 (0: empty); a sample costs two bytes on
+ * the wire at least, so LG_PPROF_MAX_DECODED keeps the count in 32 bits.
  */
-struct stack_seen {
-	const pb_sample *sm; /* first sample with this location list */
-	struct lg_pprof_frame *frames;
-	size_t nframes;
-};
+_Static_assert(LG_PPROF_MAX_DECODED / 2 < UINT32_MAX, "sample indexes fit a slot");
 
-static uint64_t stack_hash(const pb_sample *sm)
+static uint64_t stack_hash(const uint64_t *locs, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ sm->n_location_id;
+	uint64_t h = 0xcbf29ce484222325ULL ^ n;
 	size_t j;
 
-	for (j = 0; j < sm->n_location_id; j++)
-		h = (h ^ sm->location_id[j]) * 0x100000001b3ULL;
-	return h ^ (h >> 29);
+	for (j = 0; j < n; j++)
+		h = (h ^ locs[j]) * 0x100000001b3ULL;
+	/*
+	 * The table is indexed by the low bits, which the multiplications
+	 * leave poorly mixed for lists of small ids: finish like splitmix64.
+	 */
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
 }
 
-static int same_stack(const pb_sample *a, const pb_sample *b)
+/* Do samples a and b have the same location-id list? */
+static int same_stack(const struct sample_pools *sp, size_t a, size_t b)
 {
-	return a->n_location_id == b->n_location_id &&
-	       (!a->n_location_id || memcmp(a->location_id, b->location_id,
-					    a->n_location_id * sizeof(*a->location_id)) == 0);
+	size_t n = sp->spans[a + 1].loc - sp->spans[a].loc;
+
+	return n == sp->spans[b + 1].loc - sp->spans[b].loc &&
+	       (!n || memcmp(sp->locs.v + sp->spans[a].loc, sp->locs.v + sp->spans[b].loc,
+			     n * sizeof(*sp->locs.v)) == 0);
 }
 
-/* The slot for sm's stack: a match, or the empty slot to fill. */
-static struct stack_seen *stack_slot(struct stack_seen *t, size_t mask, const pb_sample *sm)
+/* The slot for sample i's stack: a match, or the empty slot to fill. */
+static uint32_t *stack_slot(uint32_t *t, size_t mask, const struct sample_pools *sp, size_t i)
 {
-	size_t i = (size_t)stack_hash(sm) & mask;
+	const struct sample_span *a = &sp->spans[i];
+	size_t k = (size_t)stack_hash(sp->locs.v + a->loc, a[1].loc - a->loc) & mask;
 
-	while (t[i].sm && !same_stack(t[i].sm, sm))
-		i = (i + 1) & mask;
-	return &t[i];
+	while (t[k] && !same_stack(sp, t[k] - 1, i))
+		k = (k + 1) & mask;
+	return &t[k];
+}
+
+/* Resolves the raw labels of the pools, in order, into `out`. */
+static void flatten_labels(const struct resolver *r, struct lg_pprof_label *out)
+{
+	const struct sample_pools *sp = &r->st->pools;
+	char **strs = r->msg->string_table;
+	size_t j;
+
+	for (j = 0; j < sp->nlabels; j++) {
+		const struct raw_label *lb = &sp->labels[j];
+
+		out[j].key = strs[lb->key];
+		/* A string label has a non-empty value; else it is numeric. */
+		out[j].str = lb->str ? strs[lb->str] : NULL;
+		out[j].num = lb->num;
+		out[j].unit = strs[lb->num_unit];
+	}
 }
 
 /* Builds the flattened samples once everything has been checked. */
-static void flatten(struct resolver *r, struct lg_pprof *p, size_t nframes, size_t nlabels)
+static void flatten(struct resolver *r, struct lg_pprof *p, size_t nframes)
 {
-	const pb_profile *m = r->msg;
+	const struct sample_pools *sp = &r->st->pools;
 	struct store *st = r->st;
-	struct stack_seen *seen;
-	size_t i, j, fi = 0, li = 0, mask = 15;
+	uint32_t *seen;
+	size_t i, j, fi = 0, mask = 15;
 
-	while (mask < 2 * m->n_sample)
+	resolve_locations(r);
+	while (mask < 2 * sp->nsamples)
 		mask = mask * 2 + 1;
 	seen = lg_xcalloc(mask + 1, sizeof(*seen));
 	/* Untouched pages of a big calloc cost nothing: shared stacks never fill them. */
 	st->frames = lg_xcalloc(nframes ? nframes : 1, sizeof(*st->frames));
-	st->labels = lg_xcalloc(nlabels ? nlabels : 1, sizeof(*st->labels));
-	p->samples = lg_xcalloc(m->n_sample ? m->n_sample : 1, sizeof(*p->samples));
-	p->nsamples = m->n_sample;
-	for (i = 0; i < m->n_sample; i++) {
-		const pb_sample *sm = m->sample[i];
+	st->labels = lg_xcalloc(sp->nlabels ? sp->nlabels : 1, sizeof(*st->labels));
+	flatten_labels(r, st->labels);
+	p->samples = lg_xcalloc(sp->nsamples ? sp->nsamples : 1, sizeof(*p->samples));
+	p->nsamples = sp->nsamples;
+	for (i = 0; i < sp->nsamples; i++) {
+		const struct sample_span *a = &sp->spans[i], *b = a + 1;
 		struct lg_pprof_sample *out = &p->samples[i];
-		struct stack_seen *slot = stack_slot(seen, mask, sm);
+		uint32_t *slot = stack_slot(seen, mask, sp, i);
 
-		out->values = sm->value;
-		if (slot->sm) {
-			out->frames = slot->frames;
-			out->nframes = slot->nframes;
+		out->values = (int64_t *)(sp->vals.v + a->val); /* the wire's two's complement */
+		if (*slot) {
+			out->frames = p->samples[*slot - 1].frames;
+			out->nframes = p->samples[*slot - 1].nframes;
 		} else {
 			out->frames = st->frames + fi;
-			for (j = 0; j < sm->n_location_id; j++)
-				fi += emit_location(r, find_id(&r->locs, sm->location_id[j]),
-						    st->frames + fi);
-			out->nframes = (size_t)(st->frames + fi - out->frames);
-			slot->sm = sm;
-			slot->frames = out->frames;
-			slot->nframes = out->nframes;
-		}
-		out->labels = st->labels + li;
-		out->nlabels = sm->n_label;
-		for (j = 0; j < sm->n_label; j++, li++) {
-			const Leakgate__Pprof__Label *lb = sm->label[j];
-			struct lg_pprof_label *l = &st->labels[li];
+			for (j = a->loc; j < b->loc; j++) {
+				size_t li = (size_t)find_id(&r->locs, sp->locs.v[j]);
+				size_t n = r->loc_first[li + 1] - r->loc_first[li];
 
-			l->key = m->string_table[lb->key];
-			/* A string label has a non-empty value; else it is numeric. */
-			l->str = lb->str ? m->string_table[lb->str] : NULL;
-			l->num = lb->num;
-			l->unit = m->string_table[lb->num_unit];
+				memcpy(st->frames + fi, r->loc_frames + r->loc_first[li],
+				       n * sizeof(*st->frames));
+				fi += n;
+			}
+			out->nframes = (size_t)(st->frames + fi - out->frames);
+			*slot = (uint32_t)(i + 1);
 		}
+		out->labels = st->labels + a->label;
+		out->nlabels = b->label - a->label;
 	}
 	free(seen);
 }
@@ -639,7 +1137,7 @@ static void flatten(struct resolver *r, struct lg_pprof *p, size_t nframes, size
 static int resolve(struct resolver *r, struct lg_pprof *p)
 {
 	const pb_profile *m = r->msg;
-	size_t i, nframes, nlabels;
+	size_t i, nframes;
 
 	if (check_tables(r) || check_strings(r) || check_locations(r))
 		return -1;
@@ -656,9 +1154,44 @@ static int resolve(struct resolver *r, struct lg_pprof *p)
 	p->period = m->period;
 	p->time_nanos = m->time_nanos;
 	p->duration_nanos = m->duration_nanos;
-	if (check_samples(r, &nframes, &nlabels))
+	if (check_samples(r, &nframes))
 		return -1;
-	flatten(r, p, nframes, nlabels);
+	flatten(r, p, nframes);
+	return 0;
+}
+
+/* A store with its budget, allocator and pools set up, and nothing decoded. */
+static struct store *store_new(void)
+{
+	struct store *st = lg_xcalloc(1, sizeof(*st));
+
+	st->budget.cap = LG_PPROF_MAX_UNPACKED;
+	st->alloc.alloc = budget_alloc;
+	st->alloc.free = budget_free;
+	st->alloc.allocator_data = &st->budget;
+	pools_init(&st->pools, &st->budget);
+	return st;
+}
+
+/*
+ * Decodes the protobuf [pb, pb + len) into `st`: the samples by hand into
+ * its pools, the tables with protobuf-c into st->msg.  `rest` is where the
+ * tables are gathered (room for len bytes; may be pb, which it clobbers).
+ */
+static int unpack_profile(struct store *st, const unsigned char *pb, size_t len,
+			  unsigned char *rest, const char *name, struct lg_err *err)
+{
+	struct sample_reader sr = { name, 0, &st->budget, &st->pools, err };
+	size_t restlen = 0;
+
+	if (split_profile(&sr, pb, len, rest, &restlen))
+		return -1;
+	st->msg = leakgate__pprof__profile__unpack(&st->alloc, restlen, rest);
+	if (!st->msg && st->budget.refused)
+		return lg_error(err, "'%s': profile needs more than %zu bytes of memory "
+				"to decode", name, (size_t)LG_PPROF_MAX_UNPACKED);
+	if (!st->msg)
+		return lg_error(err, "'%s': truncated or corrupt profile protobuf", name);
 	return 0;
 }
 
@@ -667,7 +1200,7 @@ int lg_pprof_parse(struct lg_pprof *p, const unsigned char *data, size_t len,
 {
 	struct lg_pprof np;
 	struct resolver r;
-	unsigned char *dec = NULL;
+	unsigned char *dec = NULL, *rest = NULL;
 	const unsigned char *pb = data;
 	size_t pblen = len;
 	int ret = -1;
@@ -695,26 +1228,18 @@ int lg_pprof_parse(struct lg_pprof *p, const unsigned char *data, size_t len,
 		goto out;
 	}
 
-	r.st = lg_xcalloc(1, sizeof(*r.st));
+	r.st = store_new();
 	np.priv = r.st;
-	r.st->budget.cap = LG_PPROF_MAX_UNPACKED;
-	r.st->alloc.alloc = budget_alloc;
-	r.st->alloc.free = budget_free;
-	r.st->alloc.allocator_data = &r.st->budget;
-	r.st->msg = leakgate__pprof__profile__unpack(&r.st->alloc, pblen, pb);
-	if (!r.st->msg) {
-		if (r.st->budget.refused)
-			lg_error(err, "'%s': profile needs more than %zu bytes of memory "
-				 "to decode", name, (size_t)LG_PPROF_MAX_UNPACKED);
-		else
-			lg_error(err, "'%s': truncated or corrupt profile protobuf", name);
+	/* The tables are cut out in place when the buffer is ours (inflated). */
+	rest = dec ? dec : lg_xmalloc(pblen);
+	if (unpack_profile(r.st, pb, pblen, rest, name, err))
 		goto out;
-	}
 	r.name = name;
 	r.msg = r.st->msg;
 	r.err = err;
 	if (resolve(&r, &np))
 		goto out;
+	pools_drop_scratch(&r.st->pools);
 
 	lg_pprof_release(p);
 	*p = np;
@@ -724,7 +1249,10 @@ out:
 	id_table_release(&r.funcs);
 	id_table_release(&r.maps);
 	id_table_release(&r.locs);
-	free(r.loc_nframes);
+	free(r.loc_first);
+	free(r.loc_frames);
+	if (rest != dec)
+		free(rest);
 	free(dec);
 	lg_pprof_release(&np);
 	return ret;

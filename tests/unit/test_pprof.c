@@ -181,36 +181,70 @@ static struct spec good_spec(int packed)
  * has main.inner:10 inlined into main.outer:20, location 2 is
  * main.outer:30, location 3 runtime.mallocgc:5; sample 1 = [3, 1, 2] with
  * values 5, 640, labels role=fetcher and bytes=64 (bytes), sample 2 = [2]
- * with values 1, 100.
+ * with values 1, 100.  The pieces below write it a part at a time, so
+ * tests can put the parts in another order or swap in samples of their own.
  */
-static void build(struct lg_buf *out, const struct spec *s)
+static void build_sample_types(struct lg_buf *out)
 {
-	struct lg_buf m = LG_BUF_INIT, sub = LG_BUF_INIT;
-	uint64_t locs[3] = { 3, 1, 0 }, vals[2] = { 5, 640 };
-	size_t i;
+	struct lg_buf m = LG_BUF_INIT;
 
-	locs[2] = s->sample_loc;
 	pb_uint(&m, 1, 10);
 	pb_uint(&m, 2, 1);
 	pb_msg(out, 1, &m);
 	pb_uint(&m, 1, 2);
 	pb_uint(&m, 2, 2);
 	pb_msg(out, 1, &m);
+	lg_buf_release(&m);
+}
 
-	pb_repeated(&m, 1, locs, 3, s->packed);
-	pb_repeated(&m, 2, vals, (size_t)s->nvalues, s->packed);
+/* The labels of sample 1 (role=fetcher, bytes=64 bytes) into Sample `m`. */
+static void hand_labels(struct lg_buf *m)
+{
+	struct lg_buf sub = LG_BUF_INIT;
+
 	pb_uint(&sub, 1, 5);
 	pb_uint(&sub, 2, 6);
-	pb_msg(&m, 3, &sub);
+	pb_msg(m, 3, &sub);
 	pb_uint(&sub, 1, 2);
 	pb_uint(&sub, 3, 64);
 	pb_uint(&sub, 4, 2);
-	pb_msg(&m, 3, &sub);
+	pb_msg(m, 3, &sub);
+	lg_buf_release(&sub);
+}
+
+static void build_sample1(struct lg_buf *out, const struct spec *s)
+{
+	struct lg_buf m = LG_BUF_INIT;
+	uint64_t locs[3] = { 3, 1, 0 }, vals[2] = { 5, 640 };
+
+	locs[2] = s->sample_loc;
+	pb_repeated(&m, 1, locs, 3, s->packed);
+	pb_repeated(&m, 2, vals, (size_t)s->nvalues, s->packed);
+	hand_labels(&m);
 	pb_msg(out, 2, &m);
+	lg_buf_release(&m);
+}
+
+static void build_sample2(struct lg_buf *out)
+{
+	struct lg_buf m = LG_BUF_INIT;
+
 	pb_uint(&m, 1, 2);
 	pb_uint(&m, 2, 1);
 	pb_uint(&m, 2, 100);
 	pb_msg(out, 2, &m);
+	lg_buf_release(&m);
+}
+
+/*
+ * Everything but the samples and sample types: mapping, locations,
+ * functions, strings, period.  *mid (if non-NULL) gets the length of `out`
+ * after the locations, a field boundary to put other fields at.
+ */
+static void build_tables(struct lg_buf *out, const struct spec *s, size_t *mid)
+{
+	struct lg_buf m = LG_BUF_INIT, sub = LG_BUF_INIT;
+	size_t i;
 
 	pb_uint(&m, 1, 1);
 	pb_uint(&m, 2, 0x400000);
@@ -238,6 +272,8 @@ static void build(struct lg_buf *out, const struct spec *s)
 	pb_uint(&sub, 2, 5);
 	pb_msg(&m, 4, &sub);
 	pb_msg(out, 4, &m);
+	if (mid)
+		*mid = out->len;
 
 	pb_uint(&m, 1, 1);
 	pb_uint(&m, 2, (uint64_t)s->f1_name);
@@ -260,6 +296,14 @@ static void build(struct lg_buf *out, const struct spec *s)
 	pb_uint(out, 12, 1);
 	lg_buf_release(&m);
 	lg_buf_release(&sub);
+}
+
+static void build(struct lg_buf *out, const struct spec *s)
+{
+	build_sample_types(out);
+	build_sample1(out, s);
+	build_sample2(out);
+	build_tables(out, s, NULL);
 }
 
 /* gzip-compresses `len` bytes; `times` repeats them (for bombs). */
@@ -657,6 +701,359 @@ static void test_unsymbolised_location(void)
 	lg_pprof_release(&p);
 	lg_buf_release(&b);
 	lg_buf_release(&m);
+}
+
+/* ---- the hand-written Sample decoder ---- */
+
+/* A profile: the hand-made sample types and tables around `samples` (field 2s). */
+static void with_samples(struct lg_buf *out, const struct lg_buf *samples)
+{
+	struct spec s = good_spec(1);
+
+	build_sample_types(out);
+	lg_buf_add(out, samples->buf, samples->len);
+	build_tables(out, &s, NULL);
+}
+
+/*
+ * Parses `b` as is, or gzipped: the decoder cuts the samples out of an
+ * inflated profile in place, and out of a raw one into a copy, so both
+ * ways have to be tried.
+ */
+static int parse_as(struct lg_pprof *p, const struct lg_buf *b, int gzipped, const char *name)
+{
+	struct lg_buf gz = LG_BUF_INIT;
+	struct lg_err err;
+	int ret;
+
+	lg_pprof_init(p);
+	if (gzipped)
+		gzip_bytes(b->buf, b->len, 1, &gz);
+	ret = gzipped ? lg_pprof_parse(p, (unsigned char *)gz.buf, gz.len, name, &err)
+		      : lg_pprof_parse(p, (unsigned char *)b->buf, b->len, name, &err);
+	if (ret)
+		fprintf(stderr, "%s (%s): %s\n", name, gzipped ? "gzipped" : "raw", err.msg);
+	CHECK_INT(ret, 0);
+	lg_buf_release(&gz);
+	return ret;
+}
+
+/* Expects `b`, raw and gzipped, to fail with "'NAME': " `tail` (NAME.gz gzipped). */
+static void expect_fail_both(const struct lg_buf *b, const char *name, const char *tail)
+{
+	struct lg_buf gz = LG_BUF_INIT;
+	char *gzname = lg_xasprintf("%s.gz", name);
+	char *want = lg_xasprintf("'%s': %s", name, tail);
+	char *gzwant = lg_xasprintf("'%s': %s", gzname, tail);
+
+	expect_fail(b->buf, b->len, name, want);
+	gzip_bytes(b->buf, b->len, 1, &gz);
+	expect_fail(gz.buf, gz.len, gzname, gzwant);
+	lg_buf_release(&gz);
+	free(gzname);
+	free(want);
+	free(gzwant);
+}
+
+/* Sample 1 of the hand profile followed by one Sample whose body is `bad`. */
+static void expect_bad_sample2(const struct lg_buf *bad, const char *name, const char *tail)
+{
+	struct lg_buf smp = LG_BUF_INIT, b = LG_BUF_INIT;
+	struct spec s = good_spec(1);
+
+	build_sample1(&smp, &s);
+	pb_bytes(&smp, 2, bad->buf, bad->len);
+	with_samples(&b, &smp);
+	expect_fail_both(&b, name, tail);
+	lg_buf_release(&smp);
+	lg_buf_release(&b);
+}
+
+/* Appends raw bytes (a hand-made field) to `b`. */
+static void raw_bytes(struct lg_buf *b, const char *bytes, size_t n)
+{
+	lg_buf_add(b, bytes, n);
+}
+
+/* Location ids and values: packed runs and one-per-tag values, mixed, concatenate. */
+static void test_mixed_packing(void)
+{
+	struct lg_buf smp = LG_BUF_INIT, m = LG_BUF_INIT, b = LG_BUF_INIT;
+	uint64_t three = 3, one_two[] = { 1, 2 }, v640 = 640, v1 = 1;
+	struct lg_pprof p;
+	int gz;
+
+	pb_repeated(&m, 1, &three, 1, 1); /* a packed run of one */
+	pb_uint(&m, 2, 5);                /* a value, one per tag */
+	pb_bytes(&m, 1, "", 0);           /* an empty packed run */
+	hand_labels(&m);                  /* labels between the location ids */
+	pb_repeated(&m, 2, &v640, 1, 1);
+	pb_uint(&m, 1, one_two[0]);       /* a location id, one per tag */
+	pb_repeated(&m, 1, &one_two[1], 1, 1);
+	pb_msg(&smp, 2, &m);
+	pb_repeated(&m, 2, &v1, 1, 1);
+	pb_repeated(&m, 1, &one_two[1], 1, 0);
+	pb_uint(&m, 2, 100);
+	pb_msg(&smp, 2, &m);
+	with_samples(&b, &smp);
+	for (gz = 0; gz < 2; gz++) {
+		if (parse_as(&p, &b, gz, "mixed.pb") == 0)
+			check_hand_profile(&p);
+		lg_pprof_release(&p);
+	}
+	lg_buf_release(&smp);
+	lg_buf_release(&m);
+	lg_buf_release(&b);
+}
+
+/* Ten bytes is the longest varint (2^64 - 1); eleven are corrupt, wherever they are. */
+static void test_overlong_varint(void)
+{
+	static const char max[] = "\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01";
+	static const char eleven[] = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01";
+	struct lg_buf m = LG_BUF_INIT, sub = LG_BUF_INIT;
+
+	raw_bytes(&m, max, sizeof(max) - 1);
+	raw_bytes(&m, "\x10\x01\x10\x02", 4); /* two values */
+	expect_bad_sample2(&m, "max.pb", "sample 2 refers to missing location id "
+					 "18446744073709551615");
+	lg_buf_reset(&m);
+	raw_bytes(&m, "\x08", 1); /* location id, one per tag */
+	raw_bytes(&m, eleven, sizeof(eleven) - 1);
+	expect_bad_sample2(&m, "long.pb", "sample 2: varint longer than 10 bytes in location ids");
+	lg_buf_reset(&m);
+	pb_bytes(&m, 2, eleven, sizeof(eleven) - 1); /* in a packed run */
+	expect_bad_sample2(&m, "long.pb", "sample 2: varint longer than 10 bytes in values");
+	lg_buf_reset(&m);
+	raw_bytes(&sub, "\x18", 1); /* label num */
+	raw_bytes(&sub, eleven, sizeof(eleven) - 1);
+	pb_msg(&m, 3, &sub);
+	expect_bad_sample2(&m, "long.pb",
+			   "sample 2: varint longer than 10 bytes in label field 3");
+	lg_buf_reset(&m);
+	raw_bytes(&m, eleven, sizeof(eleven) - 1); /* a tag */
+	expect_bad_sample2(&m, "long.pb", "sample 2: varint longer than 10 bytes in sample");
+	lg_buf_release(&m);
+	lg_buf_release(&sub);
+}
+
+/* Lengths that run past the end of the sample, or of the whole profile. */
+static void test_sample_past_end(void)
+{
+	struct lg_buf b = LG_BUF_INIT, m = LG_BUF_INIT, sub = LG_BUF_INIT;
+	struct spec s = good_spec(1);
+
+	/* The last sample says 50 bytes; 3 are left. */
+	build_sample_types(&b);
+	build_tables(&b, &s, NULL);
+	build_sample1(&b, &s);
+	raw_bytes(&b, "\x12\x32\x08\x01\x10", 5);
+	expect_fail_both(&b, "cut.pb", "sample 2: truncated sample");
+	/* Inside a sample: a packed run, a varint, a label cut short. */
+	raw_bytes(&m, "\x0a\x05\x01\x02", 4);
+	expect_bad_sample2(&m, "cut.pb", "sample 2: truncated location ids");
+	lg_buf_reset(&m);
+	raw_bytes(&m, "\x08\x01\x10\x80", 4);
+	expect_bad_sample2(&m, "cut.pb", "sample 2: truncated values");
+	lg_buf_reset(&m);
+	raw_bytes(&m, "\x1a\x04\x08\x05", 4);
+	expect_bad_sample2(&m, "cut.pb", "sample 2: truncated label");
+	lg_buf_reset(&m);
+	raw_bytes(&sub, "\x08", 1); /* a key tag without its value */
+	pb_msg(&m, 3, &sub);
+	expect_bad_sample2(&m, "cut.pb", "sample 2: truncated label field 1");
+	lg_buf_reset(&m);
+	raw_bytes(&m, "\x4a\x09junk", 6); /* an unknown field */
+	expect_bad_sample2(&m, "cut.pb", "sample 2: truncated sample field 9");
+	lg_buf_reset(&m);
+	raw_bytes(&m, "\x49\x01\x02\x03", 4); /* fixed64 with 3 bytes */
+	expect_bad_sample2(&m, "cut.pb", "sample 2: truncated sample field 9");
+	lg_buf_release(&b);
+	lg_buf_release(&m);
+	lg_buf_release(&sub);
+}
+
+/* Known fields with a wire type they cannot have are corrupt. */
+static void test_wrong_wire_types(void)
+{
+	struct lg_buf b = LG_BUF_INIT, m = LG_BUF_INIT, sub = LG_BUF_INIT;
+
+	pb_uint(&m, 3, 5); /* a label as a varint */
+	expect_bad_sample2(&m, "wt.pb", "sample 2: wrong wire type 0 for label");
+	lg_buf_reset(&m);
+	pb_bytes(&sub, 1, "k", 1); /* a label key as bytes */
+	pb_msg(&m, 3, &sub);
+	expect_bad_sample2(&m, "wt.pb", "sample 2: wrong wire type 2 for label field 1");
+	lg_buf_reset(&m);
+	raw_bytes(&sub, "\x25\x01\x02\x03\x04", 5); /* num_unit as fixed32 */
+	pb_msg(&m, 3, &sub);
+	expect_bad_sample2(&m, "wt.pb", "sample 2: wrong wire type 5 for label field 4");
+	lg_buf_reset(&m);
+	raw_bytes(&m, "\x09\x01\x00\x00\x00\x00\x00\x00\x00", 9); /* location id as fixed64 */
+	expect_bad_sample2(&m, "wt.pb", "sample 2: wrong wire type 1 for location ids");
+	lg_buf_reset(&m);
+	raw_bytes(&m, "\x15\x01\x00\x00\x00", 5); /* value as fixed32 */
+	expect_bad_sample2(&m, "wt.pb", "sample 2: wrong wire type 5 for values");
+	lg_buf_reset(&m);
+	raw_bytes(&m, "\x4b", 1); /* a proto2 group */
+	expect_bad_sample2(&m, "wt.pb", "sample 2: unknown wire type 3 for sample field 9");
+	lg_buf_reset(&m);
+	raw_bytes(&m, "\x00\x01", 2); /* field number 0 */
+	expect_bad_sample2(&m, "wt.pb", "sample 2: invalid field tag in sample");
+	lg_buf_reset(&m);
+	raw_bytes(&m, "\xc8\x80\x80\x80\x80\x00\x01", 7); /* field 9 padded to 6 bytes */
+	expect_bad_sample2(&m, "wt.pb", "sample 2: invalid field tag in sample");
+	lg_buf_reset(&m);
+	raw_bytes(&m, "\xc8\x80\x80\x80\x00\x01", 6); /* padded to 5: still a tag */
+	raw_bytes(&m, "\x08\x09\x10\x01\x10\x02", 6);
+	expect_bad_sample2(&m, "wt.pb", "sample 2 refers to missing location id 9");
+	/* A whole sample as a varint. */
+	build_sample_types(&b);
+	pb_uint(&b, 2, 7);
+	expect_fail_both(&b, "wt.pb", "sample 1: wrong wire type 0 for sample");
+	lg_buf_reset(&b);
+	/* Outside the samples a bad wire type is still caught, by the splitter. */
+	raw_bytes(&b, "\x4f", 1);
+	expect_fail_both(&b, "wt.pb", "truncated or corrupt profile protobuf");
+	lg_buf_release(&b);
+	lg_buf_release(&m);
+	lg_buf_release(&sub);
+}
+
+/* Fields the decoder does not know, of every wire type, are skipped; in a label the last key wins. */
+static void test_unknown_sample_fields(void)
+{
+	struct lg_buf smp = LG_BUF_INIT, m = LG_BUF_INIT, sub = LG_BUF_INIT, b = LG_BUF_INIT;
+	uint64_t locs[] = { 3, 1, 2 }, vals[] = { 5, 640 };
+	struct spec s = good_spec(1);
+	struct lg_pprof p;
+	int gz;
+
+	pb_uint(&m, 9, 77);
+	pb_repeated(&m, 1, locs, 3, 1);
+	pb_bytes(&m, 10, "junk", 4);
+	raw_bytes(&m, "\x59\x01\x02\x03\x04\x05\x06\x07\x08", 9); /* 11, fixed64 */
+	pb_repeated(&m, 2, vals, 2, 1);
+	raw_bytes(&m, "\x65\x01\x02\x03\x04", 5); /* 12, fixed32 */
+	pb_uint(&sub, 1, 9);
+	pb_uint(&sub, 7, 1234);
+	pb_bytes(&sub, 8, "x", 1);
+	pb_uint(&sub, 1, 5); /* the key that counts */
+	pb_uint(&sub, 2, 6);
+	pb_msg(&m, 3, &sub);
+	pb_uint(&sub, 1, 2);
+	pb_uint(&sub, 3, 64);
+	pb_uint(&sub, 4, 2);
+	pb_msg(&m, 3, &sub);
+	pb_msg(&smp, 2, &m);
+	build_sample2(&smp);
+	build_sample_types(&b);
+	lg_buf_add(&b, smp.buf, smp.len);
+	pb_uint(&b, 99, 1); /* and an unknown top-level field, for protobuf-c */
+	build_tables(&b, &s, NULL);
+	for (gz = 0; gz < 2; gz++) {
+		if (parse_as(&p, &b, gz, "unknown.pb") == 0)
+			check_hand_profile(&p);
+		lg_pprof_release(&p);
+	}
+	lg_buf_release(&smp);
+	lg_buf_release(&m);
+	lg_buf_release(&sub);
+	lg_buf_release(&b);
+}
+
+/* Samples anywhere among the other top-level fields: first, between tables, last. */
+static void test_interleaved_samples(void)
+{
+	struct lg_buf t = LG_BUF_INIT, b = LG_BUF_INIT;
+	struct spec s = good_spec(0);
+	struct lg_pprof p;
+	size_t mid;
+	int gz, layout;
+
+	build_tables(&t, &s, &mid);
+	for (layout = 0; layout < 2; layout++) {
+		lg_buf_reset(&b);
+		build_sample1(&b, &s);
+		if (layout == 0) { /* sample, tables, types, sample, tables */
+			lg_buf_add(&b, t.buf, mid);
+			build_sample_types(&b);
+			build_sample2(&b);
+			lg_buf_add(&b, t.buf + mid, t.len - mid);
+		} else { /* sample, types, tables, sample */
+			build_sample_types(&b);
+			lg_buf_add(&b, t.buf, t.len);
+			build_sample2(&b);
+		}
+		for (gz = 0; gz < 2; gz++) {
+			if (parse_as(&p, &b, gz, "interleaved.pb") == 0)
+				check_hand_profile(&p);
+			lg_pprof_release(&p);
+		}
+	}
+	lg_buf_release(&t);
+	lg_buf_release(&b);
+}
+
+/* No location ids (no field, or an empty run) is an empty stack; no values is an error. */
+static void test_zero_location_ids(void)
+{
+	struct lg_buf smp = LG_BUF_INIT, m = LG_BUF_INIT, b = LG_BUF_INIT;
+	uint64_t vals[] = { 7, 8 };
+	struct lg_pprof p;
+	int gz;
+
+	pb_repeated(&m, 2, vals, 2, 1);
+	hand_labels(&m);
+	pb_msg(&smp, 2, &m);
+	pb_bytes(&m, 1, "", 0);
+	pb_repeated(&m, 2, vals, 2, 0);
+	pb_msg(&smp, 2, &m);
+	build_sample2(&smp);
+	with_samples(&b, &smp);
+	for (gz = 0; gz < 2; gz++) {
+		if (parse_as(&p, &b, gz, "nolocs.pb") == 0 && p.nsamples == 3) {
+			CHECK_INT(p.samples[0].nframes, 0);
+			CHECK_INT(p.samples[0].values[0], 7);
+			CHECK_INT(p.samples[0].values[1], 8);
+			CHECK_INT(p.samples[0].nlabels, 2);
+			CHECK_INT(p.samples[1].nframes, 0);
+			CHECK_INT(p.samples[1].nlabels, 0);
+			CHECK_INT(p.samples[1].values[1], 8);
+			CHECK_INT(p.samples[2].nframes, 1);
+			CHECK_STR(p.samples[2].frames[0].func, "main.outer");
+		}
+		CHECK_INT(p.nsamples, 3);
+		lg_pprof_release(&p);
+	}
+	lg_buf_reset(&m);
+	expect_bad_sample2(&m, "empty.pb", "sample 2 has 0 values, want 2");
+	lg_buf_release(&smp);
+	lg_buf_release(&m);
+	lg_buf_release(&b);
+}
+
+/* Samples with the same location-id list share one frames array (group.c relies on it). */
+static void test_shared_frames(void)
+{
+	struct lg_buf smp = LG_BUF_INIT, b = LG_BUF_INIT;
+	struct spec packed = good_spec(1), unpacked = good_spec(0);
+	struct lg_pprof p;
+
+	build_sample1(&smp, &packed);
+	build_sample2(&smp);
+	build_sample1(&smp, &unpacked); /* the same list, encoded the other way */
+	with_samples(&b, &smp);
+	if (parse_as(&p, &b, 1, "shared.pb") == 0 && p.nsamples == 3) {
+		CHECK(p.samples[0].frames == p.samples[2].frames);
+		CHECK(p.samples[0].frames != p.samples[1].frames);
+		CHECK_INT(p.samples[2].nframes, 4);
+		CHECK(p.samples[0].labels != p.samples[2].labels);
+		CHECK_STR(p.samples[2].labels[0].str, "fetcher");
+	}
+	lg_pprof_release(&p);
+	lg_buf_release(&smp);
+	lg_buf_release(&b);
 }
 
 /* ---- broken files ---- */
@@ -1254,6 +1651,14 @@ int main(void)
 		{ "duplicate_and_zero_ids", test_duplicate_and_zero_ids },
 		{ "frame_cap", test_frame_cap },
 		{ "unsymbolised_location", test_unsymbolised_location },
+		{ "mixed_packing", test_mixed_packing },
+		{ "overlong_varint", test_overlong_varint },
+		{ "sample_past_end", test_sample_past_end },
+		{ "wrong_wire_types", test_wrong_wire_types },
+		{ "unknown_sample_fields", test_unknown_sample_fields },
+		{ "interleaved_samples", test_interleaved_samples },
+		{ "zero_location_ids", test_zero_location_ids },
+		{ "shared_frames", test_shared_frames },
 		{ "truncated_gzip", test_truncated_gzip },
 		{ "corrupt_gzip", test_corrupt_gzip },
 		{ "gzip_bomb", test_gzip_bomb },
