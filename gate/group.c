@@ -350,6 +350,19 @@ static int key_equal(const struct lg_group_set *s, const struct lg_group *grp,
 /* ---------------------------------------------------------------------- */
 /* The table. */
 
+/* Room for `n` groups (and their keys). */
+static void reserve_groups(struct lg_group_set *s, size_t n)
+{
+	struct priv *pv = s->priv;
+	size_t before = pv->galloc;
+
+	if (n > LG_GROUP_MAX_GROUPS)
+		n = LG_GROUP_MAX_GROUPS;
+	LG_GROW(s->g, pv->galloc, n);
+	if (pv->galloc != before)
+		pv->hash = lg_xrealloc(pv->hash, pv->galloc * sizeof(*pv->hash));
+}
+
 static struct lg_group *new_group(struct lg_group_set *s, const struct lg_goroutine *g,
 				  const char *label, uint64_t h, size_t slot)
 {
@@ -357,8 +370,7 @@ static struct lg_group *new_group(struct lg_group_set *s, const struct lg_gorout
 	struct lg_group *grp;
 	size_t gn = s->n;
 
-	LG_GROW(s->g, pv->galloc, s->n + 1);
-	pv->hash = lg_xrealloc(pv->hash, pv->galloc * sizeof(*pv->hash));
+	reserve_groups(s, s->n + 1);
 	grp = &s->g[s->n++];
 	memset(grp, 0, sizeof(*grp));
 	pv->hash[gn] = h;
@@ -793,6 +805,7 @@ static void add_merged(struct lg_group_set *s, const struct lg_pprof *p, struct 
 
 	if (s->opts.filter.label_key && t->n)
 		qsort(t->e, t->n, sizeof(*t->e), cmp_merged_first);
+	reserve_groups(s, s->n + t->n);
 	for (i = 0; i < t->n; i++) {
 		const struct merged *m = &t->e[i];
 		const struct lg_pprof_sample *sm = &p->samples[m->first];

@@ -278,9 +278,9 @@ static void write_frames(struct lg_jw *w, struct ftab *t, const struct lg_group 
 static void write_group(struct lg_jw *w, struct ftab *t, const struct lg_group *g, int is_dump)
 {
 	lg_jw_lit(w, "{\"id\":\"");
-	lg_jw_raw(w, g->id);
+	lg_jw_rawn(w, g->id, sizeof(g->id) - 1);
 	lg_jw_lit(w, "\",\"signature\":\"");
-	lg_jw_raw(w, g->signature);
+	lg_jw_rawn(w, g->signature, sizeof(g->signature) - 1);
 	lg_jw_lit(w, "\",\"count\":");
 	lg_jw_int(w, g->count);
 	lg_jw_lit(w, ",\"entries\":");
@@ -433,9 +433,9 @@ static void write_change(struct lg_jw *w, struct ftab *t, const struct lg_group_
 	lg_jw_lit(w, "{\"change\":\"");
 	lg_jw_raw(w, lg_change_kind_name(c->kind));
 	lg_jw_lit(w, "\",\"id\":\"");
-	lg_jw_raw(w, g->id);
+	lg_jw_rawn(w, g->id, sizeof(g->id) - 1);
 	lg_jw_lit(w, "\",\"signature\":\"");
-	lg_jw_raw(w, g->signature);
+	lg_jw_rawn(w, g->signature, sizeof(g->signature) - 1);
 	lg_jw_lit(w, "\",\"before\":");
 	lg_jw_int(w, c->before ? c->before->count : 0);
 	lg_jw_lit(w, ",\"after\":");
