@@ -3,13 +3,18 @@
 # the same file, measured side by side (the two alternate, ROUNDS times
 # each); prints both medians and the ratio (target: leakgate >= 10x faster).
 #
-# The profile comes from bench/pprofgen, a real Go program: a heap profile
-# with MemProfileRate=1 and STACKS distinct allocation stacks (default
-# 120000), so it holds STACKS + a few samples.
+# Two profiles from bench/pprofgen, a real Go program, each with STACKS + a
+# few samples (default 120000):
+#   goroutines, a label each: STACKS parked goroutines, each with its own
+#     pprof labels — the shape of a busy server's goroutine profile: many
+#     samples, few stacks;
+#   heap, distinct stacks: MemProfileRate=1 and STACKS distinct allocation
+#     stacks — the worst case for grouping and output: every sample is a
+#     group of its own.
 #
-# What is timed on the leakgate side (both when both exist):
-#   `leakgate stacks PROFILE --json`  when the binary has the stacks command;
-#   bench/pprof_decode                always: a small driver, built here
+# What is timed on the leakgate side:
+#   `leakgate stacks PROFILE --json`  decode, group, write the JSON document;
+#   bench/pprof_decode                a small driver, built here
 #                                     against the same build's library, that
 #                                     decodes with the pprof module and prints
 #                                     every sample like -traces does (and
