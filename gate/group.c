@@ -10,7 +10,6 @@
  * patterns) happens once per group in lg_group_finish.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,12 +84,6 @@ static int reason_matters(enum lg_wait_class w)
 /* ---------------------------------------------------------------------- */
 /* Hashing and interning. */
 
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-	return h * 0xff51afd7ed558ccdull;
-}
-
 static uint64_t hash_ptr(const void *p)
 {
 	uint64_t v = (uint64_t)(uintptr_t)p;
@@ -157,7 +150,7 @@ static uint64_t str_content_hash(const struct priv *pv, size_t k)
 
 static uint64_t frame_key_hash(const char *func, const char *file, int line)
 {
-	return mix(hash_ptr(func) ^ (hash_ptr(file) * 31), (uint64_t)(uint32_t)line);
+	return lg_hash_mix(hash_ptr(func) ^ (hash_ptr(file) * 31), (uint64_t)(uint32_t)line);
 }
 
 static uint64_t frame_ent_hash(const struct priv *pv, size_t k)
@@ -236,7 +229,7 @@ static const struct frame_ent *intern_frame(struct priv *pv, const char *func, c
 	e->cfunc = cfunc;
 	e->cfile = cfile;
 	e->hfunc = hfunc;
-	e->hfull = mix(mix(hfunc, hfile), (uint64_t)(uint32_t)line);
+	e->hfull = lg_hash_mix(lg_hash_mix(hfunc, hfile), (uint64_t)(uint32_t)line);
 	probe.func = func;
 	e->runtime = is_runtime(&probe);
 	pv->frame_tab.slot[i] = (uint32_t)(k + 1);
@@ -255,17 +248,17 @@ static uint64_t intern_entry(struct lg_group_set *s, struct lg_goroutine *g, con
 {
 	struct priv *pv = s->priv;
 	enum lg_group_by by = s->opts.by;
-	uint64_t h = mix(mix(0x51ed27, (uint64_t)by), (uint64_t)g->wait);
+	uint64_t h = lg_hash_mix(lg_hash_mix(0x51ed27, (uint64_t)by), (uint64_t)g->wait);
 	size_t i;
 
 	if (by == LG_GROUP_EXACT || reason_matters(g->wait)) {
 		const struct str_ent *st = intern_str(pv, g->status);
 
 		g->status = st->canon;
-		h = mix(h, st->hash);
+		h = lg_hash_mix(h, st->hash);
 	}
 	if (by == LG_GROUP_EXACT)
-		h = mix(h, (uint64_t)(g->locked | g->leaked << 1));
+		h = lg_hash_mix(h, (uint64_t)(g->locked | g->leaked << 1));
 	LG_GROW(pv->fr, pv->fr_alloc, g->nframes + 1);
 	for (i = 0; i < g->nframes; i++) {
 		const struct lg_frame *f = &g->frames[i];
@@ -275,7 +268,7 @@ static uint64_t intern_entry(struct lg_group_set *s, struct lg_goroutine *g, con
 		pv->fr[i].func = e->cfunc;
 		pv->fr[i].file = e->cfile;
 		if (by == LG_GROUP_EXACT || !e->runtime)
-			h = mix(h, by == LG_GROUP_FUNCS ? e->hfunc : e->hfull);
+			h = lg_hash_mix(h, by == LG_GROUP_FUNCS ? e->hfunc : e->hfull);
 	}
 	g->frames = pv->fr;
 	if (by != LG_GROUP_FUNCS && g->creator.func) {
@@ -284,12 +277,12 @@ static uint64_t intern_entry(struct lg_group_set *s, struct lg_goroutine *g, con
 
 		g->creator.func = e->cfunc;
 		g->creator.file = e->cfile;
-		h = mix(h, e->hfull);
+		h = lg_hash_mix(h, e->hfull);
 	} else if (by != LG_GROUP_FUNCS) {
-		h = mix(h, 0xc0ffee);
+		h = lg_hash_mix(h, 0xc0ffee);
 	}
 	if (label)
-		h = mix(h, hash_content(label));
+		h = lg_hash_mix(h, hash_content(label));
 	return h;
 }
 
@@ -602,24 +595,30 @@ void lg_group_add_dump(struct lg_group_set *s, const struct lg_dump *d)
 /* ---------------------------------------------------------------------- */
 /* Profiles. */
 
-/* A numeric or string label's value, as text, into out; -1 when absent. */
-static int sample_label(const struct lg_pprof_sample *sm, const char *key, struct lg_buf *out)
+/* The sample's label `key`, or NULL (also for a NULL key). */
+static const struct lg_pprof_label *find_label(const struct lg_pprof_sample *sm, const char *key)
 {
 	size_t i;
 
-	lg_buf_reset(out);
-	for (i = 0; i < sm->nlabels; i++) {
-		const struct lg_pprof_label *l = &sm->labels[i];
+	for (i = 0; key && i < sm->nlabels; i++)
+		if (!strcmp(sm->labels[i].key, key))
+			return &sm->labels[i];
+	return NULL;
+}
 
-		if (strcmp(l->key, key))
-			continue;
-		if (l->str)
-			lg_buf_add(out, l->str, strnlen(l->str, LG_GROUP_MAX_LABEL));
-		else
-			lg_buf_addf(out, "%" PRId64, l->num);
-		return 0;
-	}
-	return -1;
+/* A numeric or string label's value, as text, into out; -1 when absent. */
+static int sample_label(const struct lg_pprof_sample *sm, const char *key, struct lg_buf *out)
+{
+	const struct lg_pprof_label *l = find_label(sm, key);
+
+	lg_buf_reset(out);
+	if (!l)
+		return -1;
+	if (l->str)
+		lg_buf_add(out, l->str, strnlen(l->str, LG_GROUP_MAX_LABEL));
+	else
+		lg_buf_add_int(out, l->num);
+	return 0;
 }
 
 /* Profile labels as text, `{k: "v", n: 3}`, for the group's first sample. */
@@ -683,9 +682,9 @@ struct merge_tab {
 
 static uint64_t merged_hash(const struct merged *m)
 {
-	uint64_t h = mix(hash_ptr(m->frames), (uint64_t)m->lkind);
+	uint64_t h = lg_hash_mix(hash_ptr(m->frames), (uint64_t)m->lkind);
 
-	return mix(h, m->lkind == 1 ? hash_ptr(m->lstr) : (uint64_t)m->lnum);
+	return lg_hash_mix(h, m->lkind == 1 ? hash_ptr(m->lstr) : (uint64_t)m->lnum);
 }
 
 static int same_merge_key(const struct merged *a, const struct merged *b)
@@ -711,17 +710,6 @@ static void merge_fit(struct merge_tab *t)
 	free(t->slot);
 	t->slot = slot;
 	t->nslot = n;
-}
-
-/* The --by-label label of a sample, or NULL. */
-static const struct lg_pprof_label *by_label_of(const struct lg_pprof_sample *sm, const char *key)
-{
-	size_t i;
-
-	for (i = 0; key && i < sm->nlabels; i++)
-		if (!strcmp(sm->labels[i].key, key))
-			return &sm->labels[i];
-	return NULL;
 }
 
 /*
@@ -754,7 +742,7 @@ static struct merged *merge_slot(struct lg_group_set *s, struct merge_tab *t,
 				 const struct lg_pprof_sample *sm, size_t i, struct lg_frame **fr,
 				 size_t *fr_alloc)
 {
-	const struct lg_pprof_label *l = by_label_of(sm, s->opts.by_label);
+	const struct lg_pprof_label *l = find_label(sm, s->opts.by_label);
 	const struct lg_group_filter *f = &s->opts.filter;
 	struct lg_goroutine g;
 	struct merged k;
@@ -863,17 +851,6 @@ void lg_group_add_profile(struct lg_group_set *s, const struct lg_pprof *p, int 
 /* ---------------------------------------------------------------------- */
 /* Finishing. */
 
-static uint64_t fnv(uint64_t h, const char *s)
-{
-	if (!s)
-		s = "";
-	do {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	} while (*s++);
-	return h;
-}
-
 /*
  * `key` is the group's content hash (intern_entry): at the exact and lines
  * levels it is the stable id; at funcs the signature is, with the label
@@ -895,7 +872,7 @@ static void complete(const struct lg_group_set *s, struct lg_group *grp, uint64_
 	if (s->opts.by == LG_GROUP_FUNCS && !grp->label)
 		memcpy(grp->id, grp->signature, sizeof(grp->id));
 	else if (s->opts.by == LG_GROUP_FUNCS)
-		lg_hex16(fnv(fnv(0xcbf29ce484222325ull, grp->signature), grp->label), grp->id);
+		lg_hex16(lg_fnv1a(lg_fnv1a(LG_FNV_OFFSET, grp->signature), grp->label), grp->id);
 	else
 		lg_hex16(key, grp->id);
 	if (pv->no_patterns)

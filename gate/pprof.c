@@ -46,6 +46,7 @@
 
 #include <zlib.h>
 
+#include "arena.h"
 #include "profile.pb-c.h"
 #include "pprof.h"
 
@@ -54,16 +55,6 @@
 
 typedef Leakgate__Pprof__Profile pb_profile;
 typedef Leakgate__Pprof__Location pb_location;
-
-#define ARENA_FIRST ((size_t)4 << 10)
-#define ARENA_CHUNK ((size_t)1 << 20)
-
-/* A block of the arena the unpacked message lives in. */
-struct chunk {
-	struct chunk *next;
-	size_t used, size;
-	max_align_t data[];
-};
 
 /*
  * The allocator protobuf-c unpacks with: counts what it hands out and
@@ -76,7 +67,7 @@ struct budget {
 	size_t used;
 	size_t cap;
 	int refused;
-	struct chunk *chunks; /* current one first */
+	struct lg_arena arena;
 };
 
 /* A label as the wire has it: string indexes and a number. */
@@ -168,41 +159,15 @@ static int budget_charge(struct budget *b, size_t size)
 	return 0;
 }
 
+_Static_assert(_Alignof(max_align_t) <= 16, "the arena aligns to 16 at most");
+
 static void *budget_alloc(void *data, size_t size)
 {
 	struct budget *b = data;
-	struct chunk *c = b->chunks;
-	size_t align = sizeof(max_align_t), n;
-	void *ret;
 
 	if (budget_charge(b, size))
 		return NULL; /* protobuf-c turns this into a failed unpack */
-	n = (size + align - 1) / align * align; /* size <= cap: no overflow */
-	if (!n)
-		n = align;
-	if (!c || n > c->size - c->used) {
-		/* Chunks double up to ARENA_CHUNK: tiny profiles stay cheap. */
-		size_t csize = c ? c->size * 2 : ARENA_FIRST;
-
-		if (csize > ARENA_CHUNK)
-			csize = ARENA_CHUNK;
-		if (n > csize / 4)
-			csize = n;
-		c = lg_xmalloc(sizeof(*c) + csize);
-		c->size = csize;
-		c->used = 0;
-		if (csize == n && b->chunks) {
-			/* A big block of its own: keep filling the current chunk. */
-			c->next = b->chunks->next;
-			b->chunks->next = c;
-		} else {
-			c->next = b->chunks;
-			b->chunks = c;
-		}
-	}
-	ret = (char *)c->data + c->used;
-	c->used += n;
-	return ret;
+	return lg_arena_alloc(&b->arena, size ? size : 1, _Alignof(max_align_t));
 }
 
 /* Messages die together with the arena (store_free), never one by one. */
@@ -258,12 +223,7 @@ static void store_free(struct store *st)
 
 	if (!st)
 		return;
-	while (st->budget.chunks) { /* the unpacked message, all of it */
-		struct chunk *next = st->budget.chunks->next;
-
-		free(st->budget.chunks);
-		st->budget.chunks = next;
-	}
+	lg_arena_release(&st->budget.arena); /* the unpacked message, all of it */
 	pools_drop_scratch(&st->pools);
 	free(st->pools.vals.v);
 	free(st->frames);

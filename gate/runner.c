@@ -471,13 +471,6 @@ static int mkdir_p(const char *path)
 	return ret;
 }
 
-static uint64_t fnv(uint64_t h, const char *s)
-{
-	for (; s && *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (h ^ 0xff) * 0x100000001b3ULL;
-}
-
 /*
  * The build cache of this module and configuration: test binaries and the
  * hook overlay keep their paths between runs, so `go test -c` finds them up
@@ -489,7 +482,7 @@ static char *cache_dir(const struct lg_runner_opts *o, const char *module_root)
 					    "GOEXPERIMENT", "GOTOOLCHAIN", "GOARM", "GOAMD64" };
 	const char *base = getenv("LEAKGATE_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = LG_FNV_OFFSET;
 	char *root, *dir;
 	size_t i;
 
@@ -501,11 +494,11 @@ static char *cache_dir(const struct lg_runner_opts *o, const char *module_root)
 		root = lg_xasprintf("%s/.cache/leakgate", home);
 	else
 		root = lg_xasprintf("/tmp/leakgate-cache-%ld", (long)getuid());
-	h = fnv(h, module_root);
+	h = lg_fnv1a(h, module_root);
 	for (i = 0; i < o->goflags.nargs; i++)
-		h = fnv(h, o->goflags.args[i]);
+		h = lg_fnv1a(h, o->goflags.args[i]);
 	for (i = 0; i < LG_ARRAY_SIZE(vars); i++)
-		h = fnv(h, getenv(vars[i]));
+		h = lg_fnv1a(h, getenv(vars[i]));
 	dir = lg_xasprintf("%s/%016llx", root, (unsigned long long)h);
 	free(root);
 	return dir;

@@ -53,12 +53,6 @@ struct ftab {
 	struct slots by_ptr, by_content;
 };
 
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-	return h * 0xff51afd7ed558ccdull;
-}
-
 static uint64_t ptr_hash(const struct fkey *k)
 {
 	uint64_t h = (uint64_t)(uintptr_t)k->func * 0x9e3779b97f4a7c15ull ^
@@ -68,20 +62,11 @@ static uint64_t ptr_hash(const struct fkey *k)
 	return h ^ (h >> 29);
 }
 
-static uint64_t str_hash(uint64_t h, const char *s)
-{
-	if (!s)
-		return mix(h, 0x6e756c6c);
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return mix(h, 0);
-}
-
 static uint64_t content_hash(const struct fkey *k)
 {
-	uint64_t h = str_hash(str_hash(0xcbf29ce484222325ull, k->func), k->file);
+	uint64_t h = lg_fnv1a(lg_fnv1a(LG_FNV_OFFSET, k->func), k->file);
 
-	h = mix(h, (uint64_t)(uint32_t)k->line << 1 | (uint64_t)k->inlined);
+	h = lg_hash_mix(h, (uint64_t)(uint32_t)k->line << 1 | (uint64_t)k->inlined);
 	return h ^ (h >> 31);
 }
 

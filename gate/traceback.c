@@ -1493,28 +1493,16 @@ void lg_func_package(const char *func, struct lg_buf *out)
 	lg_buf_add(out, func, (size_t)(dot - func));
 }
 
-/* FNV-1a of `s` and its terminating NUL. */
-static uint64_t fnv1a_str(uint64_t h, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	do {
-		h ^= *p;
-		h *= 0x100000001b3ull;
-	} while (*p++);
-	return h;
-}
-
 void lg_goroutine_signature(const struct lg_goroutine *g, char out[17])
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = LG_FNV_OFFSET;
 	const char *cls = lg_wait_class_name(g->wait);
 	size_t i;
 
-	h = fnv1a_str(h, cls);
+	h = lg_fnv1a(h, cls);
 	/* Runtime and unknown waits are told apart by their reason only. */
 	if ((g->wait == LG_WAIT_RUNTIME || g->wait == LG_WAIT_OTHER) && g->status)
-		h = fnv1a_str(h, g->status);
+		h = lg_fnv1a(h, g->status);
 	for (i = 0; i < g->nframes; i++) {
 		const char *fn = g->frames[i].func;
 
@@ -1525,7 +1513,7 @@ void lg_goroutine_signature(const struct lg_goroutine *g, char out[17])
 		 */
 		if (!fn || !strncmp(fn, "runtime.", 8))
 			continue;
-		h = fnv1a_str(h, fn);
+		h = lg_fnv1a(h, fn);
 	}
 	lg_hex16(h, out);
 }

@@ -146,6 +146,23 @@ void lg_buf_addch(struct lg_buf *b, int c)
 	lg_buf_add(b, &ch, 1);
 }
 
+uint64_t lg_fnv1a(uint64_t h, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	do {
+		h ^= *p;
+		h *= 0x100000001b3ull;
+	} while (*p++);
+	return h;
+}
+
+uint64_t lg_hash_mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdull;
+}
+
 void lg_hex16(uint64_t v, char out[17])
 {
 	static const char digits[] = "0123456789abcdef";

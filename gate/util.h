@@ -106,6 +106,16 @@ size_t lg_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 /* a + b, held at INT64_MIN / INT64_MAX instead of overflowing (untrusted sums). */
 int64_t lg_sat_add64(int64_t a, int64_t b);
 
+/*
+ * Hashing for in-memory tables and stable ids.  lg_fnv1a continues an
+ * FNV-1a hash (start: LG_FNV_OFFSET) over `s` and its terminating NUL (NULL
+ * hashes as ""); ids and signatures users keep are made with it, so it
+ * must never change.  lg_hash_mix folds a value into a hash.
+ */
+#define LG_FNV_OFFSET 0xcbf29ce484222325ull
+uint64_t lg_fnv1a(uint64_t h, const char *s);
+uint64_t lg_hash_mix(uint64_t h, uint64_t v);
+
 /* `v` as 16 lowercase hex digits and a NUL, as "%016" PRIx64 prints it. */
 void lg_hex16(uint64_t v, char out[17]);
 

@@ -75,9 +75,10 @@ func step8(p *[depth]int, d int) { next(p, d) }
 //go:noinline
 func step9(p *[depth]int, d int) { next(p, d) }
 
-// labelled writes a goroutine profile of n goroutines blocked in ten
-// handlers, each carrying its own "request" label, as a server tagging
-// requests with pprof labels has: n samples that share a few stacks.
+// labelled writes a goroutine profile of n goroutines blocked in one
+// handler, each carrying its own "request" label and one of ten "route"
+// labels, as a server tagging requests with pprof labels has: n samples
+// that share one stack.
 func labelled(n int, out string) error {
 	var ready sync.WaitGroup
 	block := make(chan struct{})

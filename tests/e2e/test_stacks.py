@@ -267,6 +267,44 @@ def test_profiles():
             for g in d["groups"]), str([g["frames"][:1] for g in d["groups"]]))
 
 
+def test_labelled_profile():
+    """A goroutine profile with a label per goroutine from a real program
+    (bench/pprofgen): 2,000 samples, one stack, ten routes."""
+    out_pb = os.path.join(WORK, "labelled.pb.gz")
+    p = subprocess.run(["go", "run", "-buildvcs=false", ".", "-labelled", "2000", out_pb],
+                       cwd=os.path.join(SRC, "bench", "pprofgen"), capture_output=True, text=True,
+                       timeout=300)
+    if not c.check("pprofgen -labelled", p.returncode == 0, p.stderr[-500:]):
+        return
+    def parked(d):
+        return [g for g in d["groups"] if any(f["func"].startswith("main.labelled.func") for f in g["frames"])]
+    d = stacks_json("labelled", out_pb)
+    if d:
+        g = parked(d)
+        c.check("labelled: one group of 2000 samples", len(g) == 1 and g[0]["count"] == 2000
+                and g[0]["entries"] == 2000 and d["seen"] == d["profile"]["samples"], str(g)[:300])
+        c.check("labelled: small document", len(d["frames"]) < 40, str(len(d["frames"])))
+    d = stacks_json("labelled by route", "--by-label", "route", out_pb)
+    if d:
+        g = parked(d)
+        c.check("by route: ten groups of 200", sorted(x["label"] for x in g) == [f"r{i}" for i in range(10)]
+                and all(x["count"] == 200 and x["entries"] == 200 for x in g), str(g)[:300])
+        c.check("by route: labels of a member", all(f'route: "{x["label"]}"' in x["labels"] for x in g),
+                str([x["labels"] for x in g]))
+    d = stacks_json("labelled route r3", "--label", "route=r3", out_pb)
+    if d:
+        g = parked(d)
+        c.check("route r3: 200 kept", len(g) == 1 and g[0]["count"] == 200
+                and d["filtered"] == d["seen"] - 200, str(g)[:300])
+        # the group shows a sample the filter kept, whichever sample came first
+        c.check("route r3: labels of a kept sample", g and 'route: "r3"' in g[0]["labels"], str(g)[:300])
+    d = stacks_json("labelled route r3 by request", "--label", "route=r3", "--by-label", "request", out_pb)
+    if d:
+        g = parked(d)
+        c.check("r3 by request: 200 groups of one", len(g) == 200 and all(
+            x["count"] == 1 and int(x["label"]) % 10 == 3 for x in g), str(len(g)))
+
+
 def test_profile_diff():
     before = os.path.join(PPROF, "heap_before.pb.gz")
     after = os.path.join(PPROF, "heap_after.pb.gz")
@@ -470,6 +508,7 @@ def test_urls():
 def main():
     os.makedirs(WORK, exist_ok=True)
     for t in (test_every_dump, test_dump_details, test_filters, test_stdin_and_colour, test_profiles,
+              test_labelled_profile,
               test_profile_diff, test_dump_diff, test_corrupt, test_urls):
         try:
             t()

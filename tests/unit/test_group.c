@@ -616,6 +616,113 @@ static void test_profile_heap_diff(void)
 	lg_input_release(&b);
 }
 
+/*
+ * Samples are merged by stack and label before grouping: what a hand-made
+ * profile shows about the edges the real fixtures do not reach — a first
+ * sample the label filter drops, equal stacks in separate frames arrays,
+ * numeric --by-label values, sums past int64.
+ */
+static struct lg_pprof_value_type goroutine_type[] = { { "goroutine", "count" } };
+
+static void hand_profile(struct lg_pprof *p, struct lg_pprof_sample *sm, size_t n)
+{
+	memset(p, 0, sizeof(*p));
+	p->sample_types = goroutine_type;
+	p->nsample_types = 1;
+	p->samples = sm;
+	p->nsamples = n;
+}
+
+static void test_profile_merge(void)
+{
+	static const struct lg_pprof_frame park[] = {
+		{ "runtime.gopark", "runtime/proc.go", 460 },
+		{ "runtime.chanrecv1", "runtime/chan.go", 506 },
+		{ "main.worker", "main.go", 12 },
+	};
+	/* the same stack in another array: merges by content, not by pointer */
+	static const struct lg_pprof_frame park2[] = {
+		{ "runtime.gopark", "runtime/proc.go", 460 },
+		{ "runtime.chanrecv1", "runtime/chan.go", 506 },
+		{ "main.worker", "main.go", 12 },
+	};
+	static struct lg_pprof_label la = { "role", "a", 0, "" }, lb = { "role", "b", 0, "" };
+	int64_t one = 1, two = 2, big = INT64_MAX;
+	struct lg_pprof_sample sm[] = {
+		{ &one, (struct lg_pprof_frame *)park, 3, &la, 1 },
+		{ &two, (struct lg_pprof_frame *)park, 3, &lb, 1 },
+		{ &one, (struct lg_pprof_frame *)park2, 3, &lb, 1 },
+		{ &big, (struct lg_pprof_frame *)park, 3, &la, 1 },
+	};
+	struct lg_group_opts o = opts_by(LG_GROUP_EXACT);
+	struct lg_group_set s;
+	struct lg_pprof p;
+
+	hand_profile(&p, sm, 3);
+	o.filter.label_key = "role";
+	o.filter.label_value = "b";
+	lg_group_set_init(&s, &o);
+	lg_group_add_profile(&s, &p, 0);
+	lg_group_finish(&s, 0);
+	CHECK_INT(s.n, 1);
+	CHECK_INT(s.seen, 3);
+	CHECK_INT(s.filtered, 1);
+	if (s.n) {
+		CHECK_INT(s.g[0].count, 3);
+		CHECK_INT(s.g[0].entries, 2);
+		/* the first sample the filter kept, not the first of the stack */
+		CHECK_STR(s.g[0].labels, "{role: \"b\"}");
+		CHECK_INT(s.g[0].wait, LG_WAIT_CHAN);
+	}
+	lg_group_set_release(&s);
+
+	hand_profile(&p, sm, 4); /* 1 + INT64_MAX: held at INT64_MAX */
+	o = opts_by(LG_GROUP_FUNCS);
+	lg_group_set_init(&s, &o);
+	lg_group_add_profile(&s, &p, 0);
+	lg_group_finish(&s, 0);
+	CHECK_INT(s.n, 1);
+	if (s.n) {
+		CHECK(s.g[0].count == INT64_MAX);
+		CHECK_INT(s.g[0].entries, 4);
+		CHECK_STR(s.g[0].labels, "{role: \"a\"}");
+	}
+	CHECK(s.total == INT64_MAX);
+	lg_group_set_release(&s);
+}
+
+static void test_profile_numeric_by_label(void)
+{
+	static const struct lg_pprof_frame alloc[] = { { "main.fill", "main.go", 30 } };
+	static struct lg_pprof_label small = { "bytes", NULL, 64, "" },
+				     large = { "bytes", NULL, -4096, "B" };
+	int64_t v[] = { 64, 128, 4096 };
+	struct lg_pprof_sample sm[] = {
+		{ &v[0], (struct lg_pprof_frame *)alloc, 1, &small, 1 },
+		{ &v[1], (struct lg_pprof_frame *)alloc, 1, &small, 1 },
+		{ &v[2], (struct lg_pprof_frame *)alloc, 1, &large, 1 },
+	};
+	struct lg_group_opts o = opts_by(LG_GROUP_LINES);
+	struct lg_group_set s;
+	struct lg_pprof p;
+
+	hand_profile(&p, sm, 3);
+	o.by_label = "bytes";
+	lg_group_set_init(&s, &o);
+	lg_group_add_profile(&s, &p, 0);
+	lg_group_finish(&s, 0);
+	CHECK_INT(s.n, 2);
+	if (s.n == 2) {
+		CHECK_STR(s.g[0].label, "-4096");
+		CHECK_INT(s.g[0].count, 4096);
+		CHECK_STR(s.g[0].labels, "{bytes: -4096 B}");
+		CHECK_STR(s.g[1].label, "64");
+		CHECK_INT(s.g[1].count, 192);
+		CHECK_INT(s.g[1].entries, 2);
+	}
+	lg_group_set_release(&s);
+}
+
 static void test_input_detection(void)
 {
 	static const unsigned char gz[] = { 0x1f, 0x8b, 8, 0 };
@@ -753,6 +860,8 @@ static const struct lg_check_case cases[] = {
 	{ "profile_goroutine_by_label", test_profile_goroutine_by_label },
 	{ "profile_heap_sample_types", test_profile_heap_sample_types },
 	{ "profile_heap_diff", test_profile_heap_diff },
+	{ "profile_merge", test_profile_merge },
+	{ "profile_numeric_by_label", test_profile_numeric_by_label },
 	{ "input_detection", test_input_detection },
 	{ "input_errors", test_input_errors },
 	{ "diff_dumps", test_diff_dumps },
