@@ -70,6 +70,9 @@ static const char *check_help(enum lg_check_kind k)
 	case LG_CHECK_HANG: return "The test binary did not finish before the deadline; the "
 				   "goroutine dump taken then shows where it was stuck.";
 	case LG_CHECK_CRASH: return "The test binary crashed: a panic, a fatal error or a signal.";
+	case LG_CHECK_EXIT: return "The tests reported their results, then the test binary exited "
+				   "with a non-zero status (a TestMain teardown or goleak.VerifyTestMain "
+				   "failed after m.Run).";
 	default: return "A gate check failed.";
 	}
 }

@@ -242,6 +242,7 @@ static void cards(struct lg_buf *b, const struct lg_run *run, const struct total
 	card(b, t->kind[LG_CHECK_DEADLOCK], "deadlocks", "bad");
 	card(b, t->kind[LG_CHECK_HANG], "hangs", "bad");
 	card(b, t->kind[LG_CHECK_CRASH], "crashes", "bad");
+	card(b, t->kind[LG_CHECK_EXIT], "non-zero exits", "bad");
 	card(b, t->kind[LG_CHECK_HEAP], "heap growth", "bad");
 	card(b, t->kind[LG_CHECK_BUILD], "build failures", "bad");
 	card(b, t->failed_tests, "failed tests", "bad");

@@ -323,7 +323,9 @@ static void add_test(struct jsuite *s, const struct lg_test *t)
 
 /*
  * Crashes, deadlocks, hangs and build failures are the binary breaking, which
- * JUnit calls an error whatever status the runner gave them.
+ * JUnit calls an error whatever status the runner gave them.  A non-zero exit
+ * after the tests passed is a check failing after m.Run (goleak's
+ * VerifyTestMain, a teardown): a failure, like a leak.
  */
 static enum outcome check_outcome(const struct lg_check *c)
 {
@@ -337,7 +339,7 @@ static enum outcome check_outcome(const struct lg_check *c)
 	case LG_STATUS_FAILED:
 		break;
 	}
-	if (c->kind == LG_CHECK_LEAK || c->kind == LG_CHECK_HEAP)
+	if (c->kind == LG_CHECK_LEAK || c->kind == LG_CHECK_HEAP || c->kind == LG_CHECK_EXIT)
 		return OUT_FAILURE;
 	return OUT_ERROR;
 }

@@ -80,6 +80,8 @@ static void header(struct lg_buf *b, const struct lg_run *run, const struct coun
 	kind_count(b, c->by_kind[LG_CHECK_DEADLOCK], "deadlock", "deadlocks", &first);
 	kind_count(b, c->by_kind[LG_CHECK_HANG], "hang", "hangs", &first);
 	kind_count(b, c->by_kind[LG_CHECK_CRASH], "crash", "crashes", &first);
+	kind_count(b, c->by_kind[LG_CHECK_EXIT], "non-zero exit after the tests",
+		   "non-zero exits after the tests", &first);
 	kind_count(b, c->by_kind[LG_CHECK_HEAP], "package with heap growth", "packages with heap growth", &first);
 	kind_count(b, c->by_kind[LG_CHECK_BUILD], "build failure", "build failures", &first);
 	kind_count(b, c->failed_tests, "failed test", "failed tests", &first);

@@ -14,6 +14,7 @@ static const char *const check_names[LG_CHECK_KIND_COUNT] = {
 	[LG_CHECK_DEADLOCK] = "deadlock",
 	[LG_CHECK_HANG] = "hang",
 	[LG_CHECK_CRASH] = "crash",
+	[LG_CHECK_EXIT] = "exit-status",
 };
 
 const char *lg_check_kind_name(enum lg_check_kind k)

@@ -43,6 +43,7 @@ enum lg_check_kind {
 	LG_CHECK_DEADLOCK,
 	LG_CHECK_HANG,
 	LG_CHECK_CRASH,
+	LG_CHECK_EXIT, /* the tests reported, then the binary exited non-zero */
 	LG_CHECK_KIND_COUNT
 };
 

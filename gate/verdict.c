@@ -257,9 +257,45 @@ static int crashed(const struct lg_verdict_in *in, const struct lg_package *p,
 		return 0;
 	if (d->kind != LG_DUMP_PLAIN)
 		return 1;
-	if (r->exit_code == 1 && (tests_failed(p) || in->t2j_complete))
+	if (r->exit_code == 1 && tests_failed(p))
+		return 0;
+	/* The tests framed their final PASS/FAIL line: whatever exited non-zero
+	 * ran after m.Run (teardown, goleak.VerifyTestMain, os.Exit(3)), which
+	 * exit_check reports.  Not a crash of the tests. */
+	if (in->t2j_complete)
 		return 0;
 	return 1;
+}
+
+/*
+ * The tests all reported and none failed, yet the binary exited non-zero:
+ * code after m.Run failed.  Without this check the package is "FAIL" on the
+ * terminal while its JUnit suite shows no failing testcase, so a CI reading
+ * JUnit would show it green.  The detail is what the binary printed outside
+ * the tests: stdout after the last test, then stderr.
+ */
+static void exit_check(const struct lg_verdict_in *in, struct lg_package *p)
+{
+	struct lg_check *c;
+	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
+	const struct lg_proc_result *r = in->proc;
+
+	if (r->exit_code == 0 || r->term_signal || tests_failed(p))
+		return;
+	c = lg_package_add_check(p, LG_CHECK_EXIT, LG_STATUS_FAILED);
+	lg_buf_addf(&msg, "the tests passed, then the test binary exited with status %d "
+			  "(code after m.Run in TestMain failed)", r->exit_code);
+	lg_buf_addf(&detail, "exit status %d after the last test reported; output outside the tests:\n",
+		    r->exit_code);
+	if (p->stray_output && *p->stray_output)
+		lg_buf_addf(&detail, "\nstdout:\n%s", p->stray_output);
+	if (in->stderr_len) {
+		lg_buf_adds(&detail, "\nstderr:\n");
+		lg_buf_add(&detail, in->stderr_text, in->stderr_len);
+	}
+	if (!(p->stray_output && *p->stray_output) && !in->stderr_len)
+		lg_buf_adds(&detail, "(none)\n");
+	set_check(c, NULL, &msg, &detail);
 }
 
 static void add_skipped(struct lg_package *p, enum lg_check_kind kind, const char *why)
@@ -464,6 +500,8 @@ void lg_verdict_package(const struct lg_verdict_in *in, struct lg_package *p)
 	} else if (crashed(in, p, &d)) {
 		crash_check(in, p, &d);
 		broke = 1;
+	} else {
+		exit_check(in, p);
 	}
 	p->hook = in->hook->phase;
 	if (in->hook->go_version)

@@ -150,6 +150,18 @@ def other_checks(c, pkgs):
 
     c.check("notests: marked without tests", pkgs["notests"]["no_tests"], pkgs["notests"])
 
+    for name, code in (("exitafter", 1), ("exit3", 3)):
+        p = pkgs[name]
+        chk = check_of(p, "exit-status")
+        c.check(f"{name}: package failed", not p["passed"], p["checks"])
+        c.check(f"{name}: tests passed", p["tests"] and all(t["result"] == "pass" for t in p["tests"]), p["tests"])
+        c.check(f"{name}: exit-status check failed", chk and chk["status"] == "failed", p["checks"])
+        c.check(f"{name}: message names status {code}", chk and f"status {code}" in chk["message"], chk)
+        c.check(f"{name}: not called a crash", check_of(p, "crash") is None, p["checks"])
+    chk = check_of(pkgs["exitafter"], "exit-status")
+    c.check("exitafter: detail holds what TestMain printed after m.Run",
+            chk and "found unexpected goroutines after the tests" in (chk.get("detail") or ""), chk)
+
 
 def junit_checks(c, junit, report):
     ok, msg = xmllint_schema(junit, os.path.join(SOURCE_DIR, "schema", "junit.xsd"))
@@ -166,6 +178,19 @@ def junit_checks(c, junit, report):
         errs = sum(1 for tc in cases if tc.find("error") is not None)
         c.check(f"junit {s.get('name')}: failures/errors add up",
                 int(s.get("failures")) == fails and int(s.get("errors")) == errs)
+    # A package that failed must show it in JUnit: a CI reading only JUnit
+    # would otherwise show it green.
+    by_name = {s.get("name"): s for s in suites}
+    for p in report["packages"]:
+        s = by_name.get(p["import_path"])
+        if s is None or p["passed"]:
+            continue
+        c.check(f"junit {p['import_path']}: failing package has a failing testcase",
+                int(s.get("failures")) + int(s.get("errors")) > 0, [k["kind"] for k in p["checks"]])
+    ex = [tc for tc in root.iter("testcase") if tc.get("name") == "leakgate:exit-status"
+          and tc.get("classname") == MODULE + "/exitafter"]
+    c.check("junit: exitafter has a leakgate:exit-status failure with TestMain's output",
+            ex and ex[0].find("failure") is not None and "unexpected goroutines" in (ex[0].find("failure").text or ""))
     lk = [tc for tc in root.iter("testcase") if tc.get("name") == "leakgate:goroutine-leaks"
           and tc.get("classname") == MODULE + "/rangeleak"]
     c.check("junit: rangeleak leak testcase has file/line", lk and lk[0].get("file", "").startswith("rangeleak/") and int(lk[0].get("line", "0")) > 0)

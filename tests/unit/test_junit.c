@@ -132,6 +132,9 @@ static void build_run(struct lg_run *r)
 	add_check(p, LG_CHECK_HANG, LG_STATUS_FAILED, "timed out after 10m", NULL);
 	add_check(p, LG_CHECK_CRASH, LG_STATUS_ERROR, HOSTILE, "panic: " HOSTILE);
 	add_check(p, LG_CHECK_CRASH, LG_STATUS_SKIPPED, NULL, NULL);
+	add_check(p, LG_CHECK_EXIT, LG_STATUS_FAILED,
+		  "the tests passed, then the test binary exited with status 3",
+		  "stderr:\nteardown: cannot drop the test database\n");
 	p->stray_output = lg_xstrdup("stray " HOSTILE "\n");
 
 	p = lg_run_add_package(r);
@@ -302,8 +305,8 @@ static void test_counts_add_up(void)
 	s = find_suite(doc, "example.com/svc/api");
 	CHECK(s != NULL);
 	/* 13 tests + 8 checks; failures: 6 tests + 3 leak/heap checks */
-	CHECK_INT(attr_long(s, "tests"), 21);
-	CHECK_INT(attr_long(s, "failures"), 9);
+	CHECK_INT(attr_long(s, "tests"), 22);
+	CHECK_INT(attr_long(s, "failures"), 10);
 	CHECK_INT(attr_long(s, "errors"), 4);
 	CHECK_INT(attr_long(s, "skipped"), 2);
 	CHECK(attr_is(s, "package", "example.com/svc/api"));
@@ -408,6 +411,12 @@ static void test_outcomes(void)
 	CHECK(child(find_case(s, "leakgate:hang"), "error") != NULL);
 	CHECK(child(find_case(s, "leakgate:crash"), "error") != NULL);
 	CHECK(attr_is(child(find_case(s, "leakgate:crash #2"), "skipped"), "message", "check skipped"));
+	/* code after m.Run failing is a failure of the package, never invisible */
+	tc = find_case(s, "leakgate:exit-status");
+	CHECK(attr_is(child(tc, "failure"), "type", "exit-status"));
+	txt = outcome_text(tc, "failure");
+	CHECK(txt && strstr(txt, "cannot drop the test database"));
+	xmlFree(txt);
 	CHECK(find_case(s, "leakgate:build") && !find_case(s, "leakgate:build")->children);
 	txt = (char *)xmlNodeGetContent(child(s, "system-out"));
 	CHECK(txt && strstr(txt, "stray <script>"));
