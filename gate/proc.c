@@ -102,8 +102,10 @@ static int group_register(pid_t pgid)
 
 static void group_unregister(int slot)
 {
+	/* atomic like the register's CAS: another worker may be registering
+	 * in the next slot, and the interrupt handler reads every slot */
 	if (slot >= 0)
-		groups[slot] = 0;
+		__atomic_store_n(&groups[slot], 0, __ATOMIC_SEQ_CST);
 }
 
 void lg_proc_interrupt(void)
@@ -112,7 +114,7 @@ void lg_proc_interrupt(void)
 
 	interrupted = 1;
 	for (i = 0; i < LG_PROC_MAX_GROUPS; i++) {
-		pid_t g = (pid_t)groups[i];
+		pid_t g = (pid_t)__atomic_load_n(&groups[i], __ATOMIC_SEQ_CST);
 
 		if (g > 0)
 			kill(-g, SIGKILL);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: dependencies, a normal build with
-# every test, then the ASan+UBSan build with every test, then the fuzz
-# targets for a short run.  Exit status is non-zero on any failure.
+# every test, then the ASan+UBSan build with every test, the ThreadSanitizer
+# build with the tests that run the worker threads, then the fuzz targets
+# for a short run.  Exit status is non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,11 @@ echo "== ASan + UBSan build"
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan
+
+echo "== ThreadSanitizer build (unit tests and the runner's e2e tests)"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan
+ctest --preset tsan
 
 if command -v clang >/dev/null 2>&1; then
   echo "== fuzz targets (short run)"
