@@ -472,20 +472,16 @@ static int write_outputs(const struct run_flags *f, const struct lg_run *run)
 
 static int summarise(const struct run_flags *f, const struct lg_run *run)
 {
-	size_t i, failed = 0, notests = 0;
+	struct lg_run_totals t;
 
-	for (i = 0; i < run->npkgs; i++) {
-		failed += !lg_package_passed(&run->pkgs[i]);
-		notests += run->pkgs[i].no_tests;
-	}
+	lg_run_totals(run, &t);
 	fprintf(stderr, "leakgate: %zu package%s, %zu passed, %zu failed, %zu without tests (%.1fs)\n",
-		run->npkgs, run->npkgs == 1 ? "" : "s", run->npkgs - failed - notests, failed,
-		notests, run->seconds);
+		t.packages, t.packages == 1 ? "" : "s", t.passed, t.failed, t.notests, run->seconds);
 	if (f->junit)
 		fprintf(stderr, "leakgate: JUnit XML written to %s\n", f->junit);
 	if (f->json)
 		fprintf(stderr, "leakgate: JSON report written to %s\n", f->json);
-	return failed ? LG_EXIT_FAILED : LG_EXIT_OK;
+	return t.failed ? LG_EXIT_FAILED : LG_EXIT_OK;
 }
 
 static void install_signals(void)

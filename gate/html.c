@@ -151,10 +151,6 @@ static void location(struct lg_buf *b, const struct lg_location *l)
 
 /* --- counts -------------------------------------------------------------- */
 
-struct totals {
-	size_t failed, passed, notests, tests, failed_tests, groups, leaked, baselined;
-	size_t kind[LG_CHECK_KIND_COUNT];
-};
 
 static size_t leaked_in(const struct lg_package *p)
 {
@@ -165,42 +161,11 @@ static size_t leaked_in(const struct lg_package *p)
 	return n;
 }
 
-static int check_failed(const struct lg_check *c)
-{
-	return c->status == LG_STATUS_FAILED || c->status == LG_STATUS_ERROR;
-}
 
-static void totals(const struct lg_run *run, struct totals *t)
-{
-	size_t i, j;
-
-	memset(t, 0, sizeof(*t));
-	for (i = 0; i < run->npkgs; i++) {
-		const struct lg_package *p = &run->pkgs[i];
-
-		if (p->no_tests)
-			t->notests++;
-		else if (lg_package_passed(p))
-			t->passed++;
-		else
-			t->failed++;
-		t->tests += p->ntests;
-		t->groups += p->nleaks;
-		t->leaked += leaked_in(p);
-		for (j = 0; j < p->ntests; j++)
-			t->failed_tests += p->tests[j].result == LG_TEST_FAIL;
-		for (j = 0; j < p->nchecks; j++) {
-			t->kind[p->checks[j].kind] += check_failed(&p->checks[j]);
-			t->baselined += p->checks[j].baselined || p->checks[j].baseline_note;
-		}
-		for (j = 0; j < p->nleaks; j++)
-			t->baselined += p->leaks[j].baselined || p->leaks[j].baseline_note;
-	}
-}
 
 /* --- page head and summary ------------------------------------------------ */
 
-static void head(struct lg_buf *b, const struct lg_run *run, const struct totals *t)
+static void head(struct lg_buf *b, const struct lg_run *run, const struct lg_run_totals *t)
 {
 	char when[64] = "";
 	time_t ts = (time_t)run->started_unix;
@@ -230,7 +195,7 @@ static void card(struct lg_buf *b, size_t n, const char *label, const char *cls)
 		    n ? cls : "", n, label);
 }
 
-static void cards(struct lg_buf *b, const struct lg_run *run, const struct totals *t)
+static void cards(struct lg_buf *b, const struct lg_run *run, const struct lg_run_totals *t)
 {
 	lg_buf_adds(b, "<div class=\"cards\">\n");
 	card(b, run->npkgs, "packages", "");
@@ -239,12 +204,12 @@ static void cards(struct lg_buf *b, const struct lg_run *run, const struct total
 	card(b, t->tests, "tests", "");
 	card(b, t->leaked, "leaked goroutines", "bad");
 	card(b, t->groups, "leak groups", "bad");
-	card(b, t->kind[LG_CHECK_DEADLOCK], "deadlocks", "bad");
-	card(b, t->kind[LG_CHECK_HANG], "hangs", "bad");
-	card(b, t->kind[LG_CHECK_CRASH], "crashes", "bad");
-	card(b, t->kind[LG_CHECK_EXIT], "non-zero exits", "bad");
-	card(b, t->kind[LG_CHECK_HEAP], "heap growth", "bad");
-	card(b, t->kind[LG_CHECK_BUILD], "build failures", "bad");
+	card(b, t->by_kind[LG_CHECK_DEADLOCK], "deadlocks", "bad");
+	card(b, t->by_kind[LG_CHECK_HANG], "hangs", "bad");
+	card(b, t->by_kind[LG_CHECK_CRASH], "crashes", "bad");
+	card(b, t->by_kind[LG_CHECK_EXIT], "non-zero exits", "bad");
+	card(b, t->by_kind[LG_CHECK_HEAP], "heap growth", "bad");
+	card(b, t->by_kind[LG_CHECK_BUILD], "build failures", "bad");
 	card(b, t->failed_tests, "failed tests", "bad");
 	lg_buf_adds(b, "</div>\n");
 }
@@ -263,7 +228,7 @@ static void problems_text(struct lg_buf *b, const struct lg_package *p)
 	for (i = 0; i < p->nchecks; i++) {
 		const struct lg_check *c = &p->checks[i];
 
-		if (check_failed(c) && !(c->kind == LG_CHECK_LEAK && p->nleaks))
+		if (lg_check_failed(c) && !(c->kind == LG_CHECK_LEAK && p->nleaks))
 			lg_buf_addf(b, "%s<span class=\"pill %s\">%s</span>", n++ ? " " : "",
 				    c->status == LG_STATUS_ERROR ? "bad" : "warn",
 				    lg_check_kind_name(c->kind));
@@ -337,7 +302,7 @@ static void baseline_row(struct lg_buf *b, const struct lg_package *p, const cha
 	lg_buf_adds(b, "</td></tr>\n");
 }
 
-static void baseline_delta(struct lg_buf *b, const struct lg_run *run, const struct totals *t)
+static void baseline_delta(struct lg_buf *b, const struct lg_run *run, const struct lg_run_totals *t)
 {
 	size_t i, j;
 
@@ -362,7 +327,7 @@ static void baseline_delta(struct lg_buf *b, const struct lg_run *run, const str
 
 			if (c->baselined || c->baseline_note)
 				baseline_row(b, p, lg_check_kind_name(c->kind), NULL,
-					     !check_failed(c), c->baseline_note);
+					     !lg_check_failed(c), c->baseline_note);
 		}
 	}
 	lg_buf_adds(b, "</tbody></table>\n</section>\n");
@@ -643,7 +608,7 @@ static void package_section(struct lg_buf *b, const struct lg_package *p, size_t
 	for (i = 0; i < p->nchecks; i++) {
 		const struct lg_check *c = &p->checks[i];
 
-		if (check_failed(c) && (c->kind == LG_CHECK_DEADLOCK || c->kind == LG_CHECK_HANG ||
+		if (lg_check_failed(c) && (c->kind == LG_CHECK_DEADLOCK || c->kind == LG_CHECK_HANG ||
 					c->kind == LG_CHECK_CRASH)) {
 			lg_buf_addf(b, "<h3>%s dump</h3>\n", lg_check_kind_name(c->kind));
 			dump_flame(b, c);
@@ -661,11 +626,11 @@ static void package_section(struct lg_buf *b, const struct lg_package *p, size_t
 
 void lg_html_render(const struct lg_run *run, struct lg_buf *out)
 {
-	struct totals t;
+	struct lg_run_totals t;
 	struct lg_findings fs;
 	size_t i;
 
-	totals(run, &t);
+	lg_run_totals(run, &t);
 	lg_findings_collect(run, &fs);
 	head(out, run, &t);
 	cards(out, run, &t);

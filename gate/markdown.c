@@ -16,37 +16,6 @@
 
 #define NOTE_RESERVE 512
 
-struct counts {
-	size_t failed, passed, notests, tests, failed_tests, groups, leaked;
-	size_t by_kind[LG_CHECK_KIND_COUNT];
-};
-
-static void count(const struct lg_run *run, struct counts *c)
-{
-	size_t i, j;
-
-	memset(c, 0, sizeof(*c));
-	for (i = 0; i < run->npkgs; i++) {
-		const struct lg_package *p = &run->pkgs[i];
-
-		if (p->no_tests)
-			c->notests++;
-		else if (lg_package_passed(p))
-			c->passed++;
-		else
-			c->failed++;
-		c->tests += p->ntests;
-		c->groups += p->nleaks;
-		for (j = 0; j < p->nleaks; j++)
-			c->leaked += p->leaks[j].count > 0 ? (size_t)p->leaks[j].count : 0;
-		for (j = 0; j < p->ntests; j++)
-			c->failed_tests += p->tests[j].result == LG_TEST_FAIL;
-		for (j = 0; j < p->nchecks; j++)
-			if (p->checks[j].status == LG_STATUS_FAILED || p->checks[j].status == LG_STATUS_ERROR)
-				c->by_kind[p->checks[j].kind]++;
-	}
-}
-
 static void kind_count(struct lg_buf *b, size_t n, const char *one, const char *many, int *first)
 {
 	if (!n)
@@ -55,7 +24,7 @@ static void kind_count(struct lg_buf *b, size_t n, const char *one, const char *
 	*first = 0;
 }
 
-static void header(struct lg_buf *b, const struct lg_run *run, const struct counts *c)
+static void header(struct lg_buf *b, const struct lg_run *run, const struct lg_run_totals *c)
 {
 	int first = 1;
 
@@ -194,14 +163,14 @@ void lg_markdown_render(const struct lg_run *run, const struct lg_markdown_opts 
 {
 	struct lg_buf md = LG_BUF_INIT, piece = LG_BUF_INIT;
 	struct lg_findings fs;
-	struct counts c;
+	struct lg_run_totals c;
 	size_t max = o && o->max_bytes ? o->max_bytes : LG_MARKDOWN_MAX;
 	size_t i, rows = 0, shown = 0;
 	const char *prefix = o && o->path_prefix ? o->path_prefix : "";
 
 	if (max < 2048)
 		max = 2048;
-	count(run, &c);
+	lg_run_totals(run, &c);
 	lg_findings_collect(run, &fs);
 	header(&piece, run, &c);
 	fits(&md, &piece, max);

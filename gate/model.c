@@ -22,6 +22,46 @@ const char *lg_check_kind_name(enum lg_check_kind k)
 	return (unsigned)k < LG_CHECK_KIND_COUNT ? check_names[k] : "unknown";
 }
 
+int lg_check_failed(const struct lg_check *c)
+{
+	return c->status == LG_STATUS_FAILED || c->status == LG_STATUS_ERROR;
+}
+
+void lg_run_totals(const struct lg_run *run, struct lg_run_totals *t)
+{
+	size_t i, j;
+
+	memset(t, 0, sizeof(*t));
+	t->packages = run->npkgs;
+	for (i = 0; i < run->npkgs; i++) {
+		const struct lg_package *p = &run->pkgs[i];
+
+		/* failed first: a package without test files can still fail (its
+		 * build broke), and then it is a failure, not "without tests" */
+		if (!lg_package_passed(p))
+			t->failed++;
+		else if (p->no_tests)
+			t->notests++;
+		else
+			t->passed++;
+		t->tests += p->ntests;
+		t->groups += p->nleaks;
+		for (j = 0; j < p->nleaks; j++) {
+			t->leaked += p->leaks[j].count > 0 ? (size_t)p->leaks[j].count : 0;
+			t->baselined += p->leaks[j].baselined || p->leaks[j].baseline_note;
+		}
+		for (j = 0; j < p->ntests; j++)
+			t->failed_tests += p->tests[j].result == LG_TEST_FAIL;
+		for (j = 0; j < p->nchecks; j++) {
+			const struct lg_check *c = &p->checks[j];
+
+			if ((unsigned)c->kind < LG_CHECK_KIND_COUNT)
+				t->by_kind[c->kind] += lg_check_failed(c);
+			t->baselined += c->baselined || c->baseline_note;
+		}
+	}
+}
+
 const char *lg_check_status_name(enum lg_check_status s)
 {
 	switch (s) {

@@ -147,6 +147,24 @@ struct lg_run {
 	size_t npkgs;
 };
 
+/*
+ * The run's figures as every output states them (terminal, JSON summary,
+ * Markdown, HTML): one definition, so they cannot disagree.  A package is
+ * exactly one of failed, without tests (and not failed) or passed.
+ */
+struct lg_run_totals {
+	size_t packages, passed, failed, notests;
+	size_t tests, failed_tests;
+	size_t groups, leaked; /* leak groups; goroutines in them */
+	size_t baselined;      /* checks and groups the baseline decided or noted */
+	size_t by_kind[LG_CHECK_KIND_COUNT]; /* checks failed or in error */
+};
+
+/* Fills `t` from `run`; never fails. */
+void lg_run_totals(const struct lg_run *run, struct lg_run_totals *t);
+/* 1 when the check's status is failed or error. */
+int lg_check_failed(const struct lg_check *c);
+
 /* Package passed every check and every test (no_tests counts as passed). */
 int lg_package_passed(const struct lg_package *p);
 /* Name used in JUnit and reports: "goroutine-leaks", "heap-growth", ... */

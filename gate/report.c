@@ -218,24 +218,16 @@ static json_t *jpackage(const struct lg_package *p)
 static json_t *jsummary(const struct lg_run *run)
 {
 	json_t *o = json_object();
-	size_t i, j, passed = 0, tests = 0, groups = 0;
-	long long leaked = 0;
+	struct lg_run_totals t;
 
-	for (i = 0; i < run->npkgs; i++) {
-		const struct lg_package *p = &run->pkgs[i];
-
-		passed += lg_package_passed(p) != 0;
-		tests += p->ntests;
-		groups += p->nleaks;
-		for (j = 0; j < p->nleaks; j++)
-			leaked += p->leaks[j].count > 0 ? p->leaks[j].count : 0;
-	}
-	set(o, "packages", json_integer((json_int_t)run->npkgs));
-	set(o, "passed", json_integer((json_int_t)passed));
-	set(o, "failed", json_integer((json_int_t)(run->npkgs - passed)));
-	set(o, "tests", json_integer((json_int_t)tests));
-	set(o, "leaks", json_integer(leaked));
-	set(o, "leak_groups", json_integer((json_int_t)groups));
+	lg_run_totals(run, &t);
+	set(o, "packages", json_integer((json_int_t)t.packages));
+	set(o, "passed", json_integer((json_int_t)t.passed));
+	set(o, "failed", json_integer((json_int_t)t.failed));
+	set(o, "without_tests", json_integer((json_int_t)t.notests));
+	set(o, "tests", json_integer((json_int_t)t.tests));
+	set(o, "leaks", json_integer((json_int_t)t.leaked));
+	set(o, "leak_groups", json_integer((json_int_t)t.groups));
 	return o;
 }
 
