@@ -573,6 +573,19 @@ static void write_run(struct writer *wr, const struct lg_run *run)
 	free(suites);
 }
 
+/* libxml2 2.12 made the error argument const. */
+#if LIBXML_VERSION >= 21200
+typedef const xmlError *lg_xml_error_ptr;
+#else
+typedef xmlErrorPtr lg_xml_error_ptr;
+#endif
+
+static void quiet_error(void *ctx, lg_xml_error_ptr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
 int lg_junit_write(const struct lg_run *run, const struct lg_junit_opts *opts,
 		   const char *path, struct lg_err *err)
 {
@@ -581,6 +594,8 @@ int lg_junit_write(const struct lg_run *run, const struct lg_junit_opts *opts,
 	struct sink sink = { -1, 0 };
 	struct writer wr = { NULL, opts ? opts : &defaults, LG_BUF_INIT, 0 };
 	xmlOutputBufferPtr out = NULL;
+	xmlStructuredErrorFunc saved_fn;
+	void *saved_ctx;
 	int ret = 0;
 
 	LIBXML_TEST_VERSION
@@ -600,8 +615,14 @@ int lg_junit_write(const struct lg_run *run, const struct lg_junit_opts *opts,
 	}
 	xmlTextWriterSetIndent(wr.w, 1);
 	xmlTextWriterSetIndentString(wr.w, (const xmlChar *)"  ");
+	/* A failing write is reported once, by us, from the sink's errno:
+	 * keep libxml2's own "I/O error : write error" off the user's stderr. */
+	saved_fn = xmlStructuredError;
+	saved_ctx = xmlStructuredErrorContext;
+	xmlSetStructuredErrorFunc(NULL, quiet_error);
 	write_run(&wr, run);
 	xmlFreeTextWriter(wr.w); /* flushes and closes `out` */
+	xmlSetStructuredErrorFunc(saved_ctx, saved_fn);
 	wr.w = NULL;
 	if (sink.err)
 		ret = lg_error(err, "cannot write '%s': %s", path, strerror(sink.err));
@@ -622,13 +643,6 @@ struct collector {
 	struct lg_buf msgs;
 	int count;
 };
-
-/* libxml2 2.12 made the error argument const. */
-#if LIBXML_VERSION >= 21200
-typedef const xmlError *lg_xml_error_ptr;
-#else
-typedef xmlErrorPtr lg_xml_error_ptr;
-#endif
 
 /* Keeps the first few problems, each as "file:line: message", on one line. */
 static void collect_error(void *ctx, lg_xml_error_ptr e)

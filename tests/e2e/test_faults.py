@@ -1,0 +1,167 @@
+"""End to end: leakgate's own I/O failing.  tests/fault/lgfault.c is
+preloaded into the real leakgate binary and makes write(2) to regular files
+fail after N calls (ENOSPC, EIO), writes short, fsync fail, or reads short.
+
+For `report`, `run` and `baseline update`, at every N: the exit code is 3
+(cannot write) or the normal one, stderr names the file that could not be
+written, nothing crashes, and every output file is either what it was before
+or complete — never torn — with no temporary file left beside it.  Short
+writes and short reads change nothing at all.
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+from lgtest import FIXTURES, LEAKGATE, SOURCE_DIR, WORK, Checker
+
+SHIM = os.path.join(os.environ.get("LG_BINARY_DIR", os.path.join(SOURCE_DIR, "build")),
+                    "tests", "liblgfault.so")
+OLD = "OLD CONTENT\n"
+
+
+def run(args, cwd, **fault):
+    env = dict(os.environ, LD_PRELOAD=SHIM)
+    env.update({k: str(v) for k, v in fault.items()})
+    p = subprocess.run([LEAKGATE] + args, cwd=cwd, env=env, capture_output=True, text=True,
+                       errors="replace", timeout=600)
+    return p.returncode, p.stdout, p.stderr
+
+
+def complete(path):
+    """1 when the file is a whole document of its kind."""
+    text = open(path, encoding="utf-8", errors="replace").read()
+    if text == OLD:
+        return True
+    try:
+        if path.endswith(".xml"):
+            ET.fromstring(text)
+        elif path.endswith(".json") or path.endswith(".sarif"):
+            json.loads(text)
+        elif path.endswith(".html"):
+            return text.rstrip().endswith("</html>")
+        elif path.endswith(".md"):
+            return "leakgate" in text
+        return True
+    except (ET.ParseError, ValueError):
+        return False
+
+
+def no_crash(c, name, code, err):
+    c.check(f"{name}: no crash", code in (0, 1, 3) and "Segmentation" not in err
+            and "AddressSanitizer" not in err and "out of memory" not in err, (code, err[-600:]))
+
+
+def report_faults(c, base, d):
+    outs = {"junit": "r.xml", "json": "r.json", "sarif": "r.sarif", "markdown": "r.md", "html": "r.html"}
+    for errno_name in ("ENOSPC", "EIO"):
+        for n in list(range(0, 10)) + [100000]:
+            for f in outs.values():
+                with open(os.path.join(d, f), "w") as fh:
+                    fh.write(OLD)
+            args = ["report", base] + [f"--format={k}={os.path.join(d, f)}" for k, f in outs.items()]
+            code, out, err = run(args, d, LGFAULT_WRITE_AFTER=n, LGFAULT_ERRNO=errno_name)
+            name = f"report {errno_name} after {n}"
+            no_crash(c, name, code, err)
+            if code == 3:
+                c.check(f"{name}: names the file and the reason",
+                        "cannot write '" in err and ("No space left" in err or "Input/output" in err), err[-400:])
+                c.check(f"{name}: one error line, no library noise", "I/O error" not in err, err[-400:])
+            for f in outs.values():
+                path = os.path.join(d, f)
+                c.check(f"{name}: {f} old or complete", complete(path))
+                if code != 3:
+                    c.check(f"{name}: exit 0 means {f} was written", open(path).read() != OLD, (code, err[-300:]))
+            left = [x for x in os.listdir(d) if x not in outs.values() and x != os.path.basename(base)]
+            c.check(f"{name}: no temporary file left", not left, left)
+
+
+def report_other_faults(c, base, d):
+    want = os.path.join(d, "want.xml")
+    code, _, err = run(["report", base, f"--format=junit={want}"], d)
+    c.check("report without faults", code == 0, err)
+    got = os.path.join(d, "short.xml")
+    code, _, err = run(["report", base, f"--format=junit={got}"], d, LGFAULT_SHORT_WRITE=1)
+    c.check("short writes: same bytes", code == 0 and open(got).read() == open(want).read(), err)
+    with open(got, "w") as fh:
+        fh.write(OLD)
+    code, _, err = run(["report", base, f"--format=junit={got}"], d, LGFAULT_FSYNC=1)
+    c.check("fsync failing: exit 3 naming the file", code == 3 and "short.xml" in err, (code, err))
+    c.check("fsync failing: old file kept", open(got).read() == OLD)
+
+
+def short_reads(c, d):
+    for dump in sorted(glob.glob(os.path.join(SOURCE_DIR, "tests", "fixtures", "dumps", "go12*_*.txt")))[:6] + \
+            sorted(glob.glob(os.path.join(SOURCE_DIR, "tests", "fixtures", "pprof", "*.pb.gz")))[:3]:
+        a = subprocess.run([LEAKGATE, "stacks", "--json", dump], capture_output=True)
+        code, out, err = run(["stacks", "--json", dump], d, LGFAULT_SHORT_READ=1)
+        c.check(f"short reads: stacks {os.path.basename(dump)} identical",
+                code == a.returncode and out.encode() == a.stdout, err[-300:])
+
+
+def run_faults(c, d):
+    for n in (0, 2, 6, 20, 60):
+        junit, rep = os.path.join(d, f"run{n}.xml"), os.path.join(d, f"run{n}.json")
+        for f in (junit, rep):
+            with open(f, "w") as fh:
+                fh.write(OLD)
+        code, out, err = run(["run", "--junit", junit, "--json", rep, "./clean"], FIXTURES,
+                             LGFAULT_WRITE_AFTER=n)
+        name = f"run ENOSPC after {n}"
+        no_crash(c, name, code, err)
+        c.check(f"{name}: exit 3 with the reason, or the gate's verdict",
+                (code == 3 and "No space left" in err) or code == 0, (code, err[-400:]))
+        for f in (junit, rep):
+            c.check(f"{name}: {os.path.basename(f)} old or complete", complete(f))
+
+
+def baseline_faults(c, d):
+    bdir = os.path.join(d, "baselines")
+    shutil.rmtree(bdir, ignore_errors=True)
+    code, _, err = run(["baseline", "update", "--baselines", bdir, "./clean", "./rangeleak"], FIXTURES)
+    c.check("baseline update without faults", code == 0, err[-400:])
+    want = {f: open(os.path.join(bdir, f)).read() for f in os.listdir(bdir) if f.endswith(".json")}
+    c.check("baseline files written", len(want) == 2, list(want))
+    for n in (0, 1, 2, 3, 4, 12):
+        code, out, err = run(["baseline", "update", "--force", "--baselines", bdir, "./clean", "./rangeleak"],
+                             FIXTURES, LGFAULT_WRITE_AFTER=n)
+        name = f"baseline update ENOSPC after {n}"
+        no_crash(c, name, code, err)
+        c.check(f"{name}: fails with the reason, or succeeds",
+                (code == 3 and "No space left" in err) or (code == 0 and "2 written" in err), (code, err[-400:]))
+        for f, text in want.items():
+            now = open(os.path.join(bdir, f)).read()
+            c.check(f"{name}: {f} unchanged or complete", now == text or json.loads(now), None)
+        stray = [x for x in os.listdir(bdir) if not x.endswith(".json") and not x.startswith(".leakgate-baseline.lock")]
+        c.check(f"{name}: no temporary file left", not stray, stray)
+
+
+def main():
+    c = Checker()
+    if not os.path.exists(SHIM):
+        print(f"note: {SHIM} not built (sanitizer build); fault injection not run")
+        c.finish()
+    d = os.path.join(WORK, "faults")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    base = os.path.join(WORK, "faults-base.json")
+    p = subprocess.run([LEAKGATE, "run", "--json", base, "./clean", "./rangeleak"], cwd=FIXTURES,
+                       capture_output=True, text=True)
+    c.check("a run to re-render", os.path.exists(base), p.stderr[-500:])
+    rd = os.path.join(d, "report")
+    os.makedirs(rd)
+    shutil.copy(base, os.path.join(rd, "base.json"))
+    report_faults(c, os.path.join(rd, "base.json"), rd)
+    od = os.path.join(d, "other")
+    os.makedirs(od)
+    report_other_faults(c, base, od)
+    short_reads(c, d)
+    run_faults(c, d)
+    baseline_faults(c, d)
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
