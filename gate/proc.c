@@ -112,7 +112,8 @@ void lg_proc_interrupt(void)
 {
 	size_t i;
 
-	interrupted = 1;
+	/* atomic: the workers poll it while the signal handler sets it */
+	__atomic_store_n(&interrupted, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < LG_PROC_MAX_GROUPS; i++) {
 		pid_t g = (pid_t)__atomic_load_n(&groups[i], __ATOMIC_SEQ_CST);
 
@@ -123,7 +124,7 @@ void lg_proc_interrupt(void)
 
 int lg_proc_interrupted(void)
 {
-	return interrupted;
+	return __atomic_load_n(&interrupted, __ATOMIC_SEQ_CST);
 }
 
 /* In the child after fork: only async-signal-safe calls until exec. */
@@ -284,7 +285,7 @@ int lg_proc_run(const struct lg_proc_opts *o, struct lg_proc_result *r, struct l
 		if (!reaped)
 			enforce_deadline(o, r, pid, start, &quit_at);
 	}
-	r->interrupted = interrupted;
+	r->interrupted = lg_proc_interrupted();
 	r->seconds = lg_now() - start;
 out:
 	group_unregister(slot);
