@@ -473,30 +473,6 @@ int lg_baseline_load(struct lg_baseline *b, const char *path, struct lg_err *err
 
 /* --- locked, atomic writes ------------------------------------------------ */
 
-static int mkdir_p(const char *dir, struct lg_err *err)
-{
-	char *copy = lg_xstrdup(dir), *p;
-	int ret = 0;
-
-	for (p = copy + 1;; p++) {
-		char c = *p;
-
-		if (c && c != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0755) < 0 && errno != EEXIST) {
-			ret = lg_error(err, "cannot create the baselines directory '%s': %s", copy,
-				       strerror(errno));
-			break;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	free(copy);
-	return ret;
-}
-
 /* Interrupted writers' temporary files; only called with the lock held. */
 static void remove_stale_temps(const char *dir)
 {
@@ -518,7 +494,7 @@ int lg_baseline_lock(const char *dir, struct lg_err *err)
 	char *path = NULL;
 	int fd = -1;
 
-	if (mkdir_p(dir, err))
+	if (lg_mkdir_p(dir, 0755, err))
 		goto out;
 	path = lg_xasprintf("%s/%s", dir, LG_BASELINE_LOCK);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);

@@ -27,8 +27,9 @@
 static const char run_usage[] =
 	"usage: leakgate run [flags] [packages]\n"
 	"\n"
-	"Builds each package's test binary (go test -c), injects the leakgate hook\n"
-	"into packages without a TestMain of their own, runs the binaries with\n"
+	"Builds each package's test binary (go test -c) with the leakgate hook: added\n"
+	"to packages without a TestMain, and called from a rewritten copy of the\n"
+	"TestMain of packages with one (your files are not touched); runs them with\n"
 	"GOTRACEBACK=crash, GODEBUG=schedtrace,tracebackancestors and an outside\n"
 	"deadline, and fails on goroutine leaks, deadlocks, hangs, crashes and heap\n"
 	"growth.  Packages default to ./... of the module in the current directory.\n"
@@ -60,6 +61,8 @@ static const char run_usage[] =
 	"  --run REGEX             run only tests matching REGEX (-test.run)\n"
 	"  --test-flag FLAG        pass FLAG to every test binary (repeatable)\n"
 	"  --no-hook               do not inject the hook (crash/hang checks only)\n"
+	"  --no-rewrite            leave packages with their own TestMain without the\n"
+	"                          hook unless they call leakgatehook themselves\n"
 	"  --core                  allow core dumps (off by default)\n"
 	"  --keep-work             keep the work directory with binaries and snapshots\n"
 	"baselines (README, \"Baselines\"):\n"
@@ -69,8 +72,8 @@ static const char run_usage[] =
 	"  --strict                baseline entries that no longer occur fail (ratchet)\n"
 	"  --baseline-timeout DUR  per fetch of a published baseline (30s)\n"
 	"\n"
-	"A package with its own TestMain calls the hook in one line:\n"
-	"  func TestMain(m *testing.M) { leakgatehook.Main(m) }\n"
+	"A TestMain's m.Run() runs through the hook, goleak.VerifyTestMain(m, opts)\n"
+	"is replaced by it (its Ignore* options become ignore rules).\n"
 	"\n"
 	"exit codes: 0 gate passed, 1 gate failed, 2 usage error,\n"
 	"3 environment error, 4 internal error, 130 interrupted\n";
@@ -79,7 +82,7 @@ enum {
 	OPT_JUNIT = 256, OPT_JSON, OPT_NO_FILE_LINE, OPT_CONFIG, OPT_MAX_LEAKS,
 	OPT_MAX_HEAP, OPT_TIMEOUT, OPT_GRACE, OPT_SETTLE, OPT_SCHEDTRACE, OPT_ANCESTORS,
 	OPT_TAGS, OPT_RACE, OPT_BUILD_FLAG, OPT_RUN, OPT_TEST_FLAG, OPT_NO_HOOK, OPT_CORE,
-	OPT_KEEP, OPT_HELP, OPT_COUNT, OPT_BASELINES, OPT_BASELINE_URL, OPT_STRICT, OPT_FORCE,
+	OPT_KEEP, OPT_NO_REWRITE, OPT_HELP, OPT_COUNT, OPT_BASELINES, OPT_BASELINE_URL, OPT_STRICT, OPT_FORCE,
 	OPT_BASELINE_TIMEOUT, OPT_FORMAT, OPT_SHARD
 };
 
@@ -103,6 +106,7 @@ static const struct option run_options[] = {
 	{ "run", required_argument, NULL, OPT_RUN },
 	{ "test-flag", required_argument, NULL, OPT_TEST_FLAG },
 	{ "no-hook", no_argument, NULL, OPT_NO_HOOK },
+	{ "no-rewrite", no_argument, NULL, OPT_NO_REWRITE },
 	{ "core", no_argument, NULL, OPT_CORE },
 	{ "keep-work", no_argument, NULL, OPT_KEEP },
 	{ "count", required_argument, NULL, OPT_COUNT },
@@ -120,7 +124,7 @@ static const struct option run_options[] = {
 /* Flag values; -1 / NULL = not given, so config and defaults apply. */
 struct run_flags {
 	const char *junit, *json, *config;
-	int file_line, quiet, inject, allow_core, keep;
+	int file_line, quiet, inject, rewrite, allow_core, keep;
 	int jobs, max_leaks, schedtrace, ancestors;
 	int64_t max_heap;
 	double timeout, grace, settle;
@@ -203,6 +207,7 @@ static int parse_one(int c, const char *arg, struct run_flags *f)
 	case OPT_RUN: push(&f->test, &f->ntest, &f->test_alloc, lg_xasprintf("-test.run=%s", arg)); return 0;
 	case OPT_TEST_FLAG: push(&f->test, &f->ntest, &f->test_alloc, lg_xstrdup(arg)); return 0;
 	case OPT_NO_HOOK: f->inject = 0; return 0;
+	case OPT_NO_REWRITE: f->rewrite = 0; return 0;
 	case OPT_CORE: f->allow_core = 1; return 0;
 	case OPT_KEEP: f->keep = 1; return 0;
 	case OPT_COUNT:
@@ -232,6 +237,7 @@ static void flags_init(struct run_flags *f)
 	memset(f, 0, sizeof(*f));
 	f->file_line = 1;
 	f->inject = 1;
+	f->rewrite = 1;
 	f->jobs = f->max_leaks = f->schedtrace = f->ancestors = -1;
 	f->max_heap = -1;
 	f->timeout = f->grace = f->settle = -1;
@@ -470,11 +476,39 @@ static int write_outputs(const struct run_flags *f, const struct lg_run *run)
 	return 0;
 }
 
+/*
+ * How the hook got into the packages and, when leak checks were skipped
+ * anywhere, where and why: a gate that silently checks less than it seems
+ * to is worse than one that says so.
+ */
+static void skipped_summary(const struct lg_run *run, const struct lg_run_totals *t)
+{
+	size_t i, shown = 0;
+
+	if (t->by_via[LG_VIA_REWRITTEN] || t->by_via[LG_VIA_USER] || t->leak_skipped)
+		fprintf(stderr, "leakgate: hook: %zu injected, %zu TestMain rewritten, %zu called "
+				"by TestMain; leak checks skipped in %zu package%s\n",
+			t->by_via[LG_VIA_INJECTED], t->by_via[LG_VIA_REWRITTEN],
+			t->by_via[LG_VIA_USER], t->leak_skipped, t->leak_skipped == 1 ? "" : "s");
+	for (i = 0; i < run->npkgs && t->leak_skipped; i++) {
+		const struct lg_package *p = &run->pkgs[i];
+
+		if (p->no_tests || !p->built || p->hook == LG_HOOK_DONE || !p->hook_note)
+			continue;
+		if (shown++ == 10) {
+			fprintf(stderr, "  ... (the JSON report's hook_note has the rest)\n");
+			break;
+		}
+		fprintf(stderr, "  %s: %s\n", p->import_path, p->hook_note);
+	}
+}
+
 static int summarise(const struct run_flags *f, const struct lg_run *run)
 {
 	struct lg_run_totals t;
 
 	lg_run_totals(run, &t);
+	skipped_summary(run, &t);
 	fprintf(stderr, "leakgate: %zu package%s, %zu passed, %zu failed, %zu without tests (%.1fs)\n",
 		t.packages, t.packages == 1 ? "" : "s", t.passed, t.failed, t.notests, run->seconds);
 	if (f->junit)
@@ -511,6 +545,7 @@ static void runner_opts(const struct run_flags *f, const struct lg_config *cfg, 
 	o->cfg = cfg;
 	o->jobs = f->jobs > 0 ? f->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	o->inject = f->inject;
+	o->rewrite = f->rewrite;
 	o->allow_core = f->allow_core;
 	o->keep_tmp = f->keep;
 	o->test_args = f->test;

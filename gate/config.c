@@ -26,7 +26,7 @@ void lg_config_init(struct lg_config *c)
 	c->ancestors = 10;
 }
 
-static void rule_release(struct lg_ignore_rule *r)
+void lg_ignore_rule_release(struct lg_ignore_rule *r)
 {
 	free(r->top_func);
 	free(r->any_func);
@@ -39,7 +39,7 @@ void lg_config_release(struct lg_config *c)
 	size_t i;
 
 	for (i = 0; i < c->nignores; i++)
-		rule_release(&c->ignores[i]);
+		lg_ignore_rule_release(&c->ignores[i]);
 	free(c->ignores);
 	lg_config_init(c);
 }
@@ -124,8 +124,8 @@ static int get_string(json_t *v, const char *path, const char *key, char **out,
 	return 0;
 }
 
-static int load_rule(json_t *o, struct lg_ignore_rule *r, const char *path, size_t idx,
-		     struct lg_err *err)
+int lg_ignore_rule_load(json_t *o, struct lg_ignore_rule *r, const char *path, size_t idx,
+			struct lg_err *err)
 {
 	const char *key;
 	json_t *v;
@@ -171,7 +171,7 @@ static int load_ignores(struct lg_config *c, json_t *arr, const char *path, stru
 		c->ignores = lg_xrealloc(c->ignores, (c->nignores + 1) * sizeof(*c->ignores));
 		r = &c->ignores[c->nignores++];
 		memset(r, 0, sizeof(*r));
-		if (load_rule(v, r, path, i, err))
+		if (lg_ignore_rule_load(v, r, path, i, err))
 			return -1;
 	}
 	return 0;

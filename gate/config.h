@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "leak.h"
 #include "util.h"
 
@@ -39,6 +41,16 @@ void lg_config_release(struct lg_config *c);
  * when `optional` is set.
  */
 int lg_config_load(struct lg_config *c, const char *path, int optional, struct lg_err *err);
+
+/*
+ * One ignore rule from a JSON object with the config file's keys
+ * (top_function, function, creator, wait_reason, reason), as config files
+ * and the TestMain rewriter (goleak options) give them.  Errors name `path`
+ * and ignore[idx].  The rule owns its strings: lg_ignore_rule_release.
+ */
+int lg_ignore_rule_load(json_t *o, struct lg_ignore_rule *r, const char *path, size_t idx,
+			struct lg_err *err);
+void lg_ignore_rule_release(struct lg_ignore_rule *r);
 
 /* Parses a size such as "1048576", "512KiB", "1MiB", "2MB". Returns 0 or -1. */
 int lg_parse_size(const char *s, int64_t *out);

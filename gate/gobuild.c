@@ -35,9 +35,9 @@ static void sink_add(void *ctx, const char *data, size_t len)
 }
 
 /* Runs a go command in `dir`, collecting stdout (and stderr when merged). */
-static int run_go(char **argv, const char *dir, double timeout, int merge, size_t cap,
-		  struct lg_buf *out, struct lg_buf *errout, int *status, double *secs,
-		  struct lg_err *err)
+static int run_go_env(char **argv, const char *dir, char *const *envp, double timeout,
+		      int merge, size_t cap, struct lg_buf *out, struct lg_buf *errout,
+		      int *status, double *secs, struct lg_err *err)
 {
 	struct sink s = { out, cap, 0 };
 	struct lg_capture cap_err;
@@ -49,6 +49,7 @@ static int run_go(char **argv, const char *dir, double timeout, int merge, size_
 	memset(&o, 0, sizeof(o));
 	o.argv = argv;
 	o.dir = dir;
+	o.envp = envp;
 	o.timeout = timeout;
 	o.grace = 2;
 	o.merge_stderr = merge;
@@ -75,6 +76,13 @@ static int run_go(char **argv, const char *dir, double timeout, int merge, size_
 	return ret;
 }
 
+static int run_go(char **argv, const char *dir, double timeout, int merge, size_t cap,
+		  struct lg_buf *out, struct lg_buf *errout, int *status, double *secs,
+		  struct lg_err *err)
+{
+	return run_go_env(argv, dir, NULL, timeout, merge, cap, out, errout, status, secs, err);
+}
+
 static void argv_push(char ***argv, size_t *n, size_t *alloc, const char *s)
 {
 	LG_GROW(*argv, *alloc, *n + 2);
@@ -91,6 +99,9 @@ void lg_golist_release(struct lg_golist *l)
 		free(l->pkgs[i].name);
 		free(l->pkgs[i].dir);
 		free(l->pkgs[i].list_error);
+		lg_strv_free(l->pkgs[i].gofiles);
+		lg_strv_free(l->pkgs[i].testgofiles);
+		lg_strv_free(l->pkgs[i].xtestgofiles);
 	}
 	free(l->pkgs);
 	free(l->module_path);
@@ -143,6 +154,20 @@ static const char *jstr(json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* A NULL-terminated copy of a go list file-name array (never NULL). */
+static char **file_list(json_t *files)
+{
+	size_t n = json_is_array(files) ? json_array_size(files) : 0, k = 0, i;
+	char **v = lg_xcalloc(n + 1, sizeof(*v));
+	json_t *f;
+
+	json_array_foreach(files, i, f) {
+		if (json_is_string(f))
+			v[k++] = lg_xstrdup(json_string_value(f));
+	}
+	return v;
+}
+
 static void add_package(struct lg_golist *l, json_t *o)
 {
 	struct lg_gopkg *p;
@@ -165,6 +190,9 @@ static void add_package(struct lg_golist *l, json_t *o)
 	}
 	scan_test_files(p, json_object_get(o, "TestGoFiles"));
 	scan_test_files(p, json_object_get(o, "XTestGoFiles"));
+	p->gofiles = file_list(json_object_get(o, "GoFiles"));
+	p->testgofiles = file_list(json_object_get(o, "TestGoFiles"));
+	p->xtestgofiles = file_list(json_object_get(o, "XTestGoFiles"));
 }
 
 static int parse_list(struct lg_golist *l, const struct lg_buf *out, struct lg_err *err)
@@ -255,7 +283,7 @@ int lg_go_list(char *const *patterns, size_t npatterns, const struct lg_goflags 
 	argv_push(&argv, &n, &alloc, "go");
 	argv_push(&argv, &n, &alloc, "list");
 	argv_push(&argv, &n, &alloc, "-e");
-	argv_push(&argv, &n, &alloc, "-json=ImportPath,Name,Dir,TestGoFiles,XTestGoFiles,Error,Module");
+	argv_push(&argv, &n, &alloc, "-json=ImportPath,Name,Dir,GoFiles,TestGoFiles,XTestGoFiles,Error,Module");
 	for (i = 0; i < flags->nargs; i++)
 		argv_push(&argv, &n, &alloc, flags->args[i]);
 	argv_push(&argv, &n, &alloc, "--");
@@ -430,5 +458,34 @@ out:
 	free(out_arg);
 	free(overlay_arg);
 	lg_buf_release(&output);
+	return ret;
+}
+
+int lg_go_build_tool(const char *srcdir, const char *output, double timeout,
+		     struct lg_buf *log, struct lg_err *err)
+{
+	extern char **environ;
+	char *out_arg = lg_xasprintf("-o=%s", output);
+	char *argv[] = { "go", "build", "-mod=mod", "-trimpath", out_arg, ".", NULL };
+	char **env;
+	size_t n = 0, i;
+	int status = 0, ret;
+
+	for (i = 0; environ[i]; i++)
+		;
+	env = lg_xcalloc(i + 3, sizeof(*env));
+	/* The tool is its own module: the user's workspace and flags are not its. */
+	for (i = 0; environ[i]; i++)
+		if (!lg_starts_with(environ[i], "GOWORK=") && !lg_starts_with(environ[i], "GOFLAGS="))
+			env[n++] = environ[i];
+	env[n++] = "GOWORK=off";
+	env[n++] = "GOFLAGS=";
+	ret = run_go_env(argv, srcdir, env, timeout, 1, LG_GO_MAX_BUILD_OUTPUT, log, NULL,
+			 &status, NULL, err);
+	if (!ret && status != 0)
+		ret = lg_error(err, "go build of '%s' failed: %s", srcdir,
+			       log->len ? log->buf : "(no output)");
+	free(env);
+	free(out_arg);
 	return ret;
 }

@@ -24,6 +24,8 @@ struct lg_gopkg {
 	int own_testmain;  /* a test file declares func TestMain */
 	int calls_hook;    /* a test file refers to leakgatehook. */
 	char *list_error;  /* go list's error for this package, or NULL */
+	/* File names (NULL-terminated, never NULL) as go list gives them. */
+	char **gofiles, **testgofiles, **xtestgofiles;
 };
 
 struct lg_golist {
@@ -83,5 +85,14 @@ void lg_gobuild_result_release(struct lg_gobuild_result *r);
 int lg_go_build_tests(const struct lg_gopkg *const *pkgs, size_t n, const char *module_root,
 		      const struct lg_goflags *flags, const char *overlay, const char *outdir,
 		      struct lg_gobuild_result *res, double *seconds, struct lg_err *err);
+
+/*
+ * Builds the Go program in `srcdir` (a module of its own, stdlib only) into
+ * `output` with `go build`, outside the user's workspace and GOFLAGS.  The
+ * compiler's output goes to `log`.  Returns -1 with `err` when go could not
+ * be run or the build failed.
+ */
+int lg_go_build_tool(const char *srcdir, const char *output, double timeout,
+		     struct lg_buf *log, struct lg_err *err);
 
 #endif

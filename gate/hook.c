@@ -2,8 +2,8 @@
  * hook.c — generates the hook overlay and reads the hook's manifest.
  *
  * The embedded hook source declares `package leakgatehook` on a line of its
- * own; the overlay copy swaps that line for the external test package of
- * the package under test and appends a TestMain.  Every identifier in the
+ * own; the overlay copy swaps that line for the test package that gets the
+ * hook and, when that package has no TestMain, appends one.  Every identifier in the
  * hook is prefixed, so the copy cannot collide with the package's names.
  */
 #define _GNU_SOURCE
@@ -55,7 +55,7 @@ out:
 }
 
 /* The hook source with its package clause replaced. */
-static int render_hook(const char *pkg_name, struct lg_buf *out, struct lg_err *err)
+static int render_hook(const struct lg_hook_target *t, struct lg_buf *out, struct lg_err *err)
 {
 	static const char clause[] = "package leakgatehook\n";
 	const char *src = (const char *)lg_hook_go_src;
@@ -64,10 +64,11 @@ static int render_hook(const char *pkg_name, struct lg_buf *out, struct lg_err *
 	if (!at || (at != src && at[-1] != '\n'))
 		return lg_error(err, "embedded hook source has no 'package leakgatehook' line");
 	lg_buf_add(out, src, (size_t)(at - src));
-	lg_buf_addf(out, "package %s_test\n", pkg_name);
+	lg_buf_addf(out, "package %s\n", t->clause);
 	lg_buf_adds(out, at + strlen(clause));
-	lg_buf_adds(out, "\n// TestMain is injected by leakgate run; see leakgate.dev/leakgatehook.\n"
-			 "func TestMain(m *leakgatetesting.M) { leakgateos.Exit(leakgateRun(m)) }\n");
+	if (t->with_main)
+		lg_buf_adds(out, "\n// TestMain is injected by leakgate run; see leakgate.dev/leakgatehook.\n"
+				 "func TestMain(m *leakgatetesting.M) { leakgateMain(m) }\n");
 	return 0;
 }
 
@@ -75,7 +76,7 @@ static int write_source(const char *dir, const struct lg_hook_target *t, char **
 			struct lg_err *err)
 {
 	struct lg_buf src = LG_BUF_INIT;
-	char *sub = lg_xasprintf("%s/%s", dir, t->pkg_name);
+	char *sub = lg_xasprintf("%s/%s%s", dir, t->clause, t->with_main ? ".main" : "");
 	int ret;
 
 	*path = NULL;
@@ -83,7 +84,7 @@ static int write_source(const char *dir, const struct lg_hook_target *t, char **
 		ret = lg_error(err, "cannot create '%s': %s", sub, strerror(errno));
 		goto out;
 	}
-	ret = render_hook(t->pkg_name, &src, err);
+	ret = render_hook(t, &src, err);
 	if (ret)
 		goto out;
 	*path = lg_xasprintf("%s/leakgate_hook_test.go", sub);
@@ -113,6 +114,8 @@ int lg_hook_write_overlay(const char *dir, const struct lg_hook_target *t, size_
 		json_object_set_new(replace, target, json_string(src));
 		free(target);
 		free(src);
+		for (size_t k = 0; t[i].replace && t[i].replace[k] && t[i].replace[k + 1]; k += 2)
+			json_object_set_new(replace, t[i].replace[k], json_string(t[i].replace[k + 1]));
 	}
 	if (!ret) {
 		json = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);

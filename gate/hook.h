@@ -51,14 +51,17 @@ void lg_hook_manifest_release(struct lg_hook_manifest *m);
 /* A package that gets the hook injected. */
 struct lg_hook_target {
 	const char *pkg_dir;  /* absolute package directory */
-	const char *pkg_name; /* package clause name */
+	const char *clause;   /* package clause of the hook file ("x_test", or "x") */
+	int with_main;        /* append the hook's TestMain (the package has none) */
+	char *const *replace; /* more overlay entries: original, copy, ..., NULL; may be NULL */
 };
 
 /*
- * Writes the hook source for each target's external test package
- * (`<dir>/<pkg_name>/leakgate_hook_test.go`: the hook as package
- * `<pkg_name>_test` plus a TestMain) and one overlay file at
- * `overlay_path` mapping `<pkg_dir>/zz_leakgate_hook_test.go` to it.
+ * Writes the hook source for each target (`<dir>/<clause>[.main]/
+ * leakgate_hook_test.go`: the hook as package `<clause>`, plus a TestMain
+ * when `with_main`) and one overlay file at `overlay_path` mapping
+ * `<pkg_dir>/zz_leakgate_hook_test.go` to it, with each target's `replace`
+ * pairs (rewritten TestMain files) added as they are.
  * Files whose content is unchanged are left alone, and changed ones are
  * replaced atomically, so the paths stay stable between runs and Go's build
  * cache keeps hitting.

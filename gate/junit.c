@@ -509,6 +509,14 @@ static void format_timestamp(char *dst, size_t size, int64_t unix_seconds)
 		dst[0] = '\0';
 }
 
+static void property(struct writer *wr, const char *name, const char *value)
+{
+	start(wr, "property");
+	attr(wr, "name", name);
+	attr(wr, "value", value);
+	end(wr);
+}
+
 static void write_suite(struct writer *wr, const struct lg_run *run, size_t idx,
 			const struct jsuite *s)
 {
@@ -532,6 +540,13 @@ static void write_suite(struct writer *wr, const struct lg_run *run, size_t idx,
 	if (wr->opts->hostname && *wr->opts->hostname)
 		attr(wr, "hostname", wr->opts->hostname);
 	attr_num(wr, "id", (long long)idx);
+	if (p->built && !p->no_tests) {
+		start(wr, "properties");
+		property(wr, "leakgate.hook", lg_hook_via_name(p->hook_via));
+		if (p->hook != LG_HOOK_DONE && p->hook_note)
+			property(wr, "leakgate.hook_note", p->hook_note);
+		end(wr);
+	}
 	for (i = 0; i < s->n; i++)
 		write_case(wr, name, &s->cases[i]);
 	/* Output outside any test explains a package that died in TestMain or init. */

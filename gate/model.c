@@ -46,6 +46,16 @@ void lg_run_totals(const struct lg_run *run, struct lg_run_totals *t)
 			t->passed++;
 		t->tests += p->ntests;
 		t->groups += p->nleaks;
+		if (!p->no_tests && p->built) {
+			if ((unsigned)p->hook_via <= LG_VIA_USER)
+				t->by_via[p->hook_via]++;
+			for (j = 0; j < p->nchecks; j++)
+				if (p->checks[j].kind == LG_CHECK_LEAK &&
+				    p->checks[j].status == LG_STATUS_SKIPPED) {
+					t->leak_skipped++;
+					break;
+				}
+		}
 		for (j = 0; j < p->nleaks; j++) {
 			t->leaked += p->leaks[j].count > 0 ? (size_t)p->leaks[j].count : 0;
 			t->baselined += p->leaks[j].baselined || p->leaks[j].baseline_note;
@@ -160,6 +170,7 @@ void lg_package_release(struct lg_package *p)
 	free(p->dir);
 	free(p->rel_dir);
 	free(p->hook_note);
+	lg_strv_free(p->hook_notes);
 	free(p->go_version);
 	for (i = 0; i < p->ntests; i++) {
 		free(p->tests[i].name);
@@ -199,4 +210,19 @@ void lg_run_release(struct lg_run *r)
 	free(r->module_root);
 	free(r->go_version);
 	memset(r, 0, sizeof(*r));
+}
+
+const char *lg_hook_via_name(enum lg_hook_via v)
+{
+	switch (v) {
+	case LG_VIA_INJECTED:
+		return "injected";
+	case LG_VIA_REWRITTEN:
+		return "rewritten";
+	case LG_VIA_USER:
+		return "called by user code";
+	case LG_VIA_NONE:
+		break;
+	}
+	return "none";
 }

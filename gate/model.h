@@ -108,6 +108,17 @@ enum lg_hook_state {
 	LG_HOOK_DONE    /* both snapshots */
 };
 
+/* How the hook got into a package's test binary (report field "hook_via"). */
+enum lg_hook_via {
+	LG_VIA_NONE,      /* it did not: hook_note says why */
+	LG_VIA_INJECTED,  /* no TestMain: leakgate's TestMain was added by overlay */
+	LG_VIA_REWRITTEN, /* the package's TestMain was rewritten by overlay */
+	LG_VIA_USER       /* the package's TestMain calls leakgatehook itself */
+};
+
+/* "none", "injected", "rewritten", "called by user code". */
+const char *lg_hook_via_name(enum lg_hook_via v);
+
 struct lg_package {
 	char *import_path;
 	char *dir;     /* absolute */
@@ -119,6 +130,8 @@ struct lg_package {
 	int term_signal; /* signal that ended it, 0 if none */
 	enum lg_hook_state hook;
 	char *hook_note; /* why the hook is absent, when it is */
+	enum lg_hook_via hook_via;
+	char **hook_notes; /* NULL-terminated or NULL: what rewriting TestMain could not keep */
 	char *go_version;
 	int gomaxprocs;
 
@@ -157,6 +170,8 @@ struct lg_run_totals {
 	size_t tests, failed_tests;
 	size_t groups, leaked; /* leak groups; goroutines in them */
 	size_t baselined;      /* checks and groups the baseline decided or noted */
+	size_t leak_skipped;   /* packages whose tests ran without leak checks */
+	size_t by_via[LG_VIA_USER + 1]; /* packages with tests, by how the hook got in */
 	size_t by_kind[LG_CHECK_KIND_COUNT]; /* checks failed or in error */
 };
 

@@ -190,6 +190,12 @@ static json_t *jpackage(const struct lg_package *p)
 	set(o, "term_signal", json_integer(p->term_signal));
 	set(o, "hook", json_string(hook_name(p->hook)));
 	set(o, "hook_note", lg_json_str(p->hook_note));
+	set(o, "hook_via", json_string(lg_hook_via_name(p->hook_via)));
+	if (p->hook_notes) {
+		set(o, "hook_notes", a = json_array());
+		for (i = 0; p->hook_notes[i]; i++)
+			json_array_append_new(a, lg_json_str(p->hook_notes[i]));
+	}
 	set(o, "go_version", lg_json_str(p->go_version));
 	set(o, "gomaxprocs", json_integer(p->gomaxprocs));
 	set(o, "heap_growth", json_integer(p->heap_growth));
@@ -228,6 +234,7 @@ static json_t *jsummary(const struct lg_run *run)
 	set(o, "tests", json_integer((json_int_t)t.tests));
 	set(o, "leaks", json_integer((json_int_t)t.leaked));
 	set(o, "leak_groups", json_integer((json_int_t)t.groups));
+	set(o, "leak_checks_skipped", json_integer((json_int_t)t.leak_skipped));
 	return o;
 }
 
@@ -441,6 +448,9 @@ static const char *test_result_name(int i) { return lg_test_result_name((enum lg
 static const char *check_kind_name(int i) { return lg_check_kind_name((enum lg_check_kind)i); }
 static const char *check_status_name(int i) { return lg_check_status_name((enum lg_check_status)i); }
 static const char *hook_state_name(int i) { return hook_name((enum lg_hook_state)i); }
+static const char *hook_via_name(int i) { return lg_hook_via_name((enum lg_hook_via)i); }
+
+
 
 /* An optional member that, when present and not null, must be an object. */
 static int get_object(struct reader *rd, json_t *obj, const char *key, json_t **out)
@@ -462,6 +472,26 @@ static int get_array(struct reader *rd, json_t *obj, const char *key, json_t **o
 		*out = NULL;
 	if (*out && !json_is_array(*out))
 		return fail(rd, key, "expected an array, found %s", lg_json_type_name(*out));
+	return 0;
+}
+
+/* An optional array of strings, as a NULL-terminated vector (NULL when absent). */
+static int get_strv(struct reader *rd, json_t *obj, const char *key, char ***out)
+{
+	json_t *arr, *el;
+	size_t i;
+
+	if (get_array(rd, obj, key, &arr) < 0)
+		return -1;
+	if (!arr)
+		return 0;
+	*out = lg_xcalloc(json_array_size(arr) + 1, sizeof(char *));
+	json_array_foreach(arr, i, el) {
+		if (!json_is_string(el))
+			return fail(rd, key, "element %zu: expected a string, found %s", i,
+				    lg_json_type_name(el));
+		(*out)[i] = lg_xstrndup(json_string_value(el), json_string_length(el));
+	}
 	return 0;
 }
 
@@ -637,7 +667,7 @@ static struct lg_sched_sample *add_sched(struct lg_package *p)
 
 static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 {
-	int hook = LG_HOOK_ABSENT;
+	int hook = LG_HOOK_ABSENT, via = -1;
 
 	if (get_str(rd, o, "import_path", 1, &p->import_path) < 0 ||
 	    get_str(rd, o, "dir", 0, &p->dir) < 0 ||
@@ -650,6 +680,8 @@ static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 	    get_i32(rd, o, "term_signal", 0, &p->term_signal) < 0 ||
 	    get_enum(rd, o, "hook", 0, LG_HOOK_DONE + 1, hook_state_name, &hook) < 0 ||
 	    get_str(rd, o, "hook_note", 0, &p->hook_note) < 0 ||
+	    get_enum(rd, o, "hook_via", 0, LG_VIA_USER + 1, hook_via_name, &via) < 0 ||
+	    get_strv(rd, o, "hook_notes", &p->hook_notes) < 0 ||
 	    get_str(rd, o, "go_version", 0, &p->go_version) < 0 ||
 	    get_i32(rd, o, "gomaxprocs", 0, &p->gomaxprocs) < 0 ||
 	    get_i64(rd, o, "heap_growth", &p->heap_growth) < 0 ||
@@ -658,6 +690,9 @@ static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 	    get_str(rd, o, "stray_output", 0, &p->stray_output) < 0)
 		return -1;
 	p->hook = (enum lg_hook_state)hook;
+	/* Reports written before hook_via existed: the hook was injected when it ran. */
+	p->hook_via = via >= 0 ? (enum lg_hook_via)via
+		    : hook != LG_HOOK_ABSENT ? LG_VIA_INJECTED : LG_VIA_NONE;
 	READ_ARRAY(rd, o, "tests", lg_package_add_test(p), read_test);
 	READ_ARRAY(rd, o, "checks", lg_package_add_check(p, LG_CHECK_BUILD, LG_STATUS_PASSED),
 		   read_check);

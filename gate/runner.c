@@ -22,6 +22,7 @@
 
 #include "hook.h"
 #include "proc.h"
+#include "rewrite.h"
 #include "runner.h"
 #include "schedtrace.h"
 #include "test2json.h"
@@ -36,7 +37,10 @@ extern char **environ;
 /* What the build phase left for each package. */
 struct pkgstate {
 	int buildable; /* has tests and go list had no error */
-	int inject;    /* the hook was injected by overlay */
+	int inject;    /* the hook goes in by overlay (injected or rewritten TestMain) */
+	enum lg_hook_via via;
+	char *clause;  /* package clause of the injected hook file */
+	struct lg_rewrite_out rw; /* what the TestMain rewriter decided */
 	struct lg_gobuild_result br;
 };
 
@@ -194,15 +198,6 @@ static char **build_env(const struct lg_config *cfg, const char *hookdir, const 
 	return env;
 }
 
-static void free_strv(char **v)
-{
-	size_t i;
-
-	for (i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* "file.go:12:3: message" -> location (paths are relative to the module root). */
 static void compiler_loc(const char *out, struct lg_location *loc)
 {
@@ -286,7 +281,7 @@ static void notify(struct pool *pl, enum lg_runner_event ev, const struct lg_pac
 
 /* Runs the built binary and judges it. */
 static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
-		       const char *binary, const char *hookdir, int inject)
+		       const struct pkgstate *st, const char *hookdir)
 {
 	const struct lg_runner_opts *o = pl->o;
 	struct collect c;
@@ -296,8 +291,9 @@ static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_pac
 	struct lg_verdict_in vin;
 	struct lg_buf errtext = LG_BUF_INIT;
 	struct lg_err err, herr;
-	char **env = build_env(o->cfg, hookdir, gp->dir, inject || gp->calls_hook);
-	char **argv = binary_argv(o, binary);
+	char **env = build_env(o->cfg, hookdir, gp->dir,
+			       st->via != LG_VIA_NONE || gp->calls_hook);
+	char **argv = binary_argv(o, st->br.binary);
 	int hook_failed;
 
 	memset(&c, 0, sizeof(c));
@@ -339,8 +335,11 @@ static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_pac
 	vin.stderr_len = errtext.len;
 	vin.hook = &m;
 	vin.hook_error = hook_failed ? herr.msg : NULL;
-	vin.own_testmain = gp->own_testmain;
-	vin.inject = inject;
+	vin.via = st->via;
+	vin.via_reason = st->rw.reason;
+	vin.via_notes = (const char *const *)st->rw.notes;
+	vin.extra_ignores = st->rw.ignores;
+	vin.nextra_ignores = st->rw.nignores;
 	vin.read_sources = 1;
 	lg_verdict_package(&vin, p);
 	lg_hook_manifest_release(&m);
@@ -349,7 +348,7 @@ out:
 	lg_capture_release(&c.err);
 	lg_buf_release(&c.line);
 	lg_buf_release(&errtext);
-	free_strv(env);
+	lg_strv_free(env);
 	free(argv);
 }
 
@@ -403,7 +402,7 @@ static void process(struct pool *pl, size_t i)
 		build_failed(p, "cannot create a work directory", NULL);
 		goto out;
 	}
-	run_binary(pl, gp, p, st->br.binary, hookdir, st->inject);
+	run_binary(pl, gp, p, st, hookdir);
 out:
 	free(dir);
 	free(hookdir);
@@ -452,56 +451,38 @@ static void mark_unrun(struct pool *pl)
 	}
 }
 
-static int mkdir_p(const char *path)
-{
-	char *tmp = lg_xstrdup(path), *p;
-	int ret = 0;
-
-	for (p = tmp + 1; *p && !ret; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-			ret = -1;
-		*p = '/';
-	}
-	if (!ret && mkdir(tmp, 0700) != 0 && errno != EEXIST)
-		ret = -1;
-	free(tmp);
-	return ret;
-}
-
 /*
  * The build cache of this module and configuration: test binaries and the
  * hook overlay keep their paths between runs, so `go test -c` finds them up
  * to date and skips compiling and linking.  Safe to delete at any time.
  */
-static char *cache_dir(const struct lg_runner_opts *o, const char *module_root)
+static char *cache_root(void)
+{
+	const char *base = getenv("LEAKGATE_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+
+	if (base && *base)
+		return lg_xstrdup(base);
+	if (xdg && *xdg == '/')
+		return lg_xasprintf("%s/leakgate", xdg);
+	if (home && *home == '/')
+		return lg_xasprintf("%s/.cache/leakgate", home);
+	return lg_xasprintf("/tmp/leakgate-cache-%ld", (long)getuid());
+}
+
+static char *cache_dir(const struct lg_runner_opts *o, const char *root, const char *module_root)
 {
 	static const char *const vars[] = { "GOFLAGS", "GOOS", "GOARCH", "CGO_ENABLED",
 					    "GOEXPERIMENT", "GOTOOLCHAIN", "GOARM", "GOAMD64" };
-	const char *base = getenv("LEAKGATE_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
 	uint64_t h = LG_FNV_OFFSET;
-	char *root, *dir;
 	size_t i;
 
-	if (base && *base)
-		root = lg_xstrdup(base);
-	else if (xdg && *xdg == '/')
-		root = lg_xasprintf("%s/leakgate", xdg);
-	else if (home && *home == '/')
-		root = lg_xasprintf("%s/.cache/leakgate", home);
-	else
-		root = lg_xasprintf("/tmp/leakgate-cache-%ld", (long)getuid());
 	h = lg_fnv1a(h, module_root);
 	for (i = 0; i < o->goflags.nargs; i++)
 		h = lg_fnv1a(h, o->goflags.args[i]);
 	for (i = 0; i < LG_ARRAY_SIZE(vars); i++)
 		h = lg_fnv1a(h, getenv(vars[i]));
-	dir = lg_xasprintf("%s/%016llx", root, (unsigned long long)h);
-	free(root);
-	return dir;
+	return lg_xasprintf("%s/%016llx", root, (unsigned long long)h);
 }
 
 /*
@@ -562,12 +543,14 @@ static void build_batch(struct pool *pl, const int *batch, int k)
 		lg_buf_init(&res[n].output);
 		if (pl->st[i].inject) {
 			targets[nt].pkg_dir = pkgs[n]->dir;
-			targets[nt++].pkg_name = pkgs[n]->name;
+			targets[nt].clause = pl->st[i].clause;
+			targets[nt].with_main = pl->st[i].via == LG_VIA_INJECTED;
+			targets[nt++].replace = pl->st[i].rw.replace;
 		}
 		n++;
 	}
 	notify(pl, LG_EV_BUILD, &pl->run->pkgs[idx[0]]);
-	if (mkdir_p(hookdir) || mkdir_p(outdir)) {
+	if (lg_mkdir_p(hookdir, 0700, NULL) || lg_mkdir_p(outdir, 0700, NULL)) {
 		failed = lg_error(&err, "cannot create the build cache '%s': %s", pl->cachedir,
 				  strerror(errno));
 	} else if (nt && lg_hook_write_overlay(hookdir, targets, nt, overlay, &err)) {
@@ -612,6 +595,93 @@ static void start_pool(struct pool *pl, int jobs)
 	free(th);
 }
 
+/*
+ * Packages with a TestMain of their own: the rewriter decides, for all of
+ * them in one call, how the hook gets in.  Without the rewriter (--no-rewrite,
+ * or it could not be built) each gets the reason its leak checks are skipped.
+ */
+static void rewrite_testmains(struct pool *pl)
+{
+	struct lg_rewrite_in *in = lg_xcalloc(pl->list->n + 1, sizeof(*in));
+	struct lg_rewrite_out *out = lg_xcalloc(pl->list->n + 1, sizeof(*out));
+	size_t *idx = lg_xcalloc(pl->list->n + 1, sizeof(*idx));
+	char **files = lg_xcalloc(pl->list->n + 1, sizeof(*files));
+	char *root = NULL, *tool = NULL;
+	struct lg_err err;
+	size_t n = 0, i;
+
+	for (i = 0; i < pl->list->n; i++) {
+		const struct lg_gopkg *gp = &pl->list->pkgs[i];
+		size_t ng = lg_strv_len(gp->gofiles), nt = lg_strv_len(gp->testgofiles);
+		char **both;
+
+		if (!pl->o->inject || !gp->own_testmain || !pl->st[i].buildable)
+			continue;
+		if (!pl->o->rewrite && gp->calls_hook) {
+			pl->st[i].via = LG_VIA_USER;
+			continue;
+		}
+		if (!pl->o->rewrite) {
+			pl->st[i].rw.reason = lg_xstrdup(
+				"leak checks skipped: the package has its own TestMain and "
+				"--no-rewrite is set (call leakgatehook.Run(m) from it)");
+			continue;
+		}
+		both = lg_xcalloc(ng + nt + 1, sizeof(*both));
+		memcpy(both, gp->gofiles, ng * sizeof(*both));
+		memcpy(both + ng, gp->testgofiles, nt * sizeof(*both));
+		files[n] = (char *)both;
+		in[n].dir = gp->dir;
+		in[n].files = both;
+		in[n].xfiles = gp->xtestgofiles;
+		in[n].out = lg_xasprintf("%s/rewrite/%zu-%016llx", pl->cachedir, i,
+					 (unsigned long long)lg_fnv1a(LG_FNV_OFFSET, gp->dir));
+		idx[n++] = i;
+	}
+	if (!n)
+		goto out;
+	root = cache_root();
+	if (lg_rewrite_tool(root, pl->list->go_version, pl->o->goflags.timeout, &tool, &err) ||
+	    lg_rewrite_run(tool, pl->workdir, in, n, pl->o->goflags.timeout, out, &err)) {
+		for (i = 0; i < n; i++) {
+			lg_rewrite_out_release(&out[i]);
+			out[i].via = LG_VIA_NONE;
+			out[i].reason = lg_xasprintf("leak checks skipped: TestMain not rewritten: %s",
+						     err.msg);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct pkgstate *st = &pl->st[idx[i]];
+		const struct lg_gopkg *gp = &pl->list->pkgs[idx[i]];
+
+		st->rw = out[i];
+		st->via = out[i].via;
+		if (st->via == LG_VIA_REWRITTEN) {
+			st->inject = 1;
+			st->clause = lg_xstrdup(out[i].hook_package);
+		} else if (st->via == LG_VIA_INJECTED) {
+			st->inject = 1;
+			st->clause = lg_xasprintf("%s_test", gp->name);
+		} else if (st->via == LG_VIA_NONE) {
+			char *r = st->rw.reason;
+
+			st->rw.reason = lg_xasprintf("leak checks skipped: %s", r ? r : "no reason given");
+			free(r);
+		}
+	}
+out:
+	for (i = 0; i < n; i++) {
+		free(files[i]);
+		free((char *)in[i].out);
+	}
+	free(files);
+	free(in);
+	free(out);
+	free(idx);
+	free(root);
+	free(tool);
+}
+
 /* The build phase, under a lock so concurrent leakgates share the cache safely. */
 static void build_all(struct pool *pl)
 {
@@ -622,13 +692,24 @@ static void build_all(struct pool *pl)
 
 	for (i = 0; i < pl->list->n; i++) {
 		const struct lg_gopkg *gp = &pl->list->pkgs[i];
+		struct pkgstate *st = &pl->st[i];
 
-		pl->st[i].buildable = gp->has_tests && !gp->list_error;
-		pl->st[i].inject = pl->o->inject && !gp->own_testmain;
-		lg_buf_init(&pl->st[i].br.output);
+		st->buildable = gp->has_tests && !gp->list_error;
+		lg_buf_init(&st->br.output);
+		if (!pl->o->inject) {
+			st->via = LG_VIA_NONE;
+			st->rw.reason = lg_xstrdup("leak checks disabled (--no-hook)");
+		} else if (gp->own_testmain) {
+			st->via = LG_VIA_NONE; /* rewrite_testmains decides */
+		} else {
+			st->via = LG_VIA_INJECTED;
+			st->inject = 1;
+			st->clause = lg_xasprintf("%s_test", gp->name);
+		}
 	}
+	rewrite_testmains(pl);
 	nb = plan_batches(pl, batch);
-	if (nb && !mkdir_p(pl->cachedir)) {
+	if (nb && !lg_mkdir_p(pl->cachedir, 0700, NULL)) {
 		lockpath = lg_xasprintf("%s/lock", pl->cachedir);
 		lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (lock >= 0)
@@ -673,7 +754,12 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	pl.list = &list;
 	pl.run = run;
 	pl.st = lg_xcalloc(list.n ? list.n : 1, sizeof(*pl.st));
-	pl.cachedir = cache_dir(o, list.module_root);
+	{
+		char *root = cache_root();
+
+		pl.cachedir = cache_dir(o, root, list.module_root);
+		free(root);
+	}
 	for (i = 0; i < list.n; i++)
 		identify(&pl, i);
 	pthread_mutex_init(&pl.mu, NULL);
@@ -685,8 +771,11 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 		nftw(pl.workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 out:
 	run->seconds = lg_now() - start;
-	for (i = 0; pl.st && i < list.n; i++)
+	for (i = 0; pl.st && i < list.n; i++) {
 		lg_gobuild_result_release(&pl.st[i].br);
+		lg_rewrite_out_release(&pl.st[i].rw);
+		free(pl.st[i].clause);
+	}
 	free(pl.st);
 	free(pl.cachedir);
 	free(pl.workdir);

@@ -30,6 +30,7 @@ struct lg_runner_opts {
 	const struct lg_config *cfg;
 	int jobs;          /* parallel packages, >= 1 */
 	int inject;        /* inject the hook into packages without TestMain */
+	int rewrite;       /* and rewrite the TestMain of packages with one */
 	int allow_core;    /* keep core dumps */
 	int keep_tmp;      /* leave the work directory behind */
 	char *const *test_args; /* extra -test.* flags for every binary */

@@ -367,3 +367,44 @@ double lg_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+void lg_strv_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+size_t lg_strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+int lg_mkdir_p(const char *path, unsigned mode, struct lg_err *err)
+{
+	char *copy = lg_xstrdup(path), *p;
+	int ret = 0;
+
+	for (p = copy + 1;; p++) {
+		char c = *p;
+
+		if (c && c != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, (mode_t)mode) < 0 && errno != EEXIST) {
+			ret = lg_error(err, "cannot create '%s': %s", copy, strerror(errno));
+			break;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	free(copy);
+	return ret;
+}

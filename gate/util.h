@@ -119,8 +119,19 @@ uint64_t lg_hash_mix(uint64_t h, uint64_t v);
 /* `v` as 16 lowercase hex digits and a NUL, as "%016" PRIx64 prints it. */
 void lg_hex16(uint64_t v, char out[17]);
 
+/*
+ * Creates `path` and its missing parents with `mode` (like mkdir -p); an
+ * existing directory is fine.  Fails with "cannot create '<dir>': <why>"
+ * naming the component that could not be made.
+ */
+int lg_mkdir_p(const char *path, unsigned mode, struct lg_err *err);
+
 /* String helpers. */
 int lg_starts_with(const char *s, const char *prefix);
+/* Frees a NULL-terminated array of allocated strings and the array (NULL is fine). */
+void lg_strv_free(char **v);
+/* Number of strings in a NULL-terminated array (0 for NULL). */
+size_t lg_strv_len(char *const *v);
 int lg_ends_with(const char *s, const char *suffix);
 /* Monotonic clock in seconds. */
 double lg_now(void);

@@ -128,7 +128,7 @@ static void hang_check(const struct lg_verdict_in *in, struct lg_package *p,
 	running_list(p, &msg);
 	lg_sched_judge(p->sched, p->nsched, 3, &why);
 	lg_buf_addf(&detail, "scheduler: %s\n", why.len ? why.buf
-		    : in->hook->phase == LG_HOOK_ABSENT && !in->inject
+		    : in->hook->phase == LG_HOOK_ABSENT && in->via == LG_VIA_NONE
 		    ? "no schedtrace samples (without the hook leakgate leaves GODEBUG alone)"
 		    : "no schedtrace samples");
 	from = p->nsched > 5 ? p->nsched - 5 : 0;
@@ -307,13 +307,13 @@ static void add_skipped(struct lg_package *p, enum lg_check_kind kind, const cha
 
 static const char *absent_reason(const struct lg_verdict_in *in, int broke)
 {
-	if (!in->inject && !in->own_testmain)
-		return "leak checks disabled (--no-hook)";
-	if (in->own_testmain)
-		return "leak checks skipped: the package's TestMain does not call the hook "
-		       "(use leakgatehook.Main(m) or os.Exit(leakgatehook.Run(m)))";
+	if (in->via == LG_VIA_NONE)
+		return in->via_reason ? in->via_reason : "leak checks skipped: no hook";
 	if (broke)
 		return "leak checks skipped: the test binary ended before the hook ran";
+	if (in->via == LG_VIA_USER)
+		return "leak checks skipped: the package's TestMain did not reach its "
+		       "leakgatehook call";
 	return "leak checks skipped: the hook wrote no manifest";
 }
 
@@ -328,6 +328,7 @@ static void leak_check(const struct lg_verdict_in *in, struct lg_package *p)
 {
 	const struct lg_hook_manifest *m = in->hook;
 	struct lg_dump before, after, proof;
+	struct lg_ignore_rule *ignores = NULL; /* shallow copies: config's, then the package's */
 	struct lg_leak_opts lo;
 	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
 	struct lg_err err;
@@ -347,8 +348,17 @@ static void leak_check(const struct lg_verdict_in *in, struct lg_package *p)
 		have_proof = 1;
 	memset(&lo, 0, sizeof(lo));
 	lo.module_root = in->module_root;
-	lo.ignores = in->cfg->ignores;
-	lo.nignores = in->cfg->nignores;
+	if (in->nextra_ignores) {
+		ignores = lg_xcalloc(in->cfg->nignores + in->nextra_ignores, sizeof(*ignores));
+		if (in->cfg->nignores)
+			memcpy(ignores, in->cfg->ignores, in->cfg->nignores * sizeof(*ignores));
+		memcpy(ignores + in->cfg->nignores, in->extra_ignores,
+		       in->nextra_ignores * sizeof(*ignores));
+		lo.ignores = ignores;
+	} else {
+		lo.ignores = in->cfg->ignores;
+	}
+	lo.nignores = in->cfg->nignores + in->nextra_ignores;
 	lo.read_sources = in->read_sources;
 	n = lg_leak_find(&before, &after, have_proof ? &proof : NULL, &lo, p);
 	c = lg_package_add_check(p, LG_CHECK_LEAK,
@@ -378,6 +388,7 @@ static void leak_check(const struct lg_verdict_in *in, struct lg_package *p)
 	c->message = lg_buf_detach(&msg, NULL);
 	c->detail = lg_buf_detach(&detail, NULL);
 out:
+	free(ignores);
 	lg_dump_release(&before);
 	lg_dump_release(&after);
 	lg_dump_release(&proof);
@@ -504,6 +515,14 @@ void lg_verdict_package(const struct lg_verdict_in *in, struct lg_package *p)
 		exit_check(in, p);
 	}
 	p->hook = in->hook->phase;
+	p->hook_via = in->via;
+	for (size_t k = 0; in->via_notes && in->via_notes[k]; k++) {
+		size_t nn = lg_strv_len(p->hook_notes);
+
+		p->hook_notes = lg_xrealloc(p->hook_notes, (nn + 2) * sizeof(char *));
+		p->hook_notes[nn] = lg_xstrdup(in->via_notes[k]);
+		p->hook_notes[nn + 1] = NULL;
+	}
 	if (in->hook->go_version)
 		p->go_version = lg_xstrdup(in->hook->go_version);
 	p->gomaxprocs = in->hook->gomaxprocs;

@@ -25,8 +25,12 @@ struct lg_verdict_in {
 	const struct lg_hook_manifest *hook;
 	const char *hook_error; /* the manifest could not be read: why */
 	int t2j_complete;  /* the final PASS/FAIL line was seen */
-	int own_testmain;  /* the package has its own TestMain */
-	int inject;        /* leakgate injected the hook */
+	enum lg_hook_via via;   /* how the hook got in */
+	const char *via_reason; /* for LG_VIA_NONE: why not */
+	const char *const *via_notes; /* NULL-terminated or NULL: what rewriting could not keep */
+	/* Ignore rules of this package alone (goleak options of its TestMain). */
+	const struct lg_ignore_rule *extra_ignores;
+	size_t nextra_ignores;
 	int read_sources;
 };
 

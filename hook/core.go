@@ -10,12 +10,16 @@
 // whether anything leaked and never changes the exit code of m.Run.
 //
 // This file is embedded in the leakgate binary and injected, by `go test
-// -overlay`, into test packages that have no TestMain of their own: leakgate
-// replaces the package clause line below with `package <name>_test` and
-// appends a TestMain that calls leakgateRun. The code therefore shares a
-// package scope it does not know, which is why it imports only the standard
-// library, aliases every import with a leakgate prefix, names every top-level
-// identifier leakgate..., and has no init and no exported names. Keep it so.
+// -overlay`, into test packages: leakgate replaces the package clause line
+// below with the test package's and, when the package has no TestMain of its
+// own, appends one that calls leakgateMain. A package's own TestMain is
+// rewritten (hook/rewrite) to call leakgateRun, leakgateMain or
+// leakgateTestingM instead of m.Run and goleak.VerifyTestMain. The code
+// therefore shares a package scope it does not know, which is why it imports
+// only the standard library, aliases every import with a leakgate prefix,
+// names every top-level identifier leakgate..., and has no init and no
+// exported names (the one exported method, Run, is on an unexported type).
+// Keep it so.
 
 package leakgatehook
 
@@ -131,6 +135,23 @@ func leakgateRun(m *leakgatetesting.M) int {
 	})
 	return code
 }
+
+// leakgateMain runs the tests under the hook and exits with their code. It
+// stands in for goleak.VerifyTestMain(m) in a TestMain that leakgate
+// rewrote, and for the TestMain leakgate injects into packages without one.
+func leakgateMain(m *leakgatetesting.M) {
+	leakgateos.Exit(leakgateRun(m))
+}
+
+// leakgateTestingM is a *testing.M whose Run goes through the hook. A
+// rewritten TestMain hands it to goleak.VerifyTestMain when goleak's
+// options cannot be translated, so goleak keeps its own behaviour.
+type leakgateTestingM struct {
+	m *leakgatetesting.M
+}
+
+// Run runs the tests under the hook, like m.Run.
+func (w leakgateTestingM) Run() int { return leakgateRun(w.m) }
 
 // restoreEnv gives the processes the tests start the environment they would
 // have under plain `go test`. The runtime read GODEBUG and GOTRACEBACK at

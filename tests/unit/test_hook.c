@@ -45,26 +45,37 @@ static void cleanup(char *dir)
 static void test_overlay(void)
 {
 	char *dir = tmpdir(), *overlay = lg_xasprintf("%s/overlay.json", dir), *gopath = NULL;
-	struct lg_hook_target t[] = { { "/src/mod/pkg", "pkg" }, { "/src/mod/other", "main" } };
+	static char *const repl[] = { "/src/mod/lib/main_test.go", "/cache/rw/main_test.go", NULL };
+	struct lg_hook_target t[] = { { "/src/mod/pkg", "pkg_test", 1, NULL },
+				      { "/src/mod/other", "main_test", 1, NULL },
+				      { "/src/mod/lib", "lib", 0, repl } };
 	struct lg_buf text = LG_BUF_INIT, src = LG_BUF_INIT;
 	struct lg_err err;
 	struct stat st1, st2;
 
-	CHECK_INT(lg_hook_write_overlay(dir, t, 2, overlay, &err), 0);
+	CHECK_INT(lg_hook_write_overlay(dir, t, 3, overlay, &err), 0);
 	CHECK_INT(lg_read_file(overlay, 1 << 20, &text, &err), 0);
+	/* A rewritten TestMain: its copy is in the overlay, the hook has no TestMain. */
+	CHECK(strstr(text.buf, "\"/src/mod/lib/main_test.go\":\"/cache/rw/main_test.go\"") != NULL);
+	gopath = lg_xasprintf("%s/lib/leakgate_hook_test.go", dir);
+	CHECK_INT(lg_read_file(gopath, 1 << 20, &src, &err), 0);
+	CHECK(strstr(src.buf, "\npackage lib\n") != NULL);
+	CHECK(strstr(src.buf, "func TestMain(") == NULL);
+	lg_buf_reset(&src);
+	free(gopath);
 	CHECK(strstr(text.buf, "\"/src/mod/pkg/zz_leakgate_hook_test.go\"") != NULL);
 	CHECK(strstr(text.buf, "\"/src/mod/other/zz_leakgate_hook_test.go\"") != NULL);
-	gopath = lg_xasprintf("%s/pkg/leakgate_hook_test.go", dir);
+	gopath = lg_xasprintf("%s/pkg_test.main/leakgate_hook_test.go", dir);
 	CHECK(strstr(text.buf, gopath) != NULL);
 	CHECK_INT(lg_read_file(gopath, 1 << 20, &src, &err), 0);
 	CHECK(strstr(src.buf, "\npackage pkg_test\n") != NULL);
 	CHECK(strstr(src.buf, "package leakgatehook") == NULL);
-	CHECK(strstr(src.buf, "func TestMain(m *leakgatetesting.M) { leakgateos.Exit(leakgateRun(m)) }") != NULL);
+	CHECK(strstr(src.buf, "func TestMain(m *leakgatetesting.M) { leakgateMain(m) }") != NULL);
 	CHECK(strstr(src.buf, "func leakgateRun(") != NULL);
 	/* Unchanged content is not rewritten: stable files keep Go's cache warm. */
 	CHECK_INT(stat(gopath, &st1), 0);
 	usleep(20000);
-	CHECK_INT(lg_hook_write_overlay(dir, t, 2, overlay, &err), 0);
+	CHECK_INT(lg_hook_write_overlay(dir, t, 3, overlay, &err), 0);
 	CHECK_INT(stat(gopath, &st2), 0);
 	CHECK(st1.st_ino == st2.st_ino && st1.st_mtim.tv_nsec == st2.st_mtim.tv_nsec);
 	lg_buf_release(&text);

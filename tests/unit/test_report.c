@@ -289,7 +289,7 @@ static void test_layout(void)
 	CHECK(lg_ends_with(text, "}\n"));
 	CHECK(strstr(text, "\n  \"summary\": {\n    \"packages\": 2,\n    \"passed\": 0,\n"
 			   "    \"failed\": 2,\n    \"without_tests\": 0,\n    \"tests\": 4,\n    \"leaks\": 4,\n"
-			   "    \"leak_groups\": 2\n  },\n") != NULL);
+			   "    \"leak_groups\": 2,\n    \"leak_checks_skipped\": 1\n  },\n") != NULL);
 	CHECK(strstr(text, "\"run_seconds\": 0.3,") != NULL); /* 0.1 + 0.2, 15 digits */
 	CHECK(strstr(text, "\"elapsed\": 1e-7,") != NULL);
 	CHECK(strstr(text, "\"build_seconds\": 0.0,") != NULL);
