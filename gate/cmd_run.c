@@ -486,21 +486,28 @@ static void skipped_summary(const struct lg_run *run, const struct lg_run_totals
 	size_t i, shown = 0;
 
 	if (t->by_via[LG_VIA_REWRITTEN] || t->by_via[LG_VIA_USER] || t->leak_skipped)
+		/* (packages that ran without any TestMain need no line) */
 		fprintf(stderr, "leakgate: hook: %zu injected, %zu TestMain rewritten, %zu called "
 				"by TestMain; leak checks skipped in %zu package%s\n",
 			t->by_via[LG_VIA_INJECTED], t->by_via[LG_VIA_REWRITTEN],
 			t->by_via[LG_VIA_USER], t->leak_skipped, t->leak_skipped == 1 ? "" : "s");
-	for (i = 0; i < run->npkgs && t->leak_skipped; i++) {
+	for (i = 0; i < run->npkgs; i++) {
 		const struct lg_package *p = &run->pkgs[i];
+		size_t k;
 
-		if (p->no_tests || !p->built || p->hook == LG_HOOK_DONE || !p->hook_note)
+		if (p->no_tests || !p->built)
 			continue;
-		if (shown++ == 10) {
-			fprintf(stderr, "  ... (the JSON report's hook_note has the rest)\n");
-			break;
-		}
-		fprintf(stderr, "  %s: %s\n", p->import_path, p->hook_note);
+		for (k = 0; p->hook_notes && p->hook_notes[k]; k++)
+			if (shown++ < 10)
+				fprintf(stderr, "  %s: note: %s\n", p->import_path, p->hook_notes[k]);
+		if (p->hook == LG_HOOK_DONE || !p->hook_note)
+			continue;
+		if (shown++ < 10)
+			fprintf(stderr, "  %s: %s\n", p->import_path, p->hook_note);
 	}
+	if (shown > 10)
+		fprintf(stderr, "  ... %zu more (the JSON report's hook_note and hook_notes have them)\n",
+			shown - 10);
 }
 
 static int summarise(const struct run_flags *f, const struct lg_run *run)

@@ -160,12 +160,32 @@ static int match(const char *pat, const char *s)
 	return strcmp(pat, s) == 0;
 }
 
+/*
+ * The top function as a default Go traceback (and goleak) shows it: the
+ * innermost frame that is not the runtime's, since leakgate's dumps are
+ * taken at GOTRACEBACK=crash and start with runtime.gopark and the like.
+ * A rule may name either.
+ */
+static int top_matches(const char *pat, const struct lg_goroutine *g)
+{
+	size_t i;
+
+	if (!pat)
+		return 1;
+	if (g->nframes && match(pat, g->frames[0].func))
+		return 1;
+	for (i = 0; i < g->nframes; i++)
+		if (g->frames[i].func && !lg_starts_with(g->frames[i].func, "runtime."))
+			return match(pat, g->frames[i].func);
+	return 0;
+}
+
 static int rule_matches(const struct lg_ignore_rule *r, const struct lg_goroutine *g)
 {
 	size_t i;
 	int any = !r->any_func;
 
-	if (!match(r->top_func, g->nframes ? g->frames[0].func : NULL))
+	if (!top_matches(r->top_func, g))
 		return 0;
 	if (!match(r->creator, g->creator.func))
 		return 0;

@@ -101,15 +101,16 @@ static json_t *str_array(char *const *v)
 	return a;
 }
 
-static char *write_request(const char *workdir, const struct lg_rewrite_in *in, size_t n,
-			   struct lg_err *err)
+static char *write_request(const char *workdir, const char *root,
+			   const struct lg_rewrite_in *in, size_t n, struct lg_err *err)
 {
-	json_t *root = json_object(), *pkgs = json_array();
+	json_t *doc = json_object(), *pkgs = json_array();
 	char *path = lg_xasprintf("%s/rewrite-request.json", workdir), *text;
 	size_t i;
 	int ret;
 
-	json_object_set_new(root, "packages", pkgs);
+	json_object_set_new(doc, "root", json_string(root ? root : ""));
+	json_object_set_new(doc, "packages", pkgs);
 	for (i = 0; i < n; i++) {
 		json_t *p = json_object();
 		char key[32];
@@ -122,11 +123,11 @@ static char *write_request(const char *workdir, const struct lg_rewrite_in *in, 
 		json_object_set_new(p, "out", json_string(in[i].out));
 		json_array_append_new(pkgs, p);
 	}
-	text = json_dumps(root, JSON_COMPACT);
+	text = json_dumps(doc, JSON_COMPACT);
 	ret = text ? lg_write_file_atomic(path, text, strlen(text), err)
 		   : lg_error(err, "cannot encode the rewrite request");
 	free(text);
-	json_decref(root);
+	json_decref(doc);
 	if (ret) {
 		free(path);
 		return NULL;
@@ -275,8 +276,9 @@ static void sink(void *ctx, const char *data, size_t len)
 		b->len = LG_REWRITE_MAX_OUTPUT + 1; /* marks the overflow */
 }
 
-int lg_rewrite_run(const char *tool, const char *workdir, const struct lg_rewrite_in *in,
-		   size_t n, double timeout, struct lg_rewrite_out *out, struct lg_err *err)
+int lg_rewrite_run(const char *tool, const char *workdir, const char *root,
+		   const struct lg_rewrite_in *in, size_t n, double timeout,
+		   struct lg_rewrite_out *out, struct lg_err *err)
 {
 	struct lg_buf text = LG_BUF_INIT, errtext = LG_BUF_INIT;
 	struct lg_capture cap;
@@ -288,7 +290,7 @@ int lg_rewrite_run(const char *tool, const char *workdir, const struct lg_rewrit
 
 	memset(out, 0, n * sizeof(*out));
 	lg_capture_init(&cap, 1 << 16, 1 << 16);
-	req = write_request(workdir, in, n, err);
+	req = write_request(workdir, root, in, n, err);
 	if (!req) {
 		ret = -1;
 		goto out;

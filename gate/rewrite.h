@@ -59,13 +59,14 @@ int lg_rewrite_tool(const char *cache_root, const char *go_version, double timeo
 
 /*
  * Runs the rewriter `tool` over `n` packages, writing the request to
- * `workdir`.  Fills out[0..n-1] (which the caller releases).  A package the
+ * `workdir`; positions in its messages are relative to the module `root`.  Fills out[0..n-1] (which the caller releases).  A package the
  * rewriter cannot handle is an lg_rewrite_out with via NONE and the reason;
  * the call fails (-1, `err`) only when the rewriter itself could not run or
  * answered something unreadable, and then every out[] is left as NONE with
  * that reason.
  */
-int lg_rewrite_run(const char *tool, const char *workdir, const struct lg_rewrite_in *in,
-		   size_t n, double timeout, struct lg_rewrite_out *out, struct lg_err *err);
+int lg_rewrite_run(const char *tool, const char *workdir, const char *root,
+		   const struct lg_rewrite_in *in, size_t n, double timeout,
+		   struct lg_rewrite_out *out, struct lg_err *err);
 
 #endif

@@ -642,7 +642,8 @@ static void rewrite_testmains(struct pool *pl)
 		goto out;
 	root = cache_root();
 	if (lg_rewrite_tool(root, pl->list->go_version, pl->o->goflags.timeout, &tool, &err) ||
-	    lg_rewrite_run(tool, pl->workdir, in, n, pl->o->goflags.timeout, out, &err)) {
+	    lg_rewrite_run(tool, pl->workdir, pl->list->module_root, in, n,
+			   pl->o->goflags.timeout, out, &err)) {
 		for (i = 0; i < n; i++) {
 			lg_rewrite_out_release(&out[i]);
 			out[i].via = LG_VIA_NONE;

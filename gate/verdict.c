@@ -314,6 +314,9 @@ static const char *absent_reason(const struct lg_verdict_in *in, int broke)
 	if (in->via == LG_VIA_USER)
 		return "leak checks skipped: the package's TestMain did not reach its "
 		       "leakgatehook call";
+	if (in->via == LG_VIA_REWRITTEN)
+		return "leak checks skipped: TestMain ended before it reached m.Run "
+		       "(an early os.Exit or return)";
 	return "leak checks skipped: the hook wrote no manifest";
 }
 

@@ -55,6 +55,7 @@ const (
 // TestGoFiles) and of the external one (XTestGoFiles), as go list names
 // them, and a directory for each package's rewritten files.
 type request struct {
+	Root     string       `json:"root"` // module root: positions in reasons are relative to it
 	Packages []reqPackage `json:"packages"`
 }
 
@@ -113,7 +114,7 @@ func main() {
 	}
 	resp := response{Packages: make([]result, 0, len(req.Packages))}
 	for _, p := range req.Packages {
-		resp.Packages = append(resp.Packages, rewritePackage(p))
+		resp.Packages = append(resp.Packages, rewritePackage(req.Root, p))
 	}
 	out, err := json.Marshal(resp)
 	if err == nil {
@@ -149,6 +150,7 @@ type rewriter struct {
 	funcs     map[string]funcRef // top-level functions of the test package
 	visited   map[*ast.FuncDecl]bool
 	res       *result
+	root      string   // module root, for positions in messages
 	runs      int      // m.Run calls rewritten
 	elsewhere []string // "m.Run is called in F (file:line)"
 	escapes   []string // other uses of m that cannot be followed
@@ -161,7 +163,7 @@ type funcRef struct {
 
 // rewritePackage decides and, where it can, rewrites one package. It never
 // fails: every problem becomes a result with mode "none".
-func rewritePackage(p reqPackage) (res result) {
+func rewritePackage(root string, p reqPackage) (res result) {
 	res = result{Key: p.Key}
 	defer func() {
 		if r := recover(); r != nil {
@@ -171,6 +173,9 @@ func rewritePackage(p reqPackage) (res result) {
 	}()
 	for _, set := range [][]string{p.Files, p.XFiles} {
 		rw, main, err := parseSet(p.Dir, set)
+		if rw != nil {
+			rw.root = root
+		}
 		if err != nil {
 			return result{Key: p.Key, Mode: "none", Reason: err.Error()}
 		}
@@ -226,8 +231,8 @@ func (rw *rewriter) rewrite(main funcRef, out string) {
 	param := mParam(main.decl, main.file.ast)
 	if param == nil {
 		res.Mode = "none"
-		res.Reason = fmt.Sprintf("TestMain at %s does not name its *testing.M parameter",
-			rw.pos(main.decl.Pos()))
+		res.Reason = fmt.Sprintf("TestMain (%s) does not name its *testing.M parameter",
+			rw.where(main.decl.Pos()))
 		return
 	}
 	rw.walk(main, param, 0)
@@ -246,8 +251,8 @@ func (rw *rewriter) rewrite(main funcRef, out string) {
 			res.Reason = "TestMain passes m where leakgate cannot follow it: " +
 				strings.Join(rw.escapes, ", ")
 		default:
-			res.Reason = fmt.Sprintf("TestMain at %s never calls m.Run",
-				rw.pos(main.decl.Pos()))
+			res.Reason = fmt.Sprintf("TestMain (%s) never calls m.Run",
+				rw.where(main.decl.Pos()))
 		}
 		return
 	}
@@ -325,7 +330,7 @@ func (rw *rewriter) walk(fn funcRef, param *ast.Object, depth int) {
 			}
 		case *ast.Ident:
 			if n.Obj == param && !handled[n] {
-				rw.escapes = append(rw.escapes, rw.pos(n.Pos()).String())
+				rw.escapes = append(rw.escapes, rw.where(n.Pos()))
 			}
 		}
 		return true
@@ -347,12 +352,12 @@ func (rw *rewriter) follow(f *srcFile, call *ast.CallExpr, i int, depth int) {
 		}
 	case *ast.SelectorExpr:
 		if path, name := rw.pkgFunc(f, fun); path != "" {
-			rw.elsewhere = append(rw.elsewhere, fmt.Sprintf("%s.%s (%s)", path, name,
-				rw.pos(call.Pos())))
+			rw.elsewhere = append(rw.elsewhere, fmt.Sprintf("%s.%s (called at %s)", path,
+				name, rw.where(call.Pos())))
 			return
 		}
 	}
-	rw.escapes = append(rw.escapes, rw.pos(call.Pos()).String())
+	rw.escapes = append(rw.escapes, rw.where(call.Pos()))
 }
 
 // nthParam is the object of parameter i of fd (nil when variadic or unnamed).
@@ -401,11 +406,11 @@ func (rw *rewriter) goleak(f *srcFile, call *ast.CallExpr, m string) {
 	// Keep goleak, with its options, around the hook: it runs m through the
 	// hook, then checks and exits as it always did.
 	arg := call.Args[0]
-	f.edits = append(f.edits, rw.span(arg.Pos(), arg.End(), "leakgateTestingM("+m+")", true))
+	f.edits = append(f.edits, rw.span(arg.Pos(), arg.End(), "leakgateTestingM{"+m+"}", true))
 	rw.runs++
 	rw.res.Notes = append(rw.res.Notes, fmt.Sprintf(
 		"%s: goleak.VerifyTestMain kept: cannot translate %s; goleak still checks "+
-			"this package after leakgate's snapshot", rw.pos(call.Pos()),
+			"this package after leakgate's snapshot", rw.where(call.Pos()),
 		strings.Join(untranslated, ", ")))
 }
 
@@ -435,7 +440,7 @@ func (rw *rewriter) goleakOption(f *srcFile, e ast.Expr) bool {
 	if err != nil || v == "" {
 		return false
 	}
-	r := ignoreRule{Reason: fmt.Sprintf("goleak.%s at %s", name, rw.pos(call.Pos()))}
+	r := ignoreRule{Reason: fmt.Sprintf("goleak.%s at %s", name, rw.where(call.Pos()))}
 	switch name {
 	case "IgnoreTopFunction":
 		r.TopFunction = v
@@ -497,9 +502,31 @@ func (rw *rewriter) span(from, to token.Pos, text string, lineFix bool) edit {
 
 func (rw *rewriter) pos(p token.Pos) token.Position { return rw.fset.Position(p) }
 
+// where is p as file:line, the file relative to the module root when it
+// lies inside it, for messages users read.
+func (rw *rewriter) where(p token.Pos) string {
+	pos := rw.fset.Position(p)
+	file := pos.Filename
+	if rw.root != "" {
+		if rel, err := filepath.Rel(rw.root, file); err == nil && !strings.HasPrefix(rel, "..") {
+			file = rel
+		}
+	}
+	return fmt.Sprintf("%s:%d", file, pos.Line)
+}
+
+// text is e's source on one line, a call shortened to its function
+// (goleak.Cleanup(...)), for messages.
 func (rw *rewriter) text(f *srcFile, e ast.Expr) string {
+	if call, ok := e.(*ast.CallExpr); ok && len(call.Args) > 0 {
+		return rw.text(f, call.Fun) + "(...)"
+	}
 	s := string(f.src[rw.pos(e.Pos()).Offset:rw.pos(e.End()).Offset])
-	return strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
 }
 
 // apply returns the file with its edits; an import of goleak that no
@@ -509,6 +536,9 @@ func (f *srcFile) apply() []byte {
 	edits = append(edits, f.unusedImports(edits)...)
 	sort.Slice(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
 	var b bytes.Buffer
+	// The copy lives in leakgate's cache; compiler messages must still
+	// name the user's file. A line comment keeps build constraints valid.
+	fmt.Fprintf(&b, "//line %s:1:1\n", f.path)
 	at := 0
 	for _, e := range edits {
 		if e.start < at {

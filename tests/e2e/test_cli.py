@@ -21,7 +21,7 @@ CASES = [
     # args, cwd, exit code, substring of stdout+stderr
     (["--help"], TMP, 0, "usage: leakgate"),
     (["--version"], TMP, 0, "leakgate 0."),
-    (["run", "--help"], TMP, 0, "leakgatehook.Main(m)"),
+    (["run", "--help"], TMP, 0, "goleak.VerifyTestMain(m, opts)"),
     ([], TMP, 2, "usage: leakgate"),
     (["frobnicate"], TMP, 2, "unknown command 'frobnicate'"),
     (["run", "--bogus"], TMP, 2, "unknown or incomplete option"),

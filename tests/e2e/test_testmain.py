@@ -1,0 +1,178 @@
+"""End-to-end: packages with their own TestMain are gated without an edit.
+
+leakgate rewrites a package's TestMain through the overlay (hook/rewrite):
+each shape of TestMain in tests/fixtures/gomod/tm* and the goleak users in
+tests/fixtures/goleakmod must get the hook (or a skipped leak check that
+says why), keep what the TestMain does besides m.Run, and report leaks at
+the user's file:line.  The user's tree must not change.
+"""
+import hashlib
+import os
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+
+from lgtest import (FIXTURES, SOURCE_DIR, WORK, Checker, check_of, load_report,
+                    packages_by_name, run_leakgate)
+
+GOLEAKMOD = os.path.join(SOURCE_DIR, "tests", "fixtures", "goleakmod")
+
+# package -> (hook_via, leaks expected, substring of the skip reason or None)
+SHAPES = {
+    "tmexit": ("rewritten", 1, None),
+    "tmteardown": ("rewritten", 1, None),
+    "tmhelper": ("rewritten", 1, None),
+    "tmexternal": ("rewritten", 1, None),
+    "tmcgo": ("rewritten", 1, None),
+    "tmtags": ("injected", 1, None),  # its TestMain needs -tags lgfixture
+    "tmnorun": ("none", 0, "TestMain (tmnorun/tmnorun_test.go:9) never calls m.Run"),
+    "tmearly": ("rewritten", 0, "TestMain ended before it reached m.Run"),
+    "nohook": ("none", 0, "m.Run is called in leakgate.test/fixtures/tmshared.Main (called at nohook/nohook_test.go:10)"),
+    "ownmain": ("called by user code", 1, None),
+    "exitafter": ("rewritten", 0, None),
+}
+
+
+def tree_digest(root):
+    """Hash of every file's path and bytes under root (the user's tree)."""
+    h = hashlib.sha256()
+    for d, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for f in sorted(files):
+            p = os.path.join(d, f)
+            h.update(p.encode())
+            with open(p, "rb") as fh:
+                h.update(fh.read())
+    return h.hexdigest()
+
+
+def leak_line(pkgdir, fname):
+    """Line number of the `// LEAK` marker in a fixture file."""
+    with open(os.path.join(pkgdir, fname)) as f:
+        for i, line in enumerate(f, 1):
+            if "// LEAK" in line:
+                return i
+    return -1
+
+
+def shapes(c):
+    junit = os.path.join(WORK, "testmain-junit.xml")
+    rep = os.path.join(WORK, "testmain-run.json")
+    pkgs = ["./" + p for p in SHAPES]
+    before = tree_digest(FIXTURES)
+    code, out, err, _ = run_leakgate(["run", "--junit", junit, "--json", rep] + pkgs, cwd=FIXTURES)
+    print(out)
+    print(err[-3000:])
+    c.check("the user's tree is not touched", tree_digest(FIXTURES) == before)
+    c.check("exit 1: the leaks fail the gate", code == 1, code)
+    got = packages_by_name(load_report(rep), "leakgate.test/fixtures")
+    for name, (via, nleaks, reason) in SHAPES.items():
+        p = got.get(name)
+        if not c.check(f"{name}: in the report", p is not None):
+            continue
+        c.check(f"{name}: hook_via {via}", p.get("hook_via") == via, p.get("hook_via"))
+        count = sum(g["count"] for g in p.get("leaks", []))
+        c.check(f"{name}: {nleaks} leaked goroutine(s)", count == nleaks, p.get("leaks"))
+        chk = check_of(p, "goroutine-leaks")
+        if reason:
+            c.check(f"{name}: leak check skipped with the reason",
+                    chk and chk["status"] == "skipped" and reason in chk["message"], chk and chk["message"])
+            c.check(f"{name}: the summary names it", f"leakgate.test/fixtures/{name}: leak checks skipped" in err, err[-1500:])
+        elif nleaks:
+            c.check(f"{name}: leak check failed", chk and chk["status"] == "failed", chk)
+    # Leaks point at the user's own lines, also inside a rewritten file.
+    for name, fname in (("tmexit", "tmexit_test.go"), ("tmteardown", "tmteardown_test.go"),
+                        ("tmhelper", "main_test.go"), ("tmexternal", "tmexternal_test.go"),
+                        ("tmcgo", "tmcgo_test.go")):
+        leaks = got[name].get("leaks", [])
+        want = {"file": f"{name}/{fname}", "line": leak_line(os.path.join(FIXTURES, name), fname)}
+        at = leaks and leaks[0].get("created_at")
+        c.check(f"{name}: created at the LEAK line of the user's file", at == want, (at, want))
+        c.check(f"{name}: attributed to its test", leaks and (leaks[0].get("test") or "").startswith("Test"), leaks and leaks[0].get("test"))
+    # Everything but m.Run behaves as before.
+    td = got["tmteardown"].get("stray_output") or ""
+    c.check("tmteardown: set-up and tear-down ran", "set-up done" in td and "tear-down after m.Run, code 0" in td, td)
+    c.check("tmteardown: os.Exit still skips the deferred call", "deferred" not in td, td)
+    c.check("tmhelper: the helper's set-up ran", "tmhelper: set-up" in (got["tmhelper"].get("stray_output") or ""))
+    ea = got["exitafter"]
+    c.check("exitafter: exit-status still fails after a rewritten TestMain",
+            check_of(ea, "exit-status") and check_of(ea, "exit-status")["status"] == "failed", ea["checks"])
+    c.check("summary line counts the rewritten packages",
+            re.search(r"hook: 1 injected, 7 TestMain rewritten, 1 called by TestMain; leak checks skipped in 3 packages", err), err[-800:])
+    # JUnit says how the hook got in, per package.
+    root = ET.parse(junit).getroot()
+    props = {s.get("name"): {p.get("name"): p.get("value") for p in s.iter("property")}
+             for s in root.iter("testsuite")}
+    c.check("junit: tmexit property leakgate.hook=rewritten",
+            props.get("leakgate.test/fixtures/tmexit", {}).get("leakgate.hook") == "rewritten", props.get("leakgate.test/fixtures/tmexit"))
+    nh = props.get("leakgate.test/fixtures/nohook", {})
+    c.check("junit: nohook says why its leak checks were skipped",
+            nh.get("leakgate.hook") == "none" and "m.Run is called in" in (nh.get("leakgate.hook_note") or ""), nh)
+    schema = os.path.join(SOURCE_DIR, "schema", "junit.xsd")
+    p = subprocess.run(["xmllint", "--noout", "--schema", schema, junit], capture_output=True, text=True)
+    c.check("junit: valid against schema/junit.xsd", p.returncode == 0, p.stderr[-1500:])
+
+
+def tags_and_no_rewrite(c):
+    rep = os.path.join(WORK, "testmain-tags.json")
+    code, out, err, _ = run_leakgate(["run", "--tags", "lgfixture", "--json", rep, "./tmtags"], cwd=FIXTURES)
+    p = packages_by_name(load_report(rep), "leakgate.test/fixtures").get("tmtags", {})
+    c.check("--tags lgfixture: tmtags' TestMain is rewritten", p.get("hook_via") == "rewritten", p.get("hook_via"))
+    c.check("--tags lgfixture: leak still found", len(p.get("leaks", [])) == 1, p.get("leaks"))
+    c.check("--tags lgfixture: its TestMain ran", "built with the lgfixture tag" in (p.get("stray_output") or ""), p.get("stray_output"))
+    rep = os.path.join(WORK, "testmain-norewrite.json")
+    code, out, err, _ = run_leakgate(["run", "--no-rewrite", "--json", rep, "./tmexit", "./ownmain"], cwd=FIXTURES)
+    got = packages_by_name(load_report(rep), "leakgate.test/fixtures")
+    te = got.get("tmexit", {})
+    chk = check_of(te, "goroutine-leaks")
+    c.check("--no-rewrite: tmexit's leak checks are skipped and say so",
+            te.get("hook_via") == "none" and chk and chk["status"] == "skipped" and "--no-rewrite" in chk["message"], chk)
+    c.check("--no-rewrite: a TestMain calling leakgatehook still gets checked",
+            got.get("ownmain", {}).get("hook_via") == "called by user code" and len(got.get("ownmain", {}).get("leaks", [])) == 1)
+
+
+def goleak_users(c):
+    rep = os.path.join(WORK, "testmain-goleak.json")
+    gt = subprocess.run(["go", "test", "-count=1", "./..."], cwd=GOLEAKMOD, capture_output=True, text=True)
+    c.check("go test: goleak itself fails glplain and glopts", "FAIL\tleakgate.test/goleakmod/glplain" in gt.stdout
+            and "FAIL\tleakgate.test/goleakmod/glopts" in gt.stdout, gt.stdout[-1500:] + gt.stderr[-1500:])
+    code, out, err, _ = run_leakgate(["run", "--json", rep, "./..."], cwd=GOLEAKMOD)
+    print(out)
+    print(err[-2000:])
+    got = packages_by_name(load_report(rep), "leakgate.test/goleakmod")
+    pl = got.get("glplain", {})
+    c.check("glplain: VerifyTestMain replaced by the hook", pl.get("hook_via") == "rewritten", pl.get("hook_via"))
+    c.check("glplain: leak found and named",
+            len(pl.get("leaks", [])) == 1 and pl["leaks"][0].get("test") == "TestLeak"
+            and pl["leaks"][0]["created_at"] == {"file": "glplain/glplain_test.go", "line": 14}, pl.get("leaks"))
+    c.check("glplain: goleak itself no longer ran (no exit-status failure)", check_of(pl, "exit-status") is None, pl.get("checks"))
+    op = got.get("glopts", {})
+    leaks = op.get("leaks", [])
+    c.check("glopts: only the unignored leak is reported",
+            len(leaks) == 1 and leaks[0].get("test") == "TestLeak" and leaks[0]["created_at"]["file"] == "glopts/glopts_test.go", leaks)
+    stacks = " ".join((g.get("stack") or "") + (g.get("top_func") or "") for g in leaks)
+    c.check("glopts: the leak group's stack is in the report", "glopts.Forward" in stacks, stacks[:500])
+    c.check("glopts: the ignored janitor and watcher are not in the report",
+            "janitor" not in stacks and "watchLoop" not in stacks, stacks[:500])
+    cl = got.get("glcleanup", {})
+    c.check("glcleanup: passes", cl.get("passed"), cl.get("checks"))
+    c.check("glcleanup: goleak kept around the hook, with a note naming the option",
+            cl.get("hook_via") == "rewritten" and any("goleak.Cleanup(...)" in n for n in cl.get("hook_notes") or []), cl.get("hook_notes"))
+    c.check("glcleanup: goleak's cleanup still ran", "cleanup ran with code 0" in (cl.get("stray_output") or ""), cl.get("stray_output"))
+    c.check("glcleanup: the note is on the terminal", "glcleanup: note: glcleanup/glcleanup_test.go:11: goleak.VerifyTestMain kept" in err, err[-1500:])
+    nn = got.get("glnone", {})
+    c.check("glnone: VerifyNone keeps working under the injected hook", nn.get("passed") and nn.get("hook_via") == "injected", nn.get("checks"))
+    c.check("exit 1 (glplain and glopts leak)", code == 1, code)
+
+
+def main():
+    c = Checker()
+    os.makedirs(WORK, exist_ok=True)
+    shapes(c)
+    tags_and_no_rewrite(c)
+    goleak_users(c)
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
