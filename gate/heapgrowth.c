@@ -261,6 +261,17 @@ static char *chain_of(const struct lg_pprof_sample *s, size_t site, const char *
 	return lg_buf_detach(&b, NULL);
 }
 
+/* The frame that called frame `site`, or NULL at the root. */
+static char *caller_of(const struct lg_pprof_sample *s, size_t site, const char *root)
+{
+	struct lg_buf b = LG_BUF_INIT;
+
+	if (site + 1 >= s->nframes)
+		return NULL;
+	add_frame(&b, &s->frames[site + 1], root);
+	return lg_buf_detach(&b, NULL);
+}
+
 static int need_inuse(const struct lg_pprof *p, const char *which, struct lg_err *err)
 {
 	int i = lg_pprof_sample_index(p, "inuse_space");
@@ -335,6 +346,7 @@ int lg_heapgrowth_classify(const struct lg_pprof *before, const struct lg_pprof 
 		o->file = lg_relpath(module_root, f->file);
 		o->line = f->line;
 		o->chain = chain_of(e->s, e->site, module_root);
+		o->caller = caller_of(e->s, e->site, module_root);
 		o->delta = e->value;
 	}
 	free(ents);
@@ -349,6 +361,7 @@ void lg_heapgrowth_release(struct lg_heapgrowth *g)
 		free(g->sites[i].func);
 		free(g->sites[i].file);
 		free(g->sites[i].chain);
+		free(g->sites[i].caller);
 	}
 	free(g->sites);
 	memset(g, 0, sizeof(*g));

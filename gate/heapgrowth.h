@@ -58,6 +58,7 @@ struct lg_heapgrowth_site {
 	 * site down to the allocation, of the sample that grew most; NULL when
 	 * the site is the allocating frame itself */
 	char *chain;
+	char *caller;  /* "f (file:line)", the frame that called the site, or NULL */
 	int64_t delta; /* inuse_space after minus before, > 0 */
 };
 

@@ -449,6 +449,8 @@ static void describe_growth(const struct lg_heapgrowth *g, int64_t growth, int64
 				    s->func, s->file, (long long)s->line);
 			if (s->chain)
 				lg_buf_addf(d, "                 -> %s\n", s->chain);
+			if (s->caller)
+				lg_buf_addf(d, "                 called from %s\n", s->caller);
 		}
 	}
 }

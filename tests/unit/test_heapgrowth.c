@@ -146,6 +146,8 @@ static void test_slice_fixture(void)
 		CHECK_STR(s->file, "sliceleak/sliceleak.go");
 		CHECK_INT(s->line, 16);
 		CHECK_STR(s->chain, "bytes.Clone");
+		CHECK(s->caller && lg_starts_with(s->caller, "leakgate.test/fixtures/sliceleak.TestRecord "
+							       "(sliceleak/sliceleak_test.go:"));
 	}
 	CHECK(lg_heapgrowth_discount(&g, 4321280, &scaled) < MIB / 16);
 	lg_heapgrowth_release(&g);
