@@ -674,7 +674,7 @@ void lg_baseline_from_package(struct lg_baseline *b, const struct lg_package *p,
 		b->heap_max = band->max;
 	} else if (!band && p->hook == LG_HOOK_DONE) {
 		b->heap_runs = 1;
-		b->heap_min = b->heap_median = b->heap_max = p->heap_growth;
+		b->heap_min = b->heap_median = b->heap_max = lg_package_heap_counted(p);
 	}
 	b->goroutines = p->hook == LG_HOOK_DONE ? p->after.num_goroutine : -1;
 	b->test_seconds = p->run_seconds;

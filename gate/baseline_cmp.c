@@ -190,7 +190,7 @@ static void compare_heap(const struct lg_baseline *b, struct lg_package *p,
 			 const struct lg_baseline_cmp_opts *o, struct lg_check *c)
 {
 	struct lg_buf m = LG_BUF_INIT, note = LG_BUF_INIT;
-	int64_t env = lg_baseline_heap_limit(b), limit;
+	int64_t env = lg_baseline_heap_limit(b), limit, counted = lg_package_heap_counted(p);
 
 	if (b->heap_runs <= 0) {
 		lg_buf_addf(&note, "baseline %s records no heap envelope: the configured limit "
@@ -200,11 +200,14 @@ static void compare_heap(const struct lg_baseline *b, struct lg_package *p,
 		return;
 	}
 	limit = o->strict || env > o->max_heap ? env : o->max_heap;
-	c->status = p->heap_growth > limit ? LG_STATUS_FAILED : LG_STATUS_PASSED;
+	c->status = counted > limit ? LG_STATUS_FAILED : LG_STATUS_PASSED;
 	c->baselined = 1;
-	lg_buf_addf(&m, "HeapInuse %s by %.1f KiB after GC (baseline max %.1f KiB over %d run%s, "
-			"limit %.1f KiB)", p->heap_growth >= 0 ? "grew" : "shrank",
-		    KIB(p->heap_growth >= 0 ? p->heap_growth : -p->heap_growth), KIB(b->heap_max),
+	lg_buf_addf(&m, "HeapInuse %s by %.1f KiB after GC", p->heap_growth >= 0 ? "grew" : "shrank",
+		    KIB(p->heap_growth >= 0 ? p->heap_growth : -p->heap_growth));
+	if (p->heap_discounted > 0)
+		lg_buf_addf(&m, ", %.1f KiB of it not counted (heap profile); counted %.1f KiB",
+			    KIB(p->heap_discounted), KIB(counted));
+	lg_buf_addf(&m, " (baseline max %.1f KiB over %d run%s, limit %.1f KiB)", KIB(b->heap_max),
 		    b->heap_runs, plural(b->heap_runs, "", "s"), KIB(limit));
 	set_text(&c->message, &m);
 	lg_buf_addf(&note, "baseline %s: heap envelope min %.1f, median %.1f, max %.1f KiB; "
@@ -416,9 +419,11 @@ static void redecide_heap(struct lg_package *p, const struct lg_heap_band *band,
 
 	if (!c || c->status == LG_STATUS_SKIPPED || band->runs <= 0)
 		return;
+	/* the band holds counted growth: the median run's discount is already off */
 	p->heap_growth = band->median;
+	p->heap_discounted = 0;
 	c->status = band->median > limit ? LG_STATUS_FAILED : LG_STATUS_PASSED;
-	lg_buf_addf(&m, "HeapInuse grew by %.2f MiB after GC, median of %d runs (min %.2f, max "
+	lg_buf_addf(&m, "HeapInuse grew by %.2f MiB after GC (counted), median of %d runs (min %.2f, max "
 			"%.2f; limit %.2f MiB)", (double)band->median / 1048576.0, band->runs,
 		    (double)band->min / 1048576.0, (double)band->max / 1048576.0,
 		    (double)limit / 1048576.0);
@@ -434,7 +439,7 @@ static void band_of(struct lg_run *runs, size_t n, const char *path, struct lg_h
 		struct lg_package *p = find_package(&runs[i], path);
 
 		if (p && p->hook == LG_HOOK_DONE)
-			v[k++] = p->heap_growth;
+			v[k++] = lg_package_heap_counted(p);
 	}
 	memset(b, 0, sizeof(*b));
 	if (k) {

@@ -51,6 +51,7 @@ static const char run_usage[] =
 	"  --settle DUR            longest wait for goroutines to finish (500ms)\n"
 	"  --schedtrace MS         GODEBUG=schedtrace period, 0 = off (1000)\n"
 	"  --ancestors N           GODEBUG=tracebackancestors depth (10)\n"
+	"  --mem-profile-rate N    bytes per heap profile sample, 0 = Go's default (4096)\n"
 	"build and run:\n"
 	"  -p, --jobs N            packages built and run in parallel (CPUs)\n"
 	"  --shard K/N             run the K-th of N package shards (default:\n"
@@ -80,7 +81,7 @@ static const char run_usage[] =
 
 enum {
 	OPT_JUNIT = 256, OPT_JSON, OPT_NO_FILE_LINE, OPT_CONFIG, OPT_MAX_LEAKS,
-	OPT_MAX_HEAP, OPT_TIMEOUT, OPT_GRACE, OPT_SETTLE, OPT_SCHEDTRACE, OPT_ANCESTORS,
+	OPT_MAX_HEAP, OPT_TIMEOUT, OPT_GRACE, OPT_SETTLE, OPT_SCHEDTRACE, OPT_ANCESTORS, OPT_MEM_RATE,
 	OPT_TAGS, OPT_RACE, OPT_BUILD_FLAG, OPT_RUN, OPT_TEST_FLAG, OPT_NO_HOOK, OPT_CORE,
 	OPT_KEEP, OPT_NO_REWRITE, OPT_HELP, OPT_COUNT, OPT_BASELINES, OPT_BASELINE_URL, OPT_STRICT, OPT_FORCE,
 	OPT_BASELINE_TIMEOUT, OPT_FORMAT, OPT_SHARD
@@ -99,6 +100,7 @@ static const struct option run_options[] = {
 	{ "settle", required_argument, NULL, OPT_SETTLE },
 	{ "schedtrace", required_argument, NULL, OPT_SCHEDTRACE },
 	{ "ancestors", required_argument, NULL, OPT_ANCESTORS },
+	{ "mem-profile-rate", required_argument, NULL, OPT_MEM_RATE },
 	{ "jobs", required_argument, NULL, 'p' },
 	{ "tags", required_argument, NULL, OPT_TAGS },
 	{ "race", no_argument, NULL, OPT_RACE },
@@ -125,7 +127,7 @@ static const struct option run_options[] = {
 struct run_flags {
 	const char *junit, *json, *config;
 	int file_line, quiet, inject, rewrite, allow_core, keep;
-	int jobs, max_leaks, schedtrace, ancestors;
+	int jobs, max_leaks, schedtrace, ancestors, mem_rate;
 	int64_t max_heap;
 	double timeout, grace, settle;
 	char **build, **test;
@@ -199,6 +201,8 @@ static int parse_one(int c, const char *arg, struct run_flags *f)
 		return parse_int(arg, 0, 3600000, &f->schedtrace) ? bad_value("schedtrace", arg, "milliseconds") : 0;
 	case OPT_ANCESTORS:
 		return parse_int(arg, 0, 1000, &f->ancestors) ? bad_value("ancestors", arg, "a depth") : 0;
+	case OPT_MEM_RATE:
+		return parse_int(arg, 0, 1 << 30, &f->mem_rate) ? bad_value("mem-profile-rate", arg, "a number of bytes") : 0;
 	case 'p':
 		return parse_int(arg, 1, 256, &f->jobs) ? bad_value("jobs", arg, "a number from 1 to 256") : 0;
 	case OPT_TAGS: push(&f->build, &f->nbuild, &f->build_alloc, lg_xasprintf("-tags=%s", arg)); return 0;
@@ -238,7 +242,7 @@ static void flags_init(struct run_flags *f)
 	f->file_line = 1;
 	f->inject = 1;
 	f->rewrite = 1;
-	f->jobs = f->max_leaks = f->schedtrace = f->ancestors = -1;
+	f->jobs = f->max_leaks = f->schedtrace = f->ancestors = f->mem_rate = -1;
 	f->max_heap = -1;
 	f->timeout = f->grace = f->settle = -1;
 	f->count = 1;
@@ -288,6 +292,7 @@ static void apply_flags(const struct run_flags *f, struct lg_config *cfg)
 	if (f->settle >= 0) cfg->settle = f->settle;
 	if (f->schedtrace >= 0) cfg->schedtrace_ms = f->schedtrace;
 	if (f->ancestors >= 0) cfg->ancestors = f->ancestors;
+	if (f->mem_rate >= 0) cfg->mem_profile_rate = f->mem_rate;
 }
 
 /* The module root without running go: the nearest go.mod upwards. */

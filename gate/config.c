@@ -24,6 +24,7 @@ void lg_config_init(struct lg_config *c)
 	c->settle = 0.5;
 	c->schedtrace_ms = 1000;
 	c->ancestors = 10;
+	c->mem_profile_rate = LG_DEFAULT_MEM_PROFILE_RATE;
 }
 
 void lg_ignore_rule_release(struct lg_ignore_rule *r)
@@ -224,6 +225,8 @@ static int load_key(struct lg_config *c, const char *key, json_t *v, const char 
 		return load_int(v, path, key, 0, 3600000, &c->schedtrace_ms, err);
 	if (strcmp(key, "traceback_ancestors") == 0)
 		return load_int(v, path, key, 0, 1000, &c->ancestors, err);
+	if (strcmp(key, "mem_profile_rate") == 0)
+		return load_int(v, path, key, 0, 1 << 30, &c->mem_profile_rate, err);
 	if (strcmp(key, "ignore") == 0)
 		return load_ignores(c, v, path, err);
 	if (key[0] == '$' || key[0] == '_')

@@ -20,6 +20,11 @@
 #define LG_CONFIG_FILE "leakgate.json"
 #define LG_CONFIG_MAX_BYTES (1 << 20)
 #define LG_CONFIG_MAX_IGNORES 1000
+/* One heap profile sample per 4 KiB allocated: the heap check subtracts
+ * profile estimates, which at Go's default (512 KiB) are off by megabytes
+ * for small objects; 1 (every allocation) slows allocation-heavy tests
+ * several times for little more precision.  README "heap growth". */
+#define LG_DEFAULT_MEM_PROFILE_RATE 4096
 
 struct lg_config {
 	int max_leaks;           /* leaked goroutines allowed per package (0) */
@@ -29,6 +34,9 @@ struct lg_config {
 	double settle;           /* hook's settle budget, seconds (0.5) */
 	int schedtrace_ms;       /* GODEBUG=schedtrace period (1000) */
 	int ancestors;           /* GODEBUG=tracebackancestors depth (10) */
+	/* runtime.MemProfileRate the hook sets (LEAKGATE_MEMPROFILERATE): bytes
+	 * per heap profile sample; 0 leaves Go's default (512 KiB) */
+	int mem_profile_rate;
 	struct lg_ignore_rule *ignores;
 	size_t nignores;
 };

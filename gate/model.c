@@ -94,6 +94,11 @@ const char *lg_test_result_name(enum lg_test_result r)
 	return "unknown";
 }
 
+int64_t lg_package_heap_counted(const struct lg_package *p)
+{
+	return p->heap_growth - p->heap_discounted;
+}
+
 int lg_package_passed(const struct lg_package *p)
 {
 	size_t i;

@@ -1249,8 +1249,7 @@ struct site_acc {
 	int64_t value;
 };
 
-/* True for frames of the Go runtime itself, which are never the "site". */
-static int is_runtime(const char *func)
+int lg_pprof_is_runtime(const char *func)
 {
 	return lg_starts_with(func, "runtime.") || lg_starts_with(func, "runtime/internal/") ||
 	       lg_starts_with(func, "internal/runtime/");
@@ -1290,7 +1289,7 @@ static void collect_sites(const struct lg_pprof *p, int vi, int sign, struct sit
 			continue;
 		f = &s->frames[0];
 		for (j = 0; j < s->nframes; j++) {
-			if (!is_runtime(s->frames[j].func)) {
+			if (!lg_pprof_is_runtime(s->frames[j].func)) {
 				f = &s->frames[j];
 				break;
 			}

@@ -81,6 +81,12 @@ int lg_pprof_parse_file(struct lg_pprof *p, const char *path, struct lg_err *err
 int lg_pprof_sample_index(const struct lg_pprof *p, const char *type);
 
 /*
+ * True for frames of the Go runtime itself ("runtime.", "runtime/internal/",
+ * "internal/runtime/"), which are never an allocation's "site".
+ */
+int lg_pprof_is_runtime(const char *func);
+
+/*
  * Growth per allocation site between two heap profiles: sums the values of
  * sample type `type` (e.g. "inuse_space") per leaf-most frame whose function
  * is not in runtime/ (the allocation site), subtracts `before` from

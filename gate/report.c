@@ -199,6 +199,7 @@ static json_t *jpackage(const struct lg_package *p)
 	set(o, "go_version", lg_json_str(p->go_version));
 	set(o, "gomaxprocs", json_integer(p->gomaxprocs));
 	set(o, "heap_growth", json_integer(p->heap_growth));
+	set(o, "heap_discounted", json_integer(p->heap_discounted));
 	set(o, "before", jmemstats(&p->before));
 	set(o, "after", jmemstats(&p->after));
 	set(o, "tests", a = json_array());
@@ -685,6 +686,7 @@ static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 	    get_str(rd, o, "go_version", 0, &p->go_version) < 0 ||
 	    get_i32(rd, o, "gomaxprocs", 0, &p->gomaxprocs) < 0 ||
 	    get_i64(rd, o, "heap_growth", &p->heap_growth) < 0 ||
+	    get_i64(rd, o, "heap_discounted", &p->heap_discounted) < 0 ||
 	    read_memstats(rd, o, "before", &p->before) < 0 ||
 	    read_memstats(rd, o, "after", &p->after) < 0 ||
 	    get_str(rd, o, "stray_output", 0, &p->stray_output) < 0)

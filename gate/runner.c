@@ -173,7 +173,7 @@ static char **build_env(const struct lg_config *cfg, const char *hookdir, const 
 		LG_GROW(env, alloc, n + 1);
 		env[n++] = lg_xstrdup(environ[i]);
 	}
-	LG_GROW(env, alloc, n + 10);
+	LG_GROW(env, alloc, n + 12);
 	env[n++] = lg_xasprintf("PWD=%s", pkgdir);
 	if (!hooked) {
 		if (user_gd)
@@ -193,6 +193,8 @@ static char **build_env(const struct lg_config *cfg, const char *hookdir, const 
 	env[n++] = lg_xasprintf("LEAKGATE_HOOK_DIR=%s", hookdir);
 	env[n++] = lg_xasprintf("LEAKGATE_HOOK_PROTOCOL=%d", LG_HOOK_PROTOCOL);
 	env[n++] = lg_xasprintf("LEAKGATE_SETTLE=%.0fms", cfg->settle * 1000.0);
+	if (cfg->mem_profile_rate > 0)
+		env[n++] = lg_xasprintf("LEAKGATE_MEMPROFILERATE=%d", cfg->mem_profile_rate);
 	env[n] = NULL;
 	free(gd);
 	return env;

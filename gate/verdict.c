@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heapgrowth.h"
 #include "leak.h"
 #include "pprof.h"
 #include "schedtrace.h"
@@ -17,6 +18,7 @@
 #include "verdict.h"
 
 #define HEAP_TOP_SITES 5
+#define HEAP_SHOWN_DISCOUNT (10 << 10) /* smaller discounts: detail only */
 
 /* The first unfinished test, which is what was running when it broke. */
 static const char *running_test(const struct lg_package *p)
@@ -397,62 +399,150 @@ out:
 	lg_dump_release(&proof);
 }
 
-static void heap_sites(const struct lg_verdict_in *in, struct lg_package *p, struct lg_buf *detail)
+#define MIB(v) ((double)(v) / 1048576.0)
+
+/* "one-time initialisation or runtime goroutine bookkeeping": the kinds discounted. */
+static void discounted_kinds(const struct lg_heapgrowth *g, struct lg_buf *out)
+{
+	int k, n = 0, total = 0;
+
+	for (k = LG_HEAPGROWTH_COUNTED + 1; k < LG_HEAPGROWTH_NKINDS; k++)
+		total += g->net[k] > 0;
+	for (k = LG_HEAPGROWTH_COUNTED + 1; k < LG_HEAPGROWTH_NKINDS; k++) {
+		if (g->net[k] <= 0)
+			continue;
+		lg_buf_addf(out, "%s%s", !n ? "" : n == total - 1 ? " or " : ", ",
+			    lg_heapgrowth_kind_title(k));
+		n++;
+	}
+}
+
+/* The profile's positive growth: what its objects explain of HeapInuse. */
+static int64_t growth_explained(const struct lg_heapgrowth *g)
+{
+	int64_t sum = 0;
+	int k;
+
+	for (k = 0; k < LG_HEAPGROWTH_NKINDS; k++)
+		if (g->net[k] > 0)
+			sum += g->net[k];
+	return sum;
+}
+
+/* The growth per kind and the sites of each kind that grew, for the detail. */
+static void describe_growth(const struct lg_heapgrowth *g, int64_t growth, int64_t discount,
+			    int scaled, struct lg_buf *d)
+{
+	size_t i;
+	int k;
+
+	lg_buf_addf(d, "\nheap profile growth by kind (inuse_space, one sample per %lld bytes "
+		       "allocated):\n", (long long)g->sample_rate);
+	for (k = 0; k < LG_HEAPGROWTH_NKINDS; k++)
+		lg_buf_addf(d, "  %-30s %+9.2f MiB%s\n", lg_heapgrowth_kind_title(k), MIB(g->net[k]),
+			    k == LG_HEAPGROWTH_COUNTED ? "" : "  (not counted)");
+	lg_buf_addf(d, "counted: HeapInuse growth %.2f MiB - not counted %.2f MiB = %.2f MiB\n",
+		    MIB(growth), MIB(discount), MIB(growth - discount));
+	if (scaled)
+		lg_buf_addf(d, "(objects explain %.2f MiB of the growth; the rest, span overhead, is "
+			       "split in proportion to the kinds' growth: %.0f%% not counted)\n",
+			    MIB(growth_explained(g)), 100.0 * (double)discount / (double)growth);
+	for (k = 0; k < LG_HEAPGROWTH_NKINDS; k++) {
+		int head = 0;
+
+		for (i = 0; i < g->nsites; i++) {
+			const struct lg_heapgrowth_site *s = &g->sites[i];
+
+			if ((int)s->kind != k)
+				continue;
+			if (!head++)
+				lg_buf_addf(d, "\nallocation sites that grew, %s%s:\n",
+					    lg_heapgrowth_kind_title(k),
+					    k == LG_HEAPGROWTH_COUNTED ? "" : " (not counted)");
+			lg_buf_addf(d, "  %+10.1f KiB  %s  %s:%lld\n", (double)s->delta / 1024.0,
+				    s->func, s->file, (long long)s->line);
+			if (s->chain)
+				lg_buf_addf(d, "                 -> %s\n", s->chain);
+			if (s->caller)
+				lg_buf_addf(d, "                 called from %s\n", s->caller);
+		}
+	}
+}
+
+/*
+ * Reads both heap profiles and classifies their growth.  Returns 0, or -1
+ * with the reason in the detail (the growth is then counted whole).
+ */
+static int classify_growth(const struct lg_verdict_in *in, struct lg_heapgrowth *g,
+			   struct lg_buf *detail)
 {
 	const struct lg_hook_manifest *m = in->hook;
 	struct lg_pprof before, after;
-	struct lg_pprof_site *sites = NULL;
-	size_t nsites = 0, i;
 	struct lg_err err;
+	int ret = 0;
 
 	lg_pprof_init(&before);
 	lg_pprof_init(&after);
 	if (!m->before.heap_profile || !m->after.heap_profile) {
-		lg_buf_adds(detail, "no heap profiles from the hook: allocation sites unknown\n");
-		goto out;
+		lg_buf_adds(detail, "\nno heap profiles from the hook: allocation sites unknown, "
+				    "all of the growth counted\n");
+		ret = -1;
+	} else if (lg_pprof_parse_file(&before, m->before.heap_profile, &err) ||
+		   lg_pprof_parse_file(&after, m->after.heap_profile, &err) ||
+		   lg_heapgrowth_classify(&before, &after, in->module_root, HEAP_TOP_SITES, g,
+					  &err)) {
+		lg_buf_addf(detail, "\nallocation sites unknown, all of the growth counted: %s\n",
+			    err.msg);
+		ret = -1;
 	}
-	if (lg_pprof_parse_file(&before, m->before.heap_profile, &err) ||
-	    lg_pprof_parse_file(&after, m->after.heap_profile, &err) ||
-	    lg_pprof_site_growth(&before, &after, "inuse_space", HEAP_TOP_SITES, &sites, &nsites,
-				 &err)) {
-		lg_buf_addf(detail, "allocation sites unknown: %s\n", err.msg);
-		goto out;
-	}
-	if (nsites)
-		lg_buf_adds(detail, "\nallocation sites that grew (sampled heap profile, inuse_space):\n");
-	p->heap_sites = lg_xcalloc(nsites ? nsites : 1, sizeof(*p->heap_sites));
-	for (i = 0; i < nsites; i++) {
-		struct lg_heap_site *h = &p->heap_sites[p->nheap_sites++];
-
-		h->func = lg_xstrdup(sites[i].func ? sites[i].func : "?");
-		h->loc.file = lg_relpath(in->module_root, sites[i].file);
-		h->loc.line = (int)sites[i].line;
-		h->growth_bytes = sites[i].delta;
-		lg_buf_addf(detail, "  %+10.1f KiB  %s  %s:%d\n", (double)h->growth_bytes / 1024.0,
-			    h->func, h->loc.file ? h->loc.file : "?", h->loc.line);
-	}
-out:
-	lg_pprof_sites_free(sites, nsites);
 	lg_pprof_release(&before);
 	lg_pprof_release(&after);
+	return ret;
 }
 
+/* The counted sites become the package's heap sites, the first one the check's place. */
+static void keep_sites(const struct lg_heapgrowth *g, struct lg_package *p, struct lg_check *c)
+{
+	size_t i;
+
+	p->heap_sites = lg_xcalloc(g->nsites ? g->nsites : 1, sizeof(*p->heap_sites));
+	for (i = 0; i < g->nsites; i++) {
+		const struct lg_heapgrowth_site *s = &g->sites[i];
+		struct lg_heap_site *h;
+
+		if (s->kind != LG_HEAPGROWTH_COUNTED)
+			continue;
+		h = &p->heap_sites[p->nheap_sites++];
+		h->func = lg_xstrdup(s->func);
+		h->loc.file = lg_xstrdup(s->file);
+		h->loc.line = (int)s->line;
+		h->growth_bytes = s->delta;
+	}
+	if (p->nheap_sites) {
+		c->loc.file = lg_xstrdup(p->heap_sites[0].loc.file);
+		c->loc.line = p->heap_sites[0].loc.line;
+	}
+}
+
+/*
+ * HeapInuse after GC against --max-heap-growth.  Over the limit, the heap
+ * profiles decide how much of the growth counts (heapgrowth.h): memory kept
+ * by one-time initialisation, the runtime's goroutine structures or the
+ * hook is taken off, and the message says so; the detail shows every kind.
+ */
 static void heap_check(const struct lg_verdict_in *in, struct lg_package *p)
 {
 	const struct lg_hook_manifest *m = in->hook;
 	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
-	int64_t limit = in->cfg->max_heap_growth;
+	int64_t limit = in->cfg->max_heap_growth, discount = 0, counted;
+	struct lg_heapgrowth g;
 	struct lg_check *c;
+	int have_profile = 0, scaled = 0;
 
+	memset(&g, 0, sizeof(g));
 	p->before = m->before.mem;
 	p->after = m->after.mem;
 	p->heap_growth = (int64_t)m->after.mem.heap_inuse - (int64_t)m->before.mem.heap_inuse;
-	c = lg_package_add_check(p, LG_CHECK_HEAP,
-				 p->heap_growth > limit ? LG_STATUS_FAILED : LG_STATUS_PASSED);
-	lg_buf_addf(&msg, "HeapInuse %s by %.2f MiB after GC (limit %.2f MiB)",
-		    p->heap_growth >= 0 ? "grew" : "shrank",
-		    (double)(p->heap_growth >= 0 ? p->heap_growth : -p->heap_growth) / 1048576.0,
-		    (double)limit / 1048576.0);
 	lg_buf_addf(&detail, "            before        after\n"
 			     "HeapInuse   %-12llu  %llu\nHeapAlloc   %-12llu  %llu\n"
 			     "HeapObjects %-12llu  %llu\nTotalAlloc  %-12llu  %llu\n",
@@ -462,13 +552,30 @@ static void heap_check(const struct lg_verdict_in *in, struct lg_package *p)
 		    (unsigned long long)p->after.heap_objects,
 		    (unsigned long long)p->before.total_alloc,
 		    (unsigned long long)p->after.total_alloc);
-	if (c->status == LG_STATUS_FAILED) {
-		heap_sites(in, p, &detail);
-		if (p->nheap_sites) {
-			c->loc.file = p->heap_sites[0].loc.file ? lg_xstrdup(p->heap_sites[0].loc.file) : NULL;
-			c->loc.line = p->heap_sites[0].loc.line;
-		}
+	if (p->heap_growth > limit && !classify_growth(in, &g, &detail)) {
+		have_profile = 1;
+		discount = lg_heapgrowth_discount(&g, p->heap_growth, &scaled);
 	}
+	counted = p->heap_growth - discount;
+	p->heap_discounted = discount;
+	c = lg_package_add_check(p, LG_CHECK_HEAP,
+				 counted > limit ? LG_STATUS_FAILED : LG_STATUS_PASSED);
+	lg_buf_addf(&msg, "HeapInuse %s by %.2f MiB after GC",
+		    p->heap_growth >= 0 ? "grew" : "shrank",
+		    MIB(p->heap_growth >= 0 ? p->heap_growth : -p->heap_growth));
+	if (discount >= HEAP_SHOWN_DISCOUNT) {
+		lg_buf_addf(&msg, ", %.2f MiB of it ", MIB(discount));
+		discounted_kinds(&g, &msg);
+		lg_buf_addf(&msg, " (heap profile%s); counted %.2f MiB",
+			    scaled ? ", span overhead in proportion" : "", MIB(counted));
+	}
+	lg_buf_addf(&msg, " (limit %.2f MiB)", MIB(limit));
+	if (have_profile) {
+		describe_growth(&g, p->heap_growth, discount, scaled, &detail);
+		if (c->status == LG_STATUS_FAILED)
+			keep_sites(&g, p, c);
+	}
+	lg_heapgrowth_release(&g);
 	c->message = lg_buf_detach(&msg, NULL);
 	c->detail = lg_buf_detach(&detail, NULL);
 }

@@ -1,7 +1,7 @@
 """End to end: `leakgate run ./...` over the fixture module tests/fixtures/gomod.
 
 One run covers every package (seed leak patterns, deadlock, hang, panic,
-heap growth, own TestMain, t.Parallel attribution, clean packages, build
+heap growth — a real leak and growth the heap profiles explain —, own TestMain, t.Parallel attribution, clean packages, build
 failure, misbehaving binaries).  Each package must get the right verdict,
 the right test named and the right file:line; the JUnit file must validate
 against schema/junit.xsd; and no process may outlive the run.
@@ -119,6 +119,52 @@ def crash_checks(c, pkgs):
     c.check("ignorequit: says SIGQUIT was ignored", iq and "ignored SIGQUIT" in iq["detail"], iq and iq["detail"][:300])
 
 
+def leak_marker_line(rel):
+    """1-based line of the `// LEAK` marker in fixture file `rel`."""
+    with open(os.path.join(FIXTURES, rel), encoding="utf-8") as f:
+        for i, line in enumerate(f, 1):
+            if "// LEAK" in line:
+                return i
+    return 0
+
+
+def heap_kind_checks(c, pkgs, out):
+    """Heap growth the profiles explain is not counted; a real leak still fails, at its own line."""
+    limit = 1 << 20
+    for name, kind, site in (("onceheap", "one-time initialisation", "onceheap/onceheap.go:27"),
+                             ("goburst", "runtime goroutine bookkeeping", "runtime.malg")):
+        p = pkgs[name]
+        chk = check_of(p, "heap-growth") or {}
+        msg, detail = chk.get("message", ""), chk.get("detail", "")
+        # Without the discount this package fails: the check must have had something to decide.
+        c.check(f"{name}: HeapInuse grew past the limit", p["heap_growth"] > limit, p["heap_growth"])
+        c.check(f"{name}: heap check passed", chk.get("status") == "passed", msg)
+        c.check(f"{name}: package passes", p["passed"], [(k["kind"], k["status"], k.get("message")) for k in p["checks"]])
+        c.check(f"{name}: message names the kind and the counted growth",
+                f"of it {kind}" in msg and "; counted " in msg and "(limit 1.00 MiB)" in msg, msg)
+        c.check(f"{name}: discounted bytes reported", p.get("heap_discounted", 0) > p["heap_growth"] - limit,
+                (p.get("heap_discounted"), p["heap_growth"]))
+        section = detail.split(f"allocation sites that grew, {kind} (not counted):", 1)
+        c.check(f"{name}: detail lists the {kind} sites", len(section) == 2 and site in section[1], detail[-1500:])
+        c.check(f"{name}: no allocation site charged to malloc.go",
+                not re.search(r"^\s+\+[\d.]+ KiB\s+\S+\s+\S*runtime/malloc\.go:", detail, re.M), detail[-1500:])
+    p = pkgs["sliceleak"]
+    chk = check_of(p, "heap-growth") or {}
+    want = {"file": "sliceleak/sliceleak.go", "line": leak_marker_line("sliceleak/sliceleak.go")}
+    c.check("sliceleak: heap check failed", chk.get("status") == "failed", chk.get("message"))
+    c.check("sliceleak: located at the fixture's own line, not bytes.go or malloc.go",
+            (chk.get("loc") or {}) == want, (chk.get("loc"), want))
+    sites = p.get("heap_sites", [])
+    c.check("sliceleak: top heap site is Record at that line",
+            sites and sites[0]["func"].endswith("sliceleak.Record") and sites[0]["loc"] == want, sites[:2])
+    c.check("sliceleak: the chain to the allocation is shown",
+            "-> bytes.Clone" in (chk.get("detail") or ""), (chk.get("detail") or "")[-800:])
+    c.check("sliceleak: nothing of the leak discounted", p["heap_growth"] - p.get("heap_discounted", 0) > 3 * limit,
+            (p["heap_growth"], p.get("heap_discounted")))
+    c.check("terminal: compiler-style heap line at the leak",
+            re.search(r"^sliceleak/sliceleak\.go:%d: heap-growth: " % want["line"], out, re.M), None)
+
+
 def other_checks(c, pkgs):
     h = pkgs["heapleak"]
     chk = check_of(h, "heap-growth")
@@ -222,6 +268,7 @@ def main():
     clean_checks(c, pkgs)
     crash_checks(c, pkgs)
     other_checks(c, pkgs)
+    heap_kind_checks(c, pkgs, out)
     junit_checks(c, junit, report)
     jenkins = os.environ.get("LG_JUNIT10_XSD") or os.path.join(SOURCE_DIR, "..", "shared", "schemas", "junit-10.xsd")
     if os.path.exists(jenkins):

@@ -4,7 +4,8 @@
  * Feeds raw bytes to lg_pprof_parse (gzip is detected by magic, so the
  * engine explores both layers) and, when a profile decodes, runs everything
  * that consumes a decoded profile: the allocation-site growth against
- * itself and against nothing, the diff of the profile with itself (which
+ * itself and against nothing, the heap growth classifier (heapgrowth.h)
+ * against itself, the diff of the profile with itself (which
  * must come out empty), and a round trip through lg_pprof_write_file and
  * lg_pprof_parse_file, which must give back as many samples with the same
  * values.  A broken invariant aborts, so the engine reports it as a crash.
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "heapgrowth.h"
 #include "pprof.h"
 #include "util.h"
 
@@ -66,19 +68,26 @@ static void roundtrip(const struct lg_pprof *p)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct lg_pprof p, d;
+	struct lg_heapgrowth g;
 	struct lg_pprof_site *sites = NULL;
+	int scaled;
 	struct lg_err err;
 	size_t n = 0;
 	const char *type;
 
 	lg_pprof_init(&p);
 	lg_pprof_init(&d);
+	memset(&g, 0, sizeof(g));
 	if (lg_pprof_parse(&p, data, size, "fuzz.pb", &err) == 0) {
 		type = p.nsample_types ? p.sample_types[p.nsample_types - 1].type : "none";
 		if (lg_pprof_site_growth(&p, &p, type, 8, &sites, &n, &err) == 0)
 			lg_pprof_sites_free(sites, n);
 		if (lg_pprof_site_growth(NULL, &p, type, 8, &sites, &n, &err) == 0)
 			lg_pprof_sites_free(sites, n);
+		if (lg_heapgrowth_classify(&p, &p, "/m", 4, &g, &err) == 0 &&
+		    lg_heapgrowth_discount(&g, INT64_MAX, &scaled) < 0)
+			abort(); /* clamped at 0 */
+		lg_heapgrowth_release(&g);
 		if (lg_pprof_diff(&p, &p, &d, &err) || d.nsamples)
 			abort(); /* a profile minus itself is empty */
 		roundtrip(&p);
