@@ -138,13 +138,20 @@ void lg_location_release(struct lg_location *l)
 
 static void leak_group_release(struct lg_leak_group *g)
 {
+	size_t i;
+
 	free(g->signature);
 	free(g->top_func);
 	free(g->wait_reason);
 	free(g->creator_func);
 	lg_location_release(&g->created_at);
+	free(g->created_via);
 	lg_location_release(&g->blocked_at);
+	free(g->blocked_in);
 	free(g->test);
+	for (i = 0; i < g->ntests; i++)
+		free(g->tests[i].name);
+	free(g->tests);
 	free(g->pattern);
 	free(g->pattern_title);
 	free(g->hint);

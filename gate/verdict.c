@@ -44,9 +44,7 @@ static void running_list(const struct lg_package *p, struct lg_buf *out)
 
 static int frame_in_module(const struct lg_frame *f, const char *root)
 {
-	size_t n = root ? strlen(root) : 0;
-
-	return f->file && n && strncmp(f->file, root, n) == 0 && f->file[n] == '/';
+	return lg_leak_in_module(f->file, root) && !lg_leak_hook_frame(f);
 }
 
 /* Location of the innermost module frame of `g`. */
@@ -141,7 +139,7 @@ static void hang_check(const struct lg_verdict_in *in, struct lg_package *p,
 	}
 	if (d->n) {
 		lg_buf_adds(&detail, "\ngoroutines at the deadline (SIGQUIT dump), grouped:\n\n");
-		lg_leak_summarise_dump(d, &detail);
+		lg_leak_summarise_dump(d, in->module_root, &detail);
 	} else {
 		lg_buf_addf(&detail, "\nno goroutine dump: the binary %s\n",
 			    in->proc->killed ? "ignored SIGQUIT and was killed after the grace period"
@@ -164,7 +162,7 @@ static void deadlock_check(const struct lg_verdict_in *in, struct lg_package *p,
 	if (test)
 		lg_buf_addf(&msg, " (in %s)", test);
 	lg_buf_adds(&detail, "fatal error: all goroutines are asleep - deadlock!\n\n");
-	lg_leak_summarise_dump(d, &detail);
+	lg_leak_summarise_dump(d, in->module_root, &detail);
 	add_bad_lines(d, "stderr", &detail);
 	dump_loc(d, test, in->module_root, &c->loc);
 	set_check(c, test, &msg, &detail);
@@ -220,7 +218,7 @@ static void crash_check(const struct lg_verdict_in *in, struct lg_package *p,
 		lg_buf_addf(&msg, " (in %s)", test);
 	if (d->n) {
 		lg_buf_adds(&detail, "goroutines at the crash, grouped:\n\n");
-		lg_leak_summarise_dump(d, &detail);
+		lg_leak_summarise_dump(d, in->module_root, &detail);
 	} else {
 		lg_buf_addf(&detail, "no goroutine dump; exit status %d, signal %d\n",
 			    r->exit_code, r->term_signal);
