@@ -120,11 +120,19 @@ static void hang_check(const struct lg_verdict_in *in, struct lg_package *p,
 	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT, why = LG_BUF_INIT;
 	const char *test = running_test(p);
 	size_t i, from;
+	int idle;
 
 	lg_buf_addf(&msg, "test binary did not finish within %.0fs; still running: ",
 		    in->cfg->timeout);
 	running_list(p, &msg);
-	lg_sched_judge(p->sched, p->nsched, 3, &why);
+	idle = lg_sched_judge(p->sched, p->nsched, 3, &why) == LG_SCHED_IDLE;
+	if (in->proc->children_at_deadline > 0)
+		lg_buf_addf(&why, "%s%d child process%s still running", why.len ? "; " : "",
+			    in->proc->children_at_deadline,
+			    in->proc->children_at_deadline == 1 ? " was" : "es were");
+	else if (idle && lg_leak_dump_deadlock_like(d, in->module_root, in->read_sources))
+		lg_buf_adds(&why, "; every goroutine in the dump waits on a channel, lock, "
+				  "WaitGroup or Cond: deadlock-like");
 	lg_buf_addf(&detail, "scheduler: %s\n", why.len ? why.buf
 		    : in->hook->phase == LG_HOOK_ABSENT && !in->inject
 		    ? "no schedtrace samples (without the hook leakgate leaves GODEBUG alone)"

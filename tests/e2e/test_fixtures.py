@@ -112,6 +112,13 @@ def crash_checks(c, pkgs):
         p = pkgs[name]
         chk = check_of(p, "hang")
         c.check(f"{name}: reported as hang", chk and chk["status"] == "error", p["checks"])
+    # A test waiting on a child process (and a ticker) idles every P: blocked, not a deadlock.
+    ch = check_of(pkgs["children"], "hang")
+    sched = next((l for l in (ch["detail"] if ch else "").splitlines() if l.startswith("scheduler:")), "")
+    c.check("children: idle Ps worded as blocked",
+            "Ps idle" not in sched or "blocked (waiting on I/O, a child process, a timer or a deadlock)" in sched, sched)
+    c.check("children: the live child is named", "1 child process was still running" in sched, sched)
+    c.check("children: not called deadlock-like", "deadlock-like" not in sched, sched)
     fl = pkgs["flood"]
     size = sum(len(t.get("output") or "") for t in fl["tests"]) + len(fl.get("stray_output") or "")
     c.check("flood: captured output stays capped", size < 4 * 1024 * 1024, size)
