@@ -15,6 +15,7 @@ static const char *const check_names[LG_CHECK_KIND_COUNT] = {
 	[LG_CHECK_HANG] = "hang",
 	[LG_CHECK_CRASH] = "crash",
 	[LG_CHECK_EXIT] = "exit-status",
+	[LG_CHECK_INTERRUPTED] = "interrupted",
 };
 
 const char *lg_check_kind_name(enum lg_check_kind k)

@@ -44,6 +44,7 @@ enum lg_check_kind {
 	LG_CHECK_HANG,
 	LG_CHECK_CRASH,
 	LG_CHECK_EXIT, /* the tests reported, then the binary exited non-zero */
+	LG_CHECK_INTERRUPTED, /* leakgate was interrupted (Ctrl-C) while the binary ran */
 	LG_CHECK_KIND_COUNT
 };
 

@@ -214,8 +214,6 @@ static void crash_check(const struct lg_verdict_in *in, struct lg_package *p,
 		lg_buf_addf(&msg, "%s%s", d->kind == LG_DUMP_PANIC ? "panic: " :
 					  d->kind == LG_DUMP_FATAL ? "fatal error: " : "",
 			    d->message);
-	else if (r->interrupted)
-		lg_buf_adds(&msg, "interrupted");
 	else if (r->term_signal)
 		lg_buf_addf(&msg, "killed by %s (signal %d)", signal_name(r->term_signal),
 			    r->term_signal);
@@ -241,6 +239,26 @@ static void crash_check(const struct lg_verdict_in *in, struct lg_package *p,
 	free(from_dump);
 }
 
+/*
+ * Ctrl-C stopped the binary: not a crash of the tests, and not a pass
+ * either.  Skipped, with the tests that were still running, so that a
+ * report of an interrupted run says what happened.
+ */
+static void interrupted_check(struct lg_package *p)
+{
+	struct lg_check *c = lg_package_add_check(p, LG_CHECK_INTERRUPTED, LG_STATUS_SKIPPED);
+	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
+	const char *test = running_test(p);
+
+	lg_buf_adds(&msg, "interrupted (Ctrl-C): the test binary was stopped");
+	if (test)
+		lg_buf_addf(&msg, " in %s", test);
+	lg_buf_adds(&detail, "leakgate was interrupted while the test binary ran; still running: ");
+	running_list(p, &detail);
+	lg_buf_addch(&detail, '\n');
+	set_check(c, test, &msg, &detail);
+}
+
 static int tests_failed(const struct lg_package *p)
 {
 	size_t i;
@@ -257,7 +275,7 @@ static int crashed(const struct lg_verdict_in *in, const struct lg_package *p,
 {
 	const struct lg_proc_result *r = in->proc;
 
-	if (r->term_signal || r->interrupted)
+	if (r->term_signal)
 		return 1;
 	if (r->exit_code == 0)
 		return 0;
@@ -502,6 +520,9 @@ void lg_verdict_package(const struct lg_verdict_in *in, struct lg_package *p)
 		broke = 1;
 	} else if (d.deadlock) {
 		deadlock_check(in, p, &d);
+		broke = 1;
+	} else if (in->proc->interrupted) {
+		interrupted_check(p);
 		broke = 1;
 	} else if (crashed(in, p, &d)) {
 		crash_check(in, p, &d);
