@@ -338,7 +338,10 @@ static int count_tests(const struct lg_package *p, enum lg_test_result r)
 	return n;
 }
 
-/* "file:line: " when known, else the package directory. */
+/*
+ * "file:line: " when known, else the package directory, else (a pattern
+ * that matched no directory: `go list` gives none) the package as named.
+ */
 static void print_loc(FILE *out, const struct lg_location *l, const struct lg_package *p)
 {
 	if (l->file && l->line > 0)
