@@ -123,6 +123,9 @@ char *lg_leak_test_from_func(const char *func)
 	end = dot + 1;
 	while (*end && *end != '.' && *end != '[' && *end != '(')
 		end++;
+	/* TestMain runs the tests; it is none of them (and the hook's is injected). */
+	if (end - dot - 1 == 8 && strncmp(dot + 1, "TestMain", 8) == 0)
+		return NULL;
 	return lg_xstrndup(dot + 1, (size_t)(end - dot - 1));
 }
 
@@ -342,10 +345,16 @@ static int waits_on_timer(const struct lg_goroutine *g, const char *src)
 	       frames_have(g, "time.(*Timer)") || frames_have(g, "time.(*Ticker)");
 }
 
-/* A frame of an HTTP/2 client connection's reader (x/net/http2 or net/http's bundle). */
-static int http2_client_reader(const struct lg_goroutine *g)
+/*
+ * A client connection's own goroutine: HTTP/1 persistConn loops, the HTTP/2
+ * frame reader (x/net/http2 or net/http's bundle).  A client left them
+ * behind, whatever server it talked to.
+ */
+static int http_client_conn(const struct lg_goroutine *g)
 {
-	return frames_have(g, "http2clientConnReadLoop") ||
+	return frames_have(g, "net/http.(*persistConn).readLoop") ||
+	       frames_have(g, "net/http.(*persistConn).writeLoop") ||
+	       frames_have(g, "http2clientConnReadLoop") ||
 	       frames_have(g, "golang.org/x/net/http2.(*clientConnReadLoop)") ||
 	       frames_have(g, "golang.org/x/net/http2.(*ClientConn).readLoop") ||
 	       frames_have(g, "net/http.(*http2ClientConn).readLoop");
@@ -431,7 +440,7 @@ static const char *classify(const struct lg_goroutine *g, const struct lg_frame 
 		id = "exec-not-waited";
 		goto out;
 	}
-	if (http2_client_reader(g)) {
+	if (http_client_conn(g)) {
 		id = "client-not-closed";
 		goto out;
 	}

@@ -84,6 +84,8 @@ char *lg_leak_attribute_test(const struct lg_goroutine *g);
  * started by time.AfterFunc (created by time.goFunc, whose ancestry is
  * whatever goroutine ran the timer) to the outermost module frame of its
  * own stack, the func given to AfterFunc.  Frames of the hook are skipped.
+ * Ancestry frames carry the line of the call's return address, which can be
+ * the line after the call (the runtime prints it unadjusted).
  * Returns NULL when the `go` statement is in the module, when `root` is
  * NULL, or when no such frame exists.  The frame belongs to g.
  */

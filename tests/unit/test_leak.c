@@ -211,6 +211,8 @@ static void test_test_names(void)
 		{ "example.com/m/pkg.helper", NULL },
 		{ "main.Test", "Test" },
 		{ "example.com/m/pkg.TestGeneric[...]", "TestGeneric" },
+		{ "example.com/m/pkg_test.TestMain", NULL }, /* runs the tests, is none */
+		{ "example.com/m/pkg.TestMainPage", "TestMainPage" },
 		{ "", NULL },
 	};
 	size_t i;
@@ -349,6 +351,8 @@ static void test_created_in_module(void)
 		CHECK(strstr(out.buf, "  via net/http.(*Transport).dialConn at ") != NULL);
 	}
 	/* httptest's server goroutine: created at the NewServer call of the test */
+	/* the client's connection loops: a client not closed, not a server */
+	CHECK(g && strcmp(g->pattern, "client-not-closed") == 0);
 	g = by_creator(&p, "net/http/httptest.(*Server).goServe");
 	CHECK(g && g->created_at.file && strcmp(g->created_at.file, "gen11_test.go") == 0 &&
 	      g->created_at.line == 25);
