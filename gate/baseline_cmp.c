@@ -74,6 +74,7 @@ static void point_at(struct lg_check *c, const struct lg_leak_group *g)
 
 struct leak_tally {
 	int total, excess, accepted, expired, stale, groups_over;
+	int in_expired; /* goroutines of groups whose entry expired */
 	const struct lg_leak_group *first_bad;
 };
 
@@ -90,10 +91,13 @@ static char *judge_group(struct lg_leak_group *g, const struct lg_baseline_leak 
 	}
 	if (e->expires && o->today && strcmp(e->expires, o->today) < 0) {
 		t->expired++;
+		t->in_expired += g->count;
 		return lg_xasprintf("baseline entry expired on %s%s%s", e->expires,
 				    e->owner ? " (owner " : "", e->owner ? e->owner : "");
 	}
 	if (g->count > e->count) {
+		/* The entry's count is still accepted: 6 found against 3 is 3 + 3. */
+		t->accepted += e->count;
 		t->excess += g->count - e->count;
 		t->groups_over++;
 		return lg_xasprintf("%d goroutine%s, the baseline accepts %d", g->count,
@@ -174,10 +178,12 @@ static void compare_leaks(const struct lg_baseline *b, struct lg_package *p,
 	c->status = fail ? LG_STATUS_FAILED : LG_STATUS_PASSED;
 	c->baselined = 1;
 	leak_message(c, &t, o->max_leaks, o->strict);
-	lg_buf_addf(&note, "baseline %s: %d goroutine%s accepted, %d beyond it, %d expired "
-			   "entr%s, %d fixed entr%s", o->source, t.accepted,
-		    plural(t.accepted, "", "s"), t.excess, t.expired, plural(t.expired, "y", "ies"),
-		    t.stale, plural(t.stale, "y", "ies"));
+	lg_buf_addf(&note, "baseline %s: %d goroutine%s leaked, %d within the baseline, %d beyond it",
+		    o->source, t.total, plural(t.total, "", "s"), t.accepted, t.excess);
+	if (t.in_expired)
+		lg_buf_addf(&note, ", %d in expired entries", t.in_expired);
+	lg_buf_addf(&note, "; %d expired entr%s, %d fixed entr%s", t.expired,
+		    plural(t.expired, "y", "ies"), t.stale, plural(t.stale, "y", "ies"));
 	if (t.stale)
 		lg_buf_adds(&note, " — shrink the baseline (leakgate baseline update)");
 	set_text(&c->baseline_note, &note);

@@ -349,13 +349,36 @@ static int count_tests(const struct lg_package *p, enum lg_test_result r)
 	return n;
 }
 
-/* "file:line: " when known, else the package directory. */
+/*
+ * "file:line: " when known, else the package directory, else (a pattern
+ * that matched no directory: `go list` gives none) the package as named.
+ */
 static void print_loc(FILE *out, const struct lg_location *l, const struct lg_package *p)
 {
 	if (l->file && l->line > 0)
 		fprintf(out, "%s:%d: ", l->file, l->line);
+	else if (l->file)
+		fprintf(out, "%s: ", l->file);
+	else if (p->rel_dir && *p->rel_dir)
+		fprintf(out, "%s: ", p->rel_dir);
 	else
-		fprintf(out, "%s: ", l->file ? l->file : p->rel_dir);
+		fprintf(out, "%s: ", p->import_path ? p->import_path : "?");
+}
+
+/* " (created in TestA (3), TestB (1))", or " (created in TestA)" for one test. */
+static void print_group_tests(FILE *out, const struct lg_leak_group *g)
+{
+	size_t i;
+
+	if (g->ntests <= 1) {
+		if (g->test)
+			fprintf(out, " (created in %s)", g->test);
+		return;
+	}
+	fputs(" (created in ", out);
+	for (i = 0; i < g->ntests; i++)
+		fprintf(out, "%s%s (%d)", i ? ", " : "", g->tests[i].name, g->tests[i].count);
+	fputc(')', out);
 }
 
 /* "file:line: message" lines, like a compiler, for each problem found. */
@@ -369,13 +392,16 @@ static void print_problems(FILE *out, const struct lg_package *p)
 
 		if (g->baselined) /* accepted debt is not a problem of this run */
 			continue;
-		fprintf(out, "%s:%d: %d leaked goroutine%s [%s]: %s%s%s%s%s\n",
-			l->file ? l->file : p->rel_dir, l->line, g->count, g->count == 1 ? "" : "s",
-			g->wait_reason ? g->wait_reason : "running", g->pattern_title,
-			g->test ? " (created in " : "", g->test ? g->test : "", g->test ? ")" : "",
-			g->proven ? " — proven stuck (goroutineleak profile)" : "");
+		fprintf(out, "%s:%d: %d leaked goroutine%s [%s]: %s", l->file ? l->file : p->rel_dir,
+			l->line, g->count, g->count == 1 ? "" : "s",
+			g->wait_reason ? g->wait_reason : "running", g->pattern_title);
+		print_group_tests(out, g);
+		fprintf(out, "%s\n", g->proven ? " — proven stuck (goroutineleak profile)" : "");
+		if (g->created_via)
+			fprintf(out, "    via %s\n", g->created_via);
 		if (g->blocked_at.file)
-			fprintf(out, "    blocked at %s:%d\n", g->blocked_at.file, g->blocked_at.line);
+			fprintf(out, "    blocked at %s:%d%s%s\n", g->blocked_at.file, g->blocked_at.line,
+				g->blocked_in ? " in " : "", g->blocked_in ? g->blocked_in : "");
 		fprintf(out, "    fix: %s\n", g->hint);
 	}
 	for (i = 0; i < p->nchecks; i++) {

@@ -73,6 +73,8 @@ static const char *check_help(enum lg_check_kind k)
 	case LG_CHECK_EXIT: return "The tests reported their results, then the test binary exited "
 				   "with a non-zero status (a TestMain teardown or goleak.VerifyTestMain "
 				   "failed after m.Run).";
+	case LG_CHECK_INTERRUPTED: return "leakgate was interrupted (Ctrl-C) while the test binary "
+					  "ran: it was stopped, not broken.";
 	default: return "A gate check failed.";
 	}
 }

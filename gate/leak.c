@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hook.h"
 #include "leak.h"
 
 #define SOURCE_CAP ((size_t)8 << 20)
@@ -36,8 +37,19 @@ static const struct pattern patterns[] = {
 	  "call wg.Add before starting the goroutine and defer wg.Done() inside it" },
 	{ "lock-never-released", "lock that is never released",
 	  "defer mu.Unlock() right after mu.Lock(), and never copy a locked mutex" },
+	{ "lock-wait", "waiting for a lock that is still held",
+	  "another goroutine still holds the lock (the dump does not say which): make the holder "
+	  "return when the test ends, and defer mu.Unlock() right after mu.Lock()" },
 	{ "cond-never-signalled", "Cond.Wait that is never signalled",
 	  "call Signal or Broadcast after changing the condition, and on shutdown" },
+	{ "timer-wait", "waiting on a timer channel (time.After, NewTimer, Ticker) that outlives the test",
+	  "select on ctx.Done() (or a done channel) as well as the timer, and Stop a NewTimer/NewTicker when the test ends" },
+	{ "exec-not-waited", "os/exec command that was never waited for",
+	  "cmd.Wait() was never called: call it after cmd.Start() on every path (or use cmd.Run); it ends "
+	  "the copying goroutines and reaps the child" },
+	{ "client-not-closed", "HTTP client connection left open",
+	  "a client connection was not closed: close every resp.Body and call "
+	  "client.CloseIdleConnections() (or the Transport's) when the test ends" },
 	{ "ticker-not-stopped", "ticker or timer that is never stopped",
 	  "defer ticker.Stop() and leave the loop on ctx.Done(); time.Tick cannot be stopped" },
 	{ "handler-goroutine", "goroutine started by an HTTP handler without cancellation",
@@ -73,6 +85,29 @@ char *lg_relpath(const char *root, const char *file)
 	return lg_xstrdup(file);
 }
 
+int lg_leak_in_module(const char *file, const char *root)
+{
+	size_t n = root ? strlen(root) : 0;
+
+	return file && n && strncmp(file, root, n) == 0 && file[n] == '/';
+}
+
+int lg_leak_hook_frame(const struct lg_frame *f)
+{
+	const char *base = f->file ? strrchr(f->file, '/') : NULL;
+
+	if (base && strcmp(base + 1, LG_HOOK_FILE_NAME) == 0)
+		return 1;
+	return f->func && (strstr(f->func, ".leakgate") ||
+			   lg_starts_with(f->func, "leakgate.dev/leakgatehook"));
+}
+
+/* A frame of the user's code: in the module and not the hook's. */
+static int user_frame(const struct lg_frame *f, const char *root)
+{
+	return lg_leak_in_module(f->file, root) && !lg_leak_hook_frame(f);
+}
+
 char *lg_leak_test_from_func(const char *func)
 {
 	const char *slash, *dot, *end;
@@ -88,6 +123,9 @@ char *lg_leak_test_from_func(const char *func)
 	end = dot + 1;
 	while (*end && *end != '.' && *end != '[' && *end != '(')
 		end++;
+	/* TestMain runs the tests; it is none of them (and the hook's is injected). */
+	if (end - dot - 1 == 8 && strncmp(dot + 1, "TestMain", 8) == 0)
+		return NULL;
 	return lg_xstrndup(dot + 1, (size_t)(end - dot - 1));
 }
 
@@ -114,7 +152,42 @@ char *lg_leak_attribute_test(const struct lg_goroutine *g)
 		if (!t)
 			t = lg_leak_test_from_func(g->ancestors[i].creator.func);
 	}
+	/* A goroutine started by the runtime on the test's behalf (time.AfterFunc
+	 * runs its func from time.goFunc, with no ancestry) still runs a closure
+	 * named after the test: pkg.TestX.func1. */
+	if (!t && g->creator.func && lg_starts_with(g->creator.func, "time."))
+		t = test_in_frames(g->frames, g->nframes);
 	return t;
+}
+
+/* Started by time.AfterFunc: the runtime's timer code ran the `go`. */
+static int from_after_func(const struct lg_goroutine *g)
+{
+	return g->creator.func && strcmp(g->creator.func, "time.goFunc") == 0;
+}
+
+const struct lg_frame *lg_leak_creation_frame(const struct lg_goroutine *g, const char *root)
+{
+	size_t i, j;
+
+	if (!root || lg_leak_in_module(g->creator.file, root))
+		return NULL;
+	if (from_after_func(g)) {
+		/* Ancestry here is whichever goroutine ran the timer: meaningless.
+		 * The func given to AfterFunc is the outermost frame. */
+		for (i = g->nframes; i-- > 0;)
+			if (user_frame(&g->frames[i], root))
+				return &g->frames[i];
+		return NULL;
+	}
+	for (i = 0; i < g->nancestors; i++) {
+		const struct lg_ancestor *a = &g->ancestors[i];
+
+		for (j = 0; j < a->nframes; j++)
+			if (user_frame(&a->frames[j], root))
+				return &a->frames[j];
+	}
+	return NULL;
 }
 
 /* Goroutines that belong to the runtime, the testing package or the hook. */
@@ -209,10 +282,10 @@ static int ignored(const struct lg_leak_opts *o, const struct lg_goroutine *g)
 /* Innermost frame in user code: inside the module, else not the runtime. */
 static const struct lg_frame *blocked_frame(const struct lg_goroutine *g, const char *root)
 {
-	size_t i, n = root ? strlen(root) : 0;
+	size_t i;
 
-	for (i = 0; n && i < g->nframes; i++)
-		if (g->frames[i].file && strncmp(g->frames[i].file, root, n) == 0)
+	for (i = 0; root && i < g->nframes; i++)
+		if (user_frame(&g->frames[i], root))
 			return &g->frames[i];
 	for (i = 0; i < g->nframes; i++)
 		if (g->frames[i].func && !lg_starts_with(g->frames[i].func, "runtime.") &&
@@ -272,6 +345,75 @@ static int mentions_timer(const char *src)
 	       strstr(src, "ticker") || strstr(src, "Ticker") || strstr(src, "timer");
 }
 
+static int frames_have(const struct lg_goroutine *g, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < g->nframes; i++)
+		if (g->frames[i].func && strstr(g->frames[i].func, needle))
+			return 1;
+	return 0;
+}
+
+/* A receive on a timer's channel: <-time.After(d), <-t.C of a NewTimer/Ticker. */
+static int waits_on_timer(const struct lg_goroutine *g, const char *src)
+{
+	if (src && (strstr(src, "time.After(") || strstr(src, "time.Tick(") ||
+		    strstr(src, "time.NewTimer(") || strstr(src, "time.NewTicker(")))
+		return 1;
+	return frames_have(g, "time.After") || frames_have(g, "time.NewTimer") ||
+	       frames_have(g, "time.(*Timer)") || frames_have(g, "time.(*Ticker)");
+}
+
+/*
+ * A client connection's own goroutine: HTTP/1 persistConn loops, the HTTP/2
+ * frame reader (x/net/http2 or net/http's bundle).  A client left them
+ * behind, whatever server it talked to.
+ */
+static int http_client_conn(const struct lg_goroutine *g)
+{
+	return frames_have(g, "net/http.(*persistConn).readLoop") ||
+	       frames_have(g, "net/http.(*persistConn).writeLoop") ||
+	       frames_have(g, "http2clientConnReadLoop") ||
+	       frames_have(g, "golang.org/x/net/http2.(*clientConnReadLoop)") ||
+	       frames_have(g, "golang.org/x/net/http2.(*ClientConn).readLoop") ||
+	       frames_have(g, "net/http.(*http2ClientConn).readLoop");
+}
+
+/* Goroutines of os/exec: the copying goroutines and the context watcher. */
+static int exec_goroutine(const struct lg_goroutine *g)
+{
+	return (g->creator.func && lg_starts_with(g->creator.func, "os/exec.")) ||
+	       frames_have(g, "os/exec.(*Cmd)");
+}
+
+static int lock_wait(enum lg_wait_class w)
+{
+	return w == LG_WAIT_MUTEX || w == LG_WAIT_RWMUTEX;
+}
+
+/*
+ * Could another goroutine of the dump hold the lock `g` waits for?  Any
+ * goroutine of user code that is not itself waiting for a lock might; the
+ * dump does not say which lock a goroutine holds.  The one taking the
+ * snapshot ("running") and the runtime's own do not count.
+ */
+static int lock_may_be_held(const struct lg_goroutine *g, const struct lg_dump *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct lg_goroutine *o = &d->g[i];
+
+		if (o->id == g->id || lock_wait(o->wait) || o->wait == LG_WAIT_RUNTIME ||
+		    !o->creator.func || lg_starts_with(o->creator.func, "runtime.") ||
+		    (o->status && strcmp(o->status, "running") == 0))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
 static int in_http_handler(const struct lg_goroutine *g)
 {
 	size_t i, j;
@@ -288,20 +430,12 @@ static int in_http_handler(const struct lg_goroutine *g)
 	return 0;
 }
 
-static int frames_have(const struct lg_goroutine *g, const char *needle)
-{
-	size_t i;
-
-	for (i = 0; i < g->nframes; i++)
-		if (g->frames[i].func && strstr(g->frames[i].func, needle))
-			return 1;
-	return 0;
-}
-
 static const char *classify_chan(const struct lg_goroutine *g, const char *src)
 {
 	if (g->status && strstr(g->status, "send"))
 		return "send-no-receiver";
+	if (waits_on_timer(g, src))
+		return "timer-wait";
 	if (src && (strstr(src, ".C") && mentions_timer(src)))
 		return "ticker-not-stopped";
 	if (src && has_word(src, "range"))
@@ -309,13 +443,27 @@ static const char *classify_chan(const struct lg_goroutine *g, const char *src)
 	return "recv-no-sender";
 }
 
-static const char *classify(const struct lg_goroutine *g, const struct lg_frame *at, int read)
+/*
+ * `dump` (may be NULL) is the dump g comes from: with it a lock wait can be
+ * told "never released" (no goroutine left that could hold it) from "still
+ * held"; without it only the wait is known.
+ */
+static const char *classify(const struct lg_goroutine *g, const struct lg_frame *at, int read,
+			    const struct lg_dump *dump)
 {
 	struct lg_buf src = LG_BUF_INIT;
 	const char *id = "blocked-goroutine";
 
 	if (read && at)
 		source_lines(at->file, at->line, g->wait == LG_WAIT_SELECT ? 12 : 0, &src);
+	if (exec_goroutine(g)) {
+		id = "exec-not-waited";
+		goto out;
+	}
+	if (http_client_conn(g)) {
+		id = "client-not-closed";
+		goto out;
+	}
 	if (frames_have(g, "net/http.(*conn).serve") || frames_have(g, "net/http.(*persistConn)")) {
 		id = "server-not-closed";
 		goto out;
@@ -334,7 +482,9 @@ static const char *classify(const struct lg_goroutine *g, const struct lg_frame 
 	case LG_WAIT_SELECT_NOCASES: id = "select-forever"; break;
 	case LG_WAIT_WAITGROUP: id = "waitgroup-never-done"; break;
 	case LG_WAIT_MUTEX:
-	case LG_WAIT_RWMUTEX: id = "lock-never-released"; break;
+	case LG_WAIT_RWMUTEX:
+		id = dump && !lock_may_be_held(g, dump) ? "lock-never-released" : "lock-wait";
+		break;
 	case LG_WAIT_COND: id = "cond-never-signalled"; break;
 	case LG_WAIT_SLEEP: id = "sleep-outlives-test"; break;
 	case LG_WAIT_IO: id = "io-never-closed"; break;
@@ -349,7 +499,7 @@ void lg_leak_pattern(const struct lg_goroutine *g, const char *module_root, int 
 		     const char **id, const char **title, const char **hint)
 {
 	const struct pattern *pat =
-		pattern_by_id(classify(g, blocked_frame(g, module_root), read_sources));
+		pattern_by_id(classify(g, blocked_frame(g, module_root), read_sources, NULL));
 
 	*id = pat->id;
 	*title = pat->title;
@@ -377,11 +527,34 @@ static void location_from(struct lg_location *l, const char *root, const char *f
 	l->line = line;
 }
 
+/* "F at file:line" of the `go` statement, for created_via. */
+static char *creator_text(const struct lg_creator *c, const char *root)
+{
+	char *file = lg_relpath(root, c->file);
+	char *s = lg_xasprintf("%s at %s:%d", c->func ? c->func : "?", file ? file : "?", c->line);
+
+	free(file);
+	return s;
+}
+
+/* created_at, and created_via when the `go` statement lies outside the module. */
+static void set_created(struct lg_leak_group *lg, const struct lg_goroutine *g, const char *root)
+{
+	const struct lg_frame *f = lg_leak_creation_frame(g, root);
+
+	if (!f) {
+		location_from(&lg->created_at, root, g->creator.file, g->creator.line);
+		return;
+	}
+	location_from(&lg->created_at, root, f->file, f->line);
+	lg->created_via = creator_text(&g->creator, root);
+}
+
 static void group_init(struct acc *a, const struct lg_goroutine *g, const char *sig,
-		       const struct lg_leak_opts *o)
+		       const struct lg_dump *dump, const struct lg_leak_opts *o)
 {
 	const struct lg_frame *at = blocked_frame(g, o->module_root);
-	const struct pattern *pat = pattern_by_id(classify(g, at, o->read_sources));
+	const struct pattern *pat = pattern_by_id(classify(g, at, o->read_sources, dump));
 	struct lg_buf stack = LG_BUF_INIT;
 
 	memset(a, 0, sizeof(*a));
@@ -391,15 +564,57 @@ static void group_init(struct acc *a, const struct lg_goroutine *g, const char *
 	a->g.wait_reason = g->status ? lg_xstrdup(g->status) : NULL;
 	a->g.min_minutes = a->g.max_minutes = g->minutes;
 	a->g.creator_func = g->creator.func ? lg_xstrdup(g->creator.func) : NULL;
-	location_from(&a->g.created_at, o->module_root, g->creator.file, g->creator.line);
-	if (at)
+	set_created(&a->g, g, o->module_root);
+	if (at) {
 		location_from(&a->g.blocked_at, o->module_root, at->file, at->line);
-	a->g.test = lg_leak_attribute_test(g);
+		/* The frame just inside the user's is the primitive it called. */
+		if (at > g->frames && at[-1].func)
+			a->g.blocked_in = lg_xstrdup(at[-1].func);
+	}
 	a->g.pattern = lg_xstrdup(pat->id);
 	a->g.pattern_title = lg_xstrdup(pat->title);
 	a->g.hint = lg_xstrdup(pat->hint);
 	lg_goroutine_format(g, &stack);
 	a->g.stack = lg_buf_detach(&stack, NULL);
+}
+
+/* Counts one goroutine for the test that created it (none: not counted). */
+static void tally_test(struct lg_leak_group *lg, const struct lg_goroutine *g)
+{
+	char *name = lg_leak_attribute_test(g);
+	size_t i;
+
+	if (!name)
+		return;
+	for (i = 0; i < lg->ntests && strcmp(lg->tests[i].name, name); i++)
+		;
+	if (i < lg->ntests) {
+		lg->tests[i].count++;
+		free(name);
+		return;
+	}
+	lg->tests = lg_xrealloc(lg->tests, (lg->ntests + 1) * sizeof(*lg->tests));
+	lg->tests[lg->ntests].name = name;
+	lg->tests[lg->ntests].count = 1;
+	lg->ntests++;
+}
+
+static int cmp_tests(const void *x, const void *y)
+{
+	const struct lg_leak_test *a = x, *b = y;
+
+	if (a->count != b->count)
+		return a->count < b->count ? 1 : -1;
+	return strcmp(a->name, b->name);
+}
+
+/* Stable order (count desc, name), and `test` as the first, whatever the dump order. */
+static void finish_tests(struct lg_leak_group *lg)
+{
+	if (lg->ntests > 1)
+		qsort(lg->tests, lg->ntests, sizeof(*lg->tests), cmp_tests);
+	if (lg->ntests)
+		lg->test = lg_xstrdup(lg->tests[0].name);
 }
 
 static int cmp_groups(const void *x, const void *y)
@@ -438,9 +653,10 @@ int lg_leak_find(const struct lg_dump *before, const struct lg_dump *after,
 		if (!a) {
 			LG_GROW(groups, alloc, ngroups + 1);
 			a = &groups[ngroups++];
-			group_init(a, g, sig, o);
+			group_init(a, g, sig, after, o);
 		}
 		a->g.count++;
+		tally_test(&a->g, g);
 		if (g->minutes < a->g.min_minutes)
 			a->g.min_minutes = g->minutes;
 		if (g->minutes > a->g.max_minutes)
@@ -451,8 +667,10 @@ int lg_leak_find(const struct lg_dump *before, const struct lg_dump *after,
 	}
 	if (ngroups) {
 		p->leaks = lg_xrealloc(p->leaks, (p->nleaks + ngroups) * sizeof(*p->leaks));
-		for (i = 0; i < ngroups; i++)
+		for (i = 0; i < ngroups; i++) {
+			finish_tests(&groups[i].g);
 			p->leaks[p->nleaks + i] = groups[i].g;
+		}
 		qsort(p->leaks + p->nleaks, ngroups, sizeof(*p->leaks), cmp_groups);
 		p->nleaks += ngroups;
 	}
@@ -462,6 +680,8 @@ int lg_leak_find(const struct lg_dump *before, const struct lg_dump *after,
 
 void lg_leak_format_group(const struct lg_leak_group *g, struct lg_buf *out)
 {
+	size_t i;
+
 	lg_buf_addf(out, "%d goroutine%s [%s", g->count, g->count == 1 ? "" : "s",
 		    g->wait_reason ? g->wait_reason : "running");
 	if (g->max_minutes)
@@ -469,41 +689,167 @@ void lg_leak_format_group(const struct lg_leak_group *g, struct lg_buf *out)
 	lg_buf_addf(out, "]: %s%s\n", g->pattern_title, g->proven ? " (proven stuck)" : "");
 	if (g->created_at.file)
 		lg_buf_addf(out, "  created at %s:%d", g->created_at.file, g->created_at.line);
-	if (g->creator_func)
+	if (g->creator_func && !g->created_via)
 		lg_buf_addf(out, " by %s", g->creator_func);
-	if (g->test)
+	if (g->ntests == 1)
 		lg_buf_addf(out, " in %s", g->test);
+	else if (!g->ntests && g->test)
+		lg_buf_addf(out, " in %s", g->test); /* read from an older report */
 	lg_buf_addch(out, '\n');
-	if (g->blocked_at.file)
-		lg_buf_addf(out, "  blocked at %s:%d\n", g->blocked_at.file, g->blocked_at.line);
+	if (g->created_via)
+		lg_buf_addf(out, "  via %s\n", g->created_via);
+	if (g->ntests > 1) {
+		lg_buf_adds(out, "  created in ");
+		for (i = 0; i < g->ntests; i++)
+			lg_buf_addf(out, "%s%s (%d)", i ? ", " : "", g->tests[i].name,
+				    g->tests[i].count);
+		lg_buf_addch(out, '\n');
+	}
+	if (g->blocked_at.file) {
+		lg_buf_addf(out, "  blocked at %s:%d", g->blocked_at.file, g->blocked_at.line);
+		if (g->blocked_in)
+			lg_buf_addf(out, " in %s", g->blocked_in);
+		lg_buf_addch(out, '\n');
+	}
 	lg_buf_addf(out, "  fix: %s\n  signature: %s\n", g->hint, g->signature);
 	if (g->stack)
 		lg_buf_addf(out, "\n%s\n", g->stack);
+}
+
+/* Blocked on a timer's channel (source line or frames tell): time will end it. */
+static int timer_bound(const struct lg_goroutine *g, const char *root, int read_sources)
+{
+	const char *id = classify(g, blocked_frame(g, root), read_sources, NULL);
+
+	return !strcmp(id, "timer-wait") || !strcmp(id, "ticker-not-stopped");
+}
+
+int lg_leak_dump_deadlock_like(const struct lg_dump *d, const char *module_root,
+			       int read_sources)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n; i++) {
+		/* g0 of each M in system-level dumps: "goroutine 0 [idle]" */
+		if (d->g[i].id == 0)
+			continue;
+		switch (d->g[i].wait) {
+		case LG_WAIT_RUNTIME:
+			continue;
+		case LG_WAIT_CHAN:
+		case LG_WAIT_SELECT:
+			if (timer_bound(&d->g[i], module_root, read_sources))
+				return 0;
+			n++;
+			continue;
+		case LG_WAIT_NIL_CHAN:
+		case LG_WAIT_SELECT_NOCASES:
+		case LG_WAIT_MUTEX:
+		case LG_WAIT_RWMUTEX:
+		case LG_WAIT_WAITGROUP:
+		case LG_WAIT_COND:
+		case LG_WAIT_SEMACQUIRE:
+			n++;
+			continue;
+		default:
+			return 0;
+		}
+	}
+	return n > 0;
 }
 
 struct summary {
 	char sig[17];
 	size_t first;
 	size_t count;
+	int user; /* the representative has a frame of the user's code */
 };
 
 static int cmp_summary(const void *x, const void *y)
 {
 	const struct summary *a = x, *b = y;
 
+	if (a->user != b->user)
+		return b->user - a->user;
 	if (a->count != b->count)
 		return a->count < b->count ? 1 : -1;
 	return a->first < b->first ? -1 : a->first > b->first;
 }
 
-void lg_leak_summarise_dump(const struct lg_dump *d, struct lg_buf *out)
+/* The runtime's own goroutines: g0s ("goroutine 0 [idle]"), GC, finalizers. */
+static int runtime_goroutine(const struct lg_goroutine *g)
+{
+	return g->id == 0 || g->wait == LG_WAIT_RUNTIME ||
+	       (g->creator.func && lg_starts_with(g->creator.func, "runtime."));
+}
+
+static int has_user_frame(const struct lg_goroutine *g, const char *root)
+{
+	size_t i;
+
+	for (i = 0; root && i < g->nframes; i++)
+		if (user_frame(&g->frames[i], root))
+			return 1;
+	return 0;
+}
+
+/* Copies the frames that are not the hook's; adds the others to *hidden. */
+static struct lg_frame *without_hook(const struct lg_frame *f, size_t n, size_t *kept,
+				     size_t *hidden)
+{
+	struct lg_frame *out = lg_xcalloc(n ? n : 1, sizeof(*out));
+	size_t i;
+
+	*kept = 0;
+	for (i = 0; i < n; i++) {
+		if (lg_leak_hook_frame(&f[i]))
+			(*hidden)++;
+		else
+			out[(*kept)++] = f[i];
+	}
+	return out;
+}
+
+/*
+ * Appends g as lg_goroutine_format does, minus the frames of leakgate's
+ * hook (its TestMain, leakgateRun, its guard), which every stack that goes
+ * back to goroutine 1 passes through and which say nothing about the tests.
+ */
+static void format_without_hook(const struct lg_goroutine *g, struct lg_buf *out)
+{
+	struct lg_goroutine v = *g;
+	struct lg_ancestor *anc = lg_xcalloc(g->nancestors ? g->nancestors : 1, sizeof(*anc));
+	size_t i, hidden = 0;
+
+	v.frames = without_hook(g->frames, g->nframes, &v.nframes, &hidden);
+	for (i = 0; i < g->nancestors; i++) {
+		anc[i] = g->ancestors[i];
+		anc[i].frames = without_hook(g->ancestors[i].frames, g->ancestors[i].nframes,
+					     &anc[i].nframes, &hidden);
+	}
+	v.ancestors = anc;
+	lg_goroutine_format(&v, out);
+	if (hidden)
+		lg_buf_addf(out, "(%zu frame%s of leakgate's hook not shown)\n", hidden,
+			    hidden == 1 ? "" : "s");
+	for (i = 0; i < g->nancestors; i++)
+		free(anc[i].frames);
+	free(anc);
+	free(v.frames);
+}
+
+void lg_leak_summarise_dump(const struct lg_dump *d, const char *module_root, struct lg_buf *out)
 {
 	struct summary *s = NULL;
-	size_t n = 0, alloc = 0, i, j;
+	size_t n = 0, alloc = 0, i, j, nruntime = 0;
 
 	for (i = 0; i < d->n; i++) {
 		char sig[17];
 
+		if (runtime_goroutine(&d->g[i])) {
+			nruntime++;
+			continue;
+		}
 		lg_goroutine_signature(&d->g[i], sig);
 		for (j = 0; j < n && strcmp(s[j].sig, sig); j++)
 			;
@@ -512,16 +858,21 @@ void lg_leak_summarise_dump(const struct lg_dump *d, struct lg_buf *out)
 			memcpy(s[n].sig, sig, sizeof(sig));
 			s[n].first = i;
 			s[n].count = 0;
+			s[n].user = has_user_frame(&d->g[i], module_root);
 			n++;
 		}
 		s[j].count++;
 	}
-	qsort(s, n, sizeof(*s), cmp_summary);
+	if (n)
+		qsort(s, n, sizeof(*s), cmp_summary);
 	for (i = 0; i < n; i++) {
 		if (s[i].count > 1)
 			lg_buf_addf(out, "%zu goroutines like this one:\n", s[i].count);
-		lg_goroutine_format(&d->g[s[i].first], out);
+		format_without_hook(&d->g[s[i].first], out);
 		lg_buf_addch(out, '\n');
 	}
+	if (nruntime)
+		lg_buf_addf(out, "%zu runtime goroutine%s (scheduler, GC, finalizers) not shown\n",
+			    nruntime, nruntime == 1 ? "" : "s");
 	free(s);
 }

@@ -48,11 +48,26 @@ int lg_leak_find(const struct lg_dump *before, const struct lg_dump *after,
 void lg_leak_format_group(const struct lg_leak_group *g, struct lg_buf *out);
 
 /*
- * Groups every goroutine of a crash or hang dump by signature, biggest
- * group first, each shown once with its count: the body of deadlock, hang
- * and crash verdicts.
+ * Groups every goroutine of a crash or hang dump by signature, each shown
+ * once with its count: the body of deadlock, hang and crash verdicts.
+ * Groups with a frame in the user's code (under `module_root`, which may be
+ * NULL) come first, then the rest, biggest first within each; the
+ * runtime's own goroutines (g0s, GC workers, finalizers) are folded into
+ * one closing "N runtime goroutines ... not shown" line, and frames of
+ * leakgate's hook are left out of the stacks, with a note saying how many.
  */
-void lg_leak_summarise_dump(const struct lg_dump *d, struct lg_buf *out);
+void lg_leak_summarise_dump(const struct lg_dump *d, const char *module_root, struct lg_buf *out);
+
+/*
+ * 1 when every goroutine of `d` that is not the runtime's waits on a
+ * channel, a select, a lock, a WaitGroup or a Cond: nothing that time, I/O
+ * or another process could end, so an idle scheduler means a deadlock.
+ * 0 when any goroutine sleeps, is in a syscall or I/O wait, runs, waits on
+ * a timer's channel (told by its source line with `read_sources`, under
+ * `module_root`), or when the dump is empty.
+ */
+int lg_leak_dump_deadlock_like(const struct lg_dump *d, const char *module_root,
+			       int read_sources);
 
 /*
  * The Go test a goroutine is attributed to: the first frame, walking the
@@ -60,6 +75,30 @@ void lg_leak_summarise_dump(const struct lg_dump *d, struct lg_buf *out);
  * Returns a new string ("TestFoo") or NULL.
  */
 char *lg_leak_attribute_test(const struct lg_goroutine *g);
+
+/*
+ * The creation site in the user's code when the `go` statement is not: a
+ * goroutine started inside the standard library or a dependency
+ * (net/http.(*Transport).dialConn) is attributed to the innermost frame
+ * inside `root` found in its ancestry blocks (innermost block first); one
+ * started by time.AfterFunc (created by time.goFunc, whose ancestry is
+ * whatever goroutine ran the timer) to the outermost module frame of its
+ * own stack, the func given to AfterFunc.  Frames of the hook are skipped.
+ * Ancestry frames carry the line of the call's return address, which can be
+ * the line after the call (the runtime prints it unadjusted).
+ * Returns NULL when the `go` statement is in the module, when `root` is
+ * NULL, or when no such frame exists.  The frame belongs to g.
+ */
+const struct lg_frame *lg_leak_creation_frame(const struct lg_goroutine *g, const char *root);
+
+/* 1 when `file` lies under `root` (a directory, no trailing '/'); NULL-safe. */
+int lg_leak_in_module(const char *file, const char *root);
+
+/*
+ * 1 for a frame of leakgate's hook: the injected zz_leakgate_hook_test.go,
+ * leakgate* functions, package leakgate.dev/leakgatehook.
+ */
+int lg_leak_hook_frame(const struct lg_frame *f);
 
 /* Test name from a function name: "x/y.TestFoo.func1" -> "TestFoo", or NULL. */
 char *lg_leak_test_from_func(const char *func);

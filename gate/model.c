@@ -15,6 +15,7 @@ static const char *const check_names[LG_CHECK_KIND_COUNT] = {
 	[LG_CHECK_HANG] = "hang",
 	[LG_CHECK_CRASH] = "crash",
 	[LG_CHECK_EXIT] = "exit-status",
+	[LG_CHECK_INTERRUPTED] = "interrupted",
 };
 
 const char *lg_check_kind_name(enum lg_check_kind k)
@@ -153,13 +154,20 @@ void lg_location_release(struct lg_location *l)
 
 static void leak_group_release(struct lg_leak_group *g)
 {
+	size_t i;
+
 	free(g->signature);
 	free(g->top_func);
 	free(g->wait_reason);
 	free(g->creator_func);
 	lg_location_release(&g->created_at);
+	free(g->created_via);
 	lg_location_release(&g->blocked_at);
+	free(g->blocked_in);
 	free(g->test);
+	for (i = 0; i < g->ntests; i++)
+		free(g->tests[i].name);
+	free(g->tests);
 	free(g->pattern);
 	free(g->pattern_title);
 	free(g->hint);

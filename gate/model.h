@@ -44,6 +44,7 @@ enum lg_check_kind {
 	LG_CHECK_HANG,
 	LG_CHECK_CRASH,
 	LG_CHECK_EXIT, /* the tests reported, then the binary exited non-zero */
+	LG_CHECK_INTERRUPTED, /* leakgate was interrupted (Ctrl-C) while the binary ran */
 	LG_CHECK_KIND_COUNT
 };
 
@@ -65,6 +66,12 @@ struct lg_check {
 	char *baseline_note; /* what the baseline decided, or NULL */
 };
 
+/* A test that created goroutines of a leak group, and how many. */
+struct lg_leak_test {
+	char *name;
+	int count;
+};
+
 /* One group of leaked goroutines that share a signature. */
 struct lg_leak_group {
 	char *signature;   /* stable id: hash of functions + wait reason */
@@ -73,9 +80,17 @@ struct lg_leak_group {
 	int count;
 	int min_minutes, max_minutes;
 	char *creator_func;
-	struct lg_location created_at; /* the `go` statement */
+	struct lg_location created_at; /* the `go` statement, or the innermost frame in
+	                                  the module on the way to it (see created_via) */
+	char *created_via;   /* "F at file:line": the `go` statement outside the module
+	                        when created_at is a module frame further out, or NULL */
 	struct lg_location blocked_at; /* innermost non-runtime frame */
-	char *test;          /* test that created it (via ancestry), or NULL */
+	char *blocked_in;    /* the wait primitive's function when blocked_at is not the
+	                        innermost frame ("sync.(*Mutex).Lock"), or NULL */
+	char *test;          /* tests[0].name, or NULL */
+	struct lg_leak_test *tests; /* every test that created goroutines of the group:
+	                               count descending, then name */
+	size_t ntests;
 	char *pattern;       /* machine id, e.g. "range-unclosed-chan" */
 	char *pattern_title; /* "range over a channel that is never closed" */
 	char *hint;          /* how to fix it */

@@ -13,6 +13,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -215,6 +217,40 @@ static void record_status(struct lg_proc_result *r, int status)
 	}
 }
 
+/*
+ * Processes other than `pid` in process group `pid`: what the tests started
+ * and still wait for.  Read from /proc/N/stat (field 5 is the group, after
+ * the parenthesised command, which may hold spaces); -1 without /proc.
+ */
+static int group_members(pid_t pid)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir)) != NULL) {
+		char path[300], line[512];
+		const char *close;
+		long pgrp = 0;
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || atol(e->d_name) == (long)pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) && (close = strrchr(line, ')')) != NULL &&
+		    sscanf(close + 1, " %*c %*d %ld", &pgrp) == 1 && pgrp == (long)pid)
+			n++;
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
 /* The deadline logic: SIGQUIT once, SIGKILL to the group after the grace. */
 static void enforce_deadline(const struct lg_proc_opts *o, struct lg_proc_result *r,
 			     pid_t pid, double start, double *quit_at)
@@ -225,6 +261,7 @@ static void enforce_deadline(const struct lg_proc_opts *o, struct lg_proc_result
 		return;
 	r->timed_out = 1;
 	if (!r->quit_sent) {
+		r->children_at_deadline = group_members(pid);
 		kill(pid, SIGQUIT);
 		r->quit_sent = 1;
 		*quit_at = now;

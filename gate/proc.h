@@ -59,6 +59,8 @@ struct lg_proc_result {
 	int quit_sent;   /* SIGQUIT was sent */
 	int killed;      /* SIGKILL was needed */
 	int interrupted; /* lg_proc_interrupt() ended it */
+	int children_at_deadline; /* other live processes in its group when the deadline
+	                             passed (the tests' child processes); -1 unknown */
 	double seconds;  /* wall time */
 };
 

@@ -103,9 +103,19 @@ static json_t *jcheck(const struct lg_check *c)
 	return o;
 }
 
-static json_t *jleak(const struct lg_leak_group *g)
+static json_t *jleak_test(const struct lg_leak_test *t)
 {
 	json_t *o = json_object();
+
+	set(o, "name", lg_json_str(t->name));
+	set(o, "count", json_integer(t->count));
+	return o;
+}
+
+static json_t *jleak(const struct lg_leak_group *g)
+{
+	json_t *o = json_object(), *a;
+	size_t i;
 
 	set(o, "signature", lg_json_str(g->signature));
 	set(o, "top_func", lg_json_str(g->top_func));
@@ -124,6 +134,13 @@ static json_t *jleak(const struct lg_leak_group *g)
 	set(o, "stack", lg_json_str(g->stack));
 	set(o, "baselined", json_boolean(g->baselined));
 	set(o, "baseline_note", lg_json_str(g->baseline_note));
+	/* Added in issue 11, after the original keys so that old readers and
+	 * byte comparisons of the fixed key order keep working. */
+	set(o, "created_via", lg_json_str(g->created_via));
+	set(o, "blocked_in", lg_json_str(g->blocked_in));
+	set(o, "tests", a = json_array());
+	for (i = 0; i < g->ntests; i++)
+		json_array_append_new(a, jleak_test(&g->tests[i]));
 	return o;
 }
 
@@ -547,6 +564,8 @@ static int read_check(struct reader *rd, json_t *o, struct lg_check *c)
 	return 0;
 }
 
+static int read_leak_tests(struct reader *rd, json_t *o, struct lg_leak_group *g);
+
 static int read_leak(struct reader *rd, json_t *o, struct lg_leak_group *g)
 {
 	if (get_str(rd, o, "signature", 0, &g->signature) < 0 ||
@@ -565,7 +584,10 @@ static int read_leak(struct reader *rd, json_t *o, struct lg_leak_group *g)
 	    get_bool(rd, o, "proven", &g->proven) < 0 ||
 	    get_str(rd, o, "stack", 0, &g->stack) < 0 ||
 	    get_bool(rd, o, "baselined", &g->baselined) < 0 ||
-	    get_str(rd, o, "baseline_note", 0, &g->baseline_note) < 0)
+	    get_str(rd, o, "baseline_note", 0, &g->baseline_note) < 0 ||
+	    get_str(rd, o, "created_via", 0, &g->created_via) < 0 ||
+	    get_str(rd, o, "blocked_in", 0, &g->blocked_in) < 0 ||
+	    read_leak_tests(rd, o, g) < 0)
 		return -1;
 	return 0;
 }
@@ -650,6 +672,28 @@ static struct lg_leak_group *add_leak(struct lg_package *p)
 	p->leaks = lg_xrealloc(p->leaks, (p->nleaks + 1) * sizeof(*p->leaks));
 	memset(&p->leaks[p->nleaks], 0, sizeof(*p->leaks));
 	return &p->leaks[p->nleaks++];
+}
+
+static struct lg_leak_test *add_leak_test(struct lg_leak_group *g)
+{
+	g->tests = lg_xrealloc(g->tests, (g->ntests + 1) * sizeof(*g->tests));
+	memset(&g->tests[g->ntests], 0, sizeof(*g->tests));
+	return &g->tests[g->ntests++];
+}
+
+static int read_leak_test(struct reader *rd, json_t *o, struct lg_leak_test *t)
+{
+	if (get_str(rd, o, "name", 1, &t->name) < 0 ||
+	    get_i32(rd, o, "count", 0, &t->count) < 0)
+		return -1;
+	return 0;
+}
+
+/* The group's "tests" array (absent in reports before issue 11). */
+static int read_leak_tests(struct reader *rd, json_t *o, struct lg_leak_group *g)
+{
+	READ_ARRAY(rd, o, "tests", add_leak_test(g), read_leak_test);
+	return 0;
 }
 
 static struct lg_heap_site *add_heap_site(struct lg_package *p)

@@ -237,8 +237,11 @@ enum lg_sched_verdict lg_sched_judge(const struct lg_sched_sample *s, size_t n,
 	}
 	procs = s[k - 1].gomaxprocs;
 	if (idle == k) {
+		/* Idle Ps alone do not make a deadlock: a test waiting for a
+		 * child process, a socket or a timer idles them as well. */
 		lg_buf_addf(w, "all %d Ps idle and run queues empty in the last %zu schedtrace "
-			       "samples (deadlock-like: goroutines blocked, nothing runnable)",
+			       "samples: blocked (waiting on I/O, a child process, a timer or a "
+			       "deadlock)",
 			    procs, k);
 		v = LG_SCHED_IDLE;
 	} else if ((k - idle) * 2 > k) {

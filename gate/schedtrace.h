@@ -42,7 +42,7 @@ int lg_sched_parse_line(const char *line, size_t len, struct lg_sched_sample *ou
 
 enum lg_sched_verdict {
 	LG_SCHED_UNKNOWN, /* too few samples */
-	LG_SCHED_IDLE,    /* all Ps idle, empty run queues: deadlock-like */
+	LG_SCHED_IDLE,    /* all Ps idle, empty run queues: blocked on something */
 	LG_SCHED_BUSY     /* Ps busy or work queued: livelock or just slow */
 };
 

@@ -46,9 +46,7 @@ static void running_list(const struct lg_package *p, struct lg_buf *out)
 
 static int frame_in_module(const struct lg_frame *f, const char *root)
 {
-	size_t n = root ? strlen(root) : 0;
-
-	return f->file && n && strncmp(f->file, root, n) == 0 && f->file[n] == '/';
+	return lg_leak_in_module(f->file, root) && !lg_leak_hook_frame(f);
 }
 
 /* Location of the innermost module frame of `g`. */
@@ -124,11 +122,19 @@ static void hang_check(const struct lg_verdict_in *in, struct lg_package *p,
 	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT, why = LG_BUF_INIT;
 	const char *test = running_test(p);
 	size_t i, from;
+	int idle;
 
 	lg_buf_addf(&msg, "test binary did not finish within %.0fs; still running: ",
 		    in->cfg->timeout);
 	running_list(p, &msg);
-	lg_sched_judge(p->sched, p->nsched, 3, &why);
+	idle = lg_sched_judge(p->sched, p->nsched, 3, &why) == LG_SCHED_IDLE;
+	if (in->proc->children_at_deadline > 0)
+		lg_buf_addf(&why, "%s%d child process%s still running", why.len ? "; " : "",
+			    in->proc->children_at_deadline,
+			    in->proc->children_at_deadline == 1 ? " was" : "es were");
+	else if (idle && lg_leak_dump_deadlock_like(d, in->module_root, in->read_sources))
+		lg_buf_adds(&why, "; every goroutine in the dump waits on a channel, lock, "
+				  "WaitGroup or Cond: deadlock-like");
 	lg_buf_addf(&detail, "scheduler: %s\n", why.len ? why.buf
 		    : in->hook->phase == LG_HOOK_ABSENT && in->via == LG_VIA_NONE
 		    ? "no schedtrace samples (without the hook leakgate leaves GODEBUG alone)"
@@ -143,7 +149,7 @@ static void hang_check(const struct lg_verdict_in *in, struct lg_package *p,
 	}
 	if (d->n) {
 		lg_buf_adds(&detail, "\ngoroutines at the deadline (SIGQUIT dump), grouped:\n\n");
-		lg_leak_summarise_dump(d, &detail);
+		lg_leak_summarise_dump(d, in->module_root, &detail);
 	} else {
 		lg_buf_addf(&detail, "\nno goroutine dump: the binary %s\n",
 			    in->proc->killed ? "ignored SIGQUIT and was killed after the grace period"
@@ -166,7 +172,7 @@ static void deadlock_check(const struct lg_verdict_in *in, struct lg_package *p,
 	if (test)
 		lg_buf_addf(&msg, " (in %s)", test);
 	lg_buf_adds(&detail, "fatal error: all goroutines are asleep - deadlock!\n\n");
-	lg_leak_summarise_dump(d, &detail);
+	lg_leak_summarise_dump(d, in->module_root, &detail);
 	add_bad_lines(d, "stderr", &detail);
 	dump_loc(d, test, in->module_root, &c->loc);
 	set_check(c, test, &msg, &detail);
@@ -210,8 +216,6 @@ static void crash_check(const struct lg_verdict_in *in, struct lg_package *p,
 		lg_buf_addf(&msg, "%s%s", d->kind == LG_DUMP_PANIC ? "panic: " :
 					  d->kind == LG_DUMP_FATAL ? "fatal error: " : "",
 			    d->message);
-	else if (r->interrupted)
-		lg_buf_adds(&msg, "interrupted");
 	else if (r->term_signal)
 		lg_buf_addf(&msg, "killed by %s (signal %d)", signal_name(r->term_signal),
 			    r->term_signal);
@@ -222,7 +226,7 @@ static void crash_check(const struct lg_verdict_in *in, struct lg_package *p,
 		lg_buf_addf(&msg, " (in %s)", test);
 	if (d->n) {
 		lg_buf_adds(&detail, "goroutines at the crash, grouped:\n\n");
-		lg_leak_summarise_dump(d, &detail);
+		lg_leak_summarise_dump(d, in->module_root, &detail);
 	} else {
 		lg_buf_addf(&detail, "no goroutine dump; exit status %d, signal %d\n",
 			    r->exit_code, r->term_signal);
@@ -235,6 +239,26 @@ static void crash_check(const struct lg_verdict_in *in, struct lg_package *p,
 	dump_loc(d, test, in->module_root, &c->loc);
 	set_check(c, test, &msg, &detail);
 	free(from_dump);
+}
+
+/*
+ * Ctrl-C stopped the binary: not a crash of the tests, and not a pass
+ * either.  Skipped, with the tests that were still running, so that a
+ * report of an interrupted run says what happened.
+ */
+static void interrupted_check(struct lg_package *p)
+{
+	struct lg_check *c = lg_package_add_check(p, LG_CHECK_INTERRUPTED, LG_STATUS_SKIPPED);
+	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
+	const char *test = running_test(p);
+
+	lg_buf_adds(&msg, "interrupted (Ctrl-C): the test binary was stopped");
+	if (test)
+		lg_buf_addf(&msg, " in %s", test);
+	lg_buf_adds(&detail, "leakgate was interrupted while the test binary ran; still running: ");
+	running_list(p, &detail);
+	lg_buf_addch(&detail, '\n');
+	set_check(c, test, &msg, &detail);
 }
 
 static int tests_failed(const struct lg_package *p)
@@ -253,7 +277,7 @@ static int crashed(const struct lg_verdict_in *in, const struct lg_package *p,
 {
 	const struct lg_proc_result *r = in->proc;
 
-	if (r->term_signal || r->interrupted)
+	if (r->term_signal)
 		return 1;
 	if (r->exit_code == 0)
 		return 0;
@@ -617,6 +641,9 @@ void lg_verdict_package(const struct lg_verdict_in *in, struct lg_package *p)
 		broke = 1;
 	} else if (d.deadlock) {
 		deadlock_check(in, p, &d);
+		broke = 1;
+	} else if (in->proc->interrupted) {
+		interrupted_check(p);
 		broke = 1;
 	} else if (crashed(in, p, &d)) {
 		crash_check(in, p, &d);

@@ -33,6 +33,8 @@ CASES = [
     (["run", "--config", os.path.join(TMP, "missing.json"), "./clean"], FIXTURES, 2, "cannot open"),
     (["run", "./..."], NOMOD, 3, "not inside a Go module"),
     (["run", "./doesnotexist"], FIXTURES, 1, "doesnotexist"),
+    # the problem line names the pattern, not an empty location (": build: stat ...")
+    (["run", "./doesnotexist"], FIXTURES, 1, "\n./doesnotexist: build: "),
     (["run", "--junit", "/nonexistent-dir/x.xml", "./clean"], FIXTURES, 3, "/nonexistent-dir/x.xml"),
     (["run", "-race", "./clean"], FIXTURES, 0, "ok  "),
     (["run", "./clean", "./notests"], FIXTURES, 0, "[no test files]"),

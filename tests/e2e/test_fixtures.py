@@ -62,6 +62,38 @@ def leak_checks(c, pkgs):
         c.check(f"{name}: JUnit location set", chk and (chk.get("loc") or {}).get("file"), chk and chk.get("loc"))
 
 
+def clientleak_checks(c, pkgs):
+    """A go statement in GOROOT is located in the module; every test of a group is named."""
+    p = pkgs.get("clientleak")
+    if not c.check("clientleak: package present", p is not None):
+        return
+    loops = [g for g in p.get("leaks", []) if g.get("creator_func") == "net/http.(*Transport).dialConn"]
+    c.check("clientleak: the Transport's connection loops leak", len(loops) == 2,
+            [(g["creator_func"], g["count"]) for g in p.get("leaks", [])])
+    src = open(os.path.join(FIXTURES, "clientleak", "clientleak.go"), encoding="utf-8").read().splitlines()
+    want_line = next(i + 1 for i, l in enumerate(src) if "// LEAK" in l)
+    for g in loops:
+        loc = g.get("created_at") or {}
+        # Ancestry frames print the return address's line (the runtime does not
+        # step back into the call as it does for live frames): the call or the next line.
+        c.check("clientleak: created_at is the module line that made the request",
+                loc.get("file") == "clientleak/clientleak.go" and loc.get("line") in (want_line, want_line + 1), loc)
+        c.check("clientleak: the stdlib go statement is kept as created_via",
+                (g.get("created_via") or "").startswith("net/http.(*Transport).dialConn at ")
+                and "/src/net/http/transport.go:" in g["created_via"], g.get("created_via"))
+        c.check("clientleak: every test behind the group, biggest first",
+                g.get("tests") == [{"name": "TestFetchTwice", "count": 2}, {"name": "TestFetchOnce", "count": 1}]
+                and g.get("test") == "TestFetchTwice", (g.get("tests"), g.get("test")))
+        c.check("clientleak: a client not closed", g.get("pattern") == "client-not-closed", g.get("pattern"))
+    chk = check_of(p, "goroutine-leaks")
+    c.check("clientleak: detail lists the tests",
+            chk and "created in TestFetchTwice (2), TestFetchOnce (1)" in (chk.get("detail") or ""),
+            chk and (chk.get("detail") or "")[:600])
+    c.check("clientleak: TestMain is never named as a test",
+            all(t["name"] != "TestMain" for g in p.get("leaks", []) for t in g.get("tests", [])),
+            [g.get("tests") for g in p.get("leaks", [])])
+
+
 def parallel_checks(c, pkgs):
     p = pkgs["parallel"]
     leaks = p.get("leaks", [])
@@ -112,6 +144,13 @@ def crash_checks(c, pkgs):
         p = pkgs[name]
         chk = check_of(p, "hang")
         c.check(f"{name}: reported as hang", chk and chk["status"] == "error", p["checks"])
+    # A test waiting on a child process (and a ticker) idles every P: blocked, not a deadlock.
+    ch = check_of(pkgs["children"], "hang")
+    sched = next((l for l in (ch["detail"] if ch else "").splitlines() if l.startswith("scheduler:")), "")
+    c.check("children: idle Ps worded as blocked",
+            "Ps idle" not in sched or "blocked (waiting on I/O, a child process, a timer or a deadlock)" in sched, sched)
+    c.check("children: the live child is named", "1 child process was still running" in sched, sched)
+    c.check("children: not called deadlock-like", "deadlock-like" not in sched, sched)
     fl = pkgs["flood"]
     size = sum(len(t.get("output") or "") for t in fl["tests"]) + len(fl.get("stray_output") or "")
     c.check("flood: captured output stays capped", size < 4 * 1024 * 1024, size)
@@ -265,6 +304,7 @@ def main():
     pkgs = packages_by_name(report, MODULE)
     leak_checks(c, pkgs)
     parallel_checks(c, pkgs)
+    clientleak_checks(c, pkgs)
     clean_checks(c, pkgs)
     crash_checks(c, pkgs)
     other_checks(c, pkgs)

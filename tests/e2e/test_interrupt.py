@@ -2,6 +2,7 @@
 child process of its own) ends the run promptly, kills every process the
 run started, still writes a valid JUnit file, and exits 130.
 """
+import json
 import os
 import signal
 import subprocess
@@ -16,7 +17,11 @@ def main():
     junit = os.path.join(WORK, "interrupt-junit.xml")
     if os.path.exists(junit):
         os.remove(junit)
-    p = subprocess.Popen([LEAKGATE, "run", "--timeout", "5m", "--junit", junit, "./children"],
+    report = os.path.join(WORK, "interrupt-run.json")
+    if os.path.exists(report):
+        os.remove(report)
+    p = subprocess.Popen([LEAKGATE, "run", "--timeout", "5m", "--junit", junit, "--json", report,
+                          "./children"],
                          cwd=FIXTURES, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # Wait until the test binary has started its child.
     deadline = time.monotonic() + 120
@@ -41,6 +46,16 @@ def main():
     if os.path.exists(junit):
         ok, msg = xmllint_schema(junit, os.path.join(SOURCE_DIR, "schema", "junit.xsd"))
         c.check("JUnit valid", ok, msg)
+    if os.path.exists(report):
+        with open(report, encoding="utf-8") as f:
+            kinds = {k["kind"]: k for pkg in json.load(f)["packages"] for k in pkg["checks"]}
+        c.check("reported as interrupted, not as a crash",
+                "interrupted" in kinds and "crash" not in kinds, sorted(kinds))
+        it = kinds.get("interrupted") or {}
+        c.check("interrupted names the running test",
+                it.get("status") == "skipped" and "TestChild" in (it.get("message") or ""), it)
+    else:
+        c.check("JSON report still written", False)
     c.finish()
 
 

@@ -158,7 +158,7 @@ def test_dump_details():
     if d:
         pats = {g["pattern"]["id"] for g in d["groups"]}
         for p in ("recv-no-sender", "send-no-receiver", "nil-channel", "select-forever",
-                  "waitgroup-never-done", "lock-never-released", "cond-never-signalled"):
+                  "waitgroup-never-done", "lock-wait", "cond-never-signalled"):
             c.check("pattern " + p, p in pats, str(sorted(pats)))
 
 

@@ -482,6 +482,46 @@ static void test_compare_leaks(void)
 	}
 }
 
+/* The check's note adds up: found = within + beyond (+ in expired entries). */
+static void test_leak_note_arithmetic(void)
+{
+	static const struct {
+		struct gspec recorded[2], found[2];
+		size_t nrecorded, nfound;
+		const char *expires, *want;
+	} cases[] = {
+		{ { { "a", 3 } }, { { "a", 6 } }, 1, 1, NULL,
+		  "baseline b.json: 6 goroutines leaked, 3 within the baseline, 3 beyond it; "
+		  "0 expired entries, 0 fixed entries" },
+		{ { { "a", 3 } }, { { "a", 2 }, { "b", 1 } }, 1, 2, NULL,
+		  "baseline b.json: 3 goroutines leaked, 2 within the baseline, 1 beyond it;" },
+		{ { { "a", 3 } }, { { "a", 2 } }, 1, 1, "2020-01-01",
+		  "2 goroutines leaked, 0 within the baseline, 0 beyond it, 2 in expired entries; "
+		  "1 expired entry" },
+	};
+	size_t i;
+
+	for (i = 0; i < LG_ARRAY_SIZE(cases); i++) {
+		struct lg_baseline_cmp_opts o = { "b.json", "2025-06-15", 0, 0, 1 << 20 };
+		struct lg_baseline b;
+		struct lg_package p;
+		struct lg_check *chk;
+
+		make_baseline(&b, cases[i].recorded, cases[i].nrecorded, 0);
+		if (cases[i].expires)
+			b.leaks[0].expires = lg_xstrdup(cases[i].expires);
+		make_pkg(&p, cases[i].found, cases[i].nfound, 0, 0, 1 << 20);
+		lg_baseline_compare(&b, &p, &o);
+		chk = check_of(&p, LG_CHECK_LEAK);
+		if (!contains(chk->baseline_note, cases[i].want)) {
+			fprintf(stderr, "note case %zu: \"%s\"\n", i, chk->baseline_note);
+			lg_check_failures++;
+		}
+		lg_package_release(&p);
+		lg_baseline_release(&b);
+	}
+}
+
 static void test_compare_heap(void)
 {
 	static const struct {
@@ -693,6 +733,7 @@ int main(void)
 		{ "locked atomic write", test_locked_atomic_write },
 		{ "heap limit", test_heap_limit },
 		{ "compare leaks", test_compare_leaks },
+		{ "leak note arithmetic", test_leak_note_arithmetic },
 		{ "compare heap", test_compare_heap },
 		{ "compare leaves skipped checks", test_compare_leaves_skipped },
 		{ "diff", test_diff },

@@ -139,6 +139,14 @@ static void build_run(struct lg_run *r, int big)
 	set_loc(&g->created_at, "api/w.go", 20);
 	set_loc(&g->blocked_at, "api/w.go", 31);
 	g->test = lg_xstrdup("TestA/case_1");
+	g->created_via = lg_xstrdup("net/http.(*Transport).dialConn at /usr/local/go/src/net/http/transport.go:1994");
+	g->blocked_in = lg_xstrdup("sync.(*Mutex).Lock");
+	g->tests = lg_xcalloc(2, sizeof(*g->tests));
+	g->ntests = 2;
+	g->tests[0].name = lg_xstrdup("TestA/case_1");
+	g->tests[0].count = 2;
+	g->tests[1].name = lg_xstrdup(HOSTILE);
+	g->tests[1].count = 1;
 	g->pattern = lg_xstrdup("range-unclosed-chan");
 	g->pattern_title = lg_xstrdup("range over a channel that is never closed");
 	g->hint = lg_xstrdup("close the channel when the producer is done");
@@ -253,6 +261,14 @@ static void round_trip(int big)
 		CHECK_INT(p->nleaks, 2);
 		CHECK_INT(p->leaks[0].proven, 1);
 		CHECK_STR(p->leaks[0].blocked_at.file, "api/w.go");
+		CHECK_STR(p->leaks[0].blocked_in, "sync.(*Mutex).Lock");
+		CHECK(p->leaks[0].created_via && strstr(p->leaks[0].created_via, "dialConn at "));
+		CHECK_INT(p->leaks[0].ntests, 2);
+		if (p->leaks[0].ntests == 2) {
+			CHECK_STR(p->leaks[0].tests[0].name, "TestA/case_1");
+			CHECK_INT(p->leaks[0].tests[1].count, 1);
+		}
+		CHECK(p->leaks[1].created_via == NULL && p->leaks[1].ntests == 0);
 		CHECK(p->leaks[1].top_func == NULL);
 		CHECK_INT(p->heap_sites[0].growth_bytes, 64 << 20);
 		CHECK(p->sched[1].ms == 2000.5 && p->sched[1].runqueue == 40);

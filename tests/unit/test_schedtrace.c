@@ -103,8 +103,8 @@ static void test_idle_trace(void)
 		CHECK_INT(t.s[i].gomaxprocs, 2);
 	}
 	CHECK_INT(lg_sched_judge(t.s, t.n, 3, &why), LG_SCHED_IDLE);
-	CHECK_STR(why.buf, "all 2 Ps idle and run queues empty in the last 3 schedtrace samples "
-			   "(deadlock-like: goroutines blocked, nothing runnable)");
+	CHECK_STR(why.buf, "all 2 Ps idle and run queues empty in the last 3 schedtrace samples: "
+			   "blocked (waiting on I/O, a child process, a timer or a deadlock)");
 	/* the startup sample is busy, but one busy sample of many is not "all" */
 	CHECK_INT(lg_sched_judge(t.s, t.n, 0, &why), LG_SCHED_UNKNOWN);
 	CHECK(lg_starts_with(why.buf, "the scheduler was idle in "));
@@ -231,8 +231,8 @@ static void test_judge(void)
 	CHECK_INT(lg_sched_judge(s, 1, 3, &why), LG_SCHED_UNKNOWN);
 	CHECK_INT(lg_sched_judge(s, 4, 1, &why), LG_SCHED_UNKNOWN);
 	CHECK_INT(lg_sched_judge(s, 2, 3, &why), LG_SCHED_IDLE);
-	CHECK_STR(why.buf, "all 2 Ps idle and run queues empty in the last 2 schedtrace samples "
-			   "(deadlock-like: goroutines blocked, nothing runnable)");
+	CHECK_STR(why.buf, "all 2 Ps idle and run queues empty in the last 2 schedtrace samples: "
+			   "blocked (waiting on I/O, a child process, a timer or a deadlock)");
 
 	/* work queued with every P idle is not idle */
 	s[3].runqueue = 4;
