@@ -40,6 +40,10 @@ static void header(struct lg_buf *b, const struct lg_run *run, const struct lg_r
 	lg_buf_addf(b, "` · %s · %.1fs · %zu tests · %zu passed · %zu without tests\n\n",
 		    run->go_version && *run->go_version ? run->go_version : "go ?", run->seconds,
 		    c->tests, c->passed, c->notests);
+	if (c->leak_skipped)
+		lg_buf_addf(b, "> Leak checks were skipped in %zu package%s (the JSON report's "
+			       "`hook_note` says why for each).\n\n",
+			    c->leak_skipped, c->leak_skipped == 1 ? "" : "s");
 	if (!c->failed)
 		return;
 	if (c->leaked)
