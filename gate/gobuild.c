@@ -346,8 +346,12 @@ char *lg_go_test_binary_name(const char *import_path)
 	start = end;
 	while (start > import_path && start[-1] != '/')
 		start--;
-	/* A major-version suffix (".../foo/v2") names the binary after foo. */
+	/*
+	 * A major-version suffix (".../foo/v2") names the binary after foo, as
+	 * cmd/go's DefaultExecName does: v2 and up, so ".../api/v1" stays v1.
+	 */
 	if (start > import_path && start[0] == 'v' && start[1] >= '1' && start[1] <= '9' &&
+	    !(start[1] == '1' && end - start == 2) &&
 	    strspn(start + 1, "0123456789") == (size_t)(end - start - 1)) {
 		prev = start - 1;
 		while (prev > import_path && prev[-1] != '/')
