@@ -62,6 +62,9 @@ static const char run_usage[] =
 	"  --run REGEX             run only tests matching REGEX (-test.run)\n"
 	"  --test-flag FLAG        pass FLAG to every test binary (repeatable)\n"
 	"  --no-hook               do not inject the hook (crash/hang checks only)\n"
+	"  --no-rerun              one run with ancestry and fine heap sampling for every\n"
+	"                          package (default: only failing packages are run again\n"
+	"                          with them, to decide their leak and heap verdicts)\n"
 	"  --no-rewrite            leave packages with their own TestMain without the\n"
 	"                          hook unless they call leakgatehook themselves\n"
 	"  --core                  allow core dumps (off by default)\n"
@@ -83,7 +86,7 @@ enum {
 	OPT_JUNIT = 256, OPT_JSON, OPT_NO_FILE_LINE, OPT_CONFIG, OPT_MAX_LEAKS,
 	OPT_MAX_HEAP, OPT_TIMEOUT, OPT_GRACE, OPT_SETTLE, OPT_SCHEDTRACE, OPT_ANCESTORS, OPT_MEM_RATE,
 	OPT_TAGS, OPT_RACE, OPT_BUILD_FLAG, OPT_RUN, OPT_TEST_FLAG, OPT_NO_HOOK, OPT_CORE,
-	OPT_KEEP, OPT_NO_REWRITE, OPT_HELP, OPT_COUNT, OPT_BASELINES, OPT_BASELINE_URL, OPT_STRICT, OPT_FORCE,
+	OPT_KEEP, OPT_NO_REWRITE, OPT_NO_RERUN, OPT_HELP, OPT_COUNT, OPT_BASELINES, OPT_BASELINE_URL, OPT_STRICT, OPT_FORCE,
 	OPT_BASELINE_TIMEOUT, OPT_FORMAT, OPT_SHARD
 };
 
@@ -109,6 +112,7 @@ static const struct option run_options[] = {
 	{ "test-flag", required_argument, NULL, OPT_TEST_FLAG },
 	{ "no-hook", no_argument, NULL, OPT_NO_HOOK },
 	{ "no-rewrite", no_argument, NULL, OPT_NO_REWRITE },
+	{ "no-rerun", no_argument, NULL, OPT_NO_RERUN },
 	{ "core", no_argument, NULL, OPT_CORE },
 	{ "keep-work", no_argument, NULL, OPT_KEEP },
 	{ "count", required_argument, NULL, OPT_COUNT },
@@ -126,7 +130,7 @@ static const struct option run_options[] = {
 /* Flag values; -1 / NULL = not given, so config and defaults apply. */
 struct run_flags {
 	const char *junit, *json, *config;
-	int file_line, quiet, inject, rewrite, allow_core, keep;
+	int file_line, quiet, inject, rewrite, rerun, allow_core, keep;
 	int jobs, max_leaks, schedtrace, ancestors, mem_rate;
 	int64_t max_heap;
 	double timeout, grace, settle;
@@ -212,6 +216,7 @@ static int parse_one(int c, const char *arg, struct run_flags *f)
 	case OPT_TEST_FLAG: push(&f->test, &f->ntest, &f->test_alloc, lg_xstrdup(arg)); return 0;
 	case OPT_NO_HOOK: f->inject = 0; return 0;
 	case OPT_NO_REWRITE: f->rewrite = 0; return 0;
+	case OPT_NO_RERUN: f->rerun = 0; return 0;
 	case OPT_CORE: f->allow_core = 1; return 0;
 	case OPT_KEEP: f->keep = 1; return 0;
 	case OPT_COUNT:
@@ -242,6 +247,7 @@ static void flags_init(struct run_flags *f)
 	f->file_line = 1;
 	f->inject = 1;
 	f->rewrite = 1;
+	f->rerun = 1;
 	f->jobs = f->max_leaks = f->schedtrace = f->ancestors = f->mem_rate = -1;
 	f->max_heap = -1;
 	f->timeout = f->grace = f->settle = -1;
@@ -584,6 +590,7 @@ static void runner_opts(const struct run_flags *f, const struct lg_config *cfg, 
 	o->jobs = f->jobs > 0 ? f->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	o->inject = f->inject;
 	o->rewrite = f->rewrite;
+	o->rerun = f->rerun;
 	o->allow_core = f->allow_core;
 	o->keep_tmp = f->keep;
 	o->test_args = f->test;

@@ -239,3 +239,16 @@ const char *lg_hook_via_name(enum lg_hook_via v)
 	}
 	return "none";
 }
+
+const char *lg_evidence_name(enum lg_evidence e)
+{
+	switch (e) {
+	case LG_EVIDENCE_USED:
+		return "used";
+	case LG_EVIDENCE_INCONCLUSIVE:
+		return "inconclusive";
+	case LG_EVIDENCE_NONE:
+		break;
+	}
+	return "none";
+}

@@ -134,6 +134,16 @@ enum lg_hook_via {
 /* "none", "injected", "rewritten", "called by user code". */
 const char *lg_hook_via_name(enum lg_hook_via v);
 
+/* Whether a second, evidence run decided the leak and heap verdicts. */
+enum lg_evidence {
+	LG_EVIDENCE_NONE,         /* one run decided everything */
+	LG_EVIDENCE_USED,         /* leak and heap verdicts are the evidence run's */
+	LG_EVIDENCE_INCONCLUSIVE  /* the evidence run broke: the first run's verdicts stand */
+};
+
+/* "none", "used", "inconclusive". */
+const char *lg_evidence_name(enum lg_evidence e);
+
 struct lg_package {
 	char *import_path;
 	char *dir;     /* absolute */
@@ -146,6 +156,7 @@ struct lg_package {
 	enum lg_hook_state hook;
 	char *hook_note; /* why the hook is absent, when it is */
 	enum lg_hook_via hook_via;
+	enum lg_evidence evidence; /* report "evidence_run" */
 	char **hook_notes; /* NULL-terminated or NULL: what rewriting TestMain could not keep */
 	char *go_version;
 	int gomaxprocs;

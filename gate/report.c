@@ -208,6 +208,7 @@ static json_t *jpackage(const struct lg_package *p)
 	set(o, "hook", json_string(hook_name(p->hook)));
 	set(o, "hook_note", lg_json_str(p->hook_note));
 	set(o, "hook_via", json_string(lg_hook_via_name(p->hook_via)));
+	set(o, "evidence_run", json_string(lg_evidence_name(p->evidence)));
 	if (p->hook_notes) {
 		set(o, "hook_notes", a = json_array());
 		for (i = 0; p->hook_notes[i]; i++)
@@ -467,6 +468,7 @@ static const char *check_kind_name(int i) { return lg_check_kind_name((enum lg_c
 static const char *check_status_name(int i) { return lg_check_status_name((enum lg_check_status)i); }
 static const char *hook_state_name(int i) { return hook_name((enum lg_hook_state)i); }
 static const char *hook_via_name(int i) { return lg_hook_via_name((enum lg_hook_via)i); }
+static const char *evidence_name(int i) { return lg_evidence_name((enum lg_evidence)i); }
 
 
 
@@ -712,7 +714,7 @@ static struct lg_sched_sample *add_sched(struct lg_package *p)
 
 static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 {
-	int hook = LG_HOOK_ABSENT, via = -1;
+	int hook = LG_HOOK_ABSENT, via = -1, evidence = LG_EVIDENCE_NONE;
 
 	if (get_str(rd, o, "import_path", 1, &p->import_path) < 0 ||
 	    get_str(rd, o, "dir", 0, &p->dir) < 0 ||
@@ -726,6 +728,8 @@ static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 	    get_enum(rd, o, "hook", 0, LG_HOOK_DONE + 1, hook_state_name, &hook) < 0 ||
 	    get_str(rd, o, "hook_note", 0, &p->hook_note) < 0 ||
 	    get_enum(rd, o, "hook_via", 0, LG_VIA_USER + 1, hook_via_name, &via) < 0 ||
+	    get_enum(rd, o, "evidence_run", 0, LG_EVIDENCE_INCONCLUSIVE + 1, evidence_name,
+		     &evidence) < 0 ||
 	    get_strv(rd, o, "hook_notes", &p->hook_notes) < 0 ||
 	    get_str(rd, o, "go_version", 0, &p->go_version) < 0 ||
 	    get_i32(rd, o, "gomaxprocs", 0, &p->gomaxprocs) < 0 ||
@@ -736,6 +740,7 @@ static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 	    get_str(rd, o, "stray_output", 0, &p->stray_output) < 0)
 		return -1;
 	p->hook = (enum lg_hook_state)hook;
+	p->evidence = (enum lg_evidence)evidence;
 	/* Reports written before hook_via existed: the hook was injected when it ran. */
 	p->hook_via = via >= 0 ? (enum lg_hook_via)via
 		    : hook != LG_HOOK_ABSENT ? LG_VIA_INJECTED : LG_VIA_NONE;

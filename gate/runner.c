@@ -133,8 +133,11 @@ static int has_key(const char *godebug, const char *key)
 	return 0;
 }
 
-/* The user's GODEBUG with the gate's settings added where the user has none. */
-static char *godebug_value(const struct lg_config *cfg)
+/*
+ * The user's GODEBUG with the gate's settings added where the user has
+ * none; `ancestors` is the tracebackancestors depth of this run (0: none).
+ */
+static char *godebug_value(const struct lg_config *cfg, int ancestors)
 {
 	const char *user = getenv("GODEBUG");
 	struct lg_buf b = LG_BUF_INIT;
@@ -143,8 +146,8 @@ static char *godebug_value(const struct lg_config *cfg)
 		lg_buf_adds(&b, user);
 	if (cfg->schedtrace_ms > 0 && !has_key(user, "schedtrace"))
 		lg_buf_addf(&b, "%sschedtrace=%d", b.len ? "," : "", cfg->schedtrace_ms);
-	if (cfg->ancestors > 0 && !has_key(user, "tracebackancestors"))
-		lg_buf_addf(&b, "%stracebackancestors=%d", b.len ? "," : "", cfg->ancestors);
+	if (ancestors > 0 && !has_key(user, "tracebackancestors"))
+		lg_buf_addf(&b, "%stracebackancestors=%d", b.len ? "," : "", ancestors);
 	return lg_buf_detach(&b, NULL);
 }
 
@@ -160,9 +163,9 @@ static char *godebug_value(const struct lg_config *cfg)
  * Deadlock and SIGQUIT dumps list every goroutine either way.
  */
 static char **build_env(const struct lg_config *cfg, const char *hookdir, const char *pkgdir,
-			int hooked)
+			int hooked, int evidence)
 {
-	char **env = NULL, *gd = godebug_value(cfg);
+	char **env = NULL, *gd = godebug_value(cfg, evidence ? cfg->ancestors : 0);
 	const char *user_gd = getenv("GODEBUG"), *user_tb = getenv("GOTRACEBACK");
 	size_t n = 0, alloc = 0, i;
 
@@ -193,7 +196,7 @@ static char **build_env(const struct lg_config *cfg, const char *hookdir, const 
 	env[n++] = lg_xasprintf("LEAKGATE_HOOK_DIR=%s", hookdir);
 	env[n++] = lg_xasprintf("LEAKGATE_HOOK_PROTOCOL=%d", LG_HOOK_PROTOCOL);
 	env[n++] = lg_xasprintf("LEAKGATE_SETTLE=%.0fms", cfg->settle * 1000.0);
-	if (cfg->mem_profile_rate > 0)
+	if (evidence && cfg->mem_profile_rate > 0)
 		env[n++] = lg_xasprintf("LEAKGATE_MEMPROFILERATE=%d", cfg->mem_profile_rate);
 	env[n] = NULL;
 	free(gd);
@@ -283,7 +286,7 @@ static void notify(struct pool *pl, enum lg_runner_event ev, const struct lg_pac
 
 /* Runs the built binary and judges it. */
 static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
-		       const struct pkgstate *st, const char *hookdir)
+		       const struct pkgstate *st, const char *hookdir, int evidence)
 {
 	const struct lg_runner_opts *o = pl->o;
 	struct collect c;
@@ -294,7 +297,7 @@ static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_pac
 	struct lg_buf errtext = LG_BUF_INIT;
 	struct lg_err err, herr;
 	char **env = build_env(o->cfg, hookdir, gp->dir,
-			       st->via != LG_VIA_NONE || gp->calls_hook);
+			       st->via != LG_VIA_NONE || gp->calls_hook, evidence);
 	char **argv = binary_argv(o, st->br.binary);
 	int hook_failed;
 
@@ -375,6 +378,97 @@ static void identify(struct pool *pl, size_t i)
 	p->rel_dir = rel_dir(pl->list->module_root, gp->dir);
 }
 
+/*
+ * The first run of a package is lean: no tracebackancestors (which costs
+ * clean packages up to half their time) and Go's default heap sampling.
+ * A package whose leak or heap check failed is run once more with both,
+ * and that run's evidence decides: the test behind a leak, the `go`
+ * statement in the module, heap growth classified precisely.  Only the
+ * packages that fail pay for it.
+ */
+static int wants_evidence(const struct lg_package *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nchecks; i++) {
+		const struct lg_check *c = &p->checks[i];
+
+		if ((c->kind == LG_CHECK_LEAK || c->kind == LG_CHECK_HEAP) &&
+		    c->status == LG_STATUS_FAILED)
+			return 1;
+	}
+	return 0;
+}
+
+static struct lg_check *find_check(struct lg_package *p, enum lg_check_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < p->nchecks; i++)
+		if (p->checks[i].kind == kind)
+			return &p->checks[i];
+	return NULL;
+}
+
+#define SWAP(a, b) do { __typeof__(a) t_ = (a); (a) = (b); (b) = t_; } while (0)
+
+/*
+ * Takes the evidence run's leak and heap verdicts into p.  A leak that did
+ * not come back in the evidence run keeps the first run's verdict (it
+ * failed once: a leak that depends on timing is still a leak), with a note.
+ */
+static void take_evidence(struct lg_package *p, struct lg_package *q)
+{
+	struct lg_check *pl = find_check(p, LG_CHECK_LEAK), *ql = find_check(q, LG_CHECK_LEAK);
+	struct lg_check *ph = find_check(p, LG_CHECK_HEAP), *qh = find_check(q, LG_CHECK_HEAP);
+	struct lg_buf note = LG_BUF_INIT;
+
+	p->run_seconds += q->run_seconds;
+	if (q->hook != LG_HOOK_DONE || !pl || !ql || !ph || !qh) {
+		p->evidence = LG_EVIDENCE_INCONCLUSIVE;
+		return;
+	}
+	p->evidence = LG_EVIDENCE_USED;
+	if (pl->status == LG_STATUS_FAILED && ql->status != LG_STATUS_FAILED) {
+		lg_buf_adds(&note, pl->detail ? pl->detail : "");
+		lg_buf_adds(&note, "\nleakgate ran the package again (with tracebackancestors) and "
+				   "it did not leak then: a leak that depends on timing\n");
+		free(pl->detail);
+		pl->detail = lg_buf_detach(&note, NULL);
+	} else {
+		SWAP(*pl, *ql);
+		SWAP(p->leaks, q->leaks);
+		SWAP(p->nleaks, q->nleaks);
+	}
+	SWAP(*ph, *qh);
+	SWAP(p->heap_sites, q->heap_sites);
+	SWAP(p->nheap_sites, q->nheap_sites);
+	SWAP(p->before, q->before);
+	SWAP(p->after, q->after);
+	SWAP(p->heap_growth, q->heap_growth);
+	SWAP(p->heap_discounted, q->heap_discounted);
+	lg_buf_release(&note);
+}
+
+/* Runs the built binary again with the evidence settings and takes its verdicts. */
+static void evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
+			 const struct pkgstate *st, const char *dir)
+{
+	char *hookdir = lg_xasprintf("%s/hook-evidence", dir);
+	struct lg_package q;
+
+	memset(&q, 0, sizeof(q));
+	q.import_path = lg_xstrdup(p->import_path);
+	q.dir = lg_xstrdup(p->dir);
+	q.rel_dir = lg_xstrdup(p->rel_dir);
+	if (mkdir(hookdir, 0700) == 0) {
+		run_binary(pl, gp, &q, st, hookdir, 1);
+		take_evidence(p, &q);
+	}
+	lg_package_release(&q);
+	free(hookdir);
+}
+
 /* Runs package i's test binary (the build phase is over). */
 static void process(struct pool *pl, size_t i)
 {
@@ -404,7 +498,9 @@ static void process(struct pool *pl, size_t i)
 		build_failed(p, "cannot create a work directory", NULL);
 		goto out;
 	}
-	run_binary(pl, gp, p, st, hookdir);
+	run_binary(pl, gp, p, st, hookdir, !pl->o->rerun);
+	if (pl->o->rerun && wants_evidence(p) && !lg_proc_interrupted())
+		evidence_run(pl, gp, p, st, dir);
 out:
 	free(dir);
 	free(hookdir);

@@ -31,6 +31,8 @@ struct lg_runner_opts {
 	int jobs;          /* parallel packages, >= 1 */
 	int inject;        /* inject the hook into packages without TestMain */
 	int rewrite;       /* and rewrite the TestMain of packages with one */
+	int rerun;         /* lean first run; failing packages again with the evidence
+	                      settings (ancestry, fine heap sampling); 0: one full run */
 	int allow_core;    /* keep core dumps */
 	int keep_tmp;      /* leave the work directory behind */
 	char *const *test_args; /* extra -test.* flags for every binary */
