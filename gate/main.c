@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "baseline", lg_cmd_baseline },
 	{ "diff", lg_cmd_diff },
 	{ "flame", lg_cmd_flame },
+	{ "hook", lg_cmd_hook },
 	{ "merge", lg_cmd_merge },
 	{ "report", lg_cmd_report },
 	{ "run", lg_cmd_run },
