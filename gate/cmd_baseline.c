@@ -23,42 +23,11 @@
 #include "baseline.h"
 #include "cli.h"
 #include "cmd_gate.h"
+#include "help.h"
 #include "http.h"
 
-static const char baseline_usage[] =
-	"usage: leakgate baseline update [flags] [packages]\n"
-	"       leakgate baseline diff [flags] [packages]\n"
-	"       leakgate baseline show [--baselines DIR] [packages | files]\n"
-	"\n"
-	"A baseline records a package's known goroutine leaks and heap envelope so\n"
-	"that `leakgate run` fails only on new ones.  One JSON file per package in\n"
-	"<module root>/baselines (--baselines DIR); edit `reason`, `owner` and\n"
-	"`expires` (YYYY-MM-DD) by hand, updates keep them.\n"
-	"\n"
-	"  update   run the gate (same flags as leakgate run, --count N for noisy\n"
-	"           packages) and record each package whose leak checks ran; files\n"
-	"           whose content would not change for the gate are left alone\n"
-	"           (--force rewrites them)\n"
-	"  diff     run the gate and print what update would change; exit 1 when\n"
-	"           something would (--baseline URL compares with a published set)\n"
-	"  show     print what baselines hold (default: every file in the directory)\n"
-	"\n"
-	"exit codes: 0 ok (diff: no change), 1 diff found changes or show found no\n"
-	"baseline, 2 usage error or unreadable baseline, 3 environment error\n";
 
-static const char update_usage[] =
-	"usage: leakgate baseline update [flags] [packages]\n"
-	"\n"
-	"Runs the gate like `leakgate run` (all of its flags apply; see leakgate run\n"
-	"--help) and records the result in the baselines directory.  --force\n"
-	"rewrites files that would not change for the gate.\n";
 
-static const char diff_usage[] =
-	"usage: leakgate baseline diff [flags] [packages]\n"
-	"\n"
-	"Runs the gate like `leakgate run` (all of its flags apply; see leakgate run\n"
-	"--help) and prints what `leakgate baseline update` would change; exits 1\n"
-	"when it would change something.\n";
 
 char *lg_gate_baselines_dir(const struct lg_gate *g, const char *module_root)
 {
@@ -540,7 +509,7 @@ static int cmd_show(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'h') {
-			fputs(baseline_usage, stdout);
+			fputs(lg_help_baseline, stdout);
 			free(root);
 			return LG_EXIT_OK;
 		}
@@ -578,15 +547,15 @@ static int cmd_show(int argc, char **argv)
 
 int lg_cmd_baseline(int argc, char **argv)
 {
-	static const struct lg_gate_mode update = { "baseline update", update_usage, update_after, NULL };
-	static const struct lg_gate_mode diff = { "baseline diff", diff_usage, diff_after, NULL };
+	static const struct lg_gate_mode update = { "baseline update", lg_help_baseline_update, update_after, NULL };
+	static const struct lg_gate_mode diff = { "baseline diff", lg_help_baseline_diff, diff_after, NULL };
 
 	if (argc < 2) {
-		fputs(baseline_usage, stderr);
+		fputs(lg_help_baseline, stderr);
 		return LG_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		fputs(baseline_usage, stdout);
+		fputs(lg_help_baseline, stdout);
 		return LG_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "update"))

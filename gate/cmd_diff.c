@@ -12,23 +12,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
 #include "stackcli.h"
 #include "stackjson.h"
 
-static const char diff_usage[] =
-	"usage: leakgate diff [flags] BEFORE AFTER\n"
-	"\n"
-	"Compares two goroutine dumps (groups new, gone, grown, shrunk, and\n"
-	"long-lived: in both with the same oldest goroutines, or waiting longer) or\n"
-	"two pprof profiles of one kind (per stack: goroutine counts, heap\n"
-	"inuse_space by default, contention delay), biggest change first.  BEFORE\n"
-	"and AFTER are files, URLs or '-' (one of them).  Grouping defaults to\n"
-	"--by funcs, the signature that survives code edits.\n"
-	"\n"
-	"  -o, --output FILE   profiles: write AFTER - BEFORE as a gzipped profile\n"
-	"                      that go tool pprof opens\n"
-	"  --min-delta N       ignore changes smaller than N (default 1)\n"
-	"  --folded            the growth as folded stacks (positive changes only)\n";
 
 static const struct option diff_options[] = {
 	LG_STACK_LONGOPTS,
@@ -39,11 +26,7 @@ static const struct option diff_options[] = {
 
 static void print_usage(FILE *f)
 {
-	fprintf(f, "%s%s\n%s", diff_usage, lg_stack_flags_help,
-		"exit codes: 0 nothing grew, 1 growth (a new or grown group or stack),\n"
-		"2 usage error (also: a dump compared with a profile), 3 input error\n"
-		"(cannot read or fetch, not a dump or profile, corrupt, malformed lines,\n"
-		"cannot write -o)\n");
+	fputs(lg_help_diff, f);
 }
 
 struct diff_args {

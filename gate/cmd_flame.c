@@ -11,27 +11,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
 #include "flame.h"
 #include "outputs.h"
 #include "pprof.h"
 #include "traceback.h"
 
-static const char flame_usage[] =
-	"usage: leakgate flame FILE [-o flame.svg] [flags]\n"
-	"\n"
-	"Draws the flame graph of a goroutine dump or a pprof profile as SVG (callers\n"
-	"on top).  A dump's goroutines are stacked by origin (tracebackancestors\n"
-	"blocks first) with their status as the last frame; goroutines marked\n"
-	"(leaked) are red.\n"
-	"\n"
-	"  -o, --output FILE   where to write the SVG ('-' = stdout, the default)\n"
-	"  --sample TYPE       profile sample type to weigh by (default: the\n"
-	"                      profile's default, else its last type)\n"
-	"  --blocked           also mark goroutines blocked in user code red\n"
-	"  --title TEXT        title line (default: the file name)\n"
-	"  --width PIXELS      image width (1200)\n"
-	"\n"
-	"exit codes: 0 written, 2 usage error or unreadable input, 3 cannot write\n";
 
 enum { OPT_SAMPLE = 256, OPT_BLOCKED, OPT_TITLE, OPT_WIDTH, OPT_HELP };
 
@@ -119,7 +104,7 @@ static int parse_flags(int argc, char **argv, struct flame_flags *fl)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:", flame_options, NULL)) != -1) {
 		switch (c) {
-		case OPT_HELP: fputs(flame_usage, stdout); return LG_EXIT_OK;
+		case OPT_HELP: fputs(lg_help_flame, stdout); return LG_EXIT_OK;
 		case 'o': fl->output = optarg; break;
 		case OPT_SAMPLE: fl->sample = optarg; break;
 		case OPT_BLOCKED: fl->blocked = 1; break;

@@ -18,25 +18,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
 #include "outputs.h"
 #include "report.h"
 
-static const char merge_usage[] =
-	"usage: leakgate merge RUN.json... [--format KIND=FILE ...] [-o FILE]\n"
-	"\n"
-	"Merges the JSON run reports of the shards of one gate (leakgate run --shard\n"
-	"K/N --json) into one run and writes it in any format.  Without an output\n"
-	"the merged JSON report goes to stdout.  A package present in two reports\n"
-	"is an error.\n"
-	"\n"
-	"  -o, --output FILE       the merged JSON report (= --format json=FILE)\n"
-	"  --format KIND=FILE      write KIND to FILE ('-' = stdout); repeatable.\n"
-	"                          kinds: junit, json, markdown, github, sarif,\n"
-	"                          gitlab-codequality, html\n"
-	"  --no-file-line          leave file/line attributes out of the JUnit XML\n"
-	"\n"
-	"exit codes: 0 every package passed, 1 the merged gate failed, 2 usage\n"
-	"error or unreadable/inconsistent reports, 3 cannot write an output\n";
 
 enum { OPT_FORMAT = 256, OPT_NO_FILE_LINE, OPT_HELP };
 
@@ -152,7 +137,7 @@ static int parse_flags(int argc, char **argv, struct lg_outputs *outs, struct lg
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:", merge_options, NULL)) != -1) {
 		if (c == OPT_HELP) {
-			fputs(merge_usage, stdout);
+			fputs(lg_help_merge, stdout);
 			return LG_EXIT_OK;
 		} else if (c == 'o') {
 			lg_outputs_add(outs, LG_OUT_JSON, optarg);

@@ -10,25 +10,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
 #include "outputs.h"
 #include "report.h"
 
-static const char report_usage[] =
-	"usage: leakgate report RUN.json [--format KIND=FILE ...] [-o FILE]\n"
-	"\n"
-	"Renders reports from a JSON run report (leakgate run --json, leakgate merge).\n"
-	"\n"
-	"  -o, --output FILE       the self-contained HTML report (= --format html=FILE)\n"
-	"  --format KIND=FILE      also write KIND to FILE ('-' = stdout); repeatable.\n"
-	"                          kinds: junit, json, markdown, github, sarif,\n"
-	"                          gitlab-codequality, html\n"
-	"  --no-file-line          leave file/line attributes out of the JUnit XML\n"
-	"  --path-prefix DIR       the module root's path in the repository, for the\n"
-	"                          locations in github, sarif and gitlab-codequality\n"
-	"                          (default: from $GITHUB_WORKSPACE or $CI_PROJECT_DIR)\n"
-	"\n"
-	"exit codes: 0 written, 2 usage error or unreadable report,\n"
-	"3 cannot write an output\n";
 
 enum { OPT_FORMAT = 256, OPT_NO_FILE_LINE, OPT_PREFIX, OPT_HELP };
 
@@ -55,7 +40,7 @@ int lg_cmd_report(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:", report_options, NULL)) != -1) {
 		if (c == OPT_HELP) {
-			fputs(report_usage, stdout);
+			fputs(lg_help_report, stdout);
 			goto out;
 		} else if (c == 'o') {
 			lg_outputs_add(&outs, LG_OUT_HTML, optarg);

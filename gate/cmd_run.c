@@ -18,69 +18,13 @@
 #include "cli.h"
 #include "cmd_gate.h"
 #include "config.h"
+#include "help.h"
 #include "junit.h"
 #include "outputs.h"
 #include "proc.h"
 #include "report.h"
 #include "runner.h"
 
-static const char run_usage[] =
-	"usage: leakgate run [flags] [packages]\n"
-	"\n"
-	"Builds each package's test binary (go test -c) with the leakgate hook: added\n"
-	"to packages without a TestMain, and called from a rewritten copy of the\n"
-	"TestMain of packages with one (your files are not touched); runs them with\n"
-	"GOTRACEBACK=crash, GODEBUG=schedtrace,tracebackancestors and an outside\n"
-	"deadline, and fails on goroutine leaks, deadlocks, hangs, crashes and heap\n"
-	"growth.  Packages default to ./... of the module in the current directory.\n"
-	"\n"
-	"outputs:\n"
-	"  --junit FILE            write JUnit XML\n"
-	"  --json FILE             write the JSON run report\n"
-	"  --format KIND=FILE      write KIND to FILE ('-' = stdout); repeatable.  kinds:\n"
-	"                          junit, json, markdown, github, sarif,\n"
-	"                          gitlab-codequality, html (leakgate report --help)\n"
-	"  --no-file-line          leave file/line attributes out of the JUnit XML\n"
-	"  -q, --quiet             print failures and the summary only\n"
-	"limits (flags override leakgate.json at the module root):\n"
-	"  --config FILE           config file (default: <module root>/leakgate.json)\n"
-	"  --max-leaks N           leaked goroutines allowed per package (0)\n"
-	"  --max-heap-growth SIZE  HeapInuse growth allowed per package (1MiB)\n"
-	"  --timeout DUR           deadline per test binary (10m)\n"
-	"  --grace DUR             wait after SIGQUIT before SIGKILL (5s)\n"
-	"  --settle DUR            longest wait for goroutines to finish (500ms)\n"
-	"  --schedtrace MS         GODEBUG=schedtrace period, 0 = off (1000)\n"
-	"  --ancestors N           GODEBUG=tracebackancestors depth (10)\n"
-	"  --mem-profile-rate N    bytes per heap profile sample, 0 = Go's default (4096)\n"
-	"build and run:\n"
-	"  -p, --jobs N            packages built and run in parallel (CPUs)\n"
-	"  --shard K/N             run the K-th of N package shards (default:\n"
-	"                          $CI_NODE_INDEX/$CI_NODE_TOTAL when set)\n"
-	"  --tags TAGS             build tags, as go test -tags\n"
-	"  --race                  build with the race detector\n"
-	"  --build-flag FLAG       pass FLAG to go test -c (repeatable)\n"
-	"  --run REGEX             run only tests matching REGEX (-test.run)\n"
-	"  --test-flag FLAG        pass FLAG to every test binary (repeatable)\n"
-	"  --no-hook               do not inject the hook (crash/hang checks only)\n"
-	"  --no-rerun              one run with ancestry and fine heap sampling for every\n"
-	"                          package (default: only failing packages are run again\n"
-	"                          with them, to decide their leak and heap verdicts)\n"
-	"  --no-rewrite            leave packages with their own TestMain without the\n"
-	"                          hook unless they call leakgatehook themselves\n"
-	"  --core                  allow core dumps (off by default)\n"
-	"  --keep-work             keep the work directory with binaries and snapshots\n"
-	"baselines (README, \"Baselines\"):\n"
-	"  --count N               run each package N times: worst leaks, median heap (1)\n"
-	"  --baselines DIR         baselines directory (<module root>/baselines)\n"
-	"  --baseline URL          compare with a published set (https://, file://)\n"
-	"  --strict                baseline entries that no longer occur fail (ratchet)\n"
-	"  --baseline-timeout DUR  per fetch of a published baseline (30s)\n"
-	"\n"
-	"A TestMain's m.Run() runs through the hook, goleak.VerifyTestMain(m, opts)\n"
-	"is replaced by it (its Ignore* options become ignore rules).\n"
-	"\n"
-	"exit codes: 0 gate passed, 1 gate failed, 2 usage error,\n"
-	"3 environment error, 4 internal error, 130 interrupted\n";
 
 enum {
 	OPT_JUNIT = 256, OPT_JSON, OPT_NO_FILE_LINE, OPT_CONFIG, OPT_MAX_LEAKS,
@@ -276,7 +220,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, const struct 
 	opterr = 0;
 	while ((c = getopt_long_only(argc, argv, "qp:", run_options, NULL)) != -1) {
 		if (c == OPT_HELP) {
-			fputs(m->usage ? m->usage : run_usage, stdout);
+			fputs(m->usage ? m->usage : lg_help_run, stdout);
 			return LG_EXIT_OK;
 		}
 		if (c == '?' || c == ':')

@@ -13,39 +13,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "help.h"
 #include "config.h"
 #include "stackcli.h"
 #include "stackjson.h"
 
 #define MAX_HEADERS 64
 #define MALFORMED_SHOWN 5
-
-const char lg_stack_flags_help[] =
-	"grouping:\n"
-	"  --by LEVEL          exact (default for stacks): same wait reason, frames\n"
-	"                      and creator by function, file and line;\n"
-	"                      lines: same non-runtime frames and creator by line;\n"
-	"                      funcs (default for diff): the stable signature, functions only\n"
-	"  --by-label KEY      also group by the value of label KEY\n"
-	"filters:\n"
-	"  --state S           wait reason as printed (\"chan receive\") or its class:\n"
-	"                      chan nil-chan select select-no-cases mutex rwmutex\n"
-	"                      waitgroup cond sleep io syscall semacquire runtime none\n"
-	"  --func REGEX        some frame's function matches (POSIX extended regex)\n"
-	"  --label K=V         has label K with value V (K alone: has label K)\n"
-	"  --sample-type T     profiles: the value to count (default: the profile's\n"
-	"                      default, e.g. inuse_space for heap, delay for mutex)\n"
-	"output:\n"
-	"  --json              JSON, described by schema/stacks.schema.json\n"
-	"  --folded            \"root;...;leaf count\" lines for flamegraph.pl, speedscope\n"
-	"  --frames N          frames shown per group in text (0 = all)\n"
-	"  --no-source         do not read source files to tell leak patterns apart\n"
-	"URLs (http://host:6060/debug/pprof/goroutine?debug=2, https://..., file://...):\n"
-	"  --header 'K: V'     extra request header (repeatable; never printed)\n"
-	"  --user USER:PASS    basic auth (never printed)\n"
-	"  --cacert FILE       CA bundle; --cert FILE, --key FILE: client certificate\n"
-	"  --insecure          do not verify the server's TLS certificate\n"
-	"  --timeout DUR       whole transfer (30s)\n";
 
 void lg_stack_flags_init(struct lg_stack_flags *f)
 {
@@ -207,18 +181,6 @@ int lg_stack_load(struct lg_input *in, const char *src, const struct lg_stack_fl
 	return 0;
 }
 
-static const char stacks_usage[] =
-	"usage: leakgate stacks [flags] [FILE|URL|-]\n"
-	"\n"
-	"Groups the goroutines of a dump, or the samples of a pprof profile, by stack\n"
-	"and prints the groups biggest first.  Dumps: anything Go prints about\n"
-	"goroutines (runtime.Stack, /debug/pprof/goroutine?debug=1 and debug=2,\n"
-	"panics, fatal errors, test timeouts, SIGQUIT), also mixed with test output;\n"
-	"read as a stream, so any size works.  Profiles (gzipped or raw\n"
-	"profile.proto): goroutine, goroutineleak, heap, allocs, mutex, block.\n"
-	"The input is a file, a URL, or '-' (the default) for stdin.\n"
-	"\n"
-	"  --min-count N       show groups of at least N goroutines (or sample value)\n";
 
 static const struct option stacks_options[] = {
 	LG_STACK_LONGOPTS,
@@ -228,10 +190,7 @@ static const struct option stacks_options[] = {
 
 static void print_usage(FILE *f)
 {
-	fprintf(f, "%s%s\n%s", stacks_usage, lg_stack_flags_help,
-		"exit codes: 0 shown, 2 usage error, 3 input error (cannot read or fetch\n"
-		"it, not a dump or profile, corrupt profile, or malformed lines in the dump:\n"
-		"the groups that could be read are still shown)\n");
+	fputs(lg_help_stacks, f);
 }
 
 static void write_out(const struct lg_buf *b)

@@ -23,6 +23,12 @@
 extern const unsigned char lg_hook_go_src[];
 extern const size_t lg_hook_go_src_len;
 
+/* The rest of the hook module (hook/api.go, hook/go.mod), for `leakgate hook vendor`. */
+extern const unsigned char lg_hook_api_src[];
+extern const size_t lg_hook_api_src_len;
+extern const unsigned char lg_hook_gomod_src[];
+extern const size_t lg_hook_gomod_src_len;
+
 struct lg_hook_snapshot {
 	int present;
 	int64_t time_unix_nano;

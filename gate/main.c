@@ -1,42 +1,37 @@
 /*
  * main.c — leakgate's entry point: global flags and the command table.
- * Each command lives in its own cmd_*.c file with one entry function.
+ * Each command lives in its own cmd_*.c file with one entry function; its
+ * --help text, man page and completions come from doc/leakgate-<command>.txt.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
+#include "hook.h"
 #include "util.h"
 
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	const char *summary;
 };
 
 /* Sorted by name. */
 static const struct command commands[] = {
-	{ "baseline", lg_cmd_baseline, "record, show and diff baselines of known leaks" },
-	{ "diff", lg_cmd_diff, "compare two goroutine dumps or two profiles, stack by stack" },
-	{ "flame", lg_cmd_flame, "draw the flame graph of a goroutine dump or profile (SVG)" },
-	{ "merge", lg_cmd_merge, "merge the run reports of the shards of one gate" },
-	{ "report", lg_cmd_report, "render HTML, SARIF, Markdown, ... from a saved run report" },
-	{ "run", lg_cmd_run, "build and run Go test binaries under the gate" },
-	{ "stacks", lg_cmd_stacks, "group a goroutine dump or pprof profile by stack" },
+	{ "baseline", lg_cmd_baseline },
+	{ "diff", lg_cmd_diff },
+	{ "flame", lg_cmd_flame },
+	{ "hook", lg_cmd_hook },
+	{ "merge", lg_cmd_merge },
+	{ "report", lg_cmd_report },
+	{ "run", lg_cmd_run },
+	{ "stacks", lg_cmd_stacks },
 };
 
+/* doc/leakgate.txt, with each command's summary from its own doc. */
 static void usage(FILE *f)
 {
-	size_t i;
-
-	fprintf(f, "usage: leakgate [--version] [--help] <command> [<args>]\n\n"
-		   "leakgate gates Go test suites on goroutine leaks, deadlocks, hangs,\n"
-		   "crashes and heap growth, and writes JUnit XML for CI.\n\ncommands:\n");
-	for (i = 0; i < LG_ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'leakgate <command> --help' describes a command.\n"
-		   "exit codes: 0 gate passed, 1 gate failed, 2 usage error,\n"
-		   "3 environment error, 4 internal error, 130 interrupted\n");
+	fputs(lg_help_main, f);
 }
 
 static int finish(int code)
@@ -61,7 +56,7 @@ int main(int argc, char **argv)
 		return finish(LG_EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("leakgate %s (hook protocol 1)\n", LG_VERSION);
+		printf("leakgate %s (hook protocol %d)\n", LG_VERSION, LG_HOOK_PROTOCOL);
 		return finish(LG_EXIT_OK);
 	}
 	for (i = 0; i < LG_ARRAY_SIZE(commands); i++)

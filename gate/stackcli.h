@@ -43,9 +43,6 @@ enum {
 	{ "timeout", required_argument, NULL, LG_SOPT_TIMEOUT },                   \
 	{ "help", no_argument, NULL, LG_SOPT_HELP }
 
-/* The help text of the shared flags. */
-extern const char lg_stack_flags_help[];
-
 struct lg_stack_flags {
 	struct lg_group_opts group;
 	struct lg_http_opts http;

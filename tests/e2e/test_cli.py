@@ -5,7 +5,7 @@ environment errors, config errors, exit codes — declared as a table of
 import os
 import tempfile
 
-from lgtest import FIXTURES, Checker, run_leakgate
+from lgtest import FIXTURES, SOURCE_DIR, Checker, run_leakgate
 
 TMP = tempfile.mkdtemp(prefix="lg-cli-")
 BADCFG = os.path.join(TMP, "bad.json")
@@ -16,11 +16,18 @@ with open(TRUNC, "w") as f:
     f.write('{"timeout": "1m",\n "ignore": [')
 NOMOD = os.path.join(TMP, "nomodule")
 os.makedirs(NOMOD, exist_ok=True)
+VENDOR = os.path.join(TMP, "vendormod")
+os.makedirs(VENDOR, exist_ok=True)
+with open(os.path.join(VENDOR, "go.mod"), "w") as f:
+    f.write("module example.com/vendormod\n\ngo 1.21\n")
+COMMANDS = ["baseline", "baseline update", "baseline diff", "diff", "flame", "hook", "merge",
+            "report", "run", "stacks"]
 
 CASES = [
     # args, cwd, exit code, substring of stdout+stderr
     (["--help"], TMP, 0, "usage: leakgate"),
     (["--version"], TMP, 0, "leakgate 0."),
+    (["--version"], TMP, 0, "(hook protocol 1)"),
     (["run", "--help"], TMP, 0, "goleak.VerifyTestMain(m, opts)"),
     ([], TMP, 2, "usage: leakgate"),
     (["frobnicate"], TMP, 2, "unknown command 'frobnicate'"),
@@ -42,6 +49,15 @@ CASES = [
     (["run", "--max-leaks", "1", "./rangeleak"], FIXTURES, 0, "ok  "),
     (["run", "--no-hook", "./rangeleak"], FIXTURES, 0, "leak checks skipped"),
     (["run", "--max-heap-growth", "64MiB", "./heapleak"], FIXTURES, 0, "ok  "),
+    # every command's --help lists its exit codes (tools/docgen.c refuses a doc without)
+] + [(c.split() + ["--help"], TMP, 0, "\nexit codes: ") for c in COMMANDS] + [
+    (["hook"], TMP, 2, "usage: leakgate hook vendor"),
+    (["hook", "vendor"], TMP, 2, "need exactly one DIR"),
+    (["hook", "frob"], TMP, 2, "unknown subcommand 'frob'"),
+    # the hook module lands in the repository with a relative replace
+    (["hook", "vendor", "third_party/leakgatehook"], VENDOR, 0,
+     "-replace=leakgate.dev/leakgatehook=./third_party/leakgatehook"),
+    (["hook", "vendor", "third_party/leakgatehook"], VENDOR, 0, "already holds"),
 ]
 
 
@@ -53,6 +69,20 @@ def main():
         text = out + err
         c.check(f"{name}: exit {want_code}", code == want_code, f"got {code}\n{text[-1500:]}")
         c.check(f"{name}: says {want_text!r}", want_text in text, text[-1500:])
+    hook_src = os.path.join(SOURCE_DIR, "hook")
+    for name in ("go.mod", "core.go", "api.go"):
+        with open(os.path.join(hook_src, name), "rb") as a:
+            want = a.read()
+        path = os.path.join(VENDOR, "third_party", "leakgatehook", name)
+        got = open(path, "rb").read() if os.path.exists(path) else b""
+        c.check(f"hook vendor wrote {name} as in hook/", got == want)
+    with open(os.path.join(VENDOR, "third_party", "leakgatehook", "api.go"), "a") as f:
+        f.write("// edited\n")
+    code, out, err, _ = run_leakgate(["hook", "vendor", "third_party/leakgatehook"], VENDOR)
+    c.check("hook vendor refuses to overwrite an edited file: exit 3", code == 3, out + err)
+    code, out, err, _ = run_leakgate(["hook", "vendor", "--force", "third_party/leakgatehook"],
+                                     VENDOR)
+    c.check("hook vendor --force overwrites it", code == 0 and "wrote" in out, out + err)
     c.finish()
 
 

@@ -268,9 +268,12 @@ def template_checks(c):
     cases = [("vendor.github-actions", os.path.join(ci, "github", "action.yml")),
              ("vendor.github-workflows", os.path.join(ci, "github", "leakgate.yml")),
              ("vendor.gitlab-ci", os.path.join(ci, "gitlab", "leakgate.gitlab-ci.yml"))]
-    refresh = os.path.join(ci, "github", "baseline-refresh.yml")
-    if os.path.exists(refresh):
-        cases.append(("vendor.github-workflows", refresh))
+    for schema, rel in (("vendor.github-workflows", "github/baseline-refresh.yml"),
+                        ("vendor.github-workflows", "github/release.yml"),
+                        ("vendor.gitlab-ci", "gitlab/baseline-refresh.gitlab-ci.yml")):
+        path = os.path.join(ci, rel)
+        if os.path.exists(path):
+            cases.append((schema, path))
     for schema, path in cases:
         p = tool(["-m", "check_jsonschema", "--builtin-schema", schema, path])
         c.check(f"templates: {os.path.relpath(path, ci)} valid against {schema}", p.returncode == 0,
