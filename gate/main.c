@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "report", lg_cmd_report, "render HTML, SARIF, Markdown, ... from a saved run report" },
 	{ "run", lg_cmd_run, "build and run Go test binaries under the gate" },
 	{ "stacks", lg_cmd_stacks, "group a goroutine dump or pprof profile by stack" },
+	{ "watch", lg_cmd_watch, "sample a running service's goroutines and name what only grows" },
 };
 
 static void usage(FILE *f)
