@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "merge", lg_cmd_merge, "merge the run reports of the shards of one gate" },
 	{ "report", lg_cmd_report, "render HTML, SARIF, Markdown, ... from a saved run report" },
 	{ "run", lg_cmd_run, "build and run Go test binaries under the gate" },
+	{ "soak", lg_cmd_soak, "gate a load test: goroutines and heap must come back after it" },
 	{ "stacks", lg_cmd_stacks, "group a goroutine dump or pprof profile by stack" },
 	{ "watch", lg_cmd_watch, "sample a running service's goroutines and name what only grows" },
 };

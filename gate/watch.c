@@ -344,6 +344,30 @@ static void suspect_add(const struct lg_watch *w, struct lg_watch_suspects *out,
 	sp->stack = lg_buf_detach(&b, NULL);
 }
 
+/*
+ * Goroutines the sampler's own request accounts for: the connection that
+ * fetches a sample has a conn.serve goroutine and, while the handler runs,
+ * a backgroundRead one; whether they show in a given sample is a race, so
+ * one of them is never growth.
+ */
+static int64_t own_request(const struct lg_watch *w, size_t series)
+{
+	const struct lg_input *in = lg_watch_latest(w);
+	long at = in ? lg_group_find(&in->groups, w->series[series].id) : -1;
+	size_t i;
+
+	if (at < 0)
+		return 0;
+	for (i = 0; i < in->groups.g[at].nframes; i++) {
+		const char *f = in->groups.g[at].frames[i].func;
+
+		if (f && (!strcmp(f, "net/http.(*connReader).backgroundRead") ||
+			  !strcmp(f, "net/http.(*conn).serve")))
+			return 1;
+	}
+	return 0;
+}
+
 static int cmp_growth(const void *x, const void *y)
 {
 	const struct lg_watch_suspect *a = x, *b = y;
@@ -362,7 +386,7 @@ void lg_watch_find_growing(const struct lg_watch *w, int min_increases,
 
 	for (i = 0; i < w->nseries; i++) {
 		lg_watch_trend(w, i, &t);
-		if (!t.only_grows || t.increases < min_increases)
+		if (!t.only_grows || t.increases < min_increases || t.last - own_request(w, i) <= t.first)
 			continue;
 		suspect_add(w, out, i, t.first, t.last,
 			    lg_xasprintf("grew from %lld to %lld in %d of %zu samples, never fell",
@@ -380,7 +404,7 @@ void lg_watch_find_not_returned(const struct lg_watch *w, int64_t tolerance,
 
 	for (i = 0; i < w->nseries; i++) {
 		lg_watch_trend(w, i, &t);
-		if (t.last - t.first <= tolerance)
+		if (t.last - own_request(w, i) - t.first <= tolerance)
 			continue;
 		suspect_add(w, out, i, t.first, t.last,
 			    lg_xasprintf("%lld before the load, %lld after the cool-down "
