@@ -127,7 +127,10 @@ void lg_watch_find_growing(const struct lg_watch *w, int min_increases,
 
 /*
  * Groups whose latest count exceeds the first good sample's by more than
- * `tolerance` (soak: pre-load versus after the cool-down), biggest first.
+ * `tolerance` (soak: pre-load versus after the cool-down), biggest first;
+ * none when the total did not grow (goroutines that only changed their
+ * wait move between groups).  The sampler's own request (net/http's
+ * conn.serve and connReader goroutines, one each) never counts.
  */
 void lg_watch_find_not_returned(const struct lg_watch *w, int64_t tolerance,
 				struct lg_watch_suspects *out);
