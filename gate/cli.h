@@ -28,6 +28,8 @@ int lg_cmd_flame(int argc, char **argv);
 int lg_cmd_merge(int argc, char **argv);
 int lg_cmd_report(int argc, char **argv);
 int lg_cmd_hook(int argc, char **argv);
+int lg_cmd_soak(int argc, char **argv);
+int lg_cmd_watch(int argc, char **argv);
 
 /* Prints "leakgate: error: MSG" to stderr and returns `code`. */
 int lg_cli_fail(int code, const char *fmt, ...)

@@ -24,7 +24,7 @@
 #define LG_VERSION "0.0.0"
 #endif
 
-static const char css[] =
+const char lg_html_css[] =
 	":root{--bg:#f6f7f9;--card:#fff;--ink:#1d2330;--mute:#5d6677;--line:#e3e6ec;"
 	"--bad:#d1242f;--bad-bg:#ffebe9;--ok:#1a7f37;--ok-bg:#dafbe1;--warn:#9a6700;"
 	"--warn-bg:#fff8c5;--accent:#0969da}"
@@ -181,7 +181,7 @@ static void head(struct lg_buf *b, const struct lg_run *run, const struct lg_run
 	esc(b, run->module_path ? run->module_path : "?");
 	lg_buf_addf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n<header>\n<h1>leakgate report "
 		    "<span class=\"pill %s\">%s</span></h1>\n<div class=\"meta\"><span class=\"mono\">",
-		    css, t->failed ? "bad" : "ok", t->failed ? "GATE FAILED" : "GATE PASSED");
+		    lg_html_css, t->failed ? "bad" : "ok", t->failed ? "GATE FAILED" : "GATE PASSED");
 	esc(b, run->module_path ? run->module_path : "?");
 	lg_buf_adds(b, "</span> · ");
 	esc(b, run->go_version && *run->go_version ? run->go_version : "go ?");

@@ -24,6 +24,9 @@
 
 #define LG_HTML_MAX_BODY ((size_t)64 * 1024) /* stack, output or dump shown per item */
 
+/* The page's style sheet, shared by the other HTML pages leakgate writes (watch.h). */
+extern const char lg_html_css[];
+
 /* Appends the page for `run` to `out`. */
 void lg_html_render(const struct lg_run *run, struct lg_buf *out);
 

@@ -25,7 +25,9 @@ static const struct command commands[] = {
 	{ "merge", lg_cmd_merge },
 	{ "report", lg_cmd_report },
 	{ "run", lg_cmd_run },
+	{ "soak", lg_cmd_soak },
 	{ "stacks", lg_cmd_stacks },
+	{ "watch", lg_cmd_watch },
 };
 
 /* doc/leakgate.txt, with each command's summary from its own doc. */

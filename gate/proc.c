@@ -338,3 +338,69 @@ out:
 	}
 	return ret;
 }
+
+int lg_proc_spawn(struct lg_proc_bg *b, char *const *argv, char *const *envp, int out_fd,
+		  struct lg_err *err)
+{
+	struct lg_proc_opts o;
+	pid_t pid;
+
+	memset(b, 0, sizeof(*b));
+	b->slot = -1;
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.envp = envp;
+	pid = fork();
+	if (pid < 0)
+		return lg_error(err, "cannot fork '%s': %s", argv[0], strerror(errno));
+	if (pid == 0)
+		child_exec(&o, out_fd, out_fd);
+	setpgid(pid, pid); /* also in the parent: no race with kill(-pid) */
+	b->pid = pid;
+	b->slot = group_register(pid);
+	return 0;
+}
+
+static void bg_reaped(struct lg_proc_bg *b, int status)
+{
+	b->reaped = 1;
+	b->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	b->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	/* what the child left running in its group goes with it */
+	kill(-b->pid, SIGKILL);
+}
+
+int lg_proc_poll(struct lg_proc_bg *b)
+{
+	int status;
+
+	if (!b->pid || b->reaped)
+		return 1;
+	if (waitpid(b->pid, &status, WNOHANG) == b->pid)
+		bg_reaped(b, status);
+	return b->reaped;
+}
+
+void lg_proc_stop(struct lg_proc_bg *b, double grace)
+{
+	double until;
+	int status;
+
+	if (!b->pid)
+		return;
+	if (!b->reaped) {
+		kill(-b->pid, SIGTERM);
+		until = lg_now() + grace;
+		while (!lg_proc_poll(b) && lg_now() < until)
+			usleep(20000);
+		if (!b->reaped) {
+			kill(-b->pid, SIGKILL);
+			if (waitpid(b->pid, &status, 0) == b->pid)
+				bg_reaped(b, status);
+		}
+	}
+	kill(-b->pid, SIGKILL);
+	group_unregister(b->slot);
+	b->slot = -1;
+	b->pid = 0;
+}

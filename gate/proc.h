@@ -70,6 +70,38 @@ struct lg_proc_result {
  */
 int lg_proc_run(const struct lg_proc_opts *o, struct lg_proc_result *r, struct lg_err *err);
 
+/*
+ * A child that runs in the background while the caller does other work (a
+ * service under test, a load generator): its own process group, stdin from
+ * /dev/null, stdout and stderr on `out_fd`.  The group is registered like
+ * lg_proc_run's, so lg_proc_interrupt kills it too.
+ */
+struct lg_proc_bg {
+	int pid;        /* 0 when not started */
+	int slot;       /* in the interrupt table, -1 when none */
+	int reaped;     /* the child was waited for */
+	int exit_code;  /* exit status, or -1 when ended by a signal */
+	int term_signal;
+};
+
+/*
+ * Starts argv[0] (looked up in PATH) with `envp` (NULL = inherit).
+ * Returns 0, or -1 with `err` when it could not be forked; a program that
+ * cannot be executed exits 127.
+ */
+int lg_proc_spawn(struct lg_proc_bg *b, char *const *argv, char *const *envp, int out_fd,
+		  struct lg_err *err);
+
+/* 1 once the child has exited (b->exit_code set), 0 while it runs. */
+int lg_proc_poll(struct lg_proc_bg *b);
+
+/*
+ * Ends the child's whole group: SIGTERM, then SIGKILL after `grace`
+ * seconds; reaps the child and unregisters the group.  Safe on a struct
+ * that never started or already stopped.
+ */
+void lg_proc_stop(struct lg_proc_bg *b, double grace);
+
 /* Kills every process group started by lg_proc_run that is still running. */
 void lg_proc_interrupt(void);
 /* 1 once lg_proc_interrupt() was called. */
