@@ -420,7 +420,10 @@ static void print_problems(FILE *out, const struct lg_package *p)
 
 		if (t->result == LG_TEST_FAIL) {
 			print_loc(out, &t->loc, p);
-			fprintf(out, "test failed: %s\n", t->name);
+			fprintf(out, "test failed: %s", t->name);
+			if (t->runs > 1)
+				fprintf(out, " (in %d of %d runs)", t->failures, t->runs);
+			fputc('\n', out);
 		}
 	}
 }
