@@ -45,6 +45,10 @@ static const char run_usage[] =
 	"limits (flags override leakgate.json at the module root):\n"
 	"  --config FILE           config file (default: <module root>/leakgate.json)\n"
 	"  --max-leaks N           leaked goroutines allowed per package (0)\n"
+	"  --leaks alive|proven    what counts as leaked: every goroutine left after\n"
+	"                          --settle (alive), or only those Go's goroutineleak\n"
+	"                          profile proves stuck (proven; Go 1.27, or 1.26 with\n"
+	"                          GOEXPERIMENT=goroutineleakprofile) (alive)\n"
 	"  --max-heap-growth SIZE  HeapInuse growth allowed per package (1MiB)\n"
 	"  --timeout DUR           deadline per test binary (10m)\n"
 	"  --grace DUR             wait after SIGQUIT before SIGKILL (5s)\n"
@@ -84,7 +88,7 @@ enum {
 	OPT_MAX_HEAP, OPT_TIMEOUT, OPT_GRACE, OPT_SETTLE, OPT_SCHEDTRACE, OPT_ANCESTORS, OPT_MEM_RATE,
 	OPT_TAGS, OPT_RACE, OPT_BUILD_FLAG, OPT_RUN, OPT_TEST_FLAG, OPT_NO_HOOK, OPT_CORE,
 	OPT_KEEP, OPT_NO_REWRITE, OPT_HELP, OPT_COUNT, OPT_BASELINES, OPT_BASELINE_URL, OPT_STRICT, OPT_FORCE,
-	OPT_BASELINE_TIMEOUT, OPT_FORMAT, OPT_SHARD
+	OPT_BASELINE_TIMEOUT, OPT_FORMAT, OPT_SHARD, OPT_LEAKS
 };
 
 static const struct option run_options[] = {
@@ -94,6 +98,7 @@ static const struct option run_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "max-leaks", required_argument, NULL, OPT_MAX_LEAKS },
+	{ "leaks", required_argument, NULL, OPT_LEAKS },
 	{ "max-heap-growth", required_argument, NULL, OPT_MAX_HEAP },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "grace", required_argument, NULL, OPT_GRACE },
@@ -128,6 +133,7 @@ struct run_flags {
 	const char *junit, *json, *config;
 	int file_line, quiet, inject, rewrite, allow_core, keep;
 	int jobs, max_leaks, schedtrace, ancestors, mem_rate;
+	int leaks; /* enum lg_leaks_mode, -1 = not given */
 	int64_t max_heap;
 	double timeout, grace, settle;
 	char **build, **test;
@@ -189,6 +195,14 @@ static int parse_one(int c, const char *arg, struct run_flags *f)
 	case OPT_CONFIG: f->config = arg; return 0;
 	case OPT_MAX_LEAKS:
 		return parse_int(arg, 0, 1000000, &f->max_leaks) ? bad_value("max-leaks", arg, "a count") : 0;
+	case OPT_LEAKS: {
+		enum lg_leaks_mode m;
+
+		if (lg_leaks_mode_parse(arg, &m))
+			return bad_value("leaks", arg, "alive or proven");
+		f->leaks = (int)m;
+		return 0;
+	}
 	case OPT_MAX_HEAP:
 		return lg_parse_size(arg, &f->max_heap) ? bad_value("max-heap-growth", arg, "a size such as 1MiB") : 0;
 	case OPT_TIMEOUT:
@@ -242,7 +256,7 @@ static void flags_init(struct run_flags *f)
 	f->file_line = 1;
 	f->inject = 1;
 	f->rewrite = 1;
-	f->jobs = f->max_leaks = f->schedtrace = f->ancestors = f->mem_rate = -1;
+	f->jobs = f->max_leaks = f->schedtrace = f->ancestors = f->mem_rate = f->leaks = -1;
 	f->max_heap = -1;
 	f->timeout = f->grace = f->settle = -1;
 	f->count = 1;
@@ -286,6 +300,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, const struct 
 static void apply_flags(const struct run_flags *f, struct lg_config *cfg)
 {
 	if (f->max_leaks >= 0) cfg->max_leaks = f->max_leaks;
+	if (f->leaks >= 0) cfg->leaks = (enum lg_leaks_mode)f->leaks;
 	if (f->max_heap >= 0) cfg->max_heap_growth = f->max_heap;
 	if (f->timeout >= 0) cfg->timeout = f->timeout;
 	if (f->grace >= 0) cfg->grace = f->grace;

@@ -226,6 +226,7 @@ struct lg_check *lg_package_add_check(struct lg_package *p, enum lg_check_kind k
 struct lg_package *lg_run_add_package(struct lg_run *r);
 
 void lg_location_release(struct lg_location *l);
+void lg_leak_group_release(struct lg_leak_group *g);
 void lg_package_release(struct lg_package *p);
 void lg_run_release(struct lg_run *r);
 
