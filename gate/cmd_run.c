@@ -31,7 +31,7 @@ enum {
 	OPT_MAX_HEAP, OPT_TIMEOUT, OPT_GRACE, OPT_SETTLE, OPT_SCHEDTRACE, OPT_ANCESTORS, OPT_MEM_RATE,
 	OPT_TAGS, OPT_RACE, OPT_BUILD_FLAG, OPT_RUN, OPT_TEST_FLAG, OPT_NO_HOOK, OPT_CORE,
 	OPT_KEEP, OPT_NO_REWRITE, OPT_NO_RERUN, OPT_HELP, OPT_COUNT, OPT_BASELINES, OPT_BASELINE_URL, OPT_STRICT, OPT_FORCE,
-	OPT_BASELINE_TIMEOUT, OPT_FORMAT, OPT_SHARD
+	OPT_BASELINE_TIMEOUT, OPT_FORMAT, OPT_SHARD, OPT_LEAKS
 };
 
 static const struct option run_options[] = {
@@ -41,6 +41,7 @@ static const struct option run_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "max-leaks", required_argument, NULL, OPT_MAX_LEAKS },
+	{ "leaks", required_argument, NULL, OPT_LEAKS },
 	{ "max-heap-growth", required_argument, NULL, OPT_MAX_HEAP },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "grace", required_argument, NULL, OPT_GRACE },
@@ -76,6 +77,7 @@ struct run_flags {
 	const char *junit, *json, *config;
 	int file_line, quiet, inject, rewrite, rerun, allow_core, keep;
 	int jobs, max_leaks, schedtrace, ancestors, mem_rate;
+	int leaks; /* enum lg_leaks_mode, -1 = not given */
 	int64_t max_heap;
 	double timeout, grace, settle;
 	char **build, **test;
@@ -137,6 +139,14 @@ static int parse_one(int c, const char *arg, struct run_flags *f)
 	case OPT_CONFIG: f->config = arg; return 0;
 	case OPT_MAX_LEAKS:
 		return parse_int(arg, 0, 1000000, &f->max_leaks) ? bad_value("max-leaks", arg, "a count") : 0;
+	case OPT_LEAKS: {
+		enum lg_leaks_mode m;
+
+		if (lg_leaks_mode_parse(arg, &m))
+			return bad_value("leaks", arg, "alive or proven");
+		f->leaks = (int)m;
+		return 0;
+	}
 	case OPT_MAX_HEAP:
 		return lg_parse_size(arg, &f->max_heap) ? bad_value("max-heap-growth", arg, "a size such as 1MiB") : 0;
 	case OPT_TIMEOUT:
@@ -192,7 +202,7 @@ static void flags_init(struct run_flags *f)
 	f->inject = 1;
 	f->rewrite = 1;
 	f->rerun = 1;
-	f->jobs = f->max_leaks = f->schedtrace = f->ancestors = f->mem_rate = -1;
+	f->jobs = f->max_leaks = f->schedtrace = f->ancestors = f->mem_rate = f->leaks = -1;
 	f->max_heap = -1;
 	f->timeout = f->grace = f->settle = -1;
 	f->count = 1;
@@ -236,6 +246,7 @@ static int parse_flags(int argc, char **argv, struct run_flags *f, const struct 
 static void apply_flags(const struct run_flags *f, struct lg_config *cfg)
 {
 	if (f->max_leaks >= 0) cfg->max_leaks = f->max_leaks;
+	if (f->leaks >= 0) cfg->leaks = (enum lg_leaks_mode)f->leaks;
 	if (f->max_heap >= 0) cfg->max_heap_growth = f->max_heap;
 	if (f->timeout >= 0) cfg->timeout = f->timeout;
 	if (f->grace >= 0) cfg->grace = f->grace;
@@ -370,7 +381,10 @@ static void print_problems(FILE *out, const struct lg_package *p)
 
 		if (t->result == LG_TEST_FAIL) {
 			print_loc(out, &t->loc, p);
-			fprintf(out, "test failed: %s\n", t->name);
+			fprintf(out, "test failed: %s", t->name);
+			if (t->runs > 1)
+				fprintf(out, " (in %d of %d runs)", t->failures, t->runs);
+			fputc('\n', out);
 		}
 	}
 }

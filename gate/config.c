@@ -45,6 +45,22 @@ void lg_config_release(struct lg_config *c)
 	lg_config_init(c);
 }
 
+const char *lg_leaks_mode_name(enum lg_leaks_mode m)
+{
+	return m == LG_LEAKS_PROVEN ? "proven" : "alive";
+}
+
+int lg_leaks_mode_parse(const char *s, enum lg_leaks_mode *out)
+{
+	if (strcmp(s, "alive") == 0)
+		*out = LG_LEAKS_ALIVE;
+	else if (strcmp(s, "proven") == 0)
+		*out = LG_LEAKS_PROVEN;
+	else
+		return -1;
+	return 0;
+}
+
 int lg_parse_size(const char *s, int64_t *out)
 {
 	static const struct { const char *suffix; double mul; } units[] = {
@@ -214,6 +230,11 @@ static int load_key(struct lg_config *c, const char *key, json_t *v, const char 
 		if (json_is_string(v) && !lg_parse_size(json_string_value(v), &c->max_heap_growth))
 			return 0;
 		return lg_error(err, "'%s': %s: expected bytes or a size such as \"1MiB\"", path, key);
+	}
+	if (strcmp(key, "leaks") == 0) {
+		if (!json_is_string(v) || lg_leaks_mode_parse(json_string_value(v), &c->leaks))
+			return lg_error(err, "'%s': %s: expected \"alive\" or \"proven\"", path, key);
+		return 0;
 	}
 	if (strcmp(key, "timeout") == 0)
 		return load_duration(v, path, key, &c->timeout, err);

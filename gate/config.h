@@ -26,8 +26,21 @@
  * several times for little more precision.  README "heap growth". */
 #define LG_DEFAULT_MEM_PROFILE_RATE 4096
 
+/*
+ * Which goroutines left behind fail the leak check (--leaks, key "leaks").
+ * alive: every goroutine the tests started that is still there after the
+ * settle wait (the settle wait lets sleeps and timers due within it end).
+ * proven: only those Go's goroutineleak profile proves stuck; needs Go 1.27,
+ * or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile.
+ */
+enum lg_leaks_mode {
+	LG_LEAKS_ALIVE,
+	LG_LEAKS_PROVEN
+};
+
 struct lg_config {
 	int max_leaks;           /* leaked goroutines allowed per package (0) */
+	enum lg_leaks_mode leaks; /* which leftovers count (alive) */
 	int64_t max_heap_growth; /* bytes of HeapInuse growth allowed (1 MiB) */
 	double timeout;          /* per test binary, seconds (600) */
 	double grace;            /* between SIGQUIT and SIGKILL, seconds (5) */
@@ -59,6 +72,11 @@ int lg_config_load(struct lg_config *c, const char *path, int optional, struct l
 int lg_ignore_rule_load(json_t *o, struct lg_ignore_rule *r, const char *path, size_t idx,
 			struct lg_err *err);
 void lg_ignore_rule_release(struct lg_ignore_rule *r);
+
+/* "alive" or "proven". */
+const char *lg_leaks_mode_name(enum lg_leaks_mode m);
+/* Parses "alive" or "proven". Returns 0, or -1 for anything else. */
+int lg_leaks_mode_parse(const char *s, enum lg_leaks_mode *out);
 
 /* Parses a size such as "1048576", "512KiB", "1MiB", "2MB". Returns 0 or -1. */
 int lg_parse_size(const char *s, int64_t *out);

@@ -107,6 +107,7 @@ void lg_golist_release(struct lg_golist *l)
 	free(l->module_path);
 	free(l->module_root);
 	free(l->go_version);
+	free(l->go_experiment);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -230,7 +231,7 @@ static char *trim_dup(const struct lg_buf *b)
 
 static int go_env(struct lg_golist *l, double timeout, struct lg_err *err)
 {
-	char *argv[] = { "go", "env", "GOMOD", "GOVERSION", NULL };
+	char *argv[] = { "go", "env", "GOMOD", "GOVERSION", "GOEXPERIMENT", NULL };
 	struct lg_buf out = LG_BUF_INIT, errs = LG_BUF_INIT;
 	char *nl;
 	int status = 0, ret;
@@ -257,15 +258,54 @@ static int go_env(struct lg_golist *l, double timeout, struct lg_err *err)
 	}
 	{
 		struct lg_buf v = LG_BUF_INIT;
+		char *version = nl + 1, *exp = strchr(version, '\n');
 
-		lg_buf_adds(&v, nl + 1);
+		if (exp)
+			*exp++ = '\0';
+		lg_buf_adds(&v, version);
 		l->go_version = trim_dup(&v);
+		lg_buf_reset(&v);
+		lg_buf_adds(&v, exp ? exp : "");
+		l->go_experiment = trim_dup(&v);
 		lg_buf_release(&v);
 	}
 out:
 	lg_buf_release(&out);
 	lg_buf_release(&errs);
 	return ret;
+}
+
+/* 1 when the comma-separated list `list` holds `item`. */
+static int has_item(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+
+	while (list && *list) {
+		const char *end = strchr(list, ',');
+		size_t len = end ? (size_t)(end - list) : strlen(list);
+
+		if (len == n && strncmp(list, item, n) == 0)
+			return 1;
+		list = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+int lg_go_has_leak_profile(const char *go_version, const char *go_experiment)
+{
+	char *end;
+	long minor;
+
+	if (!go_version || !lg_starts_with(go_version, "go1."))
+		return -1;
+	minor = strtol(go_version + 4, &end, 10);
+	if (end == go_version + 4)
+		return -1;
+	if (minor >= 27)
+		return 1;
+	if (minor == 26)
+		return has_item(go_experiment, "goroutineleakprofile");
+	return 0;
 }
 
 int lg_go_list(char *const *patterns, size_t npatterns, const struct lg_goflags *flags,

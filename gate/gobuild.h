@@ -34,6 +34,7 @@ struct lg_golist {
 	char *module_path; /* of the main module, "" outside one */
 	char *module_root; /* directory holding go.mod */
 	char *go_version;  /* "go1.26.8" */
+	char *go_experiment; /* `go env GOEXPERIMENT`: "" or "goroutineleakprofile,..." */
 };
 
 /* Build settings shared by list and build. */
@@ -44,6 +45,15 @@ struct lg_goflags {
 };
 
 void lg_golist_release(struct lg_golist *l);
+
+/*
+ * Whether test binaries built by this toolchain have Go's goroutineleak
+ * profile, from `go env GOVERSION` and `go env GOEXPERIMENT`: 1 on Go 1.27
+ * and later, and on Go 1.26 with the goroutineleakprofile experiment; 0 on
+ * older Go or Go 1.26 without it; -1 when the version cannot be told (a
+ * devel toolchain), so the test binaries' own profiles must decide.
+ */
+int lg_go_has_leak_profile(const char *go_version, const char *go_experiment);
 
 /*
  * Runs `go env` and `go list` for `patterns` in the current directory.

@@ -53,6 +53,7 @@ struct jcase {
 	int body_truncated;    /* the runner already cut this output */
 	const struct lg_location *loc;
 	const char *baseline_note; /* written as <system-out>: which verdict the baseline made */
+	char *own_message, *own_body; /* owned text that message/body point to, or NULL */
 };
 
 struct jsuite {
@@ -298,6 +299,30 @@ static struct jcase *suite_add(struct jsuite *s, const char *raw_name, enum outc
 	return c;
 }
 
+/*
+ * A test run many times (-test.count) is one testcase: the body is one
+ * run's output (the first failure's, or the unfinished run's) and says how
+ * many of the runs failed, at the end, where a capped body still shows it.
+ */
+static void repeated_test(struct jcase *c, const struct lg_test *t)
+{
+	struct lg_buf b = LG_BUF_INIT;
+
+	if (t->result == LG_TEST_FAIL)
+		c->message = c->own_message = lg_xasprintf("test failed in %d of %d runs",
+							    t->failures, t->runs);
+	else
+		c->message = c->own_message = lg_xasprintf("test did not finish (run %d of %d)",
+							    t->runs, t->runs);
+	lg_buf_adds(&b, t->output ? t->output : "");
+	if (b.len && b.buf[b.len - 1] != '\n')
+		lg_buf_addch(&b, '\n');
+	lg_buf_addf(&b, "failed %d of %d runs%s\n", t->failures, t->runs,
+		    t->result == LG_TEST_FAIL ? " (the output is the first failure's)"
+		    : "; the last one did not finish (its output is shown)");
+	c->body = c->own_body = lg_buf_detach(&b, NULL);
+}
+
 static void add_test(struct jsuite *s, const struct lg_test *t)
 {
 	static const struct {
@@ -319,6 +344,8 @@ static void add_test(struct jsuite *s, const struct lg_test *t)
 	c->body = t->output;
 	c->body_truncated = t->output_truncated;
 	c->loc = &t->loc;
+	if (t->runs > 1 && (t->failures || t->result == LG_TEST_UNFINISHED))
+		repeated_test(c, t);
 }
 
 /*
@@ -403,8 +430,11 @@ static void suite_release(struct jsuite *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
 		free(s->cases[i].name);
+		free(s->cases[i].own_message);
+		free(s->cases[i].own_body);
+	}
 	free(s->cases);
 	memset(s, 0, sizeof(*s));
 }

@@ -152,7 +152,7 @@ void lg_location_release(struct lg_location *l)
 	l->line = 0;
 }
 
-static void leak_group_release(struct lg_leak_group *g)
+void lg_leak_group_release(struct lg_leak_group *g)
 {
 	size_t i;
 
@@ -200,7 +200,7 @@ void lg_package_release(struct lg_package *p)
 	}
 	free(p->checks);
 	for (i = 0; i < p->nleaks; i++)
-		leak_group_release(&p->leaks[i]);
+		lg_leak_group_release(&p->leaks[i]);
 	free(p->leaks);
 	for (i = 0; i < p->nheap_sites; i++) {
 		free(p->heap_sites[i].func);

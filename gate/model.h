@@ -26,10 +26,20 @@ enum lg_test_result {
 	LG_TEST_UNFINISHED /* started, never reported: timeout, crash, hang */
 };
 
+/*
+ * One test name with all its runs (-test.count=N runs it N times): reports
+ * hold one entry per name whatever N is.  `result` is FAIL when any run
+ * failed, UNFINISHED when the last run never reported, SKIP when every run
+ * skipped, else PASS.  `output` and `loc` are of one run: the first that
+ * failed, else the unfinished one, else the latest.
+ */
 struct lg_test {
 	char *name; /* full name, subtests joined with '/': "TestA/case_1" */
 	enum lg_test_result result;
-	double elapsed;
+	double elapsed;        /* total over the runs that reported */
+	double max_elapsed;    /* of the slowest run */
+	int runs;              /* runs started, >= 1 */
+	int failures;          /* runs that failed */
 	char *output;          /* the test's own output, capped */
 	int output_truncated;  /* 1 when the cap cut it */
 	struct lg_location loc; /* first "file_test.go:N:" in the output */
@@ -227,6 +237,7 @@ struct lg_check *lg_package_add_check(struct lg_package *p, enum lg_check_kind k
 struct lg_package *lg_run_add_package(struct lg_run *r);
 
 void lg_location_release(struct lg_location *l);
+void lg_leak_group_release(struct lg_leak_group *g);
 void lg_package_release(struct lg_package *p);
 void lg_run_release(struct lg_run *r);
 

@@ -82,6 +82,9 @@ static json_t *jtest(const struct lg_test *t)
 	set(o, "name", lg_json_str(t->name));
 	set(o, "result", json_string(lg_test_result_name(t->result)));
 	set(o, "elapsed", jtime(t->elapsed));
+	set(o, "runs", json_integer(t->runs > 0 ? t->runs : 1));
+	set(o, "failures", json_integer(t->failures));
+	set(o, "max_elapsed", jtime(t->max_elapsed));
 	set(o, "output", lg_json_str(t->output));
 	set(o, "output_truncated", json_boolean(t->output_truncated));
 	set(o, "loc", jloc(&t->loc));
@@ -533,18 +536,34 @@ static int read_loc(struct reader *rd, json_t *obj, const char *key, struct lg_l
 	return ret;
 }
 
+/*
+ * Reports before runs were aggregated have no runs, failures or
+ * max_elapsed: one run, failed when the result says so.
+ */
 static int read_test(struct reader *rd, json_t *o, struct lg_test *t)
 {
 	int r = LG_TEST_PASS;
 
+	t->runs = 1;
+	t->failures = -1;
+	t->max_elapsed = -1;
 	if (get_str(rd, o, "name", 1, &t->name) < 0 ||
 	    get_enum(rd, o, "result", 1, LG_TEST_UNFINISHED + 1, test_result_name, &r) < 0 ||
 	    get_time(rd, o, "elapsed", &t->elapsed) < 0 ||
+	    get_i32(rd, o, "runs", 1, &t->runs) < 0 ||
+	    get_i32(rd, o, "failures", 0, &t->failures) < 0 ||
+	    get_time(rd, o, "max_elapsed", &t->max_elapsed) < 0 ||
 	    get_str(rd, o, "output", 0, &t->output) < 0 ||
 	    get_bool(rd, o, "output_truncated", &t->output_truncated) < 0 ||
 	    read_loc(rd, o, "loc", &t->loc) < 0)
 		return -1;
 	t->result = (enum lg_test_result)r;
+	if (t->failures < 0)
+		t->failures = t->result == LG_TEST_FAIL;
+	if (t->max_elapsed < 0)
+		t->max_elapsed = t->elapsed;
+	if (t->failures > t->runs)
+		return fail(rd, "failures", "%d failures in %d runs", t->failures, t->runs);
 	return 0;
 }
 

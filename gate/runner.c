@@ -837,6 +837,15 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	ret = lg_go_list(o->patterns, o->npatterns, &o->goflags, &list, err);
 	if (ret)
 		goto out;
+	if (o->cfg->leaks == LG_LEAKS_PROVEN &&
+	    !lg_go_has_leak_profile(list.go_version, list.go_experiment)) {
+		/* before building anything: every package would fail the same way */
+		ret = lg_error(err, "--leaks proven needs Go's goroutineleak profile, which %s "
+				    "(GOEXPERIMENT=\"%s\") does not have: use Go 1.27 or later, or "
+				    "Go 1.26 with GOEXPERIMENT=goroutineleakprofile (or --leaks alive)",
+			       list.go_version, list.go_experiment ? list.go_experiment : "");
+		goto out;
+	}
 	lg_shard_apply(&list, &o->shard, o->shard_times_dir); /* other shards' packages go */
 	run->module_path = lg_xstrdup(list.module_path);
 	run->module_root = lg_xstrdup(list.module_root);
@@ -856,8 +865,16 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	{
 		char *root = cache_root();
 
+		char *real;
+
 		pl.cachedir = cache_dir(o, root, list.module_root);
 		free(root);
+		/* Canonical, so paths built on it compare with what Go tools print
+		 * (a LEAKGATE_CACHE with ".." or a symlink would not). */
+		if (!lg_mkdir_p(pl.cachedir, 0700, NULL) && (real = realpath(pl.cachedir, NULL))) {
+			free(pl.cachedir);
+			pl.cachedir = real;
+		}
 	}
 	for (i = 0; i < list.n; i++)
 		identify(&pl, i);

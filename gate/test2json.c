@@ -35,16 +35,32 @@
 /* What a finished test keeps when the total output budget runs out. */
 #define SQUEEZED_OUTPUT 4096
 
-struct t2j_test {
-	char *name;
-	size_t name_len;
-	enum lg_test_result result;
-	int done;
-	double elapsed;
-	struct lg_buf out;
+/* Output of a test, with the locations found in it. */
+struct t2j_out {
+	struct lg_buf text;
 	int truncated;
 	struct lg_location loc_any; /* first "x.go:N:" line */
 	struct lg_location loc_err; /* first one inside ^O error output */
+};
+
+/*
+ * Every run of one test name (-test.count=N runs each test N times) is
+ * folded into one record, so memory and reports do not grow with N: counts
+ * and times are summed, and one run's output is kept — the first failure's,
+ * else the latest run's.  `out` holds that output; a repeated run writes to
+ * `again` until it is folded (at the next run of the name, or at take).
+ */
+struct t2j_test {
+	char *name;
+	size_t name_len;
+	enum lg_test_result result; /* of the current (latest) run */
+	int done;                   /* the current run reported and is not folded yet */
+	double elapsed;             /* of the current run */
+	int repeat;                 /* the current run is not the first: it writes to `again` */
+	int runs, failures, passes; /* runs started; folded runs that failed, passed */
+	double total, max;          /* elapsed of the folded runs */
+	struct t2j_out out;
+	struct t2j_out again;
 };
 
 struct lg_t2j {
@@ -88,6 +104,14 @@ struct lg_t2j *lg_t2j_new(void)
 	return t;
 }
 
+static void out_release(struct t2j_out *o)
+{
+	lg_buf_release(&o->text);
+	lg_location_release(&o->loc_any);
+	lg_location_release(&o->loc_err);
+	o->truncated = 0;
+}
+
 /* Frees every recorded test and forgets the names. */
 static void clear_tests(struct lg_t2j *t)
 {
@@ -95,9 +119,8 @@ static void clear_tests(struct lg_t2j *t)
 
 	for (i = 0; i < t->ntests; i++) {
 		free(t->tests[i].name);
-		lg_buf_release(&t->tests[i].out);
-		lg_location_release(&t->tests[i].loc_any);
-		lg_location_release(&t->tests[i].loc_err);
+		out_release(&t->tests[i].out);
+		out_release(&t->tests[i].again);
 	}
 	t->ntests = 0;
 	if (t->map)
@@ -232,7 +255,9 @@ static long add_test(struct lg_t2j *t, const char *name, size_t n)
 	x->name = lg_xstrndup(name, n);
 	x->name_len = n;
 	x->result = LG_TEST_UNFINISHED;
-	lg_buf_init(&x->out);
+	x->runs = 1;
+	lg_buf_init(&x->out.text);
+	lg_buf_init(&x->again.text);
 	t->map[map_slot(t, name, n)] = (uint32_t)(t->ntests + 1);
 	return (long)t->ntests++;
 }
@@ -243,27 +268,78 @@ static long add_test(struct lg_t2j *t, const char *name, size_t n)
  * Keeps only the last `keep` bytes of a test's output, starting at a line
  * boundary when one is near, and gives the memory back.
  */
-static void keep_tail(struct lg_t2j *t, struct t2j_test *x, size_t keep)
+static void keep_tail(struct lg_t2j *t, struct t2j_out *o, size_t keep)
 {
 	struct lg_buf nb = LG_BUF_INIT;
 	size_t from;
 	const char *nl;
 
-	if (x->out.len <= keep)
+	if (o->text.len <= keep)
 		return;
-	from = x->out.len - keep;
-	if (from > 0 && x->out.buf[from - 1] != '\n') {
+	from = o->text.len - keep;
+	if (from > 0 && o->text.buf[from - 1] != '\n') {
 		size_t look = keep < 4096 ? keep : 4096;
 
-		nl = memchr(x->out.buf + from, '\n', look);
-		if (nl && (size_t)(nl + 1 - x->out.buf) < x->out.len)
-			from = (size_t)(nl + 1 - x->out.buf);
+		nl = memchr(o->text.buf + from, '\n', look);
+		if (nl && (size_t)(nl + 1 - o->text.buf) < o->text.len)
+			from = (size_t)(nl + 1 - o->text.buf);
 	}
-	lg_buf_add(&nb, x->out.buf + from, x->out.len - from);
-	t->total_out -= x->out.len - nb.len;
-	lg_buf_release(&x->out);
-	x->out = nb;
-	x->truncated = 1;
+	lg_buf_add(&nb, o->text.buf + from, o->text.len - from);
+	t->total_out -= o->text.len - nb.len;
+	lg_buf_release(&o->text);
+	o->text = nb;
+	o->truncated = 1;
+}
+
+/* Where the current run of `x` writes its output. */
+static struct t2j_out *run_out(struct t2j_test *x)
+{
+	return x->repeat ? &x->again : &x->out;
+}
+
+/* Drops an output, giving its bytes back to the budget. */
+static void drop_out(struct lg_t2j *t, struct t2j_out *o)
+{
+	t->total_out -= o->text.len;
+	out_release(o);
+}
+
+/*
+ * Folds the finished current run of `x` into its totals.  A repeated run's
+ * output replaces the kept one when it is the first failure, or when no run
+ * has failed (the latest passing output); otherwise it is dropped.
+ */
+static void fold_run(struct lg_t2j *t, struct t2j_test *x)
+{
+	int first_failure = x->result == LG_TEST_FAIL && !x->failures;
+
+	x->failures += x->result == LG_TEST_FAIL;
+	x->passes += x->result == LG_TEST_PASS;
+	x->total += x->elapsed;
+	if (x->elapsed > x->max)
+		x->max = x->elapsed;
+	if (x->repeat) {
+		if (first_failure || !x->failures) {
+			drop_out(t, &x->out);
+			x->out = x->again;
+			memset(&x->again, 0, sizeof(x->again));
+			lg_buf_init(&x->again.text);
+		} else {
+			drop_out(t, &x->again);
+		}
+	}
+	x->done = 0;
+}
+
+/* Starts another run of a test whose current run reported. */
+static void restart(struct lg_t2j *t, struct t2j_test *x)
+{
+	fold_run(t, x);
+	x->result = LG_TEST_UNFINISHED;
+	x->elapsed = 0;
+	x->repeat = 1;
+	if (x->runs < INT_MAX)
+		x->runs++;
 }
 
 /*
@@ -286,9 +362,13 @@ static void squeeze(struct lg_t2j *t)
 		for (i = 0; i < t->ntests && t->total_out > target; i++) {
 			struct t2j_test *x = &t->tests[i];
 
-			if (!x->done || (x->result == LG_TEST_FAIL) != stages[s].failed)
+			if ((x->result == LG_TEST_FAIL || x->failures) != stages[s].failed)
 				continue;
-			keep_tail(t, x, stages[s].keep);
+			/* the kept output of a repeated test belongs to a finished run */
+			if (x->done || x->repeat)
+				keep_tail(t, &x->out, stages[s].keep);
+			if (x->done && x->repeat)
+				keep_tail(t, &x->again, stages[s].keep);
 		}
 	}
 	/* Running tests alone may hold more: do not rescan on every line. */
@@ -312,18 +392,18 @@ static void add_stray(struct lg_t2j *t, const char *s, size_t n)
 /* Appends to the output of test `i` (or stray when -1), keeping its tail. */
 static void add_output(struct lg_t2j *t, long i, const char *s, size_t n)
 {
-	struct t2j_test *x;
+	struct t2j_out *o;
 
 	if (i < 0) {
 		add_stray(t, s, n);
 		return;
 	}
-	x = &t->tests[i];
-	lg_buf_add(&x->out, s, n);
+	o = run_out(&t->tests[i]);
+	lg_buf_add(&o->text, s, n);
 	t->total_out += n;
 	/* Trim at twice the cap so trimming costs O(1) per byte on average. */
-	if (x->out.len > 2 * (size_t)LG_T2J_MAX_TEST_OUTPUT)
-		keep_tail(t, x, LG_T2J_MAX_TEST_OUTPUT);
+	if (o->text.len > 2 * (size_t)LG_T2J_MAX_TEST_OUTPUT)
+		keep_tail(t, o, LG_T2J_MAX_TEST_OUTPUT);
 	if (t->total_out > t->next_squeeze)
 		squeeze(t);
 }
@@ -371,15 +451,15 @@ static int parse_loc(const char *s, size_t n, struct lg_location *loc)
  */
 static void note_loc(struct lg_t2j *t, long i, const char *s, size_t n, size_t err_at)
 {
-	struct t2j_test *x;
+	struct t2j_out *o;
 
 	if (i < 0)
 		return;
-	x = &t->tests[i];
-	if (!x->loc_any.file && !parse_loc(s, n, &x->loc_any) && err_at < n)
-		parse_loc(s + err_at, n - err_at, &x->loc_any);
-	if (err_at < n && !x->loc_err.file)
-		parse_loc(s + err_at, n - err_at, &x->loc_err);
+	o = run_out(&t->tests[i]);
+	if (!o->loc_any.file && !parse_loc(s, n, &o->loc_any) && err_at < n)
+		parse_loc(s + err_at, n - err_at, &o->loc_any);
+	if (err_at < n && !o->loc_err.file)
+		parse_loc(s + err_at, n - err_at, &o->loc_err);
 }
 
 /* ---- framing ------------------------------------------------------- */
@@ -414,10 +494,11 @@ static void set_current(struct lg_t2j *t, const char *name, size_t n, int start)
 		goto out;
 	}
 	clean_name(&clean, name, n);
-	if (start)
+	t->current = find_test(t, clean.buf, clean.len);
+	if (start && t->current >= 0 && t->tests[t->current].done)
+		restart(t, &t->tests[t->current]); /* -test.count: the same test again */
+	else if (start)
 		t->current = add_test(t, clean.buf, clean.len);
-	else
-		t->current = find_test(t, clean.buf, clean.len);
 out:
 	lg_buf_release(&clean);
 }
@@ -470,13 +551,14 @@ static void report(struct lg_t2j *t, enum lg_test_result r, const char *s, size_
 	clean_name(&clean, s, n);
 	i = find_test(t, clean.buf, clean.len);
 	/*
-	 * A report without a RUN (a lost line) is still worth recording, but
-	 * past the cap its RUN was already counted as dropped.
+	 * A report without a RUN (a lost line) is still worth recording, as
+	 * another run of a known name or as a new test; past the cap its RUN
+	 * was already counted as dropped.
 	 */
-	if ((i < 0 || t->tests[i].done) && t->ntests < LG_T2J_MAX_TESTS)
+	if (i >= 0 && t->tests[i].done)
+		restart(t, &t->tests[i]);
+	else if (i < 0 && t->ntests < LG_T2J_MAX_TESTS)
 		i = add_test(t, clean.buf, clean.len);
-	else if (i < 0 || t->tests[i].done)
-		i = -1;
 	t->current = i;
 	if (i < 0)
 		goto out;
@@ -715,24 +797,46 @@ size_t lg_t2j_running(const struct lg_t2j *t, const char ***names)
 	return n;
 }
 
-/* Moves one recorded test into the model's representation. */
+/*
+ * Moves one recorded test, all its runs folded, into the model's
+ * representation.  Failed when any run failed; unfinished when the last
+ * run never reported, with that run's output (what it did when the binary
+ * broke); skipped when every run skipped.
+ */
 static void move_test(struct lg_t2j *t, struct t2j_test *x, struct lg_test *out)
 {
+	int finished = x->done;
+	struct t2j_out *o = &x->out;
+
 	memset(out, 0, sizeof(*out));
-	if (x->out.len > LG_T2J_MAX_TEST_OUTPUT)
-		keep_tail(t, x, LG_T2J_MAX_TEST_OUTPUT);
+	if (x->done)
+		fold_run(t, x);
 	out->name = x->name;
 	x->name = NULL;
-	out->result = x->done ? x->result : LG_TEST_UNFINISHED;
-	out->elapsed = x->done ? x->elapsed : 0;
-	out->output = lg_buf_detach(&x->out, NULL);
-	out->output_truncated = x->truncated;
-	if (x->loc_err.file) {
-		out->loc = x->loc_err;
-		x->loc_err.file = NULL;
+	out->runs = x->runs;
+	out->failures = x->failures;
+	out->elapsed = x->total;
+	out->max_elapsed = x->max;
+	if (!finished)
+		out->result = LG_TEST_UNFINISHED;
+	else if (x->failures)
+		out->result = LG_TEST_FAIL;
+	else if (x->passes)
+		out->result = LG_TEST_PASS;
+	else
+		out->result = x->result;
+	if (!finished && x->repeat)
+		o = &x->again;
+	if (o->text.len > LG_T2J_MAX_TEST_OUTPUT)
+		keep_tail(t, o, LG_T2J_MAX_TEST_OUTPUT);
+	out->output = lg_buf_detach(&o->text, NULL);
+	out->output_truncated = o->truncated;
+	if (o->loc_err.file) {
+		out->loc = o->loc_err;
+		o->loc_err.file = NULL;
 	} else {
-		out->loc = x->loc_any;
-		x->loc_any.file = NULL;
+		out->loc = o->loc_any;
+		o->loc_any.file = NULL;
 	}
 }
 

@@ -353,17 +353,64 @@ static int parse_snapshot(const char *path, struct lg_dump *d, struct lg_err *er
 	return lg_dump_parse_file(d, path, err);
 }
 
+/*
+ * --leaks proven: the groups the goroutineleak profile does not prove stuck
+ * leave p->leaks (they do not count, and baselines and reports see only
+ * what counts); `alive` gets their description so nothing is hidden.
+ * Returns the goroutines in the groups kept; *nalive gets the others.
+ */
+static int keep_proven(struct lg_package *p, size_t first, struct lg_buf *alive, int *nalive)
+{
+	size_t i, k = first;
+	int n = 0;
+
+	*nalive = 0;
+	for (i = first; i < p->nleaks; i++) {
+		struct lg_leak_group *g = &p->leaks[i];
+
+		if (g->proven) {
+			n += g->count;
+			p->leaks[k++] = *g;
+			continue;
+		}
+		*nalive += g->count;
+		lg_leak_format_group(g, alive);
+		lg_buf_addch(alive, '\n');
+		lg_leak_group_release(g);
+	}
+	p->nleaks = k;
+	return n;
+}
+
+/*
+ * --leaks proven without a profile to decide by: an error, never a pass
+ * (the runner refuses a toolchain without it, but a package can still be
+ * built by another one, or the hook can fail to write the profile).
+ */
+static void no_proof_check(const struct lg_verdict_in *in, struct lg_package *p,
+			   const char *why)
+{
+	struct lg_check *c = lg_package_add_check(p, LG_CHECK_LEAK, LG_STATUS_ERROR);
+	const char *v = in->hook->go_version;
+
+	c->message = lg_xasprintf("--leaks proven: no goroutineleak profile from the test binary "
+				  "(%s): %s", v ? v : "Go version unknown", why);
+	c->detail = lg_xstrdup("--leaks proven needs Go 1.27 or later, or Go 1.26 built with "
+			       "GOEXPERIMENT=goroutineleakprofile; --leaks alive checks without it\n");
+}
+
 static void leak_check(const struct lg_verdict_in *in, struct lg_package *p)
 {
 	const struct lg_hook_manifest *m = in->hook;
 	struct lg_dump before, after, proof;
 	struct lg_ignore_rule *ignores = NULL; /* shallow copies: config's, then the package's */
 	struct lg_leak_opts lo;
-	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
+	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT, alive = LG_BUF_INIT;
 	struct lg_err err;
 	struct lg_check *c;
 	size_t first = p->nleaks, i;
-	int n, have_proof = 0;
+	int n, have_proof = 0, nalive = 0;
+	int proven_only = in->cfg->leaks == LG_LEAKS_PROVEN;
 
 	lg_dump_init(&before);
 	lg_dump_init(&after);
@@ -375,6 +422,10 @@ static void leak_check(const struct lg_verdict_in *in, struct lg_package *p)
 	}
 	if (m->after.leak_stacks && !lg_dump_parse_file(&proof, m->after.leak_stacks, &err))
 		have_proof = 1;
+	if (proven_only && !have_proof) {
+		no_proof_check(in, p, m->after.leak_stacks ? err.msg : "the runtime has none");
+		goto out;
+	}
 	memset(&lo, 0, sizeof(lo));
 	lo.module_root = in->module_root;
 	if (in->nextra_ignores) {
@@ -390,19 +441,29 @@ static void leak_check(const struct lg_verdict_in *in, struct lg_package *p)
 	lo.nignores = in->cfg->nignores + in->nextra_ignores;
 	lo.read_sources = in->read_sources;
 	n = lg_leak_find(&before, &after, have_proof ? &proof : NULL, &lo, p);
+	if (proven_only)
+		n = keep_proven(p, first, &alive, &nalive);
 	c = lg_package_add_check(p, LG_CHECK_LEAK,
 				 n > in->cfg->max_leaks ? LG_STATUS_FAILED : LG_STATUS_PASSED);
 	if (n)
-		lg_buf_addf(&msg, "%d goroutine%s leaked in %zu group%s (limit %d)", n,
-			    n == 1 ? "" : "s", p->nleaks - first, p->nleaks - first == 1 ? "" : "s",
-			    in->cfg->max_leaks);
+		lg_buf_addf(&msg, "%d goroutine%s %s in %zu group%s (limit %d)", n,
+			    n == 1 ? "" : "s", proven_only ? "proven stuck" : "leaked",
+			    p->nleaks - first, p->nleaks - first == 1 ? "" : "s", in->cfg->max_leaks);
 	else
-		lg_buf_adds(&msg, "no goroutines leaked");
+		lg_buf_addf(&msg, "no goroutines %s", proven_only ? "proven stuck" : "leaked");
+	if (nalive)
+		lg_buf_addf(&msg, "; %d more still alive, not proven stuck: not counted "
+				  "(--leaks proven)", nalive);
 	for (i = first; i < p->nleaks; i++) {
 		lg_leak_format_group(&p->leaks[i], &detail);
 		lg_buf_addch(&detail, '\n');
 	}
-	if (n && m->settle_remaining)
+	if (nalive) {
+		lg_buf_addf(&detail, "still alive after the settle wait but not proven stuck by the "
+				     "goroutineleak profile (not counted under --leaks proven):\n\n");
+		lg_buf_add(&detail, alive.buf, alive.len);
+	}
+	if ((n || nalive) && m->settle_remaining)
 		lg_buf_addf(&detail, "settled for %.0fms before the after snapshot (%d rounds)\n",
 			    m->settle_waited_ms, m->settle_rounds);
 	add_bad_lines(&after, "after.stacks", &detail);
@@ -421,6 +482,7 @@ out:
 	lg_dump_release(&before);
 	lg_dump_release(&after);
 	lg_dump_release(&proof);
+	lg_buf_release(&alive);
 }
 
 #define MIB(v) ((double)(v) / 1048576.0)

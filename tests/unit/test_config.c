@@ -68,6 +68,7 @@ static void test_defaults_and_full_file(void)
 	char *path = write_tmp("{\"$schema\": \"x\", \"version\": 1, \"max_leaked_goroutines\": 2,\n"
 			       " \"max_heap_growth\": \"4MiB\", \"timeout\": \"90s\", \"grace\": \"1s\",\n"
 			       " \"settle\": \"1s\", \"schedtrace_ms\": 250, \"traceback_ancestors\": 3,\n"
+			       " \"leaks\": \"proven\",\n"
 			       " \"ignore\": [{\"creator\": \"x.(*W).start\", \"reason\": \"singleton\"},\n"
 			       "  {\"top_function\": \"y.loop*\", \"wait_reason\": \"select\"}]}\n");
 
@@ -75,7 +76,10 @@ static void test_defaults_and_full_file(void)
 	CHECK_INT(c.max_leaks, 0);
 	CHECK_INT(c.max_heap_growth, 1 << 20);
 	CHECK(c.timeout == 600);
+	CHECK_INT(c.leaks, LG_LEAKS_ALIVE);
 	CHECK_INT(lg_config_load(&c, path, 0, &err), 0);
+	CHECK_INT(c.leaks, LG_LEAKS_PROVEN);
+	CHECK_STR(lg_leaks_mode_name(c.leaks), "proven");
 	CHECK_INT(c.max_leaks, 2);
 	CHECK_INT(c.max_heap_growth, 4 << 20);
 	CHECK(c.timeout == 90 && c.grace == 1 && c.settle == 1);
@@ -99,6 +103,8 @@ static void test_errors(void)
 		{ "{\"timeout\": 600}", "timeout: expected a duration" },
 		{ "{\"max_heap_growth\": \"big\"}", "max_heap_growth: expected bytes" },
 		{ "{\"version\": 2}", "reads config version 1" },
+		{ "{\"leaks\": \"stuck\"}", "leaks: expected \"alive\" or \"proven\"" },
+		{ "{\"leaks\": true}", "leaks: expected \"alive\" or \"proven\"" },
 		{ "{\"ignore\": {}}", "ignore: expected an array" },
 		{ "{\"ignore\": [{\"reason\": \"x\"}]}", "ignore[0]: a rule needs" },
 		{ "{\"ignore\": [{\"func\": \"x\"}]}", "ignore[0]: unknown key 'func'" },

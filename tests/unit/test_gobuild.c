@@ -1,5 +1,6 @@
 /*
- * test_gobuild.c — the Go toolchain driver: the file names `go test -c -o
+ * test_gobuild.c — the Go toolchain driver: which Go versions have the
+ * goroutineleak profile (--leaks proven), the file names `go test -c -o
  * DIR/` gives test binaries (cmd/go's rule for major-version suffixes), and
  * `go list` on the real fixture module filling each package's file lists
  * and TestMain detection, which the TestMain rewriter is fed from.
@@ -11,6 +12,42 @@
 
 #include "check.h"
 #include "gobuild.h"
+
+static void test_leak_profile_versions(void)
+{
+	static const struct {
+		const char *version, *experiment;
+		int want;
+	} cases[] = {
+		{ "go1.27.3", "", 1 },
+		{ "go1.27rc1", "", 1 },
+		{ "go1.28", NULL, 1 },
+		{ "go1.26.8", "", 0 },
+		{ "go1.26.8", NULL, 0 },
+		{ "go1.26.8", "goroutineleakprofile", 1 },
+		{ "go1.26.8", "arenas,goroutineleakprofile", 1 },
+		{ "go1.26.8", "nogoroutineleakprofile", 0 },
+		{ "go1.26.8", "goroutineleakprofilex", 0 },
+		{ "go1.25.4", "goroutineleakprofile", 0 },
+		{ "go1.9", "", 0 },
+		{ "devel go1.28-abcdef", "", -1 },
+		{ "", "", -1 },
+		{ NULL, NULL, -1 },
+		{ "go1.x", "", -1 },
+	};
+	size_t i;
+
+	for (i = 0; i < LG_ARRAY_SIZE(cases); i++) {
+		int got = lg_go_has_leak_profile(cases[i].version, cases[i].experiment);
+
+		if (got != cases[i].want) {
+			fprintf(stderr, "case %zu: %s [%s]: %d, want %d\n", i,
+				cases[i].version ? cases[i].version : "(null)",
+				cases[i].experiment ? cases[i].experiment : "(null)", got, cases[i].want);
+			lg_check_failures++;
+		}
+	}
+}
 
 static void test_binary_name(void)
 {
@@ -93,6 +130,7 @@ static void test_list(void)
 int main(void)
 {
 	static const struct lg_check_case t[] = {
+		{ "leak profile versions", test_leak_profile_versions },
 		{ "binary name", test_binary_name },
 		{ "list", test_list },
 	};

@@ -143,6 +143,13 @@ static void build_run(struct lg_run *r)
 	p->run_seconds = 0.5;
 	add_test(p, "TestQuery", LG_TEST_PASS, 0.3, "ok\n");
 	add_test(p, "TestQuery/select", LG_TEST_PASS, 0.1, NULL);
+	t = add_test(p, "TestFlaky", LG_TEST_FAIL, 2.5, "    db_test.go:9: conn reset\n");
+	t->runs = 2000; /* -test.count=2000, aggregated: one testcase */
+	t->failures = 3;
+	t = add_test(p, "TestRepeatOK", LG_TEST_PASS, 2, "ok\n");
+	t->runs = 2000;
+	t = add_test(p, "TestRepeatCrash", LG_TEST_UNFINISHED, 1, "panic: boom\n");
+	t->runs = 7;
 	add_check(p, LG_CHECK_BUILD, LG_STATUS_PASSED, NULL, NULL);
 	add_check(p, LG_CHECK_LEAK, LG_STATUS_SKIPPED, "hook absent: TestMain calls os.Exit", NULL);
 	add_check(p, LG_CHECK_HEAP, LG_STATUS_SKIPPED, "hook absent", NULL);
@@ -426,6 +433,19 @@ static void test_outcomes(void)
 	CHECK(attr_is(child(find_case(s, "leakgate:goroutine-leaks"), "skipped"), "message",
 		      "hook absent: TestMain calls os.Exit"));
 	CHECK(child(s, "system-out") == NULL);
+	tc = find_case(s, "TestFlaky");
+	CHECK(attr_is(child(tc, "failure"), "message", "test failed in 3 of 2000 runs"));
+	txt = outcome_text(tc, "failure");
+	CHECK(txt && lg_starts_with(txt, "    db_test.go:9: conn reset\nfailed 3 of 2000 runs"));
+	xmlFree(txt);
+	CHECK(attr_is(tc, "time", "2.500"));
+	CHECK(find_case(s, "TestFlaky #2") == NULL);
+	CHECK(find_case(s, "TestRepeatOK") && !find_case(s, "TestRepeatOK")->children);
+	tc = find_case(s, "TestRepeatCrash");
+	CHECK(attr_is(child(tc, "error"), "message", "test did not finish (run 7 of 7)"));
+	txt = outcome_text(tc, "error");
+	CHECK(txt && strstr(txt, "panic: boom\nfailed 0 of 7 runs; the last one did not finish"));
+	xmlFree(txt);
 
 	s = find_suite(doc, "example.com/svc/broken");
 	CHECK_INT(attr_long(s, "tests"), 1);

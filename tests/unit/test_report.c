@@ -105,6 +105,9 @@ static void build_run(struct lg_run *r, int big)
 	t->name = lg_xstrdup("TestA/case_1");
 	t->result = LG_TEST_FAIL;
 	t->elapsed = 123456.789;
+	t->runs = 10000; /* -test.count=10000: one entry, aggregated */
+	t->failures = 3;
+	t->max_elapsed = 0.25;
 	t->output = big ? big_string('x') : lg_xstrdup(HOSTILE);
 	t->loc.line = 7; /* line without file: still kept */
 	t = lg_package_add_test(p);
@@ -243,6 +246,10 @@ static void round_trip(int big)
 		CHECK_INT(p->tests[3].result, LG_TEST_UNFINISHED);
 		CHECK(p->tests[0].elapsed == 1e-7);
 		CHECK(p->tests[1].elapsed == 123456.789);
+		CHECK_INT(p->tests[1].runs, 10000);
+		CHECK_INT(p->tests[1].failures, 3);
+		CHECK(p->tests[1].max_elapsed == 0.25);
+		CHECK_INT(p->tests[0].runs, 1); /* 0 in the model is written as 1 */
 		CHECK(p->tests[1].loc.file == NULL && p->tests[1].loc.line == 7);
 		if (big) {
 			CHECK_INT(strlen(p->tests[1].output), BIG_SIZE);
@@ -356,6 +363,31 @@ static void expect_error(const char *json, const char *want)
 
 #define HEAD "{\"schema_version\": 1, \"tool\": \"leakgate\", "
 
+/* A report written before tests were aggregated: one run each, failed by result. */
+static void test_tests_without_runs(void)
+{
+	static const char json[] = HEAD "\"packages\": [{\"import_path\": \"a\", \"tests\": ["
+		"{\"name\": \"T\", \"result\": \"fail\", \"elapsed\": 0.5},"
+		"{\"name\": \"U\", \"result\": \"pass\", \"elapsed\": 0.25}]}]}";
+	char *path = tmp_path("old.json");
+	struct lg_run run;
+	struct lg_err err = { "" };
+
+	spit(path, json);
+	CHECK_INT(lg_report_read_json(&run, path, &err), 0);
+	if (run.npkgs == 1 && run.pkgs[0].ntests == 2) {
+		const struct lg_test *t = run.pkgs[0].tests;
+
+		CHECK(t[0].runs == 1 && t[0].failures == 1 && t[0].max_elapsed == 0.5);
+		CHECK(t[1].runs == 1 && t[1].failures == 0 && t[1].max_elapsed == 0.25);
+	} else {
+		CHECK(0);
+	}
+	lg_run_release(&run);
+	unlink(path);
+	free(path);
+}
+
 static void test_future_schema(void)
 {
 	expect_error("{\"schema_version\": 7, \"packages\": \"anything\"}",
@@ -379,6 +411,12 @@ static void test_malformed(void)
 		       "\"elapsed\": \"slow\"}]}]}",
 		  ": packages[2].tests[0].elapsed: expected a number, found a string" },
 		{ HEAD "\"seconds\": 1}", ": packages: missing" },
+		{ HEAD "\"packages\": [{\"import_path\": \"a\", \"tests\": [{\"name\": \"T\", "
+		       "\"result\": \"fail\", \"runs\": 0}]}]}",
+		  ": packages[0].tests[0].runs: 0 is out of range" },
+		{ HEAD "\"packages\": [{\"import_path\": \"a\", \"tests\": [{\"name\": \"T\", "
+		       "\"result\": \"fail\", \"runs\": 2, \"failures\": 3}]}]}",
+		  ": packages[0].tests[0].failures: 3 failures in 2 runs" },
 		{ HEAD "\"packages\": {}}", ": packages: expected an array, found an object" },
 		{ HEAD "\"packages\": [{}]}", ": packages[0].import_path: missing" },
 		{ HEAD "\"packages\": [{\"import_path\": null}]}",
@@ -474,6 +512,7 @@ int main(void)
 	static const struct lg_check_case cases[] = {
 		{ "round_trip", test_round_trip },
 		{ "round_trip_10mb_strings", test_round_trip_10mb_strings },
+		{ "tests_without_runs", test_tests_without_runs },
 		{ "layout", test_layout },
 		{ "empty_run", test_empty_run },
 		{ "future_schema", test_future_schema },

@@ -423,15 +423,16 @@ static void test_framing_edge_cases(void)
 	CHECK_STR(p.stray_output, "--- FAIL: TestGhost (0.00s)\nbetween\nafter\n");
 	lg_package_release(&p);
 
-	/* -test.count=2 runs a name twice: two results */
+	/* -test.count=2 runs a name twice: one entry, both runs counted */
 	decode_str("\x16=== RUN   TestA\n\x16--- PASS: TestA (0.00s)\n"
 		   "\x16=== RUN   TestA\nx_test.go:3: second\n\x16--- FAIL: TestA (0.00s)\n",
 		   &p);
-	CHECK_INT(p.ntests, 2);
-	if (p.ntests == 2) {
-		CHECK_INT(p.tests[0].result, LG_TEST_PASS);
-		CHECK_INT(p.tests[1].result, LG_TEST_FAIL);
-		CHECK_INT(p.tests[1].loc.line, 3);
+	CHECK_INT(p.ntests, 1);
+	if (p.ntests == 1) {
+		CHECK_INT(p.tests[0].result, LG_TEST_FAIL);
+		CHECK_INT(p.tests[0].runs, 2);
+		CHECK_INT(p.tests[0].failures, 1);
+		CHECK_INT(p.tests[0].loc.line, 3);
 	}
 	lg_package_release(&p);
 
@@ -669,6 +670,128 @@ static void test_random_garbage(void)
 	}
 }
 
+/* Appends one run of `name` with `out` as its output to `s`. */
+static void add_run(struct lg_buf *s, const char *name, const char *result, int ms,
+		    const char *out)
+{
+	lg_buf_addf(s, "\x16=== RUN   %s\n%s\x16--- %s: %s (0.%03ds)\n", name, out, result, name, ms);
+}
+
+/*
+ * -test.count=N: every run of a name folds into one entry (runs, failures,
+ * total and max time), keeping the first failure's output, else the latest
+ * run's; an unfinished last run keeps its own output.  Memory and the
+ * output kept do not grow with N.
+ */
+static void test_repeated_runs(void)
+{
+	struct lg_buf s = LG_BUF_INIT;
+	struct lg_package p = { 0 };
+	const struct lg_test *x;
+	int i;
+
+	/* a flaky test and a passing one with a subtest, 2000 runs */
+	for (i = 0; i < 2000; i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "    flaky_test.go:%d: run %d\n", 10 + i % 7, i);
+		lg_buf_addf(&s, "\x16=== RUN   TestFlaky\n%s", line);
+		lg_buf_addf(&s, "\x16--- %s: TestFlaky (0.%03ds)\n",
+			    i % 500 == 499 ? "FAIL" : "PASS", i % 500 == 499 ? 100 : 1);
+		lg_buf_adds(&s, "\x16=== RUN   TestOK\n\x16=== RUN   TestOK/sub\n");
+		lg_buf_addf(&s, "pass %d\n\x16    --- PASS: TestOK/sub (0.002s)\n", i);
+		lg_buf_adds(&s, "\x16--- PASS: TestOK (0.003s)\n");
+	}
+	lg_buf_adds(&s, "\x16" "FAIL\n");
+	decode_str(s.buf, &p);
+	CHECK_INT(p.ntests, 3);
+	x = find(&p, "TestFlaky");
+	if (x) {
+		CHECK_INT(x->result, LG_TEST_FAIL);
+		CHECK_INT(x->runs, 2000);
+		CHECK_INT(x->failures, 4);
+		CHECK(x->max_elapsed == 0.1);
+		CHECK(x->elapsed > 0.4 + 1.996 - 1e-6 && x->elapsed < 0.4 + 1.996 + 1e-6);
+		/* the first failure: run 499, flaky_test.go:(10 + 499 % 7) */
+		CHECK_STR(x->output, "    flaky_test.go:12: run 499\n");
+		CHECK_STR(x->loc.file, "flaky_test.go");
+		CHECK_INT(x->loc.line, 12);
+	}
+	x = find(&p, "TestOK/sub");
+	if (x) {
+		CHECK_INT(x->result, LG_TEST_PASS);
+		CHECK(x->runs == 2000 && x->failures == 0);
+		CHECK_STR(x->output, "pass 1999\n"); /* the latest run's */
+	}
+	x = find(&p, "TestOK");
+	CHECK(x && x->runs == 2000 && x->max_elapsed == 0.003);
+	lg_package_release(&p);
+
+	/* the last run never reports: unfinished, with that run's output */
+	lg_buf_reset(&s);
+	add_run(&s, "TestA", "FAIL", 5, "first failure\n");
+	add_run(&s, "TestA", "PASS", 1, "fine\n");
+	lg_buf_adds(&s, "\x16=== RUN   TestA\npanic: boom\n");
+	decode_str(s.buf, &p);
+	CHECK_INT(p.ntests, 1);
+	if (p.ntests == 1) {
+		CHECK_INT(p.tests[0].result, LG_TEST_UNFINISHED);
+		CHECK(p.tests[0].runs == 3 && p.tests[0].failures == 1);
+		CHECK_STR(p.tests[0].output, "panic: boom\n");
+	}
+	lg_package_release(&p);
+
+	/* every run skipped: skipped; skips mixed with passes: passed */
+	lg_buf_reset(&s);
+	add_run(&s, "TestS", "SKIP", 0, "");
+	add_run(&s, "TestS", "SKIP", 0, "");
+	add_run(&s, "TestM", "SKIP", 0, "");
+	add_run(&s, "TestM", "PASS", 0, "");
+	decode_str(s.buf, &p);
+	x = find(&p, "TestS");
+	CHECK(x && x->result == LG_TEST_SKIP && x->runs == 2);
+	x = find(&p, "TestM");
+	CHECK(x && x->result == LG_TEST_PASS && x->runs == 2);
+	lg_package_release(&p);
+
+	/* a report whose RUN was lost counts as another run of a finished name */
+	decode_str("\x16=== RUN   TestL\n\x16--- PASS: TestL (0.00s)\n"
+		   "\x16--- FAIL: TestL (0.00s)\n", &p);
+	CHECK(p.ntests == 1 && p.tests[0].runs == 2 && p.tests[0].failures == 1);
+	lg_package_release(&p);
+	lg_buf_release(&s);
+}
+
+/*
+ * 200,000 runs of a test printing 1 KiB each: the output held stays one
+ * run's, not the sum (which would pass the total budget many times over).
+ */
+static void test_repeated_output_is_bounded(void)
+{
+	struct lg_t2j *t = lg_t2j_new();
+	struct lg_package p = { 0 };
+	struct lg_buf run = LG_BUF_INIT;
+	int i;
+
+	lg_buf_adds(&run, "\x16=== RUN   TestLoud\n");
+	for (i = 0; i < 16; i++)
+		lg_buf_adds(&run, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n");
+	lg_buf_adds(&run, "\x16--- PASS: TestLoud (0.00s)\n");
+	for (i = 0; i < 200000; i++)
+		lg_t2j_feed(t, run.buf, run.len);
+	lg_t2j_take(t, &p);
+	CHECK_INT(p.ntests, 1);
+	if (p.ntests == 1) {
+		CHECK_INT(p.tests[0].runs, 200000);
+		CHECK_INT(strlen(p.tests[0].output), 1024);
+		CHECK_INT(p.tests[0].output_truncated, 0);
+	}
+	CHECK(p.stray_output == NULL);
+	lg_package_release(&p);
+	lg_buf_release(&run);
+	lg_t2j_free(t);
+}
+
 static void test_take_appends(void)
 {
 	struct lg_t2j *t = lg_t2j_new();
@@ -692,6 +815,8 @@ int main(void)
 {
 	static const struct lg_check_case cases[] = {
 		{ "chunking_is_invisible", test_chunking_is_invisible },
+		{ "repeated_runs", test_repeated_runs },
+		{ "repeated_output_is_bounded", test_repeated_output_is_bounded },
 		{ "basic_go126", test_basic_go126 },
 		{ "basic_go127", test_basic_go127 },
 		{ "markers_go127", test_markers_go127 },
