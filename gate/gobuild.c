@@ -90,19 +90,24 @@ static void argv_push(char ***argv, size_t *n, size_t *alloc, const char *s)
 	(*argv)[*n] = NULL;
 }
 
+void lg_gopkg_release(struct lg_gopkg *p)
+{
+	free(p->import_path);
+	free(p->name);
+	free(p->dir);
+	free(p->list_error);
+	lg_strv_free(p->gofiles);
+	lg_strv_free(p->testgofiles);
+	lg_strv_free(p->xtestgofiles);
+	memset(p, 0, sizeof(*p));
+}
+
 void lg_golist_release(struct lg_golist *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++) {
-		free(l->pkgs[i].import_path);
-		free(l->pkgs[i].name);
-		free(l->pkgs[i].dir);
-		free(l->pkgs[i].list_error);
-		lg_strv_free(l->pkgs[i].gofiles);
-		lg_strv_free(l->pkgs[i].testgofiles);
-		lg_strv_free(l->pkgs[i].xtestgofiles);
-	}
+	for (i = 0; i < l->n; i++)
+		lg_gopkg_release(&l->pkgs[i]);
 	free(l->pkgs);
 	free(l->module_path);
 	free(l->module_root);

@@ -44,6 +44,8 @@ struct lg_goflags {
 	double timeout; /* per toolchain call, seconds */
 };
 
+/* Frees what a package owns (the list holding it keeps its slot). */
+void lg_gopkg_release(struct lg_gopkg *p);
 void lg_golist_release(struct lg_golist *l);
 
 /*

@@ -156,10 +156,7 @@ size_t lg_shard_filter(struct lg_golist *l, const struct lg_shard *s, lg_shard_w
 			continue;
 		}
 		/* the fields lg_golist_release would free */
-		free(l->pkgs[i].import_path);
-		free(l->pkgs[i].name);
-		free(l->pkgs[i].dir);
-		free(l->pkgs[i].list_error);
+		lg_gopkg_release(&l->pkgs[i]);
 	}
 	l->n = kept;
 	free(paths);
