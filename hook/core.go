@@ -29,11 +29,13 @@ import (
 	leakgatefmt "fmt"
 	leakgateio "io"
 	leakgateos "os"
+	leakgatesignal "os/signal"
 	leakgatefilepath "path/filepath"
 	leakgateruntime "runtime"
 	leakgatepprof "runtime/pprof"
 	leakgatestrconv "strconv"
 	leakgatestrings "strings"
+	leakgatesyscall "syscall"
 	leakgatetesting "testing"
 	leakgatetime "time"
 )
@@ -103,7 +105,11 @@ func leakgateRun(m *leakgatetesting.M) int {
 		s.errorf("LEAKGATE_HOOK_PROTOCOL is %q but this hook speaks %d",
 			p, leakgateProtocol)
 	}
+	probing := leakgateos.Getenv("LEAKGATE_PROBE") == "1"
 	s.restoreEnv()
+	if probing {
+		leakgateStartProbes(dir)
+	}
 
 	var before, after leakgateSnap
 	known := map[int64]bool{}
@@ -134,6 +140,54 @@ func leakgateRun(m *leakgatetesting.M) int {
 		s.writeManifest(s.manifest("after", &before, &after, code, &settle))
 	})
 	return code
+}
+
+// leakgateStartProbes answers the runner's SIGUSR1 with a probe while the
+// tests run: leakgate sends it when the scheduler trace shows every P idle
+// and a test still running, to tell a deadlock of that test from a test that
+// sleeps or waits on I/O. Only started when the runner asks for it
+// (LEAKGATE_PROBE=1): a signal.Notify keeps the runtime from ever reporting
+// "all goroutines are asleep", so leakgate then judges that itself.
+func leakgateStartProbes(dir string) {
+	ch := make(chan leakgateos.Signal, 1)
+	leakgatesignal.Notify(ch, leakgatesyscall.SIGUSR1)
+	go func() {
+		p := &leakgateState{dir: dir}
+		for n := 1; ; n++ {
+			<-ch
+			p.errors = []string{}
+			p.guard("probe", func() { p.probe(n) })
+		}
+	}()
+}
+
+// probe writes probe-N.stacks (every goroutine), probe-N.leak.stacks (the
+// goroutineleak profile at debug=2, where the runtime has it) and then the
+// marker probe-N.json, atomically: the runner reads the probe once the
+// marker exists. Its buffer is its own, so a probe never races the settle
+// phase's dumps.
+func (s *leakgateState) probe(n int) {
+	name := leakgatefmt.Sprintf("probe-%d", n)
+	now := leakgatetime.Now().UnixNano()
+	count := leakgateruntime.NumGoroutine()
+	stacks := s.dump()
+	s.writeFile(name+".stacks", func(w leakgateio.Writer) error {
+		_, err := w.Write(stacks)
+		return err
+	})
+	leak := s.writeLeakProfile(name + ".leak.stacks")
+	fields := []leakgateField{
+		{"protocol", leakgateProtocol},
+		{"probe", n},
+		{"time_unix_nano", now},
+		{"num_goroutine", count},
+		{"stacks", name + ".stacks"},
+	}
+	if leak != "" {
+		fields = append(fields, leakgateField{"leak_stacks", leak})
+	}
+	fields = append(fields, leakgateField{"errors", append([]string{}, s.errors...)})
+	s.writeAtomic(name+".json", fields)
 }
 
 // leakgateMain runs the tests under the hook and exits with their code. It
@@ -511,14 +565,20 @@ func leakgateObject(fields []leakgateField) leakgatejson.RawMessage {
 // rename), so leakgate never reads half a manifest even when the binary is
 // killed mid-write.
 func (s *leakgateState) writeManifest(fields []leakgateField) {
+	s.writeAtomic(leakgateManifestName, fields)
+}
+
+// writeAtomic writes fields as an indented JSON object to name in the hook
+// directory through a temporary file, fsync and rename.
+func (s *leakgateState) writeAtomic(name string, fields []leakgateField) {
 	var out leakgatebytes.Buffer
 	if err := leakgatejson.Indent(&out, leakgateObject(fields), "", "  "); err != nil {
-		s.errorf("encoding %s: %v", leakgateManifestName, err)
+		s.errorf("encoding %s: %v", name, err)
 		return
 	}
 	out.WriteByte('\n')
 
-	final := leakgatefilepath.Join(s.dir, leakgateManifestName)
+	final := leakgatefilepath.Join(s.dir, name)
 	tmp := final + ".tmp"
 	f, err := leakgateos.Create(tmp)
 	if err != nil {
