@@ -607,6 +607,36 @@ static char *run_regex(const char *test)
 	return lg_buf_detach(&b, NULL);
 }
 
+/* Says on each failed check and test that --stress found it, and how to rerun it. */
+static void mark_stress_finding(struct lg_package *p, const struct lg_stress *s)
+{
+	char *line = lg_xasprintf("\nfound by --stress after %lld iterations (%s); reproduce:\n  %s\n",
+				  (long long)s->iterations, s->exposed_by, s->command);
+	size_t i;
+
+	for (i = 0; i < p->nchecks; i++) {
+		struct lg_check *c = &p->checks[i];
+		char *d;
+
+		if (!lg_check_failed(c))
+			continue;
+		d = lg_xasprintf("%s%s", c->detail ? c->detail : "", line);
+		free(c->detail);
+		c->detail = d;
+	}
+	for (i = 0; i < p->ntests; i++) {
+		struct lg_test *t = &p->tests[i];
+		char *o;
+
+		if (t->result != LG_TEST_FAIL && t->result != LG_TEST_UNFINISHED)
+			continue;
+		o = lg_xasprintf("%s%s", t->output ? t->output : "", line);
+		free(t->output);
+		t->output = o;
+	}
+	free(line);
+}
+
 static void stress(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
 		   const struct pkgstate *st, const char *dir)
 {
@@ -690,6 +720,7 @@ static void stress(struct pool *pl, const struct lg_gopkg *gp, struct lg_package
 				"-test.count=%ld -test.cpu=%d -test.shuffle=%u -test.v", qdir,
 				qre ? " -test.run " : "", qre ? qre : "", count, cpus[k % ncpus], seed);
 			take_failure(p, &q);
+			mark_stress_finding(p, s);
 			free(re);
 			free(qre);
 			free(qdir);
