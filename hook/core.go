@@ -35,6 +35,7 @@ import (
 	leakgatepprof "runtime/pprof"
 	leakgatestrconv "strconv"
 	leakgatestrings "strings"
+	leakgateatomic "sync/atomic"
 	leakgatesyscall "syscall"
 	leakgatetesting "testing"
 	leakgatetime "time"
@@ -50,6 +51,9 @@ const (
 	// A goroutine dump is grown from leakgateStackFirst until it fits.
 	// The ceiling only stops a runaway binary from exhausting memory;
 	// a dump cut there is reported in the manifest's errors.
+	// How often the probe listener looks for the runner's SIGUSR1.
+	leakgateProbePoll = 100 * leakgatetime.Millisecond
+
 	leakgateStackFirst = 1 << 20
 	leakgateStackLimit = 1 << 30
 )
@@ -107,8 +111,9 @@ func leakgateRun(m *leakgatetesting.M) int {
 	}
 	probing := leakgateos.Getenv("LEAKGATE_PROBE") == "1"
 	s.restoreEnv()
+	var probes *leakgateProber
 	if probing {
-		leakgateStartProbes(dir)
+		probes = leakgateStartProbes(dir)
 	}
 
 	var before, after leakgateSnap
@@ -123,6 +128,9 @@ func leakgateRun(m *leakgatetesting.M) int {
 	})
 
 	code := m.Run()
+	if probes != nil {
+		probes.stop()
+	}
 
 	settle := leakgateSettleResult{budget: budget}
 	s.guard("settling", func() {
@@ -142,23 +150,53 @@ func leakgateRun(m *leakgatetesting.M) int {
 	return code
 }
 
-// leakgateStartProbes answers the runner's SIGUSR1 with a probe while the
-// tests run: leakgate sends it when the scheduler trace shows every P idle
-// and a test still running, to tell a deadlock of that test from a test that
-// sleeps or waits on I/O. Only started when the runner asks for it
+// leakgateProber answers the runner's SIGUSR1 with a probe while the tests
+// run: leakgate sends it when the scheduler trace shows every P idle and a
+// test still running, to tell a deadlock of that test from a test that
+// sleeps or waits on I/O. It is started only when the runner asks for it
 // (LEAKGATE_PROBE=1): a signal.Notify keeps the runtime from ever reporting
 // "all goroutines are asleep", so leakgate then judges that itself.
-func leakgateStartProbes(dir string) {
-	ch := make(chan leakgateos.Signal, 1)
-	leakgatesignal.Notify(ch, leakgatesyscall.SIGUSR1)
-	go func() {
-		p := &leakgateState{dir: dir}
-		for n := 1; ; n++ {
-			<-ch
-			p.errors = []string{}
-			p.guard("probe", func() { p.probe(n) })
-		}
-	}()
+//
+// It keeps no goroutine of its own: a timer looks at the signal channel
+// every leakgateProbePoll, so goleak.VerifyNone in a test, or goleak run
+// after the hook by a TestMain, sees nothing of it (os/signal's own loop is
+// on goleak's list of standard goroutines).
+type leakgateProber struct {
+	state   *leakgateState
+	ch      chan leakgateos.Signal
+	n       int
+	stopped leakgateatomic.Bool
+}
+
+func leakgateStartProbes(dir string) *leakgateProber {
+	p := &leakgateProber{
+		state: &leakgateState{dir: dir},
+		ch:    make(chan leakgateos.Signal, 1),
+	}
+	leakgatesignal.Notify(p.ch, leakgatesyscall.SIGUSR1)
+	leakgatetime.AfterFunc(leakgateProbePoll, p.poll)
+	return p
+}
+
+func (p *leakgateProber) poll() {
+	if p.stopped.Load() {
+		return
+	}
+	select {
+	case <-p.ch:
+		p.n++
+		p.state.errors = []string{}
+		p.state.guard("probe", func() { p.state.probe(p.n) })
+	default:
+	}
+	leakgatetime.AfterFunc(leakgateProbePoll, p.poll)
+}
+
+// stop ends the probes once m.Run has returned: nothing polls during the
+// settle phase and the after snapshot.
+func (p *leakgateProber) stop() {
+	p.stopped.Store(true)
+	leakgatesignal.Stop(p.ch)
 }
 
 // probe writes probe-N.stacks (every goroutine), probe-N.leak.stacks (the
