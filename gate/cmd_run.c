@@ -31,7 +31,8 @@ enum {
 	OPT_MAX_HEAP, OPT_TIMEOUT, OPT_GRACE, OPT_SETTLE, OPT_SCHEDTRACE, OPT_ANCESTORS, OPT_MEM_RATE,
 	OPT_TAGS, OPT_RACE, OPT_BUILD_FLAG, OPT_RUN, OPT_TEST_FLAG, OPT_NO_HOOK, OPT_CORE,
 	OPT_KEEP, OPT_NO_REWRITE, OPT_NO_RERUN, OPT_HELP, OPT_COUNT, OPT_BASELINES, OPT_BASELINE_URL, OPT_STRICT, OPT_FORCE,
-	OPT_BASELINE_TIMEOUT, OPT_FORMAT, OPT_SHARD, OPT_LEAKS
+	OPT_BASELINE_TIMEOUT, OPT_FORMAT, OPT_SHARD, OPT_LEAKS, OPT_DEADLOCK_AFTER,
+	OPT_FAIL_FAST_DEADLOCK, OPT_STRESS
 };
 
 static const struct option run_options[] = {
@@ -68,6 +69,9 @@ static const struct option run_options[] = {
 	{ "baseline-timeout", required_argument, NULL, OPT_BASELINE_TIMEOUT },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "deadlock-after", required_argument, NULL, OPT_DEADLOCK_AFTER },
+	{ "fail-fast-deadlock", no_argument, NULL, OPT_FAIL_FAST_DEADLOCK },
+	{ "stress", required_argument, NULL, OPT_STRESS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -79,7 +83,8 @@ struct run_flags {
 	int jobs, max_leaks, schedtrace, ancestors, mem_rate;
 	int leaks; /* enum lg_leaks_mode, -1 = not given */
 	int64_t max_heap;
-	double timeout, grace, settle;
+	double timeout, grace, settle, deadlock_after, stress;
+	int fail_fast_deadlock;
 	char **build, **test;
 	size_t nbuild, ntest, build_alloc, test_alloc;
 	const char *baselines, *baseline_url;
@@ -167,7 +172,19 @@ static int parse_one(int c, const char *arg, struct run_flags *f)
 	case OPT_RACE: push(&f->build, &f->nbuild, &f->build_alloc, lg_xstrdup("-race")); return 0;
 	case OPT_BUILD_FLAG: push(&f->build, &f->nbuild, &f->build_alloc, lg_xstrdup(arg)); return 0;
 	case OPT_RUN: push(&f->test, &f->ntest, &f->test_alloc, lg_xasprintf("-test.run=%s", arg)); return 0;
-	case OPT_TEST_FLAG: push(&f->test, &f->ntest, &f->test_alloc, lg_xstrdup(arg)); return 0;
+	case OPT_TEST_FLAG:
+		/* "--test-flag ./pkg" took the package as the flag's value */
+		if (arg[0] != '-')
+			return lg_cli_fail(LG_EXIT_USAGE, "--test-flag: '%s' is not a test flag (it looks "
+					   "like a package pattern); test flags start with '-': write "
+					   "--test-flag=-test.X=VALUE", arg);
+		push(&f->test, &f->ntest, &f->test_alloc, lg_xstrdup(arg));
+		return 0;
+	case OPT_DEADLOCK_AFTER:
+		return lg_parse_duration(arg, &f->deadlock_after) ? bad_value("deadlock-after", arg, "a duration such as 2s") : 0;
+	case OPT_FAIL_FAST_DEADLOCK: f->fail_fast_deadlock = 1; return 0;
+	case OPT_STRESS:
+		return lg_parse_duration(arg, &f->stress) ? bad_value("stress", arg, "a duration such as 30s") : 0;
 	case OPT_NO_HOOK: f->inject = 0; return 0;
 	case OPT_NO_REWRITE: f->rewrite = 0; return 0;
 	case OPT_NO_RERUN: f->rerun = 0; return 0;
@@ -204,7 +221,7 @@ static void flags_init(struct run_flags *f)
 	f->rerun = 1;
 	f->jobs = f->max_leaks = f->schedtrace = f->ancestors = f->mem_rate = f->leaks = -1;
 	f->max_heap = -1;
-	f->timeout = f->grace = f->settle = -1;
+	f->timeout = f->grace = f->settle = f->deadlock_after = f->stress = -1;
 	f->count = 1;
 }
 
@@ -254,6 +271,9 @@ static void apply_flags(const struct run_flags *f, struct lg_config *cfg)
 	if (f->schedtrace >= 0) cfg->schedtrace_ms = f->schedtrace;
 	if (f->ancestors >= 0) cfg->ancestors = f->ancestors;
 	if (f->mem_rate >= 0) cfg->mem_profile_rate = f->mem_rate;
+	if (f->deadlock_after >= 0) cfg->deadlock_after = f->deadlock_after;
+	if (f->stress >= 0) cfg->stress = f->stress;
+	if (f->fail_fast_deadlock) cfg->fail_fast_deadlock = 1;
 }
 
 /* The module root without running go: the nearest go.mod upwards. */
@@ -448,6 +468,19 @@ static void progress(void *ctx, enum lg_runner_event ev, const struct lg_package
 			p->import_path);
 }
 
+/* Live lines: a deadlock found while the binary runs, stress results, --keep-work. */
+static void show_note(void *ctx, const struct lg_package *p, const char *line)
+{
+	struct display *d = ctx;
+
+	if (d->tty)
+		fprintf(stderr, "\r\033[K");
+	if (p)
+		fprintf(stderr, "leakgate: %s: %s\n", p->import_path, line);
+	else
+		fprintf(stderr, "leakgate: %s\n", line);
+}
+
 static void on_signal(int sig)
 {
 	lg_proc_interrupt();
@@ -554,6 +587,7 @@ static void runner_opts(const struct run_flags *f, const struct lg_config *cfg, 
 	o->test_args = f->test;
 	o->ntest_args = f->ntest;
 	o->progress = progress;
+	o->note = show_note;
 	o->ctx = d;
 	o->shard = f->shard;
 	o->shard_times_dir = f->baselines;

@@ -25,6 +25,7 @@ void lg_config_init(struct lg_config *c)
 	c->schedtrace_ms = 1000;
 	c->ancestors = 10;
 	c->mem_profile_rate = LG_DEFAULT_MEM_PROFILE_RATE;
+	c->deadlock_after = 2;
 }
 
 void lg_ignore_rule_release(struct lg_ignore_rule *r)
@@ -248,6 +249,16 @@ static int load_key(struct lg_config *c, const char *key, json_t *v, const char 
 		return load_int(v, path, key, 0, 1000, &c->ancestors, err);
 	if (strcmp(key, "mem_profile_rate") == 0)
 		return load_int(v, path, key, 0, 1 << 30, &c->mem_profile_rate, err);
+	if (strcmp(key, "deadlock_after") == 0)
+		return load_duration(v, path, key, &c->deadlock_after, err);
+	if (strcmp(key, "stress") == 0)
+		return load_duration(v, path, key, &c->stress, err);
+	if (strcmp(key, "fail_fast_deadlock") == 0) {
+		if (!json_is_boolean(v))
+			return lg_error(err, "'%s': %s: expected true or false", path, key);
+		c->fail_fast_deadlock = json_is_true(v);
+		return 0;
+	}
 	if (strcmp(key, "ignore") == 0)
 		return load_ignores(c, v, path, err);
 	if (key[0] == '$' || key[0] == '_')

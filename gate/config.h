@@ -50,6 +50,11 @@ struct lg_config {
 	/* runtime.MemProfileRate the hook sets (LEAKGATE_MEMPROFILERATE): bytes
 	 * per heap profile sample; 0 leaves Go's default (512 KiB) */
 	int mem_profile_rate;
+	/* every P idle this long with a test running: probe for a deadlock
+	 * (probe.h); 0 = off (2) */
+	double deadlock_after;
+	int fail_fast_deadlock; /* stop the binary on a suspected deadlock too */
+	double stress;          /* rerun a passing package's tests this long (0) */
 	struct lg_ignore_rule *ignores;
 	size_t nignores;
 };

@@ -102,6 +102,23 @@ int lg_leak_hook_frame(const struct lg_frame *f)
 			   lg_starts_with(f->func, "leakgate.dev/leakgatehook"));
 }
 
+int lg_leak_hook_goroutine(const struct lg_goroutine *g)
+{
+	size_t i, j;
+	int signal_loop = 0;
+
+	for (i = 0; i < g->nframes; i++) {
+		if (lg_leak_hook_frame(&g->frames[i]))
+			return 1;
+		signal_loop |= g->frames[i].func && !strcmp(g->frames[i].func, "os/signal.loop");
+	}
+	for (i = 0; signal_loop && i < g->nancestors; i++)
+		for (j = 0; j < g->ancestors[i].nframes; j++)
+			if (lg_leak_hook_frame(&g->ancestors[i].frames[j]))
+				return 1;
+	return 0;
+}
+
 /* A frame of the user's code: in the module and not the hook's. */
 static int user_frame(const struct lg_frame *f, const char *root)
 {
@@ -396,7 +413,7 @@ static int lock_wait(enum lg_wait_class w)
  * Could another goroutine of the dump hold the lock `g` waits for?  Any
  * goroutine of user code that is not itself waiting for a lock might; the
  * dump does not say which lock a goroutine holds.  The one taking the
- * snapshot ("running") and the runtime's own do not count.
+ * snapshot ("running"), the hook's and the runtime's own do not count.
  */
 static int lock_may_be_held(const struct lg_goroutine *g, const struct lg_dump *d)
 {
@@ -406,6 +423,7 @@ static int lock_may_be_held(const struct lg_goroutine *g, const struct lg_dump *
 		const struct lg_goroutine *o = &d->g[i];
 
 		if (o->id == g->id || lock_wait(o->wait) || o->wait == LG_WAIT_RUNTIME ||
+		    lg_leak_hook_goroutine(o) ||
 		    !o->creator.func || lg_starts_with(o->creator.func, "runtime.") ||
 		    (o->status && strcmp(o->status, "running") == 0))
 			continue;
@@ -731,7 +749,7 @@ int lg_leak_dump_deadlock_like(const struct lg_dump *d, const char *module_root,
 
 	for (i = 0; i < d->n; i++) {
 		/* g0 of each M in system-level dumps: "goroutine 0 [idle]" */
-		if (d->g[i].id == 0)
+		if (d->g[i].id == 0 || lg_leak_hook_goroutine(&d->g[i]))
 			continue;
 		switch (d->g[i].wait) {
 		case LG_WAIT_RUNTIME:

@@ -100,6 +100,12 @@ int lg_leak_in_module(const char *file, const char *root);
  */
 int lg_leak_hook_frame(const struct lg_frame *f);
 
+/*
+ * 1 for a goroutine of leakgate's hook: one with a hook frame, or the
+ * os/signal loop the hook's probe listener started (its ancestry shows it).
+ */
+int lg_leak_hook_goroutine(const struct lg_goroutine *g);
+
 /* Test name from a function name: "x/y.TestFoo.func1" -> "TestFoo", or NULL. */
 char *lg_leak_test_from_func(const char *func);
 

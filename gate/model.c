@@ -179,6 +179,9 @@ void lg_package_release(struct lg_package *p)
 {
 	size_t i;
 
+	free(p->stress.exposed_by);
+	free(p->stress.command);
+	free(p->stress.note);
 	free(p->import_path);
 	free(p->dir);
 	free(p->rel_dir);

@@ -154,6 +154,18 @@ enum lg_evidence {
 /* "none", "used", "inconclusive". */
 const char *lg_evidence_name(enum lg_evidence e);
 
+/* What --stress did with a package after its normal run (aggregate only). */
+struct lg_stress {
+	double budget;      /* seconds asked for; 0: not stressed */
+	double seconds;     /* spent rerunning */
+	int64_t iterations; /* repetitions of the package's tests that ran */
+	int chunks;         /* test binary runs */
+	int failed;         /* a failing verdict was found and stopped it */
+	char *exposed_by;   /* the chunk's flags: "-test.count=… -test.cpu=… -test.shuffle=…" */
+	char *command;      /* a command that reruns the failing test that way */
+	char *note;         /* why stress did not run or stopped early, or NULL */
+};
+
 struct lg_package {
 	char *import_path;
 	char *dir;     /* absolute */
@@ -188,6 +200,11 @@ struct lg_package {
 	struct lg_sched_sample *sched;
 	size_t nsched;
 	char *stray_output; /* output outside any test (capped) */
+	int build_batched;  /* built with others in one go test -c, which times no single
+	                       package: build_seconds is 0 and build_batch_seconds the
+	                       batch's time (report "build_timing": "batch") */
+	double build_batch_seconds;
+	struct lg_stress stress;
 };
 
 struct lg_run {

@@ -257,9 +257,13 @@ static void enforce_deadline(const struct lg_proc_opts *o, struct lg_proc_result
 {
 	double now = lg_now();
 
-	if (o->timeout <= 0 || now - start < o->timeout)
+	if (!r->stopped && !r->quit_sent && o->on_tick &&
+	    o->on_tick(o->ctx, (int)pid, now - start))
+		r->stopped = 1;
+	if (!r->stopped && (o->timeout <= 0 || now - start < o->timeout))
 		return;
-	r->timed_out = 1;
+	if (!r->stopped)
+		r->timed_out = 1;
 	if (!r->quit_sent) {
 		r->children_at_deadline = group_members(pid);
 		kill(pid, SIGQUIT);

@@ -50,12 +50,19 @@ struct lg_proc_opts {
 	/* Called with each chunk of stderr; when NULL, err_capture gets it. */
 	void (*on_stderr)(void *ctx, const char *data, size_t len);
 	struct lg_capture *err_capture; /* receives stderr; may be NULL */
+	/*
+	 * Called about every 50ms while the child runs, with its pid (it may
+	 * signal it).  Returning 1 stops the child as at the deadline: SIGQUIT,
+	 * then SIGKILL to the group after the grace.  May be NULL.
+	 */
+	int (*on_tick)(void *ctx, int pid, double elapsed);
 };
 
 struct lg_proc_result {
 	int exit_code;   /* exit status, or -1 when ended by a signal */
 	int term_signal; /* signal that ended it, 0 if none */
 	int timed_out;   /* the deadline passed */
+	int stopped;     /* on_tick asked to stop it before the deadline */
 	int quit_sent;   /* SIGQUIT was sent */
 	int killed;      /* SIGKILL was needed */
 	int interrupted; /* lg_proc_interrupt() ended it */

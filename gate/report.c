@@ -193,6 +193,22 @@ static const char *hook_name(enum lg_hook_state h)
 	return (unsigned)h < LG_ARRAY_SIZE(hook_names) ? hook_names[h] : "absent";
 }
 
+/* --stress, in aggregate: never one entry per repetition. */
+static json_t *jstress(const struct lg_stress *st)
+{
+	json_t *o = json_object();
+
+	set(o, "budget_seconds", jtime(st->budget));
+	set(o, "seconds", jtime(st->seconds));
+	set(o, "iterations", json_integer(st->iterations));
+	set(o, "runs", json_integer(st->chunks));
+	set(o, "failed", json_boolean(st->failed));
+	set(o, "exposed_by", lg_json_str(st->exposed_by));
+	set(o, "command", lg_json_str(st->command));
+	set(o, "note", lg_json_str(st->note));
+	return o;
+}
+
 static json_t *jpackage(const struct lg_package *p)
 {
 	json_t *o = json_object(), *a;
@@ -205,6 +221,11 @@ static json_t *jpackage(const struct lg_package *p)
 	set(o, "built", json_boolean(p->built));
 	set(o, "no_tests", json_boolean(p->no_tests));
 	set(o, "build_seconds", jtime(p->build_seconds));
+	if (p->built && !p->no_tests) {
+		set(o, "build_timing", json_string(p->build_batched ? "batch" : "package"));
+		if (p->build_batched)
+			set(o, "build_batch_seconds", jtime(p->build_batch_seconds));
+	}
 	set(o, "run_seconds", jtime(p->run_seconds));
 	set(o, "exit_code", json_integer(p->exit_code));
 	set(o, "term_signal", json_integer(p->term_signal));
@@ -239,6 +260,8 @@ static json_t *jpackage(const struct lg_package *p)
 	for (i = 0; i < p->nsched; i++)
 		json_array_append_new(a, jsched(&p->sched[i]));
 	set(o, "stray_output", lg_json_str(p->stray_output));
+	if (p->stress.budget > 0)
+		set(o, "stress", jstress(&p->stress));
 	return o;
 }
 
@@ -472,6 +495,7 @@ static const char *check_status_name(int i) { return lg_check_status_name((enum 
 static const char *hook_state_name(int i) { return hook_name((enum lg_hook_state)i); }
 static const char *hook_via_name(int i) { return lg_hook_via_name((enum lg_hook_via)i); }
 static const char *evidence_name(int i) { return lg_evidence_name((enum lg_evidence)i); }
+static const char *build_timing_name(int i) { return i ? "batch" : "package"; }
 
 
 
@@ -660,6 +684,30 @@ static int read_memstats(struct reader *rd, json_t *obj, const char *key, struct
 	return ret;
 }
 
+static int read_stress(struct reader *rd, json_t *obj, struct lg_stress *st)
+{
+	json_t *o;
+	size_t mark;
+	int ret = 0;
+
+	if (get_object(rd, obj, "stress", &o) < 0)
+		return -1;
+	if (!o)
+		return 0;
+	mark = push(rd, "stress", -1);
+	if (get_time(rd, o, "budget_seconds", &st->budget) < 0 ||
+	    get_time(rd, o, "seconds", &st->seconds) < 0 ||
+	    get_i64(rd, o, "iterations", &st->iterations) < 0 ||
+	    get_i32(rd, o, "runs", 0, &st->chunks) < 0 ||
+	    get_bool(rd, o, "failed", &st->failed) < 0 ||
+	    get_str(rd, o, "exposed_by", 0, &st->exposed_by) < 0 ||
+	    get_str(rd, o, "command", 0, &st->command) < 0 ||
+	    get_str(rd, o, "note", 0, &st->note) < 0)
+		ret = -1;
+	pop(rd, mark);
+	return ret;
+}
+
 /*
  * Reads the array `key` of `obj` element by element: `add_expr` appends a
  * zeroed element to the model and `fill` reads one object into it.  Elements
@@ -756,7 +804,10 @@ static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 	    get_i64(rd, o, "heap_discounted", &p->heap_discounted) < 0 ||
 	    read_memstats(rd, o, "before", &p->before) < 0 ||
 	    read_memstats(rd, o, "after", &p->after) < 0 ||
-	    get_str(rd, o, "stray_output", 0, &p->stray_output) < 0)
+	    get_str(rd, o, "stray_output", 0, &p->stray_output) < 0 ||
+	    get_enum(rd, o, "build_timing", 0, 2, build_timing_name, &p->build_batched) < 0 ||
+	    get_time(rd, o, "build_batch_seconds", &p->build_batch_seconds) < 0 ||
+	    read_stress(rd, o, &p->stress) < 0)
 		return -1;
 	p->hook = (enum lg_hook_state)hook;
 	p->evidence = (enum lg_evidence)evidence;

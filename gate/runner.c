@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "hook.h"
+#include "probe.h"
 #include "proc.h"
 #include "rewrite.h"
 #include "runner.h"
@@ -57,12 +59,52 @@ struct pool {
 
 /* Collects one binary's output while it runs. */
 struct collect {
+	struct pool *pl;
 	struct lg_t2j *t2j;
 	struct lg_capture err;
 	struct lg_buf line;
 	struct lg_package *p;
 	size_t sched_alloc;
+	struct lg_probe probe;
+	int probe_told; /* the finding was shown live */
 };
+
+static void note(struct pool *pl, const struct lg_package *p, const char *line)
+{
+	if (!pl->o->note)
+		return;
+	pthread_mutex_lock(&pl->mu);
+	pl->o->note(pl->o->ctx, p, line);
+	pthread_mutex_unlock(&pl->mu);
+}
+
+/*
+ * Every ~50ms while the binary runs: the deadlock probes (probe.h).  A
+ * finding is shown at once, so a suspected deadlock that runs on to the
+ * deadline is seen in seconds.
+ */
+static int on_tick(void *ctx, int pid, double elapsed)
+{
+	struct collect *c = ctx;
+	const char **names;
+	size_t n = lg_t2j_running(c->t2j, &names);
+	enum lg_probe_action a = lg_probe_tick(&c->probe, c->p->sched, c->p->nsched,
+					       (const char *const *)names, n, elapsed);
+
+	if (c->probe.found.kind != LG_PROBE_NONE && !c->probe_told) {
+		char *line = lg_xasprintf("%s (after %.1fs%s)", c->probe.found.message,
+					  c->probe.found.seconds,
+					  a == LG_PROBE_STOP ? "; stopping the test binary"
+					  : "; running on to the deadline, --fail-fast-deadlock stops it");
+
+		c->probe_told = 1;
+		note(c->pl, c->p, line);
+		free(line);
+	}
+	if (a == LG_PROBE_SIGNAL)
+		kill((pid_t)pid, SIGUSR1);
+	return a == LG_PROBE_STOP;
+}
 
 static void on_stdout(void *ctx, const char *data, size_t len)
 {
@@ -196,6 +238,8 @@ static char **build_env(const struct lg_config *cfg, const char *hookdir, const 
 	env[n++] = lg_xasprintf("LEAKGATE_HOOK_DIR=%s", hookdir);
 	env[n++] = lg_xasprintf("LEAKGATE_HOOK_PROTOCOL=%d", LG_HOOK_PROTOCOL);
 	env[n++] = lg_xasprintf("LEAKGATE_SETTLE=%.0fms", cfg->settle * 1000.0);
+	if (cfg->deadlock_after > 0)
+		env[n++] = lg_xstrdup("LEAKGATE_PROBE=1");
 	if (evidence && cfg->mem_profile_rate > 0)
 		env[n++] = lg_xasprintf("LEAKGATE_MEMPROFILERATE=%d", cfg->mem_profile_rate);
 	env[n] = NULL;
@@ -261,9 +305,11 @@ static void fix_test_locations(struct lg_package *p)
 	}
 }
 
-static char **binary_argv(const struct lg_runner_opts *o, const char *binary)
+/* The binary's arguments: the gate's, the user's, then `extra` (they win). */
+static char **binary_argv(const struct lg_runner_opts *o, const char *binary,
+			  char *const *extra)
 {
-	char **argv = lg_xcalloc(o->ntest_args + 4, sizeof(char *));
+	char **argv = lg_xcalloc(o->ntest_args + lg_strv_len(extra) + 4, sizeof(char *));
 	size_t n = 0, i;
 
 	argv[n++] = (char *)binary;
@@ -271,6 +317,8 @@ static char **binary_argv(const struct lg_runner_opts *o, const char *binary)
 	argv[n++] = "-test.v=test2json";
 	for (i = 0; i < o->ntest_args; i++)
 		argv[n++] = o->test_args[i];
+	for (i = 0; extra && extra[i]; i++)
+		argv[n++] = extra[i];
 	argv[n] = NULL;
 	return argv;
 }
@@ -284,9 +332,13 @@ static void notify(struct pool *pl, enum lg_runner_event ev, const struct lg_pac
 	pthread_mutex_unlock(&pl->mu);
 }
 
-/* Runs the built binary and judges it. */
+/*
+ * Runs the built binary and judges it.  `extra` are more -test. flags
+ * (NULL: none); `timeout` is the deadline in seconds.
+ */
 static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
-		       const struct pkgstate *st, const char *hookdir, int evidence)
+		       const struct pkgstate *st, const char *hookdir, char *const *extra,
+		       double timeout, int evidence)
 {
 	const struct lg_runner_opts *o = pl->o;
 	struct collect c;
@@ -296,25 +348,36 @@ static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_pac
 	struct lg_verdict_in vin;
 	struct lg_buf errtext = LG_BUF_INIT;
 	struct lg_err err, herr;
-	char **env = build_env(o->cfg, hookdir, gp->dir,
-			       st->via != LG_VIA_NONE || gp->calls_hook, evidence);
-	char **argv = binary_argv(o, st->br.binary);
+	int hooked = st->via != LG_VIA_NONE || gp->calls_hook;
+	char **env = build_env(o->cfg, hookdir, gp->dir, hooked, evidence);
+	char **argv = binary_argv(o, st->br.binary, extra);
+	struct lg_probe_opts pro;
+	char *last_run = NULL;
 	int hook_failed;
 
 	memset(&c, 0, sizeof(c));
+	c.pl = pl;
 	c.t2j = lg_t2j_new();
 	c.p = p;
+	memset(&pro, 0, sizeof(pro));
+	pro.after = hooked ? o->cfg->deadlock_after : 0;
+	pro.fail_fast = o->cfg->fail_fast_deadlock;
+	pro.hookdir = hookdir;
+	pro.module_root = pl->list->module_root;
+	pro.read_sources = 1;
+	lg_probe_init(&c.probe, &pro);
 	lg_capture_init(&c.err, STDERR_HEAD, STDERR_TAIL);
 	lg_buf_init(&c.line);
 	memset(&po, 0, sizeof(po));
 	po.argv = argv;
 	po.dir = gp->dir;
 	po.envp = env;
-	po.timeout = o->cfg->timeout;
+	po.timeout = timeout;
 	po.grace = o->cfg->grace;
 	po.allow_core = o->allow_core;
 	po.on_stdout = on_stdout;
 	po.on_stderr = on_stderr;
+	po.on_tick = pro.after > 0 ? on_tick : NULL;
 	po.ctx = &c;
 	notify(pl, LG_EV_RUN, p);
 	if (lg_proc_run(&po, &r, &err)) {
@@ -329,6 +392,7 @@ static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_pac
 	p->run_seconds = r.seconds;
 	memset(&vin, 0, sizeof(vin));
 	vin.t2j_complete = lg_t2j_complete(c.t2j);
+	last_run = lg_t2j_last_run(c.t2j) ? lg_xstrdup(lg_t2j_last_run(c.t2j)) : NULL;
 	lg_t2j_take(c.t2j, p);
 	fix_test_locations(p);
 	lg_capture_text(&c.err, &errtext);
@@ -346,15 +410,351 @@ static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_pac
 	vin.extra_ignores = st->rw.ignores;
 	vin.nextra_ignores = st->rw.nignores;
 	vin.read_sources = 1;
+	vin.probe = &c.probe.found;
+	vin.last_run = last_run;
 	lg_verdict_package(&vin, p);
 	lg_hook_manifest_release(&m);
 out:
+	lg_probe_release(&c.probe);
+	free(last_run);
 	lg_t2j_free(c.t2j);
 	lg_capture_release(&c.err);
 	lg_buf_release(&c.line);
 	lg_buf_release(&errtext);
 	lg_strv_free(env);
 	free(argv);
+}
+
+/*
+ * --stress: the normal run passed; rerun the package's tests in the same
+ * binary for up to the budget, in chunks of -test.count repetitions sized
+ * from the measured time per repetition, rotating -test.cpu through 1, 2, 4
+ * and the CPU count, each chunk shuffled with a recorded seed, until a chunk
+ * ends in a failing verdict.  Only aggregates are kept; a failing chunk's
+ * failed tests and checks replace the normal run's (a leak group the normal
+ * run already had stays as it was, so a baseline that accepts it still
+ * does).
+ */
+#define STRESS_MAX_COUNT 100000
+#define STRESS_MIN_CHUNK 0.5  /* seconds a chunk should take */
+#define STRESS_MAX_CHUNK 5.0
+#define STRESS_FIRST_REP 0.002 /* seconds per repetition assumed for "0.00s" tests */
+#define STRESS_MIN_REP 1e-5
+
+/* Top-level test time of one repetition, from a run's test results. */
+static double rep_seconds(const struct lg_package *p)
+{
+	double t = 0;
+	size_t i;
+
+	for (i = 0; i < p->ntests; i++)
+		if (!strchr(p->tests[i].name, '/'))
+			t += p->tests[i].elapsed;
+	return t;
+}
+
+static int has_group(const struct lg_package *p, const char *sig)
+{
+	size_t i;
+
+	for (i = 0; i < p->nleaks; i++)
+		if (p->leaks[i].signature && sig && strcmp(p->leaks[i].signature, sig) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A failing verdict the normal run `p` did not already have.  Heap growth is
+ * judged on the normal run only: repetition multiplies whatever caches and
+ * accepted (baselined) leaks keep, which is no new finding.
+ */
+static int chunk_failed(const struct lg_package *p, const struct lg_package *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->ntests; i++)
+		if (q->tests[i].result == LG_TEST_FAIL || q->tests[i].result == LG_TEST_UNFINISHED)
+			return 1;
+	for (i = 0; i < q->nchecks; i++) {
+		if (!lg_check_failed(&q->checks[i]))
+			continue;
+		if (q->checks[i].kind != LG_CHECK_LEAK && q->checks[i].kind != LG_CHECK_HEAP)
+			return 1;
+	}
+	for (i = 0; i < q->nleaks; i++)
+		if (!has_group(p, q->leaks[i].signature))
+			return 1;
+	return 0;
+}
+
+/* The first failing test of the chunk, else the test a failed check names. */
+static const char *failing_test(const struct lg_package *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->ntests; i++)
+		if (q->tests[i].result == LG_TEST_FAIL && !strchr(q->tests[i].name, '/'))
+			return q->tests[i].name;
+	for (i = 0; i < q->ntests; i++)
+		if (q->tests[i].result == LG_TEST_FAIL || q->tests[i].result == LG_TEST_UNFINISHED)
+			return q->tests[i].name;
+	for (i = 0; i < q->nchecks; i++)
+		if (lg_check_failed(&q->checks[i]) && q->checks[i].test)
+			return q->checks[i].test;
+	for (i = 0; i < q->nleaks; i++)
+		if (!q->leaks[i].baselined && q->leaks[i].test)
+			return q->leaks[i].test;
+	return NULL;
+}
+
+static void swap_test(struct lg_test *a, struct lg_test *b)
+{
+	struct lg_test t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Moves the failing chunk's verdicts into p (see above); q keeps the rest. */
+static void take_failure(struct lg_package *p, struct lg_package *q)
+{
+	struct lg_check *checks = p->checks;
+	size_t nchecks = p->nchecks, i, j;
+
+	for (i = 0; i < q->ntests; i++) {
+		struct lg_test *t = &q->tests[i];
+
+		if (t->result != LG_TEST_FAIL && t->result != LG_TEST_UNFINISHED)
+			continue;
+		for (j = 0; j < p->ntests && strcmp(p->tests[j].name, t->name); j++)
+			;
+		if (j == p->ntests)
+			lg_package_add_test(p);
+		else if (p->tests[j].result == LG_TEST_FAIL || p->tests[j].result == LG_TEST_UNFINISHED)
+			continue; /* one failed run of a test is enough */
+		swap_test(&p->tests[j], t);
+	}
+	p->checks = q->checks;
+	p->nchecks = q->nchecks;
+	q->checks = checks;
+	q->nchecks = nchecks;
+	/* the normal run's heap check stands (see chunk_failed) */
+	for (i = 0; i < p->nchecks; i++) {
+		if (p->checks[i].kind != LG_CHECK_HEAP)
+			continue;
+		for (j = 0; j < q->nchecks && q->checks[j].kind != LG_CHECK_HEAP; j++)
+			;
+		if (j < q->nchecks && p->checks[i].status != LG_STATUS_SKIPPED) {
+			struct lg_check t = p->checks[i];
+
+			p->checks[i] = q->checks[j];
+			q->checks[j] = t;
+		}
+	}
+	for (i = 0; i < q->nleaks; i++) {
+		if (has_group(p, q->leaks[i].signature))
+			continue;
+		p->leaks = lg_xrealloc(p->leaks, (p->nleaks + 1) * sizeof(*p->leaks));
+		p->leaks[p->nleaks++] = q->leaks[i];
+		memset(&q->leaks[i], 0, sizeof(q->leaks[i]));
+	}
+	p->exit_code = q->exit_code;
+	p->term_signal = q->term_signal;
+}
+
+/* Repetitions of `test` in the chunk up to its first failure: how far it got. */
+static int64_t runs_of(const struct lg_package *q, const char *test)
+{
+	int64_t n = 0;
+	size_t i;
+
+	for (i = 0; test && i < q->ntests; i++) {
+		if (strcmp(q->tests[i].name, test))
+			continue;
+		n++;
+		if (q->tests[i].result == LG_TEST_FAIL || q->tests[i].result == LG_TEST_UNFINISHED)
+			break;
+	}
+	return n;
+}
+
+static char *shell_quote(const char *s)
+{
+	struct lg_buf b = LG_BUF_INIT;
+
+	lg_buf_addch(&b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			lg_buf_adds(&b, "'\\''");
+		else
+			lg_buf_addch(&b, *s);
+	}
+	lg_buf_addch(&b, '\'');
+	return lg_buf_detach(&b, NULL);
+}
+
+/* "^TestX$" for a test, "^TestX$/^sub$" for a subtest. */
+static char *run_regex(const char *test)
+{
+	struct lg_buf b = LG_BUF_INIT;
+	const char *p = test;
+
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		lg_buf_addf(&b, "%s^%.*s$", b.len ? "/" : "", (int)n, p);
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return lg_buf_detach(&b, NULL);
+}
+
+/* Says on each failed check and test that --stress found it, and how to rerun it. */
+static void mark_stress_finding(struct lg_package *p, const struct lg_stress *s)
+{
+	char *line = lg_xasprintf("\nfound by --stress after %lld iterations (%s); reproduce:\n  %s\n",
+				  (long long)s->iterations, s->exposed_by, s->command);
+	size_t i;
+
+	for (i = 0; i < p->nchecks; i++) {
+		struct lg_check *c = &p->checks[i];
+		char *d;
+
+		if (!lg_check_failed(c))
+			continue;
+		d = lg_xasprintf("%s%s", c->detail ? c->detail : "", line);
+		free(c->detail);
+		c->detail = d;
+	}
+	for (i = 0; i < p->ntests; i++) {
+		struct lg_test *t = &p->tests[i];
+		char *o;
+
+		if (t->result != LG_TEST_FAIL && t->result != LG_TEST_UNFINISHED)
+			continue;
+		o = lg_xasprintf("%s%s", t->output ? t->output : "", line);
+		free(t->output);
+		t->output = o;
+	}
+	free(line);
+}
+
+static void stress(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
+		   const struct pkgstate *st, const char *dir)
+{
+	const struct lg_config *cfg = pl->o->cfg;
+	int cpus[4], ncpus = 0, n = (int)sysconf(_SC_NPROCESSORS_ONLN), k, i;
+	const int want[4] = { 1, 2, 4, n > 0 ? n : 1 };
+	double start = lg_now(), per_rep;
+	struct lg_stress *s = &p->stress;
+	unsigned seed_base = (unsigned)time(NULL) ^ (unsigned)getpid() ^ (unsigned)(uintptr_t)p;
+
+	s->budget = cfg->stress;
+	if (cfg->stress <= 0)
+		return;
+	if (!p->ntests || chunk_failed(p, p)) {
+		s->note = lg_xstrdup(p->ntests ? "not stressed: the normal run failed"
+						: "not stressed: no tests ran");
+		return;
+	}
+	for (k = 0; k < 4; k++) {
+		for (i = 0; i < ncpus && cpus[i] != want[k]; i++)
+			;
+		if (i == ncpus)
+			cpus[ncpus++] = want[k];
+	}
+	/* "0.00s" is anything below 5ms: start from a guess that cannot make
+	 * the first chunk run far past its target */
+	per_rep = rep_seconds(p);
+	if (per_rep < STRESS_FIRST_REP)
+		per_rep = STRESS_FIRST_REP;
+	for (k = 0; !lg_proc_interrupted(); k++) {
+		double left = cfg->stress - (lg_now() - start), target, chunk_start, took;
+		struct lg_package q;
+		char *extra[5], *cdir, *hookdir;
+		long count;
+		unsigned seed = seed_base + (unsigned)k * 2654435761u;
+
+		if (left < 0.2)
+			break;
+		target = cfg->stress / 8;
+		target = target < STRESS_MIN_CHUNK ? STRESS_MIN_CHUNK
+		       : target > STRESS_MAX_CHUNK ? STRESS_MAX_CHUNK : target;
+		if (target > left)
+			target = left;
+		count = (long)(target / per_rep);
+		count = count < 1 ? 1 : count > STRESS_MAX_COUNT ? STRESS_MAX_COUNT : count;
+		extra[0] = lg_xasprintf("-test.count=%ld", count);
+		extra[1] = lg_xasprintf("-test.cpu=%d", cpus[k % ncpus]);
+		extra[2] = lg_xasprintf("-test.shuffle=%u", seed);
+		extra[3] = "-test.failfast"; /* the first failure ends the chunk */
+		extra[4] = NULL;
+		cdir = lg_xasprintf("%s/stress-%d", dir, k);
+		hookdir = lg_xasprintf("%s/hook", cdir);
+		memset(&q, 0, sizeof(q));
+		q.import_path = lg_xstrdup(p->import_path);
+		q.dir = lg_xstrdup(p->dir);
+		q.rel_dir = lg_xstrdup(p->rel_dir);
+		q.built = 1;
+		chunk_start = lg_now();
+		if (mkdir(cdir, 0700) == 0 && mkdir(hookdir, 0700) == 0) {
+			/* a chunk that hangs is a finding: its deadline follows its size */
+			double deadline = count * per_rep * 5 + 10 + cfg->settle;
+
+			/* with ancestry: a leak found here must name its test */
+			run_binary(pl, gp, &q, st, hookdir, extra,
+				   deadline < cfg->timeout ? deadline : cfg->timeout, 1);
+		} else {
+			s->note = lg_xstrdup("stress stopped: cannot create a work directory");
+		}
+		took = lg_now() - chunk_start;
+		s->chunks++;
+		if (!s->note && chunk_failed(p, &q)) {
+			const char *t = failing_test(&q);
+			char *re = t ? run_regex(t) : NULL, *qre = re ? shell_quote(re) : NULL;
+			char *qdir = shell_quote(p->rel_dir ? p->rel_dir : ".");
+
+			s->failed = 1;
+			s->iterations += t ? runs_of(&q, t) : count;
+			s->exposed_by = lg_xasprintf("-test.count=%ld -test.cpu=%d -test.shuffle=%u",
+						     count, cpus[k % ncpus], seed);
+			s->command = lg_xasprintf(
+				"cd %s && go test -c -o stress.test . && ./stress.test%s%s "
+				"-test.count=%ld -test.cpu=%d -test.shuffle=%u -test.v", qdir,
+				qre ? " -test.run " : "", qre ? qre : "", count, cpus[k % ncpus], seed);
+			take_failure(p, &q);
+			mark_stress_finding(p, s);
+			free(re);
+			free(qre);
+			free(qdir);
+		} else if (!s->note) {
+			s->iterations += count;
+			/* measured, so chunks follow the real cost; test2json's 10ms
+			 * resolution makes the tests' own times useless for small ones */
+			per_rep = took / (double)count > STRESS_MIN_REP ? took / (double)count
+									 : STRESS_MIN_REP;
+		}
+		lg_package_release(&q);
+		for (i = 0; i < 3; i++)
+			free(extra[i]);
+		free(cdir);
+		free(hookdir);
+		if (s->failed || s->note)
+			break;
+	}
+	s->seconds = lg_now() - start;
+	{
+		char *line = s->failed
+			? lg_xasprintf("stress: failed after %lld iterations in %.1fs (%s); "
+				       "reproduce: %s", (long long)s->iterations, s->seconds,
+				       s->exposed_by, s->command)
+			: lg_xasprintf("stress: %lld iterations in %d runs, %.1fs, no failure",
+				       (long long)s->iterations, s->chunks, s->seconds);
+
+		note(pl, p, line);
+		free(line);
+	}
 }
 
 static char *rel_dir(const char *root, const char *dir)
@@ -462,7 +862,7 @@ static void evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_p
 	q.dir = lg_xstrdup(p->dir);
 	q.rel_dir = lg_xstrdup(p->rel_dir);
 	if (mkdir(hookdir, 0700) == 0) {
-		run_binary(pl, gp, &q, st, hookdir, 1);
+		run_binary(pl, gp, &q, st, hookdir, NULL, pl->o->cfg->timeout, 1);
 		take_evidence(p, &q);
 	}
 	lg_package_release(&q);
@@ -498,9 +898,11 @@ static void process(struct pool *pl, size_t i)
 		build_failed(p, "cannot create a work directory", NULL);
 		goto out;
 	}
-	run_binary(pl, gp, p, st, hookdir, !pl->o->rerun);
+	run_binary(pl, gp, p, st, hookdir, NULL, pl->o->cfg->timeout, !pl->o->rerun);
 	if (pl->o->rerun && wants_evidence(p) && !lg_proc_interrupted())
 		evidence_run(pl, gp, p, st, dir);
+	else
+		stress(pl, gp, p, st, dir);
 out:
 	free(dir);
 	free(hookdir);
@@ -665,7 +1067,11 @@ static void build_batch(struct pool *pl, const int *batch, int k)
 			lg_buf_adds(&res[i].output, err.msg);
 		}
 		st->br = res[i];
-		pl->run->pkgs[idx[i]].build_seconds = secs / (double)n;
+		/* go test -c builds a batch in one process and times none of its
+		 * packages: rather than a made-up share, the batch's time, marked */
+		pl->run->pkgs[idx[i]].build_batched = n > 1;
+		pl->run->pkgs[idx[i]].build_seconds = n > 1 ? 0 : secs;
+		pl->run->pkgs[idx[i]].build_batch_seconds = secs;
 	}
 	free(pkgs);
 	free(targets);
@@ -883,8 +1289,15 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	start_pool(&pl, o->jobs > 0 ? o->jobs : 1);
 	pthread_mutex_destroy(&pl.mu);
 	mark_unrun(&pl);
-	if (!o->keep_tmp)
+	if (!o->keep_tmp) {
 		nftw(pl.workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	} else if (o->note) {
+		char *line = lg_xasprintf("work directory kept in %s (test binaries in %s/bin)",
+					  pl.workdir, pl.cachedir);
+
+		o->note(o->ctx, NULL, line);
+		free(line);
+	}
 out:
 	run->seconds = lg_now() - start;
 	for (i = 0; pl.st && i < list.n; i++) {

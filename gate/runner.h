@@ -39,6 +39,10 @@ struct lg_runner_opts {
 	size_t ntest_args;
 	void (*progress)(void *ctx, enum lg_runner_event ev, const struct lg_package *p,
 			 size_t done, size_t total);
+	/* A line worth showing while the run goes on (a deadlock found, stress
+	 * progress, where --keep-work kept things); p may be NULL.  Called under
+	 * the same lock as progress.  May be NULL. */
+	void (*note)(void *ctx, const struct lg_package *p, const char *line);
 	void *ctx;
 	struct lg_shard shard;       /* run only shard K of N (total 0: all packages) */
 	const char *shard_times_dir; /* baselines with package times; NULL: <root>/baselines */

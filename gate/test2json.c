@@ -84,6 +84,7 @@ struct lg_t2j {
 
 	struct lg_buf stray;
 	int stray_truncated;
+	struct lg_buf last_run; /* name of the last "=== RUN", recorded or not */
 
 	int framed;
 	int complete;
@@ -98,6 +99,7 @@ struct lg_t2j *lg_t2j_new(void)
 
 	lg_buf_init(&t->line);
 	lg_buf_init(&t->stray);
+	lg_buf_init(&t->last_run);
 	t->current = -1;
 	t->err_at = SIZE_MAX;
 	t->next_squeeze = LG_T2J_MAX_TOTAL_OUTPUT;
@@ -141,6 +143,7 @@ void lg_t2j_free(struct lg_t2j *t)
 	free(t->running);
 	lg_buf_release(&t->line);
 	lg_buf_release(&t->stray);
+	lg_buf_release(&t->last_run);
 	free(t);
 }
 
@@ -494,6 +497,10 @@ static void set_current(struct lg_t2j *t, const char *name, size_t n, int start)
 		goto out;
 	}
 	clean_name(&clean, name, n);
+	if (start) {
+		lg_buf_reset(&t->last_run);
+		lg_buf_add(&t->last_run, clean.buf, clean.len);
+	}
 	t->current = find_test(t, clean.buf, clean.len);
 	if (start && t->current >= 0 && t->tests[t->current].done)
 		restart(t, &t->tests[t->current]); /* -test.count: the same test again */
@@ -779,6 +786,11 @@ void lg_t2j_finish(struct lg_t2j *t)
 		end_line(t, 1);
 	t->continuation = 0;
 	t->drop_rest = 0;
+}
+
+const char *lg_t2j_last_run(const struct lg_t2j *t)
+{
+	return t->last_run.len ? t->last_run.buf : NULL;
 }
 
 size_t lg_t2j_running(const struct lg_t2j *t, const char ***names)

@@ -68,4 +68,11 @@ void lg_t2j_take(struct lg_t2j *t, struct lg_package *p);
 /* (Added: the array and names stay valid until the next call on t.) */
 size_t lg_t2j_running(const struct lg_t2j *t, const char ***names);
 
+/*
+ * The name of the test of the last "=== RUN" line, also when the test was
+ * not recorded (past LG_T2J_MAX_TESTS); NULL before the first.  Borrowed,
+ * valid until the next feed.
+ */
+const char *lg_t2j_last_run(const struct lg_t2j *t);
+
 #endif

@@ -31,7 +31,16 @@ static const char *running_test(const struct lg_package *p)
 	return NULL;
 }
 
-static void running_list(const struct lg_package *p, struct lg_buf *out)
+/* The running test, else the last one test2json saw start. */
+static const char *running_or_last(const struct lg_verdict_in *in, const struct lg_package *p)
+{
+	const char *t = running_test(p);
+
+	return t ? t : in->t2j_complete ? NULL : in->last_run;
+}
+
+static void running_list(const struct lg_verdict_in *in, const struct lg_package *p,
+			 struct lg_buf *out)
 {
 	size_t i, n = 0;
 
@@ -40,7 +49,9 @@ static void running_list(const struct lg_package *p, struct lg_buf *out)
 			continue;
 		lg_buf_addf(out, "%s%s", n++ ? ", " : "", p->tests[i].name);
 	}
-	if (!n)
+	if (!n && in && in->last_run && !in->t2j_complete)
+		lg_buf_addf(out, "%s (the last test started; past the record cap)", in->last_run);
+	else if (!n)
 		lg_buf_adds(out, "(none reported)");
 }
 
@@ -120,13 +131,18 @@ static void hang_check(const struct lg_verdict_in *in, struct lg_package *p,
 {
 	struct lg_check *c = lg_package_add_check(p, LG_CHECK_HANG, LG_STATUS_ERROR);
 	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT, why = LG_BUF_INIT;
-	const char *test = running_test(p);
+	const char *test = running_or_last(in, p);
+	const struct lg_probe_finding *f = in->probe;
 	size_t i, from;
 	int idle;
 
+	if (f && f->kind == LG_PROBE_SUSPECTED)
+		lg_buf_addf(&msg, "%s (first seen %.1fs after start); ", f->message, f->seconds);
 	lg_buf_addf(&msg, "test binary did not finish within %.0fs; still running: ",
 		    in->cfg->timeout);
-	running_list(p, &msg);
+	running_list(in, p, &msg);
+	if (f && f->kind == LG_PROBE_SUSPECTED)
+		lg_buf_addf(&detail, "%s\n", f->detail);
 	idle = lg_sched_judge(p->sched, p->nsched, 3, &why) == LG_SCHED_IDLE;
 	if (in->proc->children_at_deadline > 0)
 		lg_buf_addf(&why, "%s%d child process%s still running", why.len ? "; " : "",
@@ -161,12 +177,40 @@ static void hang_check(const struct lg_verdict_in *in, struct lg_package *p,
 	lg_buf_release(&why);
 }
 
+/*
+ * The deadlock probes found a deadlock and the runner stopped the binary
+ * for it: a deadlock check in seconds instead of a hang at the deadline.
+ */
+static void probe_check(const struct lg_verdict_in *in, struct lg_package *p,
+			const struct lg_dump *d)
+{
+	const struct lg_probe_finding *f = in->probe;
+	struct lg_check *c = lg_package_add_check(p, LG_CHECK_DEADLOCK, LG_STATUS_ERROR);
+	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
+
+	lg_buf_adds(&msg, f->message);
+	lg_buf_addf(&detail, "%s\nleakgate stopped the test binary %.1fs after it started "
+			     "(SIGQUIT, then SIGKILL after the grace period).\n", f->detail,
+		    f->seconds);
+	if (d->n) {
+		lg_buf_adds(&detail, "\ngoroutines at the stop (SIGQUIT dump), grouped:\n\n");
+		lg_leak_summarise_dump(d, in->module_root, &detail);
+	}
+	if (f->loc.file) {
+		c->loc.file = lg_xstrdup(f->loc.file);
+		c->loc.line = f->loc.line;
+	} else {
+		dump_loc(d, f->test, in->module_root, &c->loc);
+	}
+	set_check(c, f->test, &msg, &detail);
+}
+
 static void deadlock_check(const struct lg_verdict_in *in, struct lg_package *p,
 			   const struct lg_dump *d)
 {
 	struct lg_check *c = lg_package_add_check(p, LG_CHECK_DEADLOCK, LG_STATUS_ERROR);
 	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
-	const char *test = running_test(p);
+	const char *test = running_or_last(in, p);
 
 	lg_buf_adds(&msg, "all goroutines are asleep - deadlock!");
 	if (test)
@@ -209,7 +253,7 @@ static void crash_check(const struct lg_verdict_in *in, struct lg_package *p,
 	struct lg_check *c = lg_package_add_check(p, LG_CHECK_CRASH, LG_STATUS_ERROR);
 	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
 	char *from_dump = running_test(p) ? NULL : test_in_dump(d);
-	const char *test = from_dump ? from_dump : running_test(p);
+	const char *test = from_dump ? from_dump : running_or_last(in, p);
 	const struct lg_proc_result *r = in->proc;
 
 	if (d->message)
@@ -256,7 +300,7 @@ static void interrupted_check(struct lg_package *p)
 	if (test)
 		lg_buf_addf(&msg, " in %s", test);
 	lg_buf_adds(&detail, "leakgate was interrupted while the test binary ran; still running: ");
-	running_list(p, &detail);
+	running_list(NULL, p, &detail);
 	lg_buf_addch(&detail, '\n');
 	set_check(c, test, &msg, &detail);
 }
@@ -698,7 +742,10 @@ void lg_verdict_package(const struct lg_verdict_in *in, struct lg_package *p)
 		lg_dump_release(&d);
 		lg_dump_init(&d);
 	}
-	if (in->proc->timed_out) {
+	if (in->proc->stopped && in->probe && in->probe->kind != LG_PROBE_NONE) {
+		probe_check(in, p, &d);
+		broke = 1;
+	} else if (in->proc->timed_out) {
 		hang_check(in, p, &d);
 		broke = 1;
 	} else if (d.deadlock) {

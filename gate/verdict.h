@@ -13,6 +13,7 @@
 #include "config.h"
 #include "hook.h"
 #include "model.h"
+#include "probe.h"
 #include "proc.h"
 #include "util.h"
 
@@ -32,6 +33,11 @@ struct lg_verdict_in {
 	const struct lg_ignore_rule *extra_ignores;
 	size_t nextra_ignores;
 	int read_sources;
+	/* what the runner's deadlock probes found while it ran; may be NULL */
+	const struct lg_probe_finding *probe;
+	/* test2json's last "=== RUN" test: names the running test when the
+	 * recorded tests cannot (past the record cap); may be NULL */
+	const char *last_run;
 };
 
 /*

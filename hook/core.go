@@ -29,11 +29,14 @@ import (
 	leakgatefmt "fmt"
 	leakgateio "io"
 	leakgateos "os"
+	leakgatesignal "os/signal"
 	leakgatefilepath "path/filepath"
 	leakgateruntime "runtime"
 	leakgatepprof "runtime/pprof"
 	leakgatestrconv "strconv"
 	leakgatestrings "strings"
+	leakgateatomic "sync/atomic"
+	leakgatesyscall "syscall"
 	leakgatetesting "testing"
 	leakgatetime "time"
 )
@@ -48,6 +51,9 @@ const (
 	// A goroutine dump is grown from leakgateStackFirst until it fits.
 	// The ceiling only stops a runaway binary from exhausting memory;
 	// a dump cut there is reported in the manifest's errors.
+	// How often the probe listener looks for the runner's SIGUSR1.
+	leakgateProbePoll = 100 * leakgatetime.Millisecond
+
 	leakgateStackFirst = 1 << 20
 	leakgateStackLimit = 1 << 30
 )
@@ -103,7 +109,12 @@ func leakgateRun(m *leakgatetesting.M) int {
 		s.errorf("LEAKGATE_HOOK_PROTOCOL is %q but this hook speaks %d",
 			p, leakgateProtocol)
 	}
+	probing := leakgateos.Getenv("LEAKGATE_PROBE") == "1"
 	s.restoreEnv()
+	var probes *leakgateProber
+	if probing {
+		probes = leakgateStartProbes(dir)
+	}
 
 	var before, after leakgateSnap
 	known := map[int64]bool{}
@@ -117,6 +128,9 @@ func leakgateRun(m *leakgatetesting.M) int {
 	})
 
 	code := m.Run()
+	if probes != nil {
+		probes.stop()
+	}
 
 	settle := leakgateSettleResult{budget: budget}
 	s.guard("settling", func() {
@@ -134,6 +148,84 @@ func leakgateRun(m *leakgatetesting.M) int {
 		s.writeManifest(s.manifest("after", &before, &after, code, &settle))
 	})
 	return code
+}
+
+// leakgateProber answers the runner's SIGUSR1 with a probe while the tests
+// run: leakgate sends it when the scheduler trace shows every P idle and a
+// test still running, to tell a deadlock of that test from a test that
+// sleeps or waits on I/O. It is started only when the runner asks for it
+// (LEAKGATE_PROBE=1): a signal.Notify keeps the runtime from ever reporting
+// "all goroutines are asleep", so leakgate then judges that itself.
+//
+// It keeps no goroutine of its own: a timer looks at the signal channel
+// every leakgateProbePoll, so goleak.VerifyNone in a test, or goleak run
+// after the hook by a TestMain, sees nothing of it (os/signal's own loop is
+// on goleak's list of standard goroutines).
+type leakgateProber struct {
+	state   *leakgateState
+	ch      chan leakgateos.Signal
+	n       int
+	stopped leakgateatomic.Bool
+}
+
+func leakgateStartProbes(dir string) *leakgateProber {
+	p := &leakgateProber{
+		state: &leakgateState{dir: dir},
+		ch:    make(chan leakgateos.Signal, 1),
+	}
+	leakgatesignal.Notify(p.ch, leakgatesyscall.SIGUSR1)
+	leakgatetime.AfterFunc(leakgateProbePoll, p.poll)
+	return p
+}
+
+func (p *leakgateProber) poll() {
+	if p.stopped.Load() {
+		return
+	}
+	select {
+	case <-p.ch:
+		p.n++
+		p.state.errors = []string{}
+		p.state.guard("probe", func() { p.state.probe(p.n) })
+	default:
+	}
+	leakgatetime.AfterFunc(leakgateProbePoll, p.poll)
+}
+
+// stop ends the probes once m.Run has returned: nothing polls during the
+// settle phase and the after snapshot.
+func (p *leakgateProber) stop() {
+	p.stopped.Store(true)
+	leakgatesignal.Stop(p.ch)
+}
+
+// probe writes probe-N.stacks (every goroutine), probe-N.leak.stacks (the
+// goroutineleak profile at debug=2, where the runtime has it) and then the
+// marker probe-N.json, atomically: the runner reads the probe once the
+// marker exists. Its buffer is its own, so a probe never races the settle
+// phase's dumps.
+func (s *leakgateState) probe(n int) {
+	name := leakgatefmt.Sprintf("probe-%d", n)
+	now := leakgatetime.Now().UnixNano()
+	count := leakgateruntime.NumGoroutine()
+	stacks := s.dump()
+	s.writeFile(name+".stacks", func(w leakgateio.Writer) error {
+		_, err := w.Write(stacks)
+		return err
+	})
+	leak := s.writeLeakProfile(name + ".leak.stacks")
+	fields := []leakgateField{
+		{"protocol", leakgateProtocol},
+		{"probe", n},
+		{"time_unix_nano", now},
+		{"num_goroutine", count},
+		{"stacks", name + ".stacks"},
+	}
+	if leak != "" {
+		fields = append(fields, leakgateField{"leak_stacks", leak})
+	}
+	fields = append(fields, leakgateField{"errors", append([]string{}, s.errors...)})
+	s.writeAtomic(name+".json", fields)
 }
 
 // leakgateMain runs the tests under the hook and exits with their code. It
@@ -511,14 +603,20 @@ func leakgateObject(fields []leakgateField) leakgatejson.RawMessage {
 // rename), so leakgate never reads half a manifest even when the binary is
 // killed mid-write.
 func (s *leakgateState) writeManifest(fields []leakgateField) {
+	s.writeAtomic(leakgateManifestName, fields)
+}
+
+// writeAtomic writes fields as an indented JSON object to name in the hook
+// directory through a temporary file, fsync and rename.
+func (s *leakgateState) writeAtomic(name string, fields []leakgateField) {
 	var out leakgatebytes.Buffer
 	if err := leakgatejson.Indent(&out, leakgateObject(fields), "", "  "); err != nil {
-		s.errorf("encoding %s: %v", leakgateManifestName, err)
+		s.errorf("encoding %s: %v", name, err)
 		return
 	}
 	out.WriteByte('\n')
 
-	final := leakgatefilepath.Join(s.dir, leakgateManifestName)
+	final := leakgatefilepath.Join(s.dir, name)
 	tmp := final + ".tmp"
 	f, err := leakgateos.Create(tmp)
 	if err != nil {

@@ -69,6 +69,7 @@ static void test_defaults_and_full_file(void)
 			       " \"max_heap_growth\": \"4MiB\", \"timeout\": \"90s\", \"grace\": \"1s\",\n"
 			       " \"settle\": \"1s\", \"schedtrace_ms\": 250, \"traceback_ancestors\": 3,\n"
 			       " \"leaks\": \"proven\",\n"
+			       " \"deadlock_after\": \"500ms\", \"fail_fast_deadlock\": true, \"stress\": \"30s\",\n"
 			       " \"ignore\": [{\"creator\": \"x.(*W).start\", \"reason\": \"singleton\"},\n"
 			       "  {\"top_function\": \"y.loop*\", \"wait_reason\": \"select\"}]}\n");
 
@@ -77,9 +78,11 @@ static void test_defaults_and_full_file(void)
 	CHECK_INT(c.max_heap_growth, 1 << 20);
 	CHECK(c.timeout == 600);
 	CHECK_INT(c.leaks, LG_LEAKS_ALIVE);
+	CHECK(c.deadlock_after == 2 && c.stress == 0 && !c.fail_fast_deadlock);
 	CHECK_INT(lg_config_load(&c, path, 0, &err), 0);
 	CHECK_INT(c.leaks, LG_LEAKS_PROVEN);
 	CHECK_STR(lg_leaks_mode_name(c.leaks), "proven");
+	CHECK(c.deadlock_after == 0.5 && c.stress == 30 && c.fail_fast_deadlock);
 	CHECK_INT(c.max_leaks, 2);
 	CHECK_INT(c.max_heap_growth, 4 << 20);
 	CHECK(c.timeout == 90 && c.grace == 1 && c.settle == 1);
@@ -101,6 +104,8 @@ static void test_errors(void)
 	static const struct { const char *text; const char *want; } cases[] = {
 		{ "{\"max_leaked_goroutine\": 1}", "unknown key 'max_leaked_goroutine'" },
 		{ "{\"timeout\": 600}", "timeout: expected a duration" },
+		{ "{\"stress\": 30}", "stress: expected a duration" },
+		{ "{\"fail_fast_deadlock\": 1}", "fail_fast_deadlock: expected true or false" },
 		{ "{\"max_heap_growth\": \"big\"}", "max_heap_growth: expected bytes" },
 		{ "{\"version\": 2}", "reads config version 1" },
 		{ "{\"leaks\": \"stuck\"}", "leaks: expected \"alive\" or \"proven\"" },

@@ -305,6 +305,25 @@ static void test_panic_in_test(void)
 	lg_package_release(&p);
 }
 
+/* Past the record cap the last RUN still names the running test (hang reports). */
+static void test_last_run_past_cap(void)
+{
+	struct lg_t2j *t = lg_t2j_new();
+	struct lg_buf b = LG_BUF_INIT;
+	const char **names = NULL;
+	size_t i;
+
+	CHECK(lg_t2j_last_run(t) == NULL);
+	for (i = 0; i < LG_T2J_MAX_TESTS; i++)
+		lg_buf_adds(&b, "\x16=== RUN   TestRep\n\x16--- PASS: TestRep (0.00s)\n");
+	lg_buf_adds(&b, "\x16=== RUN   TestStuck\n");
+	lg_t2j_feed(t, b.buf, b.len);
+	CHECK_INT(lg_t2j_running(t, &names), 0); /* not recorded */
+	CHECK_STR(lg_t2j_last_run(t), "TestStuck");
+	lg_buf_release(&b);
+	lg_t2j_free(t);
+}
+
 static void test_binary_dies(void)
 {
 	struct lg_buf b = LG_BUF_INIT;
@@ -318,6 +337,7 @@ static void test_binary_dies(void)
 	lg_t2j_feed(t, b.buf, b.len);
 	CHECK_INT(lg_t2j_framed(t), 1);
 	CHECK_INT(lg_t2j_complete(t), 0);
+	CHECK_STR(lg_t2j_last_run(t), "TestGoroutinePanic/sub");
 	n = lg_t2j_running(t, &names);
 	CHECK_INT(n, 2);
 	if (n == 2) {
@@ -817,6 +837,7 @@ int main(void)
 		{ "chunking_is_invisible", test_chunking_is_invisible },
 		{ "repeated_runs", test_repeated_runs },
 		{ "repeated_output_is_bounded", test_repeated_output_is_bounded },
+		{ "last_run_past_cap", test_last_run_past_cap },
 		{ "basic_go126", test_basic_go126 },
 		{ "basic_go127", test_basic_go127 },
 		{ "markers_go127", test_markers_go127 },
