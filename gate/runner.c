@@ -901,8 +901,7 @@ static void process(struct pool *pl, size_t i)
 	run_binary(pl, gp, p, st, hookdir, NULL, pl->o->cfg->timeout, !pl->o->rerun);
 	if (pl->o->rerun && wants_evidence(p) && !lg_proc_interrupted())
 		evidence_run(pl, gp, p, st, dir);
-	else
-		stress(pl, gp, p, st, dir);
+	stress(pl, gp, p, st, dir);
 out:
 	free(dir);
 	free(hookdir);
