@@ -20,13 +20,17 @@ def main():
     report = os.path.join(WORK, "interrupt-run.json")
     if os.path.exists(report):
         os.remove(report)
+    # A child of this run alone: other runs of the fixture may be alive.
+    sleep_arg = f"300.{os.getpid()}"
+    marker = f"^sleep {sleep_arg}$"
     p = subprocess.Popen([LEAKGATE, "run", "--timeout", "5m", "--junit", junit, "--json", report,
                           "./children"],
-                         cwd=FIXTURES, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         cwd=FIXTURES, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, CHILDREN_SLEEP=sleep_arg))
     # Wait until the test binary has started its child.
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if subprocess.run(["pgrep", "-f", "^sleep 300$"], capture_output=True).returncode == 0:
+        if subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 0:
             break
         time.sleep(0.2)
     time.sleep(0.5)
@@ -40,7 +44,7 @@ def main():
     c.check("exit 130 after SIGINT", p.returncode == 130, (p.returncode, err[-1500:]))
     c.check("stops within 10s", time.monotonic() - start < 10)
     time.sleep(0.5)
-    left = subprocess.run(["pgrep", "-f", "^sleep 300$"], capture_output=True, text=True)
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
     c.check("no child process survives", left.returncode == 1, left.stdout)
     c.check("JUnit still written", os.path.exists(junit))
     if os.path.exists(junit):
