@@ -4,10 +4,9 @@
  * and crash-safe locked writes.  Comparing runs with baselines lives in
  * baseline_cmp.c; both implement baseline.h.
  *
- * Crash safety is the point of the write path: the new text goes to a
- * temporary file beside the target, is fsync'ed, renamed over the target
- * (atomic on POSIX file systems) and the directory is fsync'ed so the rename
- * itself survives a power cut.  A writer killed at any moment leaves the old
+ * Crash safety is the point of the write path: util's atomic writer
+ * (lg_write_file_atomic: temporary file beside the target, fsync, rename,
+ * fsync of the directory).  A writer killed at any moment leaves the old
  * file intact plus, at worst, a stale ".<name>.tmp.*" file, which the next
  * writer removes once it holds the directory lock.
  */
@@ -522,76 +521,10 @@ void lg_baseline_unlock(int fd)
 		close(fd); /* releases the flock */
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-/* Makes a rename in `dir` durable. */
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -1;
-	ret = fsync(fd);
-	close(fd);
-	return ret;
-}
-
-static int write_atomic(const char *dir, const char *name, const char *text, struct lg_err *err)
-{
-	char *path = lg_xasprintf("%s/%s", dir, name);
-	char *tmp = lg_xasprintf("%s/.%s" TMP_MARK "XXXXXX", dir, name);
-	int fd = mkstemp(tmp), ret = 0, renamed = 0;
-
-	if (fd < 0) {
-		ret = lg_error(err, "cannot create a temporary file for '%s': %s", path,
-			       strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, 0644) < 0 || write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
-		ret = lg_error(err, "cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		ret = lg_error(err, "cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		ret = lg_error(err, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-		goto out;
-	}
-	renamed = 1;
-	if (sync_dir(dir) < 0)
-		ret = lg_error(err, "cannot sync directory '%s': %s", dir, strerror(errno));
-out:
-	if (fd >= 0)
-		close(fd);
-	if (ret && !renamed)
-		unlink(tmp);
-	free(tmp);
-	free(path);
-	return ret;
-}
-
 int lg_baseline_write(const struct lg_baseline *b, const char *dir, struct lg_err *err)
 {
 	char *name = b->package ? lg_baseline_file_name(b->package, err) : NULL;
-	char *text = NULL;
+	char *text = NULL, *path;
 	int ret;
 
 	if (!b->package)
@@ -599,7 +532,9 @@ int lg_baseline_write(const struct lg_baseline *b, const char *dir, struct lg_er
 	if (!name)
 		return -1;
 	text = lg_baseline_format(b);
-	ret = write_atomic(dir, name, text, err);
+	path = lg_xasprintf("%s/%s", dir, name);
+	ret = lg_write_file_atomic(path, text, strlen(text), err);
+	free(path);
 	free(text);
 	free(name);
 	return ret;

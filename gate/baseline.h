@@ -175,22 +175,4 @@ int lg_baseline_compare(const struct lg_baseline *b, struct lg_package *p,
 int lg_baseline_diff(const struct lg_baseline *old, const struct lg_baseline *cur,
 		     struct lg_buf *out);
 
-struct lg_merge_limits {
-	int max_leaks;
-	int64_t max_heap;
-};
-
-/*
- * Merges `runs[1..n)` into runs[0], package by package (matched by import
- * path), for --count: a package that broke in any run (build, crash,
- * deadlock, hang, failed or unfinished test) is taken from the worst run;
- * leak groups are the union with each group's highest count; heap growth is
- * the median of the runs that measured it, and the leak and heap checks are
- * re-decided from those figures with `lim`.  The runs after the first are
- * released.  Returns a newly allocated array with the min/median/max band of
- * each of runs[0]'s packages after the merge (index for index); caller frees.
- */
-struct lg_heap_band *lg_baseline_merge_runs(struct lg_run *runs, size_t n,
-					    const struct lg_merge_limits *lim);
-
 #endif

@@ -1,249 +1,24 @@
 /*
- * cmd_baseline.c — `leakgate baseline update|show|diff`, and the baseline
- * step of `leakgate run` (loading each package's baseline from the
- * directory or a published URL and re-deciding its checks).
+ * cmd_baseline.c — `leakgate baseline update|show|diff`.
  *
  * update and diff run the gate with exactly `leakgate run`'s flags
- * (lg_cmd_run_gate) and then record or compare instead of reporting.  A
- * baseline that cannot be read is an error that stops the command: treating
- * it as absent would silently let every recorded leak fail, or worse, a
- * missing remote baseline would pass as "nothing to compare".
+ * (lg_gate_main, gate.h) and then record or compare instead of reporting.
+ * A baseline that cannot be read is an error that stops the command (the
+ * file is not overwritten).  Where baselines come from and what they do to
+ * `leakgate run` is the gate module's (gate_baselines.c).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "baseline.h"
 #include "cli.h"
-#include "cmd_gate.h"
+#include "gate.h"
 #include "help.h"
-#include "http.h"
-
-
-
-
-char *lg_gate_baselines_dir(const struct lg_gate *g, const char *module_root)
-{
-	if (g && g->baselines_dir)
-		return lg_xstrdup(g->baselines_dir);
-	if (module_root)
-		return lg_xasprintf("%s/%s", module_root, LG_BASELINE_DIR);
-	return lg_xstrdup(LG_BASELINE_DIR);
-}
-
-static int is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static void today_utc(char out[16])
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (!gmtime_r(&now, &tm) || !strftime(out, 16, "%Y-%m-%d", &tm))
-		snprintf(out, 16, "9999-12-31");
-}
-
-/* Leak and heap figures exist only when the hook completed. */
-static const char *unrecordable(const struct lg_package *p)
-{
-	size_t i;
-
-	if (!p->built)
-		return "the test binary did not build";
-	if (p->hook != LG_HOOK_DONE)
-		return p->hook_note ? p->hook_note : "the hook did not finish";
-	for (i = 0; i < p->nchecks; i++)
-		if (p->checks[i].kind == LG_CHECK_LEAK && p->checks[i].status == LG_STATUS_SKIPPED)
-			return p->checks[i].message ? p->checks[i].message : "leak check skipped";
-	return NULL;
-}
-
-/* --- where baselines come from -------------------------------------------- */
-
-struct source {
-	char *dir;       /* local directory, or NULL */
-	const char *url; /* published set, or NULL */
-	char *shown;     /* how to name the directory in messages */
-	double timeout;
-};
-
-static void source_init(struct source *s, const struct lg_gate *g, const char *module_root)
-{
-	memset(s, 0, sizeof(*s));
-	s->url = g->baseline_url;
-	s->timeout = g->fetch_timeout;
-	if (s->url) {
-		s->shown = lg_http_redact(s->url);
-		return;
-	}
-	s->dir = lg_gate_baselines_dir(g, module_root);
-	s->shown = lg_xstrdup(g->baselines_dir ? g->baselines_dir : LG_BASELINE_DIR);
-}
-
-static void source_release(struct source *s)
-{
-	free(s->dir);
-	free(s->shown);
-}
-
-/* `<URL>/<name>` with '%' escaped: names keep %XX of odd import path bytes. */
-static char *join_url(const char *url, const char *name)
-{
-	struct lg_buf b = LG_BUF_INIT;
-	size_t n = strlen(url);
-
-	lg_buf_adds(&b, url);
-	if (!n || url[n - 1] != '/')
-		lg_buf_addch(&b, '/');
-	for (; *name; name++)
-		lg_buf_adds(&b, *name == '%' ? "%25" : (char[]){ *name, '\0' });
-	return lg_buf_detach(&b, NULL);
-}
-
-/* A file:// URL that names no file is a 404 of its own kind. */
-static int file_url_missing(const char *url)
-{
-	const char *path = url + 7;
-	struct stat st;
-
-	if (!strncmp(path, "localhost/", 10))
-		path += 9;
-	return stat(path, &st) < 0 && errno == ENOENT;
-}
-
-/* 0 read, 1 no baseline, -1 error (err) and *exit_code set. */
-static int fetch_baseline(const struct source *s, const char *name, struct lg_baseline *b,
-			  char **where, int *exit_code, struct lg_err *err)
-{
-	struct lg_http_opts ho;
-	struct lg_buf body = LG_BUF_INIT;
-	char *url = join_url(s->url, name);
-	long status = 0;
-	int ret;
-
-	memset(&ho, 0, sizeof(ho));
-	ho.timeout = s->timeout;
-	ho.max_bytes = LG_BASELINE_MAX_BYTES + 1;
-	*where = lg_http_redact(url);
-	if (!strncasecmp(url, "file://", 7) && file_url_missing(url)) {
-		ret = 1;
-		goto out;
-	}
-	if (lg_http_fetch(url, &ho, &body, &status, err)) {
-		ret = status == 404 ? 1 : -1;
-		if (ret < 0)
-			*exit_code = LG_EXIT_ENV;
-		goto out;
-	}
-	ret = lg_baseline_parse(b, body.buf, body.len, *where, err);
-	if (ret)
-		*exit_code = LG_EXIT_USAGE;
-out:
-	lg_buf_release(&body);
-	free(url);
-	return ret;
-}
-
-/*
- * Loads the baseline of `import_path`: 0 read, 1 none, -1 error with
- * *exit_code.  *where names the file or URL (caller frees).
- */
-static int load_for(const struct source *s, const char *import_path, struct lg_baseline *b,
-		    char **where, int *exit_code, struct lg_err *err)
-{
-	char *name = lg_baseline_file_name(import_path, err), *path;
-	int ret;
-
-	*where = NULL;
-	*exit_code = LG_EXIT_USAGE;
-	if (!name)
-		return -1;
-	if (s->url) {
-		ret = fetch_baseline(s, name, b, where, exit_code, err);
-		free(name);
-		return ret;
-	}
-	path = lg_xasprintf("%s/%s", s->dir, name);
-	*where = lg_xasprintf("%s/%s", s->shown, name);
-	ret = lg_baseline_load(b, path, err);
-	free(path);
-	free(name);
-	return ret;
-}
-
-/* --- leakgate run's baseline step ----------------------------------------- */
-
-static void note_stale(struct lg_buf *out, const struct lg_package *p, int stale,
-		       const char *where)
-{
-	lg_buf_addf(out, "note: %s: %d baseline entr%s no longer occur%s: fixed — shrink the "
-		     "baseline (%s; leakgate baseline update)\n", p->import_path, stale,
-		stale == 1 ? "y" : "ies", stale == 1 ? "s" : "", where);
-}
-
-int lg_gate_apply_baselines(struct lg_gate *g)
-{
-	struct source s;
-	struct lg_baseline b;
-	struct lg_err err;
-	char today[16], *where = NULL;
-	size_t i, compared = 0, without = 0;
-	int ret = -1, code;
-
-	source_init(&s, g, g->run.module_root);
-	if (!s.url && !is_dir(s.dir)) {
-		if (g->baselines_dir)
-			ret = lg_cli_fail(LG_EXIT_USAGE, "--baselines: '%s' is not a directory", s.dir);
-		goto out;
-	}
-	today_utc(today);
-	for (i = 0; i < g->run.npkgs; i++) {
-		struct lg_package *p = &g->run.pkgs[i];
-		struct lg_baseline_cmp_opts o = { NULL, today, g->strict, g->cfg->max_leaks,
-						  g->cfg->max_heap_growth };
-		int rc, stale;
-
-		if (unrecordable(p))
-			continue;
-		lg_baseline_init(&b);
-		free(where);
-		rc = load_for(&s, p->import_path, &b, &where, &code, &err);
-		if (rc < 0) {
-			ret = lg_cli_fail(code, "%s", err.msg);
-			goto out;
-		}
-		if (rc == 1) {
-			without++;
-			if (s.url)
-				lg_buf_addf(&g->notes, "note: %s: no published baseline (404 at %s)\n",
-					p->import_path, where);
-			continue;
-		}
-		o.source = where;
-		stale = lg_baseline_compare(&b, p, &o);
-		if (stale && !g->strict)
-			note_stale(&g->notes, p, stale, where);
-		lg_baseline_release(&b);
-		compared++;
-	}
-	fprintf(stderr, "leakgate: baselines from %s: %zu package%s compared, %zu without a "
-			"baseline\n", s.shown, compared, compared == 1 ? "" : "s", without);
-out:
-	free(where);
-	source_release(&s);
-	return ret;
-}
 
 /* --- update and diff ------------------------------------------------------ */
 
@@ -262,7 +37,7 @@ static void print_indented(FILE *out, const char *text)
 }
 
 /* Records or compares one package; returns 0 or an exit code. */
-static int record_one(struct lg_gate *g, const struct source *s, size_t idx, int write,
+static int record_one(struct lg_gate *g, const struct lg_gate_source *s, size_t idx, int write,
 		      struct record_stats *st)
 {
 	struct lg_package *p = &g->run.pkgs[idx];
@@ -274,7 +49,7 @@ static int record_one(struct lg_gate *g, const struct source *s, size_t idx, int
 
 	lg_baseline_init(&old);
 	lg_baseline_init(&cur);
-	rc = load_for(s, p->import_path, &old, &where, &code, &err);
+	rc = lg_gate_source_load(s, p->import_path, &old, &where, &code, &err);
 	if (rc < 0) {
 		ret = lg_cli_fail(code, "%s%s", err.msg,
 				  write ? " (fix or delete the file; it is not overwritten)" : "");
@@ -306,12 +81,12 @@ out:
 static int record_all(struct lg_gate *g, int write)
 {
 	struct record_stats st = { 0, 0, 0, 0 };
-	struct source s;
+	struct lg_gate_source s;
 	struct lg_err err;
 	size_t i;
 	int ret = 0, lock = -1;
 
-	source_init(&s, g, g->run.module_root);
+	lg_gate_source_init(&s, g, g->run.module_root);
 	if (write && s.url) {
 		ret = lg_cli_fail(LG_EXIT_USAGE, "baseline update: --baseline URL is read-only; "
 				  "record into a directory (--baselines DIR) and publish that");
@@ -323,7 +98,7 @@ static int record_all(struct lg_gate *g, int write)
 	}
 	for (i = 0; i < g->run.npkgs && !ret; i++) {
 		const struct lg_package *p = &g->run.pkgs[i];
-		const char *why = unrecordable(p);
+		const char *why = lg_gate_unrecordable(p);
 
 		if (p->no_tests)
 			continue;
@@ -343,7 +118,7 @@ static int record_all(struct lg_gate *g, int write)
 		ret = LG_EXIT_FAILED;
 out:
 	lg_baseline_unlock(lock);
-	source_release(&s);
+	lg_gate_source_release(&s);
 	return ret;
 }
 
@@ -395,31 +170,6 @@ static void show_baseline(FILE *out, const struct lg_baseline *b, const char *wh
 	fprintf(out, "  test time: %.2fs\n", b->test_seconds);
 }
 
-/* "module x" from the root's go.mod, for ./relative package arguments. */
-static char *module_path(const char *root)
-{
-	char *gomod = lg_xasprintf("%s/go.mod", root), *line = NULL, *out = NULL;
-	size_t cap = 0;
-	FILE *f = fopen(gomod, "r");
-
-	while (f && getline(&line, &cap, f) > 0) {
-		char *p = line, *e;
-
-		if (strncmp(p, "module", 6) || (p[6] != ' ' && p[6] != '\t'))
-			continue;
-		p += 7;
-		p += strspn(p, " \t\"");
-		e = p + strcspn(p, " \t\"\r\n");
-		out = lg_xstrndup(p, (size_t)(e - p));
-		break;
-	}
-	if (f)
-		fclose(f);
-	free(line);
-	free(gomod);
-	return out;
-}
-
 /* An argument: a file, "./dir" of the module, or an import path. */
 static char *show_target(const char *arg, const char *dir, const char *root, char **pkg)
 {
@@ -430,7 +180,7 @@ static char *show_target(const char *arg, const char *dir, const char *root, cha
 	*pkg = NULL;
 	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode))
 		return lg_xstrdup(arg);
-	if ((!strcmp(arg, ".") || !strncmp(arg, "./", 2)) && root && (mod = module_path(root))) {
+	if ((!strcmp(arg, ".") || !strncmp(arg, "./", 2)) && root && (mod = lg_gate_module_path(root))) {
 		*pkg = strcmp(arg, ".") && strcmp(arg, "./") ? lg_xasprintf("%s/%s", mod, arg + 2)
 							     : lg_xstrdup(mod);
 		free(mod);
@@ -547,8 +297,8 @@ static int cmd_show(int argc, char **argv)
 
 int lg_cmd_baseline(int argc, char **argv)
 {
-	static const struct lg_gate_mode update = { "baseline update", lg_help_baseline_update, update_after, NULL };
-	static const struct lg_gate_mode diff = { "baseline diff", lg_help_baseline_diff, diff_after, NULL };
+	static const struct lg_gate_mode update = { "baseline update", lg_help_baseline_update, update_after, NULL, 0 };
+	static const struct lg_gate_mode diff = { "baseline diff", lg_help_baseline_diff, diff_after, NULL, 0 };
 
 	if (argc < 2) {
 		fputs(lg_help_baseline, stderr);
@@ -559,9 +309,9 @@ int lg_cmd_baseline(int argc, char **argv)
 		return LG_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "update"))
-		return lg_cmd_run_gate(argc - 1, argv + 1, &update);
+		return lg_gate_main(argc - 1, argv + 1, &update);
 	if (!strcmp(argv[1], "diff"))
-		return lg_cmd_run_gate(argc - 1, argv + 1, &diff);
+		return lg_gate_main(argc - 1, argv + 1, &diff);
 	if (!strcmp(argv[1], "show"))
 		return cmd_show(argc - 1, argv + 1);
 	return lg_cli_fail(LG_EXIT_USAGE, "baseline: unknown subcommand '%s' (update, diff, show)",

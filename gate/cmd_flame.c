@@ -13,7 +13,6 @@
 #include "cli.h"
 #include "help.h"
 #include "flame.h"
-#include "outputs.h"
 #include "pprof.h"
 #include "traceback.h"
 
@@ -150,7 +149,7 @@ int lg_cmd_flame(int argc, char **argv)
 	if (!strcmp(fl.output, "-")) {
 		if (fwrite(svg.buf, 1, svg.len, stdout) != svg.len)
 			ret = lg_cli_fail(LG_EXIT_ENV, "writing output failed");
-	} else if (lg_output_write_file(fl.output, svg.buf, svg.len, &err) < 0) {
+	} else if (lg_write_file_atomic(fl.output, svg.buf, svg.len, &err) < 0) {
 		ret = lg_cli_fail(LG_EXIT_ENV, "%s", err.msg);
 	}
 out:

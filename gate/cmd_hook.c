@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cmd_gate.h"
+#include "gate.h"
 #include "help.h"
 #include "hook.h"
 #include "util.h"

@@ -1,5 +1,6 @@
 /*
- * cmd_merge.c — `leakgate merge A.json B.json ... [--format KIND=FILE ...]`:
+ * cmd_merge.c — `leakgate merge A.json B.json ... [--format KIND=FILE ...]
+ * [--junit FILE] [--json FILE]`:
  * puts the run reports of the shards of one sharded gate back together, so
  * CI shows one JUnit file, one JSON report and one HTML page.
  *
@@ -23,11 +24,13 @@
 #include "report.h"
 
 
-enum { OPT_FORMAT = 256, OPT_NO_FILE_LINE, OPT_HELP };
+enum { OPT_FORMAT = 256, OPT_JUNIT, OPT_JSON, OPT_NO_FILE_LINE, OPT_HELP };
 
 static const struct option merge_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "json", required_argument, NULL, OPT_JSON },
 	{ "no-file-line", no_argument, NULL, OPT_NO_FILE_LINE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
@@ -139,8 +142,10 @@ static int parse_flags(int argc, char **argv, struct lg_outputs *outs, struct lg
 		if (c == OPT_HELP) {
 			fputs(lg_help_merge, stdout);
 			return LG_EXIT_OK;
-		} else if (c == 'o') {
+		} else if (c == 'o' || c == OPT_JSON) {
 			lg_outputs_add(outs, LG_OUT_JSON, optarg);
+		} else if (c == OPT_JUNIT) {
+			lg_outputs_add(outs, LG_OUT_JUNIT, optarg);
 		} else if (c == OPT_FORMAT) {
 			if (lg_outputs_parse(outs, optarg, &err) < 0)
 				return lg_cli_fail(LG_EXIT_USAGE, "merge: --format: %s", err.msg);

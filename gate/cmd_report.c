@@ -1,5 +1,6 @@
 /*
- * cmd_report.c — `leakgate report RUN.json [--format KIND=FILE ...] [-o FILE]`:
+ * cmd_report.c — `leakgate report RUN.json [--format KIND=FILE ...] [-o FILE]
+ * [--junit FILE] [--json FILE]`:
  * renders any report format from a saved JSON run report, so the HTML page,
  * SARIF or a step summary can be made after the fact, on another machine.
  */
@@ -15,11 +16,13 @@
 #include "report.h"
 
 
-enum { OPT_FORMAT = 256, OPT_NO_FILE_LINE, OPT_PREFIX, OPT_HELP };
+enum { OPT_FORMAT = 256, OPT_JUNIT, OPT_JSON, OPT_NO_FILE_LINE, OPT_PREFIX, OPT_HELP };
 
 static const struct option report_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "json", required_argument, NULL, OPT_JSON },
 	{ "no-file-line", no_argument, NULL, OPT_NO_FILE_LINE },
 	{ "path-prefix", required_argument, NULL, OPT_PREFIX },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -44,6 +47,10 @@ int lg_cmd_report(int argc, char **argv)
 			goto out;
 		} else if (c == 'o') {
 			lg_outputs_add(&outs, LG_OUT_HTML, optarg);
+		} else if (c == OPT_JUNIT) {
+			lg_outputs_add(&outs, LG_OUT_JUNIT, optarg);
+		} else if (c == OPT_JSON) {
+			lg_outputs_add(&outs, LG_OUT_JSON, optarg);
 		} else if (c == OPT_FORMAT) {
 			if (lg_outputs_parse(&outs, optarg, &err) < 0) {
 				ret = lg_cli_fail(LG_EXIT_USAGE, "report: --format: %s", err.msg);
@@ -63,7 +70,7 @@ int lg_cmd_report(int argc, char **argv)
 	}
 	if (optind != argc - 1 || !outs.n) {
 		ret = lg_cli_fail(LG_EXIT_USAGE, "report: need one RUN.json and at least one output "
-				  "(-o FILE or --format KIND=FILE)");
+				  "(-o FILE, --junit FILE, --json FILE or --format KIND=FILE)");
 		goto out;
 	}
 	if (lg_report_read_json(&run, argv[optind], &err) < 0) {

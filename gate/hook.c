@@ -18,42 +18,6 @@
 
 #include "hook.h"
 
-/*
- * Writes `len` bytes to `path` unless it already holds exactly them; a
- * change goes through a temporary file and rename, so a concurrent reader
- * (another leakgate, or go build) never sees half a file.
- */
-static int write_if_changed(const char *path, const char *data, size_t len, struct lg_err *err)
-{
-	struct lg_buf old = LG_BUF_INIT;
-	char *tmp = NULL;
-	FILE *f = NULL;
-	int ret = 0;
-
-	if (!lg_read_file(path, len + 1, &old, NULL) && old.len == len &&
-	    memcmp(old.buf, data, len) == 0)
-		goto out;
-	tmp = lg_xasprintf("%s.tmp.%ld", path, (long)getpid());
-	f = fopen(tmp, "wb");
-	if (!f) {
-		ret = lg_error(err, "cannot create '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (fwrite(data, 1, len, f) != len)
-		ret = lg_error(err, "cannot write '%s': %s", tmp, strerror(errno));
-	if (fclose(f) != 0 && !ret)
-		ret = lg_error(err, "cannot write '%s': %s", tmp, strerror(errno));
-	f = NULL;
-	if (!ret && rename(tmp, path) != 0)
-		ret = lg_error(err, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-	if (ret)
-		unlink(tmp);
-out:
-	lg_buf_release(&old);
-	free(tmp);
-	return ret;
-}
-
 /* The hook source with its package clause replaced. */
 static int render_hook(const struct lg_hook_target *t, struct lg_buf *out, struct lg_err *err)
 {
@@ -88,7 +52,7 @@ static int write_source(const char *dir, const struct lg_hook_target *t, char **
 	if (ret)
 		goto out;
 	*path = lg_xasprintf("%s/leakgate_hook_test.go", sub);
-	ret = write_if_changed(*path, src.buf, src.len, err);
+	ret = lg_write_file(*path, src.buf, src.len, LG_WRITE_IF_CHANGED, err);
 out:
 	lg_buf_release(&src);
 	free(sub);
@@ -119,7 +83,7 @@ int lg_hook_write_overlay(const char *dir, const struct lg_hook_target *t, size_
 	}
 	if (!ret) {
 		json = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
-		ret = write_if_changed(overlay_path, json, strlen(json), err);
+		ret = lg_write_file(overlay_path, json, strlen(json), LG_WRITE_IF_CHANGED, err);
 	}
 	free(json);
 	json_decref(root);

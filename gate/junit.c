@@ -62,10 +62,9 @@ struct jsuite {
 	size_t failures, errors, skipped;
 };
 
-/* The sink libxml2 writes through, so write errors are not lost inside it. */
+/* Where libxml2's output goes: the caller's buffer (files: util's atomic writer). */
 struct sink {
-	int fd;
-	int err; /* first errno seen, 0 if none */
+	struct lg_buf *out;
 };
 
 struct writer {
@@ -143,94 +142,20 @@ static void format_time(char *dst, size_t size, double t)
 	snprintf(dst, size, "%lld.%03lld", ms / 1000, ms % 1000);
 }
 
-/* --- atomic output -------------------------------------------------------- */
-
-struct atomic_file {
-	int fd;
-	char *tmp;
-};
-
-/* Creates a private temp file next to `path` so the final rename stays on one filesystem. */
-static int atomic_open(struct atomic_file *af, const char *path, struct lg_err *err)
-{
-	af->tmp = lg_xasprintf("%s.tmp.XXXXXX", path);
-	af->fd = mkstemp(af->tmp);
-	if (af->fd < 0) {
-		int e = errno;
-
-		free(af->tmp);
-		af->tmp = NULL;
-		return lg_error(err, "cannot create a temporary file for '%s': %s", path,
-				strerror(e));
-	}
-	/* mkstemp makes it 0600; a report is meant to be read by others. */
-	fchmod(af->fd, 0644);
-	return 0;
-}
-
-static void atomic_abort(struct atomic_file *af)
-{
-	if (af->fd >= 0)
-		close(af->fd);
-	if (af->tmp) {
-		unlink(af->tmp);
-		free(af->tmp);
-	}
-	af->fd = -1;
-	af->tmp = NULL;
-}
-
-/* Flushes the temp file to disk and moves it over `path`; aborts it on failure. */
-static int atomic_commit(struct atomic_file *af, const char *path, struct lg_err *err)
-{
-	int ret = 0;
-
-	if (fsync(af->fd) < 0) {
-		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (close(af->fd) < 0) {
-		af->fd = -1;
-		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	af->fd = -1;
-	if (rename(af->tmp, path) < 0) {
-		ret = lg_error(err, "cannot rename '%s' to '%s': %s", af->tmp, path,
-			       strerror(errno));
-		goto out;
-	}
-	free(af->tmp);
-	af->tmp = NULL;
-out:
-	if (ret)
-		atomic_abort(af);
-	return ret;
-}
+/* --- output into a buffer ------------------------------------------------- */
 
 static int sink_write(void *ctx, const char *data, int len)
 {
 	struct sink *s = ctx;
-	size_t done = 0;
 
-	while (done < (size_t)len) {
-		ssize_t n = write(s->fd, data + done, (size_t)len - done);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (!s->err)
-				s->err = errno;
-			return -1;
-		}
-		done += (size_t)n;
-	}
+	if (len > 0)
+		lg_buf_add(s->out, data, (size_t)len);
 	return len;
 }
 
 static int sink_close(void *ctx)
 {
-	return 0; /* the fd belongs to atomic_file */
+	return 0; /* the buffer is the caller's */
 }
 
 /* --- building the testcase list ------------------------------------------ */
@@ -631,54 +556,54 @@ static void quiet_error(void *ctx, lg_xml_error_ptr e)
 	(void)e;
 }
 
-int lg_junit_write(const struct lg_run *run, const struct lg_junit_opts *opts,
-		   const char *path, struct lg_err *err)
+int lg_junit_render(const struct lg_run *run, const struct lg_junit_opts *opts,
+		    struct lg_buf *out, struct lg_err *err)
 {
 	static const struct lg_junit_opts defaults = { 1, NULL };
-	struct atomic_file af = { -1, NULL };
-	struct sink sink = { -1, 0 };
+	struct sink sink = { out };
 	struct writer wr = { NULL, opts ? opts : &defaults, LG_BUF_INIT, 0 };
-	xmlOutputBufferPtr out = NULL;
+	xmlOutputBufferPtr xo;
 	xmlStructuredErrorFunc saved_fn;
 	void *saved_ctx;
 	int ret = 0;
 
 	LIBXML_TEST_VERSION
-	if (atomic_open(&af, path, err) < 0)
-		return -1;
-	sink.fd = af.fd;
-	out = xmlOutputBufferCreateIO(sink_write, sink_close, &sink, NULL);
-	if (!out) {
-		ret = lg_error(err, "cannot write '%s': libxml2 could not set up output", path);
-		goto out;
-	}
-	wr.w = xmlNewTextWriter(out);
+	xo = xmlOutputBufferCreateIO(sink_write, sink_close, &sink, NULL);
+	if (!xo)
+		return lg_error(err, "libxml2 could not set up output");
+	wr.w = xmlNewTextWriter(xo);
 	if (!wr.w) {
-		xmlOutputBufferClose(out);
-		ret = lg_error(err, "cannot write '%s': libxml2 could not create a writer", path);
-		goto out;
+		xmlOutputBufferClose(xo);
+		return lg_error(err, "libxml2 could not create a writer");
 	}
 	xmlTextWriterSetIndent(wr.w, 1);
 	xmlTextWriterSetIndentString(wr.w, (const xmlChar *)"  ");
-	/* A failing write is reported once, by us, from the sink's errno:
-	 * keep libxml2's own "I/O error : write error" off the user's stderr. */
+	/* A failure is reported once, by us: keep libxml2's own messages off
+	 * the user's stderr. */
 	saved_fn = xmlStructuredError;
 	saved_ctx = xmlStructuredErrorContext;
 	xmlSetStructuredErrorFunc(NULL, quiet_error);
 	write_run(&wr, run);
-	xmlFreeTextWriter(wr.w); /* flushes and closes `out` */
+	xmlFreeTextWriter(wr.w); /* flushes and closes `xo` */
 	xmlSetStructuredErrorFunc(saved_ctx, saved_fn);
-	wr.w = NULL;
-	if (sink.err)
-		ret = lg_error(err, "cannot write '%s': %s", path, strerror(sink.err));
-	else if (wr.failed)
-		ret = lg_error(err, "cannot write '%s': libxml2 writer failed", path);
-	if (!ret)
-		ret = atomic_commit(&af, path, err);
-out:
-	if (ret)
-		atomic_abort(&af);
+	if (wr.failed)
+		ret = lg_error(err, "libxml2 writer failed");
 	lg_buf_release(&wr.scratch);
+	return ret;
+}
+
+int lg_junit_write(const struct lg_run *run, const struct lg_junit_opts *opts,
+		   const char *path, struct lg_err *err)
+{
+	struct lg_buf xml = LG_BUF_INIT;
+	struct lg_err why;
+	int ret = lg_junit_render(run, opts, &xml, &why);
+
+	if (ret)
+		lg_error(err, "cannot write '%s': %s", path, why.msg);
+	else
+		ret = lg_write_file_atomic(path, xml.buf, xml.len, err);
+	lg_buf_release(&xml);
 	return ret;
 }
 

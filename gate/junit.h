@@ -28,7 +28,14 @@ struct lg_junit_opts {
 	const char *hostname; /* may be NULL */
 };
 
-/* Writes the report to `path` atomically (temp file + rename). */
+/*
+ * Renders the report into `out` (appending).  Returns 0, or -1 with `err`
+ * when libxml2 fails (out of memory inside libxml2).
+ */
+int lg_junit_render(const struct lg_run *run, const struct lg_junit_opts *opts,
+		    struct lg_buf *out, struct lg_err *err);
+
+/* Writes the report to `path` with lg_write_file_atomic (util.h). */
 int lg_junit_write(const struct lg_run *run, const struct lg_junit_opts *opts,
 		   const char *path, struct lg_err *err);
 

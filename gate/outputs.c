@@ -1,17 +1,17 @@
 /*
- * outputs.c — dispatch from KIND=FILE to the writer of each report format,
- * shared by `leakgate run`, `report` and `merge`.
+ * outputs.c — the report formats as one table (outputs.h): each kind, its
+ * renderer and whether its file is appended to.  --format parsing, the
+ * kind lists in messages and writing to files or to the caller's stream
+ * all come from the table, for `leakgate run`, `report` and `merge`.
  *
- * JUnit and JSON have file writers of their own (junit.c, report.c); for
- * "-" they write to a temp file that is then copied to the stream, so the
- * bytes are the same wherever they go.
+ * Every format renders into a buffer, so the bytes are the same wherever
+ * they go: a file (replaced atomically, or appended), or "-".
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "annotations.h"
@@ -24,19 +24,89 @@
 #include "report.h"
 #include "sarif.h"
 
-static const char *const kind_names[LG_OUT_KIND_COUNT] = {
-	[LG_OUT_JUNIT] = "junit",
-	[LG_OUT_JSON] = "json",
-	[LG_OUT_MARKDOWN] = "markdown",
-	[LG_OUT_GITHUB] = "github",
-	[LG_OUT_SARIF] = "sarif",
-	[LG_OUT_CODEQUALITY] = "gitlab-codequality",
-	[LG_OUT_HTML] = "html",
+static int render_junit(const struct lg_run *run, const struct lg_output_opts *opts,
+			const char *prefix, struct lg_buf *out, struct lg_err *err)
+{
+	struct lg_junit_opts jo = { opts ? opts->file_line : 1, NULL };
+
+	return lg_junit_render(run, &jo, out, err);
+}
+
+static int render_json(const struct lg_run *run, const struct lg_output_opts *opts,
+		       const char *prefix, struct lg_buf *out, struct lg_err *err)
+{
+	return lg_report_render_json(run, out, err);
+}
+
+static int render_markdown(const struct lg_run *run, const struct lg_output_opts *opts,
+			   const char *prefix, struct lg_buf *out, struct lg_err *err)
+{
+	struct lg_markdown_opts mo = { prefix, 0 };
+
+	lg_markdown_render(run, &mo, out);
+	return 0;
+}
+
+static int render_github(const struct lg_run *run, const struct lg_output_opts *opts,
+			 const char *prefix, struct lg_buf *out, struct lg_err *err)
+{
+	struct lg_annotations_opts ao = { prefix, NULL, 0, 0 };
+
+	lg_annotations_render(run, &ao, out);
+	return 0;
+}
+
+static int render_sarif(const struct lg_run *run, const struct lg_output_opts *opts,
+			const char *prefix, struct lg_buf *out, struct lg_err *err)
+{
+	struct lg_sarif_opts so = { prefix };
+
+	return lg_sarif_render(run, &so, out, err);
+}
+
+static int render_codequality(const struct lg_run *run, const struct lg_output_opts *opts,
+			      const char *prefix, struct lg_buf *out, struct lg_err *err)
+{
+	struct lg_codequality_opts co = { prefix };
+
+	return lg_codequality_render(run, &co, out, err);
+}
+
+static int render_html(const struct lg_run *run, const struct lg_output_opts *opts,
+		       const char *prefix, struct lg_buf *out, struct lg_err *err)
+{
+	lg_html_render(run, out);
+	return 0;
+}
+
+static const struct lg_output_format formats[LG_OUT_KIND_COUNT] = {
+	[LG_OUT_JUNIT] = { "junit", render_junit, 0 },
+	[LG_OUT_JSON] = { "json", render_json, 0 },
+	[LG_OUT_MARKDOWN] = { "markdown", render_markdown, 1 },
+	[LG_OUT_GITHUB] = { "github", render_github, 0 },
+	[LG_OUT_SARIF] = { "sarif", render_sarif, 0 },
+	[LG_OUT_CODEQUALITY] = { "gitlab-codequality", render_codequality, 0 },
+	[LG_OUT_HTML] = { "html", render_html, 0 },
 };
+
+const struct lg_output_format *lg_output_formats(size_t *n)
+{
+	*n = LG_OUT_KIND_COUNT;
+	return formats;
+}
 
 const char *lg_output_kind_name(enum lg_output_kind k)
 {
-	return (unsigned)k < LG_OUT_KIND_COUNT ? kind_names[k] : "unknown";
+	return (unsigned)k < LG_OUT_KIND_COUNT ? formats[k].kind : "unknown";
+}
+
+/* "junit, json, ..., html": the kinds in table order. */
+static void kind_list(struct lg_buf *b)
+{
+	size_t k;
+
+	for (k = 0; k < LG_OUT_KIND_COUNT; k++)
+		lg_buf_addf(b, "%s%s", k ? ", " : "", formats[k].kind);
 }
 
 void lg_outputs_add(struct lg_outputs *o, enum lg_output_kind kind, const char *path)
@@ -50,20 +120,28 @@ void lg_outputs_add(struct lg_outputs *o, enum lg_output_kind kind, const char *
 int lg_outputs_parse(struct lg_outputs *o, const char *spec, struct lg_err *err)
 {
 	const char *eq = strchr(spec, '=');
+	struct lg_buf kinds = LG_BUF_INIT;
 	size_t k;
+	int ret;
 
-	if (!eq || eq == spec || !eq[1])
-		return lg_error(err, "'%s' is not KIND=FILE (kinds: junit, json, markdown, github, "
-				"sarif, gitlab-codequality, html; FILE '-' is stdout)", spec);
-	for (k = 0; k < LG_OUT_KIND_COUNT; k++) {
-		if (strlen(kind_names[k]) == (size_t)(eq - spec) &&
-		    !strncmp(spec, kind_names[k], (size_t)(eq - spec))) {
-			lg_outputs_add(o, (enum lg_output_kind)k, eq + 1);
-			return 0;
+	if (eq && eq != spec && eq[1]) {
+		for (k = 0; k < LG_OUT_KIND_COUNT; k++) {
+			if (strlen(formats[k].kind) == (size_t)(eq - spec) &&
+			    !strncmp(spec, formats[k].kind, (size_t)(eq - spec))) {
+				lg_outputs_add(o, (enum lg_output_kind)k, eq + 1);
+				return 0;
+			}
 		}
 	}
-	return lg_error(err, "unknown report format '%.*s' (kinds: junit, json, markdown, github, "
-			"sarif, gitlab-codequality, html)", (int)(eq - spec), spec);
+	kind_list(&kinds);
+	if (!eq || eq == spec || !eq[1])
+		ret = lg_error(err, "'%s' is not KIND=FILE (kinds: %s; FILE '-' is stdout)", spec,
+			       kinds.buf);
+	else
+		ret = lg_error(err, "unknown report format '%.*s' (kinds: %s)", (int)(eq - spec),
+			       spec, kinds.buf);
+	lg_buf_release(&kinds);
+	return ret;
 }
 
 void lg_outputs_release(struct lg_outputs *o)
@@ -89,48 +167,16 @@ const char *lg_outputs_find(const struct lg_outputs *o, enum lg_output_kind kind
 int lg_output_render(enum lg_output_kind kind, const struct lg_run *run,
 		     const struct lg_output_opts *opts, struct lg_buf *out, struct lg_err *err)
 {
-	char *prefix = opts && opts->path_prefix ? lg_xstrdup(opts->path_prefix)
-						 : lg_findings_repo_prefix(run);
-	int ret = 0;
+	char *prefix;
+	int ret;
 
-	switch (kind) {
-	case LG_OUT_MARKDOWN: {
-		struct lg_markdown_opts mo = { prefix, 0 };
-
-		lg_markdown_render(run, &mo, out);
-		break;
-	}
-	case LG_OUT_GITHUB: {
-		struct lg_annotations_opts ao = { prefix, NULL, 0, 0 };
-
-		lg_annotations_render(run, &ao, out);
-		break;
-	}
-	case LG_OUT_SARIF: {
-		struct lg_sarif_opts so = { prefix };
-
-		ret = lg_sarif_render(run, &so, out, err);
-		break;
-	}
-	case LG_OUT_CODEQUALITY: {
-		struct lg_codequality_opts co = { prefix };
-
-		ret = lg_codequality_render(run, &co, out, err);
-		break;
-	}
-	case LG_OUT_HTML:
-		lg_html_render(run, out);
-		break;
-	default:
-		ret = lg_error(err, "format '%s' has its own file writer", lg_output_kind_name(kind));
-	}
+	if ((unsigned)kind >= LG_OUT_KIND_COUNT)
+		return lg_error(err, "unknown report format %d", (int)kind);
+	prefix = opts && opts->path_prefix ? lg_xstrdup(opts->path_prefix)
+					   : lg_findings_repo_prefix(run);
+	ret = formats[kind].render(run, opts, prefix, out, err);
 	free(prefix);
 	return ret;
-}
-
-int lg_output_write_file(const char *path, const char *data, size_t len, struct lg_err *err)
-{
-	return lg_write_file_atomic(path, data, len, err);
 }
 
 /* Appends to `path` (created when missing): the step summary is shared by a job's steps. */
@@ -163,65 +209,29 @@ static int to_stream(FILE *f, const char *data, size_t len, struct lg_err *err)
 	return 0;
 }
 
-/* JUnit and JSON go through their own writers; "-" through a temp file. */
-static int write_own(const struct lg_output *out, const struct lg_run *run,
-		     const struct lg_output_opts *opts, struct lg_err *err)
-{
-	struct lg_junit_opts jo = { opts ? opts->file_line : 1, NULL };
-	const char *tmpdir = getenv("TMPDIR");
-	char *path = NULL;
-	struct lg_buf text = LG_BUF_INIT;
-	int ret, fd;
-
-	if (strcmp(out->path, "-") != 0)
-		return out->kind == LG_OUT_JUNIT ? lg_junit_write(run, &jo, out->path, err)
-						 : lg_report_write_json(run, out->path, err);
-	path = lg_xasprintf("%s/leakgate-out-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-	fd = mkstemp(path);
-	if (fd < 0) {
-		ret = lg_error(err, "cannot create a temporary file in '%s': %s",
-			       tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(errno));
-		goto out;
-	}
-	close(fd);
-	ret = out->kind == LG_OUT_JUNIT ? lg_junit_write(run, &jo, path, err)
-					: lg_report_write_json(run, path, err);
-	if (!ret)
-		ret = lg_read_file(path, (size_t)1 << 31, &text, err);
-	if (!ret)
-		ret = to_stream(opts ? opts->stream : NULL, text.buf, text.len, err);
-	unlink(path);
-out:
-	free(path);
-	lg_buf_release(&text);
-	return ret;
-}
-
 int lg_outputs_write(const struct lg_outputs *o, const struct lg_run *run,
 		     const struct lg_output_opts *opts, struct lg_err *err)
 {
 	struct lg_buf text = LG_BUF_INIT;
+	struct lg_err why;
 	size_t i;
 	int ret = 0;
 
 	for (i = 0; i < o->n && !ret; i++) {
 		const struct lg_output *out = &o->v[i];
-		int append = out->kind == LG_OUT_MARKDOWN;
 
-		if (out->kind == LG_OUT_JUNIT || out->kind == LG_OUT_JSON) {
-			ret = write_own(out, run, opts, err);
-			continue;
-		}
 		lg_buf_reset(&text);
-		ret = lg_output_render(out->kind, run, opts, &text, err);
-		if (ret)
+		ret = lg_output_render(out->kind, run, opts, &text, &why);
+		if (ret) {
+			lg_error(err, "cannot write '%s': %s", out->path, why.msg);
 			break;
+		}
 		if (!strcmp(out->path, "-"))
 			ret = to_stream(opts ? opts->stream : NULL, text.buf, text.len, err);
-		else if (append)
+		else if (formats[out->kind].append)
 			ret = append_file(out->path, text.buf, text.len, err);
 		else
-			ret = lg_output_write_file(out->path, text.buf, text.len, err);
+			ret = lg_write_file_atomic(out->path, text.buf, text.len, err);
 	}
 	lg_buf_release(&text);
 	return ret;

@@ -10,11 +10,14 @@
  *   gitlab-codequality  GitLab code quality JSON (codequality.h)
  *   html                the self-contained HTML report (html.h)
  *
- * `leakgate run`, `report` and `merge` share this list, so every format can
- * be written live or re-rendered from a saved run.  Files are replaced
- * atomically (temp file + rename) except `markdown`, which is appended to
- * when the file exists: $GITHUB_STEP_SUMMARY is shared by all steps of a
- * job, and a step must add to it, not replace it.
+ * The list is one table (outputs.c: kind, renderer, append or replace):
+ * --format parsing and its messages, file writing and the kind lists of
+ * doc/leakgate-{run,report,merge}.txt (checked by test_outputs) follow it.
+ * `leakgate run`, `report` and `merge` share it, so every format can be
+ * written live or re-rendered from a saved run.  Files are replaced
+ * atomically except `markdown`, which is appended to when the file exists:
+ * $GITHUB_STEP_SUMMARY is shared by all steps of a job, and a step must add
+ * to it, not replace it.
  */
 #ifndef LG_OUTPUTS_H
 #define LG_OUTPUTS_H
@@ -51,7 +54,22 @@ struct lg_output_opts {
 	FILE *stream;            /* where "-" goes (the command passes stdout) */
 };
 
-/* "junit", "gitlab-codequality", ... */
+/*
+ * One report format: its --format kind, how it renders (appending to
+ * `out`; `prefix` is the module root's path in the repository, for
+ * locations), and whether a file is appended to instead of replaced.
+ */
+struct lg_output_format {
+	const char *kind;
+	int (*render)(const struct lg_run *run, const struct lg_output_opts *opts,
+		      const char *prefix, struct lg_buf *out, struct lg_err *err);
+	int append;
+};
+
+/* The format table, indexed by enum lg_output_kind; *n gets LG_OUT_KIND_COUNT. */
+const struct lg_output_format *lg_output_formats(size_t *n);
+
+/* "junit", "gitlab-codequality", ...; "unknown" out of range. */
 const char *lg_output_kind_name(enum lg_output_kind k);
 
 /* Adds "KIND=FILE".  -1 with `err` for an unknown kind or an empty file. */
@@ -63,17 +81,18 @@ void lg_outputs_release(struct lg_outputs *o);
 const char *lg_outputs_find(const struct lg_outputs *o, enum lg_output_kind kind);
 
 /*
- * Renders formats other than junit and json into `out` (appending).
- * Returns -1 with `err` only when an encoder fails.
+ * Renders `kind` into `out` (appending).  Returns -1 with `err` only when
+ * an encoder fails.
  */
 int lg_output_render(enum lg_output_kind kind, const struct lg_run *run,
 		     const struct lg_output_opts *opts, struct lg_buf *out, struct lg_err *err);
 
-/* Writes every output in order; stops at the first failure (-1 with `err`). */
+/*
+ * Writes every output in order: "-" to opts->stream, an appending format
+ * appended to its file, any other replaced atomically (lg_write_file_atomic).
+ * Stops at the first failure (-1 with `err` naming the file).
+ */
 int lg_outputs_write(const struct lg_outputs *o, const struct lg_run *run,
 		     const struct lg_output_opts *opts, struct lg_err *err);
-
-/* Writes `len` bytes to `path` through a temp file and rename (0 or -1 with `err`). */
-int lg_output_write_file(const char *path, const char *data, size_t len, struct lg_err *err);
 
 #endif

@@ -303,24 +303,34 @@ static json_t *jrun(const struct lg_run *run)
 	return o;
 }
 
-int lg_report_write_json(const struct lg_run *run, const char *path, struct lg_err *err)
+int lg_report_render_json(const struct lg_run *run, struct lg_buf *out, struct lg_err *err)
 {
 	json_t *root = jrun(run);
 	char *text = json_dumps(root, DUMP_FLAGS);
-	struct lg_buf b = LG_BUF_INIT;
-	int ret;
+	int ret = 0;
 
-	if (!text) {
-		ret = lg_error(err, "cannot write '%s': jansson could not encode the report", path);
-		goto out;
+	if (text) {
+		lg_buf_adds(out, text);
+		lg_buf_addch(out, '\n');
+	} else {
+		ret = lg_error(err, "jansson could not encode the report");
 	}
-	lg_buf_adds(&b, text);
-	lg_buf_addch(&b, '\n');
-	ret = lg_write_file_atomic(path, b.buf, b.len, err);
-out:
 	free(text);
-	lg_buf_release(&b);
 	json_decref(root);
+	return ret;
+}
+
+int lg_report_write_json(const struct lg_run *run, const char *path, struct lg_err *err)
+{
+	struct lg_buf b = LG_BUF_INIT;
+	struct lg_err why;
+	int ret = lg_report_render_json(run, &b, &why);
+
+	if (ret)
+		lg_error(err, "cannot write '%s': %s", path, why.msg);
+	else
+		ret = lg_write_file_atomic(path, b.buf, b.len, err);
+	lg_buf_release(&b);
 	return ret;
 }
 

@@ -16,7 +16,10 @@
 #define LG_REPORT_SCHEMA_VERSION 1
 #define LG_REPORT_MAX_BYTES ((size_t)512 << 20)
 
-/* Writes `run` to `path` atomically. */
+/* Renders `run` as the JSON report into `out` (appending); -1 with `err` if jansson fails. */
+int lg_report_render_json(const struct lg_run *run, struct lg_buf *out, struct lg_err *err);
+
+/* Writes `run` to `path` atomically (lg_write_file_atomic). */
 int lg_report_write_json(const struct lg_run *run, const char *path, struct lg_err *err);
 
 /* Reads a report into a freshly zeroed `run`. On error `run` is left empty. */

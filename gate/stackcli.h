@@ -1,7 +1,7 @@
 /*
  * stackcli.h — the flags `leakgate stacks` and `leakgate diff` share
  * (grouping, filters, profile sample type, output form, HTTP options for
- * URLs), parsed once in cmd_stacks.c for both commands.
+ * URLs), parsed once in stackcli.c for every command that takes them.
  */
 #ifndef LG_STACKCLI_H
 #define LG_STACKCLI_H

@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,41 +260,96 @@ out:
 	return ret;
 }
 
-int lg_write_file_atomic(const char *path, const void *data, size_t len, struct lg_err *err)
+/* 1 when `path` already holds exactly `len` bytes equal to `data`. */
+static int same_content(const char *path, const void *data, size_t len)
 {
-	char *tmp = lg_xasprintf("%s.tmp.XXXXXX", path);
-	const char *p = data;
-	size_t done = 0;
-	int fd = mkstemp(tmp), ret = 0;
+	struct lg_buf old = LG_BUF_INIT;
+	int same = !lg_read_file(path, len + 1, &old, NULL) && old.len == len &&
+		   (len == 0 || memcmp(old.buf, data, len) == 0);
 
-	if (fd < 0) {
-		ret = lg_error(err, "cannot create a temporary file for '%s': %s", path,
-			       strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, 0644) < 0) /* mkstemp makes it private; reports are shared */
-		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
-	while (!ret && done < len) {
+	lg_buf_release(&old);
+	return same;
+}
+
+/*
+ * Makes a rename in `dir` durable.  A file system that cannot sync a
+ * directory (EINVAL) has nothing to make durable that way.
+ */
+static int sync_dir(const char *dir, struct lg_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return lg_error(err, "cannot sync directory '%s': %s", dir, strerror(errno));
+	if (fsync(fd) < 0 && errno != EINVAL)
+		ret = lg_error(err, "cannot sync directory '%s': %s", dir, strerror(errno));
+	close(fd);
+	return ret;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
 		ssize_t n = write(fd, p + done, len - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
-		else
-			done += (size_t)n;
+			return -1;
+		done += (size_t)n;
 	}
-	if (!ret && fsync(fd) < 0)
+	return 0;
+}
+
+int lg_write_file(const char *path, const void *data, size_t len, unsigned flags,
+		  struct lg_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? lg_xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+			  : lg_xstrdup(".");
+	char *tmp = lg_xasprintf("%s/.%s.tmp.XXXXXX", dir, slash ? slash + 1 : path);
+	int fd = -1, ret = 0, renamed = 0;
+
+	if ((flags & LG_WRITE_IF_CHANGED) && same_content(path, data, len))
+		goto out;
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		ret = lg_error(err, "cannot create a temporary file for '%s': %s", path,
+			       strerror(errno));
+		goto out;
+	}
+	/* mkstemp makes it private; reports and baselines are shared */
+	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
-	if (close(fd) < 0 && !ret)
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
 		ret = lg_error(err, "cannot write '%s': %s", path, strerror(errno));
-	if (!ret && rename(tmp, path) < 0)
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
 		ret = lg_error(err, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-	if (ret)
-		unlink(tmp);
+		goto out;
+	}
+	renamed = 1;
+	ret = sync_dir(dir, err);
 out:
+	if (fd >= 0)
+		close(fd);
+	if (fd >= 0 || (ret && !renamed))
+		unlink(tmp);
 	free(tmp);
+	free(dir);
 	return ret;
+}
+
+int lg_write_file_atomic(const char *path, const void *data, size_t len, struct lg_err *err)
+{
+	return lg_write_file(path, data, len, 0, err);
 }
 
 int lg_error(struct lg_err *err, const char *fmt, ...)

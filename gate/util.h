@@ -77,11 +77,20 @@ struct lg_err;
 int lg_read_file(const char *path, size_t cap, struct lg_buf *out, struct lg_err *err);
 
 /*
- * Writes `len` bytes to `path` through a temporary file in the same
- * directory (mode 0644), synced before it is renamed over `path`, so a
- * reader — or a crash at any moment — sees the old file or the new one,
- * never half of it.  Returns 0, or -1 with a message naming the file.
+ * The one atomic file writer: writes `len` bytes to `path` through a
+ * temporary file beside it (".<name>.tmp.XXXXXX", mode 0644) that is
+ * fsync'ed, renamed over `path`, and the directory fsync'ed, so a reader —
+ * or a crash at any moment — sees the old file or the new one, never half
+ * of it, and the new one survives a power cut once this returns.  A failed
+ * write leaves no temporary file (a killed writer may: ".<name>.tmp.*").
+ * With LG_WRITE_IF_CHANGED a file that already holds exactly these bytes
+ * is left alone (not rewritten, its mtime kept).
+ * Returns 0, or -1 with a message naming the file and the reason.
  */
+#define LG_WRITE_IF_CHANGED 1u
+int lg_write_file(const char *path, const void *data, size_t len, unsigned flags,
+		  struct lg_err *err);
+/* lg_write_file without flags. */
 int lg_write_file_atomic(const char *path, const void *data, size_t len, struct lg_err *err);
 
 /*

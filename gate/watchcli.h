@@ -2,7 +2,7 @@
  * watchcli.h — what `leakgate watch` and `leakgate soak` share on the
  * command line: sampling flags, the URL options of `stacks` (through
  * stackcli.h), report files, the interruptible sleep between samples and
- * the closing report.  Parsed and implemented once in cmd_watch.c.
+ * the closing report.  Parsed and implemented once, in watchcli.c.
  */
 #ifndef LG_WATCHCLI_H
 #define LG_WATCHCLI_H

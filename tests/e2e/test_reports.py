@@ -246,6 +246,18 @@ def report_checks(c, paths):
             open(paths["html"], encoding="utf-8").read(), err)
     code, _, err, _ = run_leakgate(["report", paths["json"], "--format", "pdf=x"], cwd=OUT)
     c.check("report: unknown format is a usage error", code == 2 and "unknown report format" in err, err)
+    rx, rj, ref = (os.path.join(OUT, n) for n in ("flags.xml", "flags.json", "flags-ref.json"))
+    code, _, err, _ = run_leakgate(["report", paths["json"], "--format", f"json={ref}"], cwd=OUT)
+    code2, _, err2, _ = run_leakgate(["report", paths["json"], "--junit", rx, "--json", rj], cwd=OUT)
+    c.check("report: --junit and --json write what --format junit= and json= write",
+            code == code2 == 0 and open(rx, encoding="utf-8").read() == open(paths["junit"], encoding="utf-8").read()
+            and open(rj, encoding="utf-8").read() == open(ref, encoding="utf-8").read(), err + err2)
+    code, out, err, _ = run_leakgate(["report", paths["json"], "--json", "-"], cwd=OUT)
+    c.check("report: --json - is the report on stdout", code == 0 and out == open(ref, encoding="utf-8").read(), err)
+    mx = os.path.join(OUT, "flags-merged.xml")
+    code, out, err, _ = run_leakgate(["merge", paths["json"], "--junit", mx], cwd=OUT)
+    c.check("merge: --junit writes JUnit, and no JSON on stdout",
+            code in (0, 1) and out == "" and ET.parse(mx).getroot().tag == "testsuites", (code, err))
 
 
 def flame_checks(c):

@@ -4,7 +4,7 @@
  * deterministic bytes, every prefix of a valid file and other corrupt or
  * future files rejected with the file and JSON path named, locked atomic
  * writes, and table-driven comparison (new group, count up, within, fixed,
- * strict, expired, heap envelope), diff and --count merging.
+ * strict, expired, heap envelope) and diff.  (--count merging: test_gate.c.)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -578,7 +578,7 @@ static void test_compare_leaves_skipped(void)
 	lg_baseline_release(&b);
 }
 
-/* --- diff and merge --------------------------------------------------------- */
+/* --- diff --------------------------------------------------------- */
 
 static void test_diff(void)
 {
@@ -613,72 +613,6 @@ static void test_diff(void)
 	lg_baseline_release(&y);
 	lg_baseline_release(&z);
 	lg_baseline_release(&w);
-}
-
-static void add_run(struct lg_run *r, const struct gspec *g, size_t n, int64_t heap, int crash)
-{
-	struct lg_package *p;
-
-	memset(r, 0, sizeof(*r));
-	r->seconds = 1;
-	p = lg_run_add_package(r);
-	make_pkg(p, g, n, heap, 0, 1024 * KIB);
-	if (crash)
-		lg_package_add_check(p, LG_CHECK_CRASH, LG_STATUS_ERROR)->message = lg_xstrdup("panic");
-}
-
-static void test_merge_runs(void)
-{
-	static const struct gspec r1[] = { { "a", 1 } };
-	static const struct gspec r2[] = { { "a", 3 }, { "flaky", 1 } };
-	static const struct gspec r3[] = { { "a", 2 } };
-	struct lg_merge_limits lim = { 0, 1024 * KIB };
-	struct lg_run runs[3];
-	struct lg_heap_band *bands;
-	struct lg_package *p;
-	struct lg_check *c;
-
-	add_run(&runs[0], r1, 1, 900 * KIB, 0);
-	add_run(&runs[1], r2, 2, 5000 * KIB, 0);
-	add_run(&runs[2], r3, 1, 100 * KIB, 0);
-	bands = lg_baseline_merge_runs(runs, 3, &lim);
-	p = &runs[0].pkgs[0];
-	CHECK_INT(p->nleaks, 2);
-	CHECK_INT(p->leaks[0].count, 3); /* the worst count of "a" */
-	CHECK_STR(p->leaks[1].signature, "flaky");
-	CHECK_INT(bands[0].runs, 3);
-	CHECK_INT(bands[0].min, 100 * KIB);
-	CHECK_INT(bands[0].median, 900 * KIB);
-	CHECK_INT(bands[0].max, 5000 * KIB);
-	CHECK_INT(p->heap_growth, 900 * KIB);
-	c = check_of(p, LG_CHECK_HEAP);
-	CHECK_INT(c->status, LG_STATUS_PASSED); /* one noisy run does not flip it */
-	CHECK(contains(c->message, "median of 3 runs"));
-	c = check_of(p, LG_CHECK_LEAK);
-	CHECK_INT(c->status, LG_STATUS_FAILED);
-	CHECK(contains(c->message, "4 goroutines leaked in 2 groups (limit 0; worst of 3 runs)"));
-	CHECK_INT((long long)runs[0].seconds, 3);
-	CHECK_INT(runs[1].npkgs, 0); /* released */
-	free(bands);
-	lg_run_release(&runs[0]);
-
-	/* A crash in any run is the package's verdict. */
-	add_run(&runs[0], r1, 1, 10, 0);
-	add_run(&runs[1], r1, 1, 20, 1);
-	bands = lg_baseline_merge_runs(runs, 2, &lim);
-	CHECK(check_of(&runs[0].pkgs[0], LG_CHECK_CRASH) != NULL);
-	CHECK_INT(bands[0].runs, 2);
-	CHECK_INT(bands[0].median, 15);
-	free(bands);
-	lg_run_release(&runs[0]);
-
-	add_run(&runs[0], r1, 1, 10, 0);
-	bands = lg_baseline_merge_runs(runs, 1, &lim);
-	CHECK_INT(bands[0].runs, 1);
-	CHECK_INT(bands[0].max, 10);
-	CHECK_STR(check_of(&runs[0].pkgs[0], LG_CHECK_LEAK)->message, "verdict"); /* untouched */
-	free(bands);
-	lg_run_release(&runs[0]);
 }
 
 /* The run report carries which verdicts the baseline made, both ways. */
@@ -737,7 +671,6 @@ int main(void)
 		{ "compare heap", test_compare_heap },
 		{ "compare leaves skipped checks", test_compare_leaves_skipped },
 		{ "diff", test_diff },
-		{ "merge runs", test_merge_runs },
 		{ "report fields", test_report_fields },
 	};
 	int ret;

@@ -1,0 +1,138 @@
+/*
+ * test_util.c — util's one atomic file writer (lg_write_file): new files,
+ * replacing, "write only if changed" (same bytes: the file is not touched),
+ * mode 0644, no temporary file left after success or failure, a path
+ * without a directory, and errors that name the file.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "check.h"
+
+static char tmpdir[512];
+
+static size_t entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	while (d && (de = readdir(d)) != NULL)
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void expect_content(const char *path, const char *want)
+{
+	struct lg_buf b = LG_BUF_INIT;
+	struct lg_err err;
+
+	CHECK_INT(lg_read_file(path, 1 << 20, &b, &err), 0);
+	CHECK_STR(b.buf, want);
+	lg_buf_release(&b);
+}
+
+static void test_write_table(void)
+{
+	static const struct {
+		const char *text;
+		unsigned flags;
+		int same_inode; /* 1: the file must not have been replaced */
+	} steps[] = {
+		{ "first\n", 0, 0 },
+		{ "second\n", 0, 0 },
+		{ "second\n", LG_WRITE_IF_CHANGED, 1 },
+		{ "third\n", LG_WRITE_IF_CHANGED, 0 },
+		{ "third\n", 0, 0 },
+		{ "", 0, 0 },
+		{ "", LG_WRITE_IF_CHANGED, 1 },
+	};
+	char *path = lg_xasprintf("%s/w/out.txt", tmpdir), *dir = lg_xasprintf("%s/w", tmpdir);
+	struct lg_err err;
+	struct stat before, after;
+	size_t i;
+
+	CHECK_INT(lg_mkdir_p(dir, 0755, &err), 0);
+	for (i = 0; i < LG_ARRAY_SIZE(steps); i++) {
+		int had = stat(path, &before) == 0;
+
+		CHECK_INT(lg_write_file(path, steps[i].text, strlen(steps[i].text), steps[i].flags,
+					&err), 0);
+		expect_content(path, steps[i].text);
+		CHECK_INT(stat(path, &after), 0);
+		CHECK_INT(after.st_mode & 0777, 0644);
+		if (had)
+			CHECK_INT(before.st_ino == after.st_ino, steps[i].same_inode);
+		CHECK_INT(entries(dir), 1); /* no temporary file left */
+	}
+	free(path);
+	free(dir);
+}
+
+static void test_errors(void)
+{
+	char *missing = lg_xasprintf("%s/no/such/dir/x.json", tmpdir);
+	char *ro = lg_xasprintf("%s/ro", tmpdir), *in_ro = lg_xasprintf("%s/ro/x.json", tmpdir);
+	struct lg_err err;
+
+	CHECK_INT(lg_write_file_atomic(missing, "x", 1, &err), -1);
+	CHECK(strstr(err.msg, "cannot create a temporary file for '") != NULL);
+	CHECK(strstr(err.msg, missing) != NULL);
+	CHECK_INT(lg_mkdir_p(ro, 0555, &err), 0);
+	if (geteuid() != 0) { /* root writes anywhere */
+		CHECK_INT(lg_write_file_atomic(in_ro, "x", 1, &err), -1);
+		CHECK(strstr(err.msg, in_ro) != NULL);
+		CHECK_INT(entries(ro), 0);
+	}
+	free(missing);
+	free(ro);
+	free(in_ro);
+}
+
+/* A bare file name is written in the current directory. */
+static void test_bare_name(void)
+{
+	char *cwd = getcwd(NULL, 0);
+	char *dir = lg_xasprintf("%s/bare", tmpdir);
+	struct lg_err err;
+
+	CHECK_INT(lg_mkdir_p(dir, 0755, &err), 0);
+	CHECK_INT(chdir(dir), 0);
+	CHECK_INT(lg_write_file_atomic("plain.txt", "bare\n", 5, &err), 0);
+	expect_content("plain.txt", "bare\n");
+	CHECK_INT(entries("."), 1);
+	CHECK_INT(chdir(cwd), 0);
+	free(cwd);
+	free(dir);
+}
+
+int main(void)
+{
+	static const struct lg_check_case cases[] = {
+		{ "write, replace, only if changed", test_write_table },
+		{ "errors name the file", test_errors },
+		{ "bare file name", test_bare_name },
+	};
+	const char *base = getenv("TMPDIR");
+	char *cmd;
+	int ret;
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/lg-util-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	ret = LG_CHECK_RUN(cases);
+	cmd = lg_xasprintf("chmod -R u+w '%s'; rm -rf '%s'", tmpdir, tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	free(cmd);
+	return ret;
+}
