@@ -1,6 +1,11 @@
 /*
  * stackview.c — text and folded views of grouped stacks and of the
  * changes between two inputs (the JSON documents are stackjson.c's).
+ *
+ * A profile can make 100,000 groups of a dozen frames each, so the per-frame
+ * and per-group work avoids printf: strings are appended as they are and
+ * padded by hand, and the folded lines are made in one buffer and sorted as
+ * offsets into it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -77,19 +82,18 @@ void lg_view_value(int64_t v, const char *unit, struct lg_buf *out)
 /* "dir/file.go": the last two elements of a path, enough to find it. */
 static const char *short_path(const char *file, const struct lg_view *v)
 {
-	const char *p, *last = NULL, *prev = NULL;
+	const char *last, *prev;
 	size_t n;
 
 	if (!file)
 		return "?";
 	if (v && v->cwd && (n = strlen(v->cwd)) && !strncmp(file, v->cwd, n) && file[n] == '/')
 		return file + n + 1;
-	for (p = file; *p; p++)
-		if (*p == '/') {
-			prev = last;
-			last = p;
-		}
-	return prev ? prev + 1 : file;
+	last = strrchr(file, '/');
+	for (prev = last; prev && prev > file;)
+		if (*--prev == '/')
+			return prev + 1;
+	return file;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -126,31 +130,56 @@ static void group_header(const struct lg_input *in, const struct lg_group *g,
 	lg_buf_addf(out, "  %sid %s%s\n", col(v, DIM), g->id, col(v, RESET));
 }
 
+/* "    func<pad to width>  dir/file.go:line\n" */
 static void frame_line(const char *func, const char *file, int line, size_t width,
 		       const struct lg_view *v, struct lg_buf *out)
 {
-	lg_buf_addf(out, "    %-*s  %s%s:%d%s\n", (int)width, func ? func : "?", col(v, DIM),
-		    short_path(file, v), line, col(v, RESET));
+	static const char spaces[FUNC_COLUMN_MAX + 1] =
+		"                                                                ";
+	size_t n;
+
+	if (!func)
+		func = "?";
+	n = strlen(func);
+	lg_buf_add(out, "    ", 4);
+	lg_buf_add(out, func, n);
+	if (n < width)
+		lg_buf_add(out, spaces, width - n);
+	lg_buf_add(out, "  ", 2);
+	lg_buf_adds(out, col(v, DIM));
+	lg_buf_adds(out, short_path(file, v));
+	lg_buf_addch(out, ':');
+	lg_buf_add_int(out, line);
+	lg_buf_adds(out, col(v, RESET));
+	lg_buf_addch(out, '\n');
 }
 
 void lg_view_group_text(const struct lg_input *in, const struct lg_group *g,
 			const struct lg_view *v, struct lg_buf *out)
 {
+	const struct lg_group_set *s = &in->groups;
 	size_t i, width = 0, shown = g->nframes;
 
 	group_header(in, g, v, out);
-	if (g->labels)
-		lg_buf_addf(out, "    labels %s\n", g->labels);
+	if (g->labels) {
+		lg_buf_adds(out, "    labels ");
+		lg_buf_adds(out, g->labels);
+		lg_buf_addch(out, '\n');
+	}
 	if (v && v->max_frames > 0 && shown > (size_t)v->max_frames)
 		shown = (size_t)v->max_frames;
 	for (i = 0; i < shown; i++) {
-		size_t w = g->frames[i].func ? strlen(g->frames[i].func) : 1;
+		const char *func = lg_group_frame(s, g, i)->func;
+		size_t w = func ? strlen(func) : 1;
 
 		if (w > width)
 			width = w < FUNC_COLUMN_MAX ? w : FUNC_COLUMN_MAX;
 	}
-	for (i = 0; i < shown; i++)
-		frame_line(g->frames[i].func, g->frames[i].file, g->frames[i].line, width, v, out);
+	for (i = 0; i < shown; i++) {
+		const struct lg_frame *f = lg_group_frame(s, g, i);
+
+		frame_line(f->func, f->file, f->line, width, v, out);
+	}
 	if (shown < g->nframes || g->frames_elided)
 		lg_buf_addf(out, "    ...%s\n", g->frames_elided ? " frames elided" : "");
 	if (g->creator.func) {
@@ -270,9 +299,20 @@ void lg_view_stacks_text(const struct lg_input *in, const struct lg_view *v, str
 /* ---------------------------------------------------------------------- */
 /* Folded. */
 
+/*
+ * Folded lines are collected in one buffer (`text`, each stack followed by
+ * its NUL) and sorted as offsets into it: one allocation for all groups.
+ */
 struct folded {
-	char *stack;
+	const char *stack; /* set once `text` is complete */
+	size_t at;         /* offset in text until then */
 	int64_t count;
+};
+
+struct folded_list {
+	struct folded *f;
+	size_t n;
+	struct lg_buf text;
 };
 
 static int cmp_folded(const void *x, const void *y)
@@ -280,60 +320,65 @@ static int cmp_folded(const void *x, const void *y)
 	return strcmp(((const struct folded *)x)->stack, ((const struct folded *)y)->stack);
 }
 
-/* Sorts, merges equal stacks and prints "stack count" lines. */
-static void emit_folded(struct folded *f, size_t n, struct lg_buf *out)
+/* Adds group g's folded stack with `count`. */
+static void folded_add(struct folded_list *l, const struct lg_group_set *s,
+		       const struct lg_group *g, int64_t count)
 {
-	size_t i = 0;
+	l->f[l->n].at = l->text.len;
+	l->f[l->n++].count = count;
+	lg_group_folded(s, g, &l->text);
+	lg_buf_add(&l->text, "", 1); /* the NUL that ends the stack */
+}
 
+/* Sorts, merges equal stacks, prints "stack count" lines and frees `l`. */
+static void emit_folded(struct folded_list *l, struct lg_buf *out)
+{
+	struct folded *f = l->f;
+	size_t i = 0, n = l->n;
+
+	for (i = 0; i < n; i++)
+		f[i].stack = l->text.buf + f[i].at;
 	qsort(f, n, sizeof(*f), cmp_folded);
+	i = 0;
 	while (i < n) {
 		size_t j = i + 1;
 		int64_t sum = f[i].count;
 
 		for (; j < n && !strcmp(f[j].stack, f[i].stack); j++)
 			sum += f[j].count;
-		if (sum > 0)
-			lg_buf_addf(out, "%s %" PRId64 "\n", f[i].stack, sum);
-		for (; i < j; i++)
-			free(f[i].stack);
+		if (sum > 0) {
+			lg_buf_adds(out, f[i].stack);
+			lg_buf_addch(out, ' ');
+			lg_buf_add_int(out, sum);
+			lg_buf_addch(out, '\n');
+		}
+		i = j;
 	}
 	free(f);
-}
-
-static char *folded_of(const struct lg_group_set *s, const struct lg_group *g)
-{
-	struct lg_buf b = LG_BUF_INIT;
-
-	lg_group_folded(s, g, &b);
-	return lg_buf_detach(&b, NULL);
+	lg_buf_release(&l->text);
 }
 
 void lg_view_folded(const struct lg_input *in, struct lg_buf *out)
 {
 	const struct lg_group_set *s = &in->groups;
-	struct folded *f = lg_xcalloc(s->n + 1, sizeof(*f));
+	struct folded_list l = { lg_xcalloc(s->n + 1, sizeof(*l.f)), 0, LG_BUF_INIT };
 	size_t i;
 
-	for (i = 0; i < s->n; i++) {
-		f[i].stack = folded_of(s, &s->g[i]);
-		f[i].count = s->g[i].count;
-	}
-	emit_folded(f, s->n, out);
+	for (i = 0; i < s->n; i++)
+		folded_add(&l, s, &s->g[i], s->g[i].count);
+	emit_folded(&l, out);
 }
 
 void lg_view_folded_growth(const struct lg_input *after, const struct lg_group_change *c,
 			   size_t n, struct lg_buf *out)
 {
-	struct folded *f = lg_xcalloc(n + 1, sizeof(*f));
-	size_t i, k = 0;
+	struct folded_list l = { lg_xcalloc(n + 1, sizeof(*l.f)), 0, LG_BUF_INIT };
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (c[i].delta <= 0 || !c[i].after)
-			continue;
-		f[k].stack = folded_of(&after->groups, c[i].after);
-		f[k++].count = c[i].delta;
-	}
-	emit_folded(f, k, out);
+	for (i = 0; i < n; i++)
+		if (c[i].delta > 0 && c[i].after)
+			folded_add(&l, &after->groups, c[i].after, c[i].delta);
+	emit_folded(&l, out);
 }
 
 /* ---------------------------------------------------------------------- */
