@@ -48,6 +48,13 @@ struct frame_ent {
 
 #define NO_ID UINT32_MAX
 
+/* A direct-mapped memo of lg_wait_class_of_func by function pointer. */
+#define WAIT_MEMO 256
+struct wait_memo {
+	const char *func;
+	enum lg_wait_class wait;
+};
+
 /* Open addressing over entry indices + 1 (0 = free), power-of-two size. */
 struct index_table {
 	uint32_t *slot;
@@ -70,6 +77,7 @@ struct priv {
 	struct index_table tab_slots; /* by canonical pointers, line and inlined */
 	uint32_t *ids;        /* scratch: one entry's frame ids */
 	size_t ids_alloc;
+	struct wait_memo wait_memo[WAIT_MEMO];
 	struct lg_frame *fr;  /* scratch: a group's frames as structs (finish) */
 	size_t fr_alloc;
 	const void *input; /* the one dump or profile the set reads */
@@ -777,8 +785,29 @@ static void merge_fit(struct merge_tab *t)
 }
 
 /*
- * A stack's frames as a goroutine the filters and groups can take, its
- * wait class worked out unless `m` already knows it.
+ * lg_wait_class_of_frames with the class of each function remembered
+ * (frames of profiles repeat in stack after stack).
+ */
+static enum lg_wait_class frames_wait(struct priv *pv, const struct lg_frame *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct wait_memo *m = &pv->wait_memo[hash_ptr(f[i].func) & (WAIT_MEMO - 1)];
+
+		if (m->func != f[i].func || !m->func) {
+			m->func = f[i].func;
+			m->wait = lg_wait_class_of_func(f[i].func);
+		}
+		if (m->wait != LG_WAIT_NONE)
+			return m->wait;
+	}
+	return LG_WAIT_NONE;
+}
+
+/*
+ * A stack's frames as a goroutine the filters and groups can take, with
+ * the wait class `m` knows, or else none yet.
  */
 static void stack_goroutine(const struct lg_pprof_frame *pf, size_t n, const struct merged *m,
 			    struct lg_frame **fr, size_t *fr_alloc, struct lg_goroutine *g)
@@ -798,7 +827,7 @@ static void stack_goroutine(const struct lg_pprof_frame *pf, size_t n, const str
 	g->frames = *fr;
 	g->nframes = n;
 	g->creator.parent_id = -1;
-	g->wait = m ? m->wait : lg_wait_class_of_frames(*fr, n);
+	g->wait = m ? m->wait : LG_WAIT_NONE;
 }
 
 /* The merged entry of sample `sm` (index i), made on first sight. */
@@ -822,6 +851,7 @@ static struct merged *merge_slot(struct lg_group_set *s, struct merge_tab *t,
 		if (same_merge_key(&t->e[t->slot[j] - 1], &k))
 			return &t->e[t->slot[j] - 1];
 	stack_goroutine(sm->frames, sm->nframes, NULL, fr, fr_alloc, &g);
+	g.wait = frames_wait(s->priv, g.frames, g.nframes);
 	k.wait = g.wait;
 	k.pass = state_matches(f->state, &g) && func_matches(f->func, g.frames, g.nframes);
 	k.first = i;

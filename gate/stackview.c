@@ -109,7 +109,8 @@ static void group_header(const struct lg_input *in, const struct lg_group *g,
 		lg_buf_addf(out, "%" PRId64 " goroutine%s", g->count, g->count == 1 ? "" : "s");
 	else {
 		lg_view_value(g->count, unit, out);
-		lg_buf_addf(out, " %s", in->prof.sample_types[in->sample_index].type);
+		lg_buf_addch(out, ' ');
+		lg_buf_adds(out, in->prof.sample_types[in->sample_index].type);
 	}
 	lg_buf_adds(out, col(v, RESET));
 	if (in->kind == LG_INPUT_PROFILE && g->entries > 1)
@@ -127,37 +128,94 @@ static void group_header(const struct lg_input *in, const struct lg_group *g,
 	}
 	if (g->label && in->groups.opts.by_label)
 		lg_buf_addf(out, "  %s=%s", in->groups.opts.by_label, g->label);
-	lg_buf_addf(out, "  %sid %s%s\n", col(v, DIM), g->id, col(v, RESET));
-}
-
-/* "    func<pad to width>  dir/file.go:line\n" */
-static void frame_line(const char *func, const char *file, int line, size_t width,
-		       const struct lg_view *v, struct lg_buf *out)
-{
-	static const char spaces[FUNC_COLUMN_MAX + 1] =
-		"                                                                ";
-	size_t n;
-
-	if (!func)
-		func = "?";
-	n = strlen(func);
-	lg_buf_add(out, "    ", 4);
-	lg_buf_add(out, func, n);
-	if (n < width)
-		lg_buf_add(out, spaces, width - n);
 	lg_buf_add(out, "  ", 2);
 	lg_buf_adds(out, col(v, DIM));
-	lg_buf_adds(out, short_path(file, v));
-	lg_buf_addch(out, ':');
-	lg_buf_add_int(out, line);
+	lg_buf_add(out, "id ", 3);
+	lg_buf_add(out, g->id, sizeof(g->id) - 1);
 	lg_buf_adds(out, col(v, RESET));
 	lg_buf_addch(out, '\n');
 }
 
-void lg_view_group_text(const struct lg_input *in, const struct lg_group *g,
-			const struct lg_view *v, struct lg_buf *out)
+/*
+ * The text of each distinct frame of a set, made on first use and kept
+ * for the view: "    func" and "  dir/file.go:line\n" (with colours) one
+ * after the other, so that a frame line is two copies and the padding to
+ * the group's widest function between them.
+ */
+struct frame_lines {
+	const struct lg_group_set *set;
+	size_t *at;         /* per table frame: its text in `text`; SIZE_MAX: not yet */
+	uint32_t *func_len; /* of the function as shown */
+	uint32_t *len;      /* of the whole text */
+	struct lg_buf text;
+};
+
+static void frame_lines_init(struct frame_lines *fl, const struct lg_group_set *s)
 {
-	const struct lg_group_set *s = &in->groups;
+	size_t i;
+
+	fl->set = s;
+	fl->at = lg_xmalloc((s->nframes + 1) * sizeof(*fl->at));
+	fl->func_len = lg_xmalloc((s->nframes + 1) * sizeof(*fl->func_len));
+	fl->len = lg_xmalloc((s->nframes + 1) * sizeof(*fl->len));
+	for (i = 0; i < s->nframes; i++)
+		fl->at[i] = SIZE_MAX;
+	lg_buf_init(&fl->text);
+}
+
+static void frame_lines_release(struct frame_lines *fl)
+{
+	free(fl->at);
+	free(fl->func_len);
+	free(fl->len);
+	lg_buf_release(&fl->text);
+}
+
+/* Frame `id`'s text, made when first asked for; its length in *len. */
+static const char *frame_text(struct frame_lines *fl, uint32_t id, const struct lg_view *v,
+			      size_t *len)
+{
+	const struct lg_frame *f = &fl->set->frames[id];
+	const char *func = f->func ? f->func : "?";
+	size_t at = fl->at[id];
+
+	if (at == SIZE_MAX) {
+		at = fl->at[id] = fl->text.len;
+		fl->func_len[id] = (uint32_t)strlen(func);
+		lg_buf_add(&fl->text, "    ", 4);
+		lg_buf_add(&fl->text, func, fl->func_len[id]);
+		lg_buf_add(&fl->text, "  ", 2);
+		lg_buf_adds(&fl->text, col(v, DIM));
+		lg_buf_adds(&fl->text, short_path(f->file, v));
+		lg_buf_addch(&fl->text, ':');
+		lg_buf_add_int(&fl->text, f->line);
+		lg_buf_adds(&fl->text, col(v, RESET));
+		lg_buf_addch(&fl->text, '\n');
+		fl->len[id] = (uint32_t)(fl->text.len - at);
+	}
+	*len = fl->len[id];
+	return fl->text.buf + at;
+}
+
+/* "    func<pad to width>  dir/file.go:line\n" */
+static void frame_line(struct frame_lines *fl, uint32_t id, size_t width,
+		       const struct lg_view *v, struct lg_buf *out)
+{
+	static const char spaces[FUNC_COLUMN_MAX + 1] =
+		"                                                                ";
+	size_t len, head;
+	const char *text = frame_text(fl, id, v, &len);
+
+	head = 4 + fl->func_len[id];
+	lg_buf_add(out, text, head);
+	if (fl->func_len[id] < width)
+		lg_buf_add(out, spaces, width - fl->func_len[id]);
+	lg_buf_add(out, text + head, len - head);
+}
+
+static void group_text(const struct lg_input *in, const struct lg_group *g,
+		       const struct lg_view *v, struct frame_lines *fl, struct lg_buf *out)
+{
 	size_t i, width = 0, shown = g->nframes;
 
 	group_header(in, g, v, out);
@@ -169,17 +227,15 @@ void lg_view_group_text(const struct lg_input *in, const struct lg_group *g,
 	if (v && v->max_frames > 0 && shown > (size_t)v->max_frames)
 		shown = (size_t)v->max_frames;
 	for (i = 0; i < shown; i++) {
-		const char *func = lg_group_frame(s, g, i)->func;
-		size_t w = func ? strlen(func) : 1;
+		size_t w;
 
+		frame_text(fl, g->frames[i], v, &w);
+		w = fl->func_len[g->frames[i]];
 		if (w > width)
 			width = w < FUNC_COLUMN_MAX ? w : FUNC_COLUMN_MAX;
 	}
-	for (i = 0; i < shown; i++) {
-		const struct lg_frame *f = lg_group_frame(s, g, i);
-
-		frame_line(f->func, f->file, f->line, width, v, out);
-	}
+	for (i = 0; i < shown; i++)
+		frame_line(fl, g->frames[i], width, v, out);
 	if (shown < g->nframes || g->frames_elided)
 		lg_buf_addf(out, "    ...%s\n", g->frames_elided ? " frames elided" : "");
 	if (g->creator.func) {
@@ -197,6 +253,16 @@ void lg_view_group_text(const struct lg_input *in, const struct lg_group *g,
 			lg_buf_adds(out, " ...");
 		lg_buf_addch(out, '\n');
 	}
+}
+
+void lg_view_group_text(const struct lg_input *in, const struct lg_group *g,
+			const struct lg_view *v, struct lg_buf *out)
+{
+	struct frame_lines fl;
+
+	frame_lines_init(&fl, &in->groups);
+	group_text(in, g, v, &fl, out);
+	frame_lines_release(&fl);
 }
 
 static void summary_line(const struct lg_input *in, const struct lg_view *v, struct lg_buf *out)
@@ -273,8 +339,10 @@ void lg_view_stacks_text(const struct lg_input *in, const struct lg_view *v, str
 	const struct lg_group_set *s = &in->groups;
 	struct order *o = display_order(s);
 	const char *key = s->opts.by_label;
+	struct frame_lines fl;
 	size_t i;
 
+	frame_lines_init(&fl, s);
 	summary_line(in, v, out);
 	for (i = 0; i < s->n; i++) {
 		const struct lg_group *g = o[i].g;
@@ -291,8 +359,9 @@ void lg_view_stacks_text(const struct lg_input *in, const struct lg_view *v, str
 				    col(v, RESET));
 		}
 		lg_buf_addch(out, '\n');
-		lg_view_group_text(in, g, v, out);
+		group_text(in, g, v, &fl, out);
 	}
+	frame_lines_release(&fl);
 	free(o);
 }
 
@@ -425,8 +494,11 @@ void lg_view_diff_text(const struct lg_input *before, const struct lg_input *aft
 {
 	const char *unit = counts_goroutines(after) ? "" : lg_view_unit(after);
 	struct lg_view_tally t;
+	struct frame_lines fl_before, fl_after;
 	size_t i;
 
+	frame_lines_init(&fl_before, &before->groups);
+	frame_lines_init(&fl_after, &after->groups);
 	lg_view_tally(c, n, min_delta, &t);
 	lg_buf_addf(out, "%s%s -> %s%s (by %s", col(v, BOLD), before->name, after->name,
 		    col(v, RESET), lg_group_by_name(after->groups.opts.by));
@@ -452,6 +524,11 @@ void lg_view_diff_text(const struct lg_input *before, const struct lg_input *aft
 		lg_buf_adds(out, " -> ");
 		lg_view_value(c[i].after ? c[i].after->count : 0, unit, out);
 		lg_buf_addf(out, ")%s\n", c[i].long_lived ? "  long-lived: same goroutines still waiting" : "");
-		lg_view_group_text(after->groups.n && c[i].after ? after : before, g, v, out);
+		if (after->groups.n && c[i].after)
+			group_text(after, g, v, &fl_after, out);
+		else
+			group_text(before, g, v, &fl_before, out);
 	}
+	frame_lines_release(&fl_before);
+	frame_lines_release(&fl_after);
 }

@@ -381,7 +381,8 @@ static enum lg_wait_class classify_status(const char *s)
  * debug=1 profiles print no status at all.  Returns LG_WAIT_NONE when no
  * frame tells.
  */
-static enum lg_wait_class classify_frames(const struct lg_frame *f, size_t n, int sync_only)
+/* The wait class one frame's function tells (sync_only: of package sync only). */
+static enum lg_wait_class classify_func(const char *fn, int sync_only)
 {
 	static const struct {
 		const char *func;
@@ -402,21 +403,33 @@ static enum lg_wait_class classify_frames(const struct lg_frame *f, size_t n, in
 		{ "time.Sleep", 0, 0, LG_WAIT_SLEEP },
 		{ "internal/poll.runtime_pollWait", 0, 0, LG_WAIT_IO },
 	};
-	size_t i, k;
+	size_t k;
 
-	for (i = 0; i < n; i++) {
-		const char *fn = f[i].func;
-
-		/* profiles ask this once per stack of every sample: test the first byte first */
-		for (k = 0; fn && k < LG_ARRAY_SIZE(known); k++) {
-			if (fn[0] != known[k].func[0] || (sync_only && !known[k].sync))
-				continue;
-			if (known[k].prefix ? !strncmp(fn, known[k].func, strlen(known[k].func))
-					    : !strcmp(fn, known[k].func))
-				return known[k].w;
-		}
+	/* asked once per frame of many stacks: test the first byte first */
+	for (k = 0; fn && k < LG_ARRAY_SIZE(known); k++) {
+		if (fn[0] != known[k].func[0] || (sync_only && !known[k].sync))
+			continue;
+		if (known[k].prefix ? !strncmp(fn, known[k].func, strlen(known[k].func))
+				    : !strcmp(fn, known[k].func))
+			return known[k].w;
 	}
 	return LG_WAIT_NONE;
+}
+
+/* The class of the innermost frame that tells one. */
+static enum lg_wait_class classify_frames(const struct lg_frame *f, size_t n, int sync_only)
+{
+	enum lg_wait_class w = LG_WAIT_NONE;
+	size_t i;
+
+	for (i = 0; i < n && w == LG_WAIT_NONE; i++)
+		w = classify_func(f[i].func, sync_only);
+	return w;
+}
+
+enum lg_wait_class lg_wait_class_of_func(const char *func)
+{
+	return classify_func(func, 0);
 }
 
 enum lg_wait_class lg_wait_class_of_frames(const struct lg_frame *f, size_t n)

@@ -191,9 +191,12 @@ int lg_dump_parse_fd(struct lg_dump *d, int fd, const char *name, lg_dump_visit_
 /*
  * The wait class told by frames alone (innermost first), for stacks that
  * come without a status, such as pprof goroutine profile samples.
- * LG_WAIT_NONE when no frame tells.
+ * LG_WAIT_NONE when no frame tells.  It is the class of the innermost frame
+ * whose function lg_wait_class_of_func tells, so callers may cache that
+ * per function.
  */
 enum lg_wait_class lg_wait_class_of_frames(const struct lg_frame *f, size_t n);
+enum lg_wait_class lg_wait_class_of_func(const char *func); /* NULL: LG_WAIT_NONE */
 
 /* Finds a goroutine by id, or NULL. */
 const struct lg_goroutine *lg_dump_find(const struct lg_dump *d, int64_t id);
