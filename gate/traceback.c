@@ -671,10 +671,13 @@ static int parse_header(struct parser *ps, struct span l)
 /* True when the line's last word is "pc=0x<hex>". */
 static int is_hex_tail(struct span l)
 {
-	size_t i = l.n;
+	const char *sp = memrchr(l.p, ' ', l.n), *eq;
+	size_t i = sp ? (size_t)(sp - l.p) + 1 : 0;
 
-	while (i > 0 && l.p[i - 1] != ' ' && l.p[i - 1] != '=')
-		i--;
+	/* i: just after the last ' ' or '=' (0 when there is none) */
+	eq = memrchr(l.p + i, '=', l.n - i);
+	if (eq)
+		i = (size_t)(eq - l.p) + 1;
 	return i >= 5 && l.p[i - 1] == '=' && !memcmp(l.p + i - 3, "pc=", 3) &&
 	       i + 1 < l.n && l.p[i] == '0' && l.p[i + 1] == 'x';
 }
@@ -745,14 +748,14 @@ static int parse_func_line(struct span l, struct span *func, int *inlined)
  */
 static int split_file_line(struct span s, struct span *file, int *line)
 {
+	const char *colon;
 	size_t i;
 
-	for (i = s.n; i-- > 0;) {
+	for (i = s.n; (colon = memrchr(s.p, ':', i));) {
 		struct span num;
 		int64_t v;
 
-		if (s.p[i] != ':')
-			continue;
+		i = (size_t)(colon - s.p);
 		num = sp_skip(s, i + 1);
 		if (sp_num(&num, INT_MAX, &v))
 			continue;

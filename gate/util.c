@@ -157,11 +157,6 @@ uint64_t lg_fnv1a(uint64_t h, const char *s)
 	return h;
 }
 
-uint64_t lg_hash_mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-	return h * 0xff51afd7ed558ccdull;
-}
 
 void lg_hex16(uint64_t v, char out[17])
 {

@@ -114,7 +114,13 @@ int64_t lg_sat_add64(int64_t a, int64_t b);
  */
 #define LG_FNV_OFFSET 0xcbf29ce484222325ull
 uint64_t lg_fnv1a(uint64_t h, const char *s);
-uint64_t lg_hash_mix(uint64_t h, uint64_t v);
+
+/* Inline: grouping mixes a few values per frame of every stack. */
+static inline uint64_t lg_hash_mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdull;
+}
 
 /* `v` as 16 lowercase hex digits and a NUL, as "%016" PRIx64 prints it. */
 void lg_hex16(uint64_t v, char out[17]);
