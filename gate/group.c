@@ -78,6 +78,13 @@ struct priv {
 	uint32_t *ids;        /* scratch: one entry's frame ids */
 	size_t ids_alloc;
 	struct wait_memo wait_memo[WAIT_MEMO];
+	/*
+	 * After lg_group_finish: table frame k's function as folded text,
+	 * ";func" with any ';' in it made ':', is fold.buf[fold_at[k] ..
+	 * fold_at[k + 1]), so that a folded stack is a copy per frame.
+	 */
+	struct lg_buf fold;
+	size_t *fold_at;
 	struct lg_frame *fr;  /* scratch: a group's frames as structs (finish) */
 	size_t fr_alloc;
 	const void *input; /* the one dump or profile the set reads */
@@ -611,6 +618,7 @@ static struct priv *priv_of(struct lg_group_set *s)
 	if (!pv) {
 		pv = lg_xcalloc(1, sizeof(*pv));
 		lg_buf_init(&pv->scratch);
+		lg_buf_init(&pv->fold);
 		s->priv = pv;
 		table_fit(&pv->groups, 0, group_hash, pv);
 		table_fit(&pv->by_ptr, 0, str_ptr_hash, pv);
@@ -1049,6 +1057,21 @@ static void sort_groups(struct lg_group_set *s, int64_t min_count)
 	free(o);
 }
 
+static void add_folded(struct lg_buf *out, const char *s, int sep);
+
+/* Fills pv->fold and fold_at from the frame table. */
+static void fold_names(struct priv *pv)
+{
+	size_t k;
+
+	pv->fold_at = lg_xmalloc((pv->ntab + 1) * sizeof(*pv->fold_at));
+	for (k = 0; k < pv->ntab; k++) {
+		pv->fold_at[k] = pv->fold.len;
+		add_folded(&pv->fold, pv->tab[k].func ? pv->tab[k].func : "?", 1);
+	}
+	pv->fold_at[pv->ntab] = pv->fold.len;
+}
+
 void lg_group_finish(struct lg_group_set *s, int64_t min_count)
 {
 	struct priv *pv = priv_of(s);
@@ -1057,6 +1080,7 @@ void lg_group_finish(struct lg_group_set *s, int64_t min_count)
 	if (pv->finished)
 		return;
 	pv->finished = 1;
+	fold_names(pv);
 	for (i = 0; i < s->n; i++)
 		complete(s, &s->g[i], pv->hash[i]);
 	sort_groups(s, min_count);
@@ -1101,9 +1125,14 @@ void lg_group_folded(const struct lg_group_set *s, const struct lg_group *g, str
 		sep = 1;
 	}
 	for (i = g->nframes; i-- > 0; sep = 1) {
-		const char *func = s->frames[g->frames[i]].func;
+		const struct priv *pv = s->priv;
+		uint32_t id = g->frames[i];
 
-		add_folded(out, func ? func : "?", sep);
+		if (pv->fold_at) /* ";func": without its ';' when first */
+			lg_buf_add(out, pv->fold.buf + pv->fold_at[id] + !sep,
+				   pv->fold_at[id + 1] - pv->fold_at[id] - !sep);
+		else
+			add_folded(out, s->frames[id].func ? s->frames[id].func : "?", sep);
 	}
 	if (!sep)
 		add_folded(out, lg_wait_class_name(g->wait), 0);
@@ -1240,6 +1269,8 @@ void lg_group_set_release(struct lg_group_set *s)
 	free(pv->frames);
 	free(pv->fr);
 	lg_buf_release(&pv->scratch);
+	lg_buf_release(&pv->fold);
+	free(pv->fold_at);
 	lg_arena_release(&pv->arena);
 	free(pv);
 	memset(s, 0, sizeof(*s));

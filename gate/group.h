@@ -139,6 +139,7 @@ long lg_group_find(const struct lg_group_set *s, const char *id);
 /*
  * Appends the folded form of a group's stack: functions root first joined
  * by ';' (a "KEY=value" root when grouped by label), without the count.
+ * After lg_group_finish each frame is a copy of text made once per set.
  */
 void lg_group_folded(const struct lg_group_set *s, const struct lg_group *g, struct lg_buf *out);
 

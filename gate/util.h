@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define LG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -59,9 +60,35 @@ void lg_buf_init(struct lg_buf *b);
 void lg_buf_release(struct lg_buf *b);
 /* Empties without freeing. */
 void lg_buf_reset(struct lg_buf *b);
-void lg_buf_add(struct lg_buf *b, const void *data, size_t len);
-void lg_buf_adds(struct lg_buf *b, const char *s);
-void lg_buf_addch(struct lg_buf *b, int c);
+/* lg_buf_add's path that grows the buffer. */
+void lg_buf_add_grow(struct lg_buf *b, const void *data, size_t len);
+
+/*
+ * Appends `len` bytes.  Inline: writers append a few bytes at a time,
+ * millions of times, and the call would cost more than the copy.
+ */
+static inline void lg_buf_add(struct lg_buf *b, const void *data, size_t len)
+{
+	if (len < b->alloc - b->len) {
+		memcpy(b->buf + b->len, data, len);
+		b->len += len;
+		b->buf[b->len] = '\0';
+	} else {
+		lg_buf_add_grow(b, data, len);
+	}
+}
+
+static inline void lg_buf_adds(struct lg_buf *b, const char *s)
+{
+	lg_buf_add(b, s, strlen(s));
+}
+
+static inline void lg_buf_addch(struct lg_buf *b, int c)
+{
+	char ch = (char)c;
+
+	lg_buf_add(b, &ch, 1);
+}
 void lg_buf_addf(struct lg_buf *b, const char *fmt, ...) LG_PRINTF(2, 3);
 void lg_buf_vaddf(struct lg_buf *b, const char *fmt, va_list ap) LG_PRINTF(2, 0);
 /* A decimal integer, as "%" PRId64 would print it, without printf's cost. */
