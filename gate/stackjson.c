@@ -44,14 +44,20 @@ struct slots {
 	size_t n;
 };
 
+/* A frame's index in the document as the decimal text written. */
+struct index_text {
+	char digits[11]; /* not NUL-terminated */
+	unsigned char len; /* 0: not looked up yet */
+};
+
 /*
- * A group set's frame ids mapped to the document's indexes (+ 1; 0 = not
- * yet): each distinct frame of a set is looked up by content once, then
- * by id.  A diff document reads two sets.
+ * A group set's frame ids mapped to the document's indexes: each distinct
+ * frame of a set is looked up by content once, then by id, and its index
+ * is formatted then too.  A diff document reads two sets.
  */
 struct set_map {
 	const struct lg_group_set *set;
-	uint32_t *index;
+	struct index_text *index;
 	size_t n;
 };
 
@@ -133,21 +139,30 @@ static struct set_map *set_map(struct ftab *t, const struct lg_group_set *s)
 	return m;
 }
 
-/* The document's index of frame `id` of set `s`. */
-static uint32_t frame_index(struct ftab *t, struct set_map *m, uint32_t id)
+/* The document's index of frame `id` of the map's set, as text. */
+static const struct index_text *frame_index(struct ftab *t, struct set_map *m, uint32_t id)
 {
+	struct index_text *x = &m->index[id];
 	const struct lg_frame *f = &m->set->frames[id];
+	char rev[sizeof(x->digits)];
 	struct fkey k;
+	uint32_t v;
+	size_t d = 0;
 
-	if (m->index[id])
-		return m->index[id] - 1;
+	if (x->len)
+		return x;
 	k.func = f->func;
 	k.file = f->file;
 	k.line = f->line;
 	k.inlined = f->inlined;
 	k.hash = content_hash(&k);
-	m->index[id] = content_index(t, &k) + 1;
-	return m->index[id] - 1;
+	v = content_index(t, &k);
+	do
+		rev[d++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (d)
+		x->digits[x->len++] = rev[--d];
+	return x;
 }
 
 static void ftab_init(struct ftab *t)
@@ -243,30 +258,26 @@ static void write_pattern(struct lg_jw *w, const struct lg_group *g)
 	lg_jw_lit(w, "}");
 }
 
-/* The frame indexes, formatted here: a profile has millions of them. */
+/* The frame indexes, put together here: a profile has millions of them. */
 static void write_frames(struct lg_jw *w, struct ftab *t, const struct lg_group_set *s,
 			 const struct lg_group *g)
 {
 	struct set_map *m = set_map(t, s);
-	char text[512], digits[10];
+	char text[512];
 	size_t i, n = 0;
 
 	lg_jw_lit(w, ",\"frames\":[");
 	for (i = 0; i < g->nframes; i++) {
-		uint32_t v = frame_index(t, m, g->frames[i]);
-		size_t d = 0;
+		const struct index_text *x = frame_index(t, m, g->frames[i]);
 
-		if (n > sizeof(text) - sizeof(digits) - 1) {
+		if (n + 1 + sizeof(x->digits) > sizeof(text)) {
 			lg_jw_rawn(w, text, n);
 			n = 0;
 		}
-		if (i)
-			text[n++] = ',';
-		do
-			digits[d++] = (char)('0' + v % 10);
-		while ((v /= 10));
-		while (d)
-			text[n++] = digits[--d];
+		text[n] = ',';
+		n += i > 0;
+		memcpy(text + n, x->digits, sizeof(x->digits)); /* a fixed-size copy */
+		n += x->len;
 	}
 	lg_jw_rawn(w, text, n);
 	lg_jw_lit(w, "],\"frames_elided\":");

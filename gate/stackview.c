@@ -61,9 +61,10 @@ void lg_view_value(int64_t v, const char *unit, struct lg_buf *out)
 			d /= 1024;
 			i++;
 		}
-		if (i == 0)
-			lg_buf_addf(out, "%" PRId64 " B", v);
-		else
+		if (i == 0) {
+			lg_buf_add_int(out, v);
+			lg_buf_add(out, " B", 2);
+		} else
 			lg_buf_addf(out, "%.1f %s", d, bytes[i]);
 	} else if (!strcmp(unit, "nanoseconds")) {
 		if (a >= 1e9)
@@ -75,7 +76,7 @@ void lg_view_value(int64_t v, const char *unit, struct lg_buf *out)
 		else
 			lg_buf_addf(out, "%" PRId64 "ns", v);
 	} else {
-		lg_buf_addf(out, "%" PRId64, v);
+		lg_buf_add_int(out, v);
 	}
 }
 
@@ -113,8 +114,11 @@ static void group_header(const struct lg_input *in, const struct lg_group *g,
 		lg_buf_adds(out, in->prof.sample_types[in->sample_index].type);
 	}
 	lg_buf_adds(out, col(v, RESET));
-	if (in->kind == LG_INPUT_PROFILE && g->entries > 1)
-		lg_buf_addf(out, " (%" PRId64 " samples)", g->entries);
+	if (in->kind == LG_INPUT_PROFILE && g->entries > 1) {
+		lg_buf_add(out, " (", 2);
+		lg_buf_add_int(out, g->entries);
+		lg_buf_adds(out, " samples)");
+	}
 	if (counts_goroutines(in)) {
 		lg_buf_addf(out, " %s[%s", col(v, YELLOW),
 			    g->status && *g->status ? g->status : lg_wait_class_name(g->wait));
