@@ -247,6 +247,7 @@ int lg_cmd_stacks(int argc, char **argv)
 	} else if (f.folded) {
 		lg_view_folded(&in, &out);
 	} else {
+		f.view.stream = stdout;
 		lg_view_stacks_text(&in, &f.view, &out);
 	}
 	write_out(&out);

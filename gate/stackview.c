@@ -100,6 +100,17 @@ static const char *short_path(const char *file, const struct lg_view *v)
 /* ---------------------------------------------------------------------- */
 /* Text. */
 
+#define STREAM_AT ((size_t)64 << 10)
+
+/* Hands `out` to the view's stream past STREAM_AT bytes, or at the `end`. */
+static void stream_out(const struct lg_view *v, struct lg_buf *out, int end)
+{
+	if (!v || !v->stream || (!end && out->len < STREAM_AT))
+		return;
+	fwrite(out->buf, 1, out->len, v->stream);
+	lg_buf_reset(out);
+}
+
 static void group_header(const struct lg_input *in, const struct lg_group *g,
 			 const struct lg_view *v, struct lg_buf *out)
 {
@@ -364,7 +375,9 @@ void lg_view_stacks_text(const struct lg_input *in, const struct lg_view *v, str
 		}
 		lg_buf_addch(out, '\n');
 		group_text(in, g, v, &fl, out);
+		stream_out(v, out, 0);
 	}
+	stream_out(v, out, 1);
 	frame_lines_release(&fl);
 	free(o);
 }
@@ -532,7 +545,9 @@ void lg_view_diff_text(const struct lg_input *before, const struct lg_input *aft
 			group_text(after, g, v, &fl_after, out);
 		else
 			group_text(before, g, v, &fl_before, out);
+		stream_out(v, out, 0);
 	}
+	stream_out(v, out, 1);
 	frame_lines_release(&fl_before);
 	frame_lines_release(&fl_after);
 }

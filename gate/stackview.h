@@ -19,6 +19,12 @@ struct lg_view {
 	int color;      /* ANSI colour (a TTY without NO_COLOR) */
 	int max_frames; /* frames shown per group in text, 0 = all */
 	const char *cwd; /* file paths under it are shown relative */
+	/*
+	 * When set, the text views write their output buffer here whenever it
+	 * passes 64 KiB, and at the end, leaving it empty: a view of 100,000
+	 * groups streams instead of piling up tens of megabytes.
+	 */
+	FILE *stream;
 };
 
 /* The unit of what an input's group counts: "goroutines", or the sample unit. */

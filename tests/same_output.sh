@@ -29,6 +29,20 @@ same() {
   fi
 }
 
+# same_tty ARGS...: the same on a terminal (colours), where script(1) is there.
+same_tty() {
+  command -v script >/dev/null || return 0
+  cases=$((cases + 1))
+  if [[ $(script -qc "$(printf '%q ' "$old" "$@")" /dev/null | md5sum) != \
+        $(script -qc "$(printf '%q ' "$new" "$@")" /dev/null | md5sum) ]]; then
+    echo "DIFFERS on a terminal: leakgate $*"
+    fail=1
+  fi
+}
+
+same_tty stacks "${dumps[0]}"
+same_tty stacks "${profs[0]}"
+same_tty diff "${dumps[0]}" "${dumps[1]}"
 for f in "$@"; do # big inputs: the default level only
   for out in "" --json --folded; do
     same stacks $out "$f"
