@@ -742,7 +742,7 @@ static const char *sample_labels_text(struct priv *pv, const struct lg_pprof_sam
  * and the stack filters are then worked out once per stack.
  */
 struct merged {
-	const struct lg_pprof_frame *frames;
+	const struct lg_frame *frames;
 	size_t nframes;
 	int lkind;         /* 0: no --by-label label, 1: string, 2: number */
 	const char *lstr;  /* the label's value (string labels) */
@@ -814,25 +814,17 @@ static enum lg_wait_class frames_wait(struct priv *pv, const struct lg_frame *f,
 }
 
 /*
- * A stack's frames as a goroutine the filters and groups can take, with
- * the wait class `m` knows, or else none yet.
+ * A stack as a goroutine the filters and groups can take, with the wait
+ * class `m` knows, or else none yet.  Its frames are the profile's own
+ * (one frame type): the grouper only reads a goroutine's frames.
  */
-static void stack_goroutine(const struct lg_pprof_frame *pf, size_t n, const struct merged *m,
-			    struct lg_frame **fr, size_t *fr_alloc, struct lg_goroutine *g)
+static void stack_goroutine(const struct lg_frame *pf, size_t n, const struct merged *m,
+			    struct lg_goroutine *g)
 {
-	size_t j;
-
-	LG_GROW(*fr, *fr_alloc, n + 1);
-	for (j = 0; j < n; j++) {
-		(*fr)[j].func = pf[j].func;
-		(*fr)[j].file = pf[j].file;
-		(*fr)[j].line = pf[j].line > INT32_MAX ? INT32_MAX : (int)pf[j].line;
-		(*fr)[j].inlined = 0;
-	}
 	memset(g, 0, sizeof(*g));
 	g->id = -1;
 	g->status = "";
-	g->frames = *fr;
+	g->frames = (struct lg_frame *)pf;
 	g->nframes = n;
 	g->creator.parent_id = -1;
 	g->wait = m ? m->wait : LG_WAIT_NONE;
@@ -840,8 +832,7 @@ static void stack_goroutine(const struct lg_pprof_frame *pf, size_t n, const str
 
 /* The merged entry of sample `sm` (index i), made on first sight. */
 static struct merged *merge_slot(struct lg_group_set *s, struct merge_tab *t,
-				 const struct lg_pprof_sample *sm, size_t i, struct lg_frame **fr,
-				 size_t *fr_alloc)
+				 const struct lg_pprof_sample *sm, size_t i)
 {
 	const struct lg_pprof_label *l = find_label(sm, s->opts.by_label);
 	const struct lg_group_filter *f = &s->opts.filter;
@@ -858,7 +849,7 @@ static struct merged *merge_slot(struct lg_group_set *s, struct merge_tab *t,
 	for (j = merged_hash(&k) & (t->nslot - 1); t->slot[j]; j = (j + 1) & (t->nslot - 1))
 		if (same_merge_key(&t->e[t->slot[j] - 1], &k))
 			return &t->e[t->slot[j] - 1];
-	stack_goroutine(sm->frames, sm->nframes, NULL, fr, fr_alloc, &g);
+	stack_goroutine(sm->frames, sm->nframes, NULL, &g);
 	g.wait = frames_wait(s->priv, g.frames, g.nframes);
 	k.wait = g.wait;
 	k.pass = state_matches(f->state, &g) && func_matches(f->func, g.frames, g.nframes);
@@ -887,8 +878,7 @@ static int cmp_merged_first(const void *x, const void *y)
 }
 
 /* Adds the merged entries, in the order of their first sample. */
-static void add_merged(struct lg_group_set *s, const struct lg_pprof *p, struct merge_tab *t,
-		       struct lg_frame **fr, size_t *fr_alloc)
+static void add_merged(struct lg_group_set *s, const struct lg_pprof *p, struct merge_tab *t)
 {
 	struct lg_buf val = LG_BUF_INIT;
 	size_t i;
@@ -905,7 +895,7 @@ static void add_merged(struct lg_group_set *s, const struct lg_pprof *p, struct 
 
 		if (!m->entries)
 			continue;
-		stack_goroutine(m->frames, m->nframes, m, fr, fr_alloc, &g);
+		stack_goroutine(m->frames, m->nframes, m, &g);
 		if (m->lkind && sample_label(sm, s->opts.by_label, &val) == 0)
 			label = val.buf;
 		add_entry(s, &g, m->weight, m->entries, label);
@@ -918,9 +908,8 @@ static void add_merged(struct lg_group_set *s, const struct lg_pprof *p, struct 
 void lg_group_add_profile(struct lg_group_set *s, const struct lg_pprof *p, int index)
 {
 	struct merge_tab t;
-	struct lg_frame *fr = NULL;
-	size_t fr_alloc = 0, i;
 	struct lg_buf val = LG_BUF_INIT;
+	size_t i;
 
 	if (claim(s, p) || index < 0 || (size_t)index >= p->nsample_types)
 		return;
@@ -932,7 +921,7 @@ void lg_group_add_profile(struct lg_group_set *s, const struct lg_pprof *p, int 
 	merge_fit(&t);
 	for (i = 0; i < p->nsamples; i++) {
 		const struct lg_pprof_sample *sm = &p->samples[i];
-		struct merged *m = merge_slot(s, &t, sm, i, &fr, &fr_alloc);
+		struct merged *m = merge_slot(s, &t, sm, i);
 
 		s->seen++;
 		if (!m->pass || label_filtered(&s->opts.filter, sm, &val)) {
@@ -943,10 +932,9 @@ void lg_group_add_profile(struct lg_group_set *s, const struct lg_pprof *p, int 
 			m->first = i;
 		m->weight = lg_sat_add64(m->weight, sm->values[index]);
 	}
-	add_merged(s, p, &t, &fr, &fr_alloc);
+	add_merged(s, p, &t);
 	free(t.e);
 	free(t.slot);
-	free(fr);
 	lg_buf_release(&val);
 }
 

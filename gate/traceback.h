@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frame.h"
 #include "util.h"
 
 /* Caps on untrusted input. */
@@ -32,13 +33,6 @@
 #define LG_TB_MAX_BAD_LINES 16              /* malformed lines kept for reporting */
 #define LG_TB_MAX_RUNNING_TESTS 10000       /* "running tests:" names kept */
 #define LG_TB_CHUNK ((size_t)1 << 20)       /* read size of lg_dump_parse_fd */
-
-struct lg_frame {
-	const char *func; /* "pkg/path.(*T).Method.func1", as printed minus args */
-	const char *file; /* absolute path as printed, or NULL */
-	int line;
-	unsigned inlined : 1; /* printed with "(...)" */
-};
 
 /* Where a goroutine was started, from "created by F in goroutine N". */
 struct lg_creator {

@@ -638,24 +638,24 @@ static void hand_profile(struct lg_pprof *p, struct lg_pprof_sample *sm, size_t 
 
 static void test_profile_merge(void)
 {
-	static const struct lg_pprof_frame park[] = {
-		{ "runtime.gopark", "runtime/proc.go", 460 },
-		{ "runtime.chanrecv1", "runtime/chan.go", 506 },
-		{ "main.worker", "main.go", 12 },
+	static const struct lg_frame park[] = {
+		{ "runtime.gopark", "runtime/proc.go", 460, 0 },
+		{ "runtime.chanrecv1", "runtime/chan.go", 506, 0 },
+		{ "main.worker", "main.go", 12, 0 },
 	};
 	/* the same stack in another array: merges by content, not by pointer */
-	static const struct lg_pprof_frame park2[] = {
-		{ "runtime.gopark", "runtime/proc.go", 460 },
-		{ "runtime.chanrecv1", "runtime/chan.go", 506 },
-		{ "main.worker", "main.go", 12 },
+	static const struct lg_frame park2[] = {
+		{ "runtime.gopark", "runtime/proc.go", 460, 0 },
+		{ "runtime.chanrecv1", "runtime/chan.go", 506, 0 },
+		{ "main.worker", "main.go", 12, 0 },
 	};
 	static struct lg_pprof_label la = { "role", "a", 0, "" }, lb = { "role", "b", 0, "" };
 	int64_t one = 1, two = 2, big = INT64_MAX;
 	struct lg_pprof_sample sm[] = {
-		{ &one, (struct lg_pprof_frame *)park, 3, &la, 1 },
-		{ &two, (struct lg_pprof_frame *)park, 3, &lb, 1 },
-		{ &one, (struct lg_pprof_frame *)park2, 3, &lb, 1 },
-		{ &big, (struct lg_pprof_frame *)park, 3, &la, 1 },
+		{ &one, (struct lg_frame *)park, 3, &la, 1 },
+		{ &two, (struct lg_frame *)park, 3, &lb, 1 },
+		{ &one, (struct lg_frame *)park2, 3, &lb, 1 },
+		{ &big, (struct lg_frame *)park, 3, &la, 1 },
 	};
 	struct lg_group_opts o = opts_by(LG_GROUP_EXACT);
 	struct lg_group_set s;
@@ -696,14 +696,14 @@ static void test_profile_merge(void)
 
 static void test_profile_numeric_by_label(void)
 {
-	static const struct lg_pprof_frame alloc[] = { { "main.fill", "main.go", 30 } };
+	static const struct lg_frame alloc[] = { { "main.fill", "main.go", 30, 0 } };
 	static struct lg_pprof_label small = { "bytes", NULL, 64, "" },
 				     large = { "bytes", NULL, -4096, "B" };
 	int64_t v[] = { 64, 128, 4096 };
 	struct lg_pprof_sample sm[] = {
-		{ &v[0], (struct lg_pprof_frame *)alloc, 1, &small, 1 },
-		{ &v[1], (struct lg_pprof_frame *)alloc, 1, &small, 1 },
-		{ &v[2], (struct lg_pprof_frame *)alloc, 1, &large, 1 },
+		{ &v[0], (struct lg_frame *)alloc, 1, &small, 1 },
+		{ &v[1], (struct lg_frame *)alloc, 1, &small, 1 },
+		{ &v[2], (struct lg_frame *)alloc, 1, &large, 1 },
 	};
 	struct lg_group_opts o = opts_by(LG_GROUP_LINES);
 	struct lg_group_set s;
