@@ -295,6 +295,9 @@ struct parser {
 	 */
 	int may_nul, may_mark;
 
+	/* Lines parsed before, by frame depth (see line_memo). */
+	struct line_memo *memo;
+
 	/* Streaming: goroutines go to visit instead of d->g. */
 	lg_dump_visit_fn visit;
 	void *ctx;
@@ -783,6 +786,95 @@ static int parse_file_line(struct parser *ps, struct span l, struct lg_frame *f)
 	return 0;
 }
 
+/*
+ * The goroutines of a big dump are mostly parked in a few places, so the
+ * function or file line at depth k of a goroutine is often, byte for byte,
+ * the one at depth k of the goroutine before.  Both parses are functions
+ * of the line's bytes alone, so each depth remembers its last line of
+ * each kind and what it parsed to, and an equal line is one memcmp instead
+ * of scanning, number parsing and interning (whose strings live as long as
+ * the dump).  Ancestors' frames and long lines are not remembered.
+ */
+#define MEMO_DEPTH 64
+#define MEMO_LINE 240
+
+struct line_memo {
+	unsigned short len; /* of text; 0: empty */
+	char text[MEMO_LINE];
+	int ret;            /* what the parse returned */
+	struct lg_frame f;  /* func and inlined (function lines), file and line */
+};
+
+/* The memo for a line of `kind` (0 function, 1 file) now, or NULL. */
+static struct line_memo *memo_of(struct parser *ps, int kind)
+{
+	if (ps->in_ancestor || ps->nfr >= MEMO_DEPTH)
+		return NULL;
+	if (!ps->memo)
+		ps->memo = lg_xcalloc(2 * MEMO_DEPTH, sizeof(*ps->memo));
+	return &ps->memo[kind * MEMO_DEPTH + ps->nfr];
+}
+
+static int memo_hit(const struct line_memo *m, struct span l)
+{
+	return m && m->len == l.n && l.n && !memcmp(m->text, l.p, l.n);
+}
+
+static void memo_keep(struct line_memo *m, struct span l, int ret, const struct lg_frame *f)
+{
+	if (!m || !l.n || l.n > MEMO_LINE)
+		return;
+	m->len = (unsigned short)l.n;
+	memcpy(m->text, l.p, l.n);
+	m->ret = ret;
+	m->f = *f;
+}
+
+/* parse_file_line through the memo (for frames, not created-by lines). */
+static int parse_file_line_memo(struct parser *ps, struct span l, struct lg_frame *f)
+{
+	struct line_memo *m = ps->pend == PEND_FRAME ? memo_of(ps, 1) : NULL;
+	int ret;
+
+	if (memo_hit(m, l)) {
+		if (!m->ret) {
+			f->file = m->f.file;
+			f->line = m->f.line;
+		}
+		return m->ret;
+	}
+	ret = parse_file_line(ps, l, f);
+	memo_keep(m, l, ret, f);
+	return ret;
+}
+
+/*
+ * A function line through the memo: 0 with *f set to the frame so far
+ * (func and inlined, the rest zero), or -1 with *f untouched.
+ */
+static int parse_func_line_memo(struct parser *ps, struct span l, struct lg_frame *f)
+{
+	struct line_memo *m = memo_of(ps, 0);
+	struct lg_frame nf;
+	struct span func;
+	int inl, ret;
+
+	if (memo_hit(m, l)) {
+		if (!m->ret)
+			*f = m->f;
+		return m->ret;
+	}
+	memset(&nf, 0, sizeof(nf));
+	ret = parse_func_line(l, &func, &inl);
+	if (!ret) {
+		nf.func = intern(ps->pool, func.p, func.n);
+		nf.inlined = inl ? 1 : 0;
+		*f = nf;
+	}
+	memo_keep(m, l, ret, &nf);
+	return ret;
+}
+
 /* "created by F[ in goroutine N]" */
 static int parse_created_by(struct parser *ps, struct span l)
 {
@@ -849,9 +941,6 @@ static void handle_outside(struct parser *ps, struct span l);
 /* A line inside a goroutine block, after the header or a complete frame. */
 static void handle_in_g(struct parser *ps, struct span l)
 {
-	struct span func;
-	int inl;
-
 	if (!l.n) {
 		end_goroutine(ps);
 		return;
@@ -892,10 +981,7 @@ static void handle_in_g(struct parser *ps, struct span l)
 		end_goroutine(ps);
 		handle_outside(ps, l);
 		return;
-	} else if (parse_func_line(l, &func, &inl) == 0) {
-		memset(&ps->pframe, 0, sizeof(ps->pframe));
-		ps->pframe.func = intern(ps->pool, func.p, func.n);
-		ps->pframe.inlined = inl ? 1 : 0;
+	} else if (parse_func_line_memo(ps, l, &ps->pframe) == 0) {
 		ps->pend = PEND_FRAME;
 		start_pending(ps, l);
 		return;
@@ -936,7 +1022,7 @@ static void handle_expect_file(struct parser *ps, struct span l)
 		ps->st = ST_IN_G;
 		return;
 	}
-	if (parse_file_line(ps, l, f) == 0) {
+	if (parse_file_line_memo(ps, l, f) == 0) {
 		ps->st = ST_IN_G;
 		if (ps->pend == PEND_FRAME) {
 			push_frame(ps, f);
@@ -1361,6 +1447,7 @@ void lg_dump_stream_free(struct lg_dump_stream *s)
 	free(s->ps.anc);
 	free(s->ps.afr);
 	free(s->ps.anc_out);
+	free(s->ps.memo);
 	lg_buf_release(&s->ps.ptext_own);
 	lg_buf_release(&s->carry);
 	free(s->name);
