@@ -417,7 +417,7 @@ static void folded_add(struct folded_list *l, const struct lg_group_set *s,
 }
 
 /* Sorts, merges equal stacks, prints "stack count" lines and frees `l`. */
-static void emit_folded(struct folded_list *l, struct lg_buf *out)
+static void emit_folded(struct folded_list *l, const struct lg_view *v, struct lg_buf *out)
 {
 	struct folded *f = l->f;
 	size_t i = 0, n = l->n;
@@ -437,14 +437,16 @@ static void emit_folded(struct folded_list *l, struct lg_buf *out)
 			lg_buf_addch(out, ' ');
 			lg_buf_add_int(out, sum);
 			lg_buf_addch(out, '\n');
+			stream_out(v, out, 0);
 		}
 		i = j;
 	}
+	stream_out(v, out, 1);
 	free(f);
 	lg_buf_release(&l->text);
 }
 
-void lg_view_folded(const struct lg_input *in, struct lg_buf *out)
+void lg_view_folded(const struct lg_input *in, const struct lg_view *v, struct lg_buf *out)
 {
 	const struct lg_group_set *s = &in->groups;
 	struct folded_list l = { lg_xcalloc(s->n + 1, sizeof(*l.f)), 0, LG_BUF_INIT };
@@ -452,11 +454,11 @@ void lg_view_folded(const struct lg_input *in, struct lg_buf *out)
 
 	for (i = 0; i < s->n; i++)
 		folded_add(&l, s, &s->g[i], s->g[i].count);
-	emit_folded(&l, out);
+	emit_folded(&l, v, out);
 }
 
 void lg_view_folded_growth(const struct lg_input *after, const struct lg_group_change *c,
-			   size_t n, struct lg_buf *out)
+			   size_t n, const struct lg_view *v, struct lg_buf *out)
 {
 	struct folded_list l = { lg_xcalloc(n + 1, sizeof(*l.f)), 0, LG_BUF_INIT };
 	size_t i;
@@ -464,7 +466,7 @@ void lg_view_folded_growth(const struct lg_input *after, const struct lg_group_c
 	for (i = 0; i < n; i++)
 		if (c[i].delta > 0 && c[i].after)
 			folded_add(&l, &after->groups, c[i].after, c[i].delta);
-	emit_folded(&l, out);
+	emit_folded(&l, v, out);
 }
 
 /* ---------------------------------------------------------------------- */
