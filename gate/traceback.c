@@ -1615,7 +1615,7 @@ void lg_goroutine_signature(const struct lg_goroutine *g, char out[17])
 		 * and in debug=1 profiles: leave them out so that one
 		 * blocking point has one signature at every level.
 		 */
-		if (!fn || !strncmp(fn, "runtime.", 8))
+		if (!fn || (fn[0] == 'r' && !strncmp(fn, "runtime.", 8)))
 			continue;
 		h = lg_fnv1a(h, fn);
 	}
