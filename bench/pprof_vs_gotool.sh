@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Decoding a big pprof profile: leakgate against `go tool pprof -traces` on
-# the same file, measured side by side (the two alternate, ROUNDS times
-# each); prints both medians and the ratio (target: leakgate >= 10x faster).
+# Reading a big pprof profile: `leakgate stacks` (JSON, text and folded)
+# against `go tool pprof -traces` on the same file, measured side by side:
+# every round runs each command once, in turn, and the medians of ROUNDS
+# rounds are compared.  Prints wall and CPU (user + system) seconds, the
+# ratios (target: leakgate >= 10x faster on every shape and output) and
+# peak RSS.  CPU time is the steadier figure on a shared machine.
 #
 # Two profiles from bench/pprofgen, a real Go program, each with STACKS + a
-# few samples (default 120000):
+# few samples (default 100000):
 #   goroutines, a label each: STACKS parked goroutines, each with its own
 #     pprof labels — the shape of a busy server's goroutine profile: many
 #     samples, few stacks;
@@ -12,13 +15,9 @@
 #     stacks — the worst case for grouping and output: every sample is a
 #     group of its own.
 #
-# What is timed on the leakgate side:
-#   `leakgate stacks PROFILE --json`  decode, group, write the JSON document;
-#   bench/pprof_decode                a small driver, built here
-#                                     against the same build's library, that
-#                                     decodes with the pprof module and prints
-#                                     every sample like -traces does (and
-#                                     with -n only decodes).
+# Also timed, for the decoder's share: bench/pprof_decode, a small driver
+# built here against the same build's library, that decodes with the pprof
+# module and prints every sample like -traces does (with -n only decodes).
 #
 # usage: bench/pprof_vs_gotool.sh [ROUNDS] [STACKS]
 #   LG_BUILD  build directory (default build/; use a Release build, not ASan)
@@ -26,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 rounds=${1:-5}
-stacks=${2:-120000}
+stacks=${2:-100000}
 build=${LG_BUILD:-$root/build}
 leakgate=${LEAKGATE:-$build/leakgate}
 [[ -x $leakgate ]] || { echo "build leakgate first (cmake --workflow --preset default)" >&2; exit 3; }
@@ -37,53 +36,65 @@ heap=$work/heap.pb.gz
 labelled=$work/labelled.pb.gz
 (cd "$root/bench/pprofgen" && go run -buildvcs=false . -stacks "$stacks" "$heap" &&
   go run -buildvcs=false . -labelled "$stacks" "$labelled")
-# The decoder alone (plus -traces-like printing), always.
 cc -O2 -I"$root/gate" "$root/bench/pprof_decode.c" -o "$work/pprof_decode" \
   "$build/libleakgate_core.a" "$build/liblg_proto.a" \
   $(pkg-config --libs libcurl zlib libxml-2.0 jansson libprotobuf-c) -lm
-have_stacks=0
-"$leakgate" stacks --help >/dev/null 2>&1 && have_stacks=1
 
-now() { date +%s.%N; }
-sub() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# run NAME CMD...: one timed run, output discarded; appends to the NAME
+# series of wall, cpu and rss (KiB) in $work.
+run() {
+  local name=$1 w u s m
+  shift
+  /usr/bin/time -o "$work/time" -f "%e %U %S %M" "$@" >/dev/null 2>&1
+  read -r w u s m <"$work/time"
+  echo "$w" >>"$work/$name.wall"
+  awk -v u="$u" -v s="$s" 'BEGIN { print u + s }' >>"$work/$name.cpu"
+  echo "$m" >>"$work/$name.rss"
+}
+med() { median $(cat "$work/$1.$2"); }
 
 # bench NAME PROFILE: one profile shape, side by side, ROUNDS rounds.
 bench() {
-  local name=$1 profile=$2 samples i t0 t1 t2 t3
+  local name=$1 profile=$2 samples i t gw gc
+  local -a tools=(gotool json text folded decode decode_n)
   samples=$(go tool pprof -raw "$profile" 2>/dev/null | awk '/^Samples:/ {s = 1; next} /^Locations/ {s = 0} s && /: / {n++} END {print n + 0}')
+  rm -f "$work"/*.wall "$work"/*.cpu "$work"/*.rss
   # Warm up (page cache, go tool's first start), then alternate.
   go tool pprof -traces "$profile" >/dev/null 2>&1
-  "$work/pprof_decode" "$profile" >/dev/null
-  ((have_stacks)) && "$leakgate" stacks "$profile" --json >/dev/null
-  local gt=() dec=() st=() dn=() mg md ms mn
+  "$leakgate" stacks --json "$profile" >/dev/null
   for ((i = 0; i < rounds; i++)); do
-    t0=$(now); go tool pprof -traces "$profile" >/dev/null 2>&1; t1=$(now)
-    "$work/pprof_decode" "$profile" >/dev/null; t2=$(now)
-    "$work/pprof_decode" -n "$profile"; t3=$(now)
-    gt+=("$(sub "$t0" "$t1")")
-    dec+=("$(sub "$t1" "$t2")")
-    dn+=("$(sub "$t2" "$t3")")
-    if ((have_stacks)); then
-      t0=$(now); "$leakgate" stacks "$profile" --json >/dev/null; t1=$(now)
-      st+=("$(sub "$t0" "$t1")")
-    fi
+    run gotool go tool pprof -traces "$profile"
+    run json "$leakgate" stacks --json "$profile"
+    run text "$leakgate" stacks "$profile"
+    run folded "$leakgate" stacks --folded "$profile"
+    run decode "$work/pprof_decode" "$profile"
+    run decode_n "$work/pprof_decode" -n "$profile"
   done
-  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
-  mg=$(median "${gt[@]}")
-  md=$(median "${dec[@]}")
-  printf '%s: %s samples, %s bytes gzipped; medians of %d rounds\n' "$name" "$samples" "$(wc -c <"$profile")" "$rounds"
-  printf '  go tool pprof -traces          %7.3fs\n' "$mg"
-  if ((have_stacks)); then
-    ms=$(median "${st[@]}")
-    printf '  leakgate stacks --json         %7.3fs  %sx faster (target >= 10x)\n' "$ms" "$(ratio "$mg" "$ms")"
-  else
-    printf '  leakgate stacks --json         (no stacks command in %s)\n' "$leakgate"
-  fi
-  printf '  pprof module decode + print    %7.3fs  %sx faster\n' "$md" "$(ratio "$mg" "$md")"
-  mn=$(median "${dn[@]}")
-  printf '  pprof module decode only       %7.3fs  %sx faster\n' "$mn" "$(ratio "$mg" "$mn")"
+  gw=$(med gotool wall) gc=$(med gotool cpu)
+  printf '\n%s: %s samples, %s bytes gzipped; medians of %d rounds\n' "$name" "$samples" "$(wc -c <"$profile")" "$rounds"
+  printf '  %-32s %7s %7s %8s %8s %9s\n' "" "wall s" "cpu s" "wall x" "cpu x" "RSS KiB"
+  for t in "${tools[@]}"; do
+    local label
+    case $t in
+      gotool) label="go tool pprof -traces" ;;
+      json) label="leakgate stacks --json" ;;
+      text) label="leakgate stacks (text)" ;;
+      folded) label="leakgate stacks --folded" ;;
+      decode) label="pprof module decode + print" ;;
+      decode_n) label="pprof module decode only" ;;
+    esac
+    awk -v l="$label" -v w="$(med "$t" wall)" -v c="$(med "$t" cpu)" -v r="$(med "$t" rss)" \
+        -v gw="$gw" -v gc="$gc" -v t="$t" 'BEGIN {
+      if (w < 0.01) w = 0.01; if (c < 0.01) c = 0.01
+      if (t == "gotool") printf "  %-32s %7.2f %7.2f %8s %8s %9d\n", l, w, c, "-", "-", r
+      else printf "  %-32s %7.2f %7.2f %7.1fx %7.1fx %9d%s\n", l, w, c, gw / w, gc / c, r,
+        (t ~ /^(json|text|folded)$/ && gc / c < 10) ? "  (below 10x)" : ""
+    }'
+  done
 }
 
+echo "(\"x\": how many times faster than go tool pprof -traces; /usr/bin/time has 10 ms resolution)"
 bench "heap, distinct stacks" "$heap"
 bench "goroutines, a label each" "$labelled"

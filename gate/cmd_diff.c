@@ -139,8 +139,10 @@ int lg_cmd_diff(int argc, char **argv)
 			goto out;
 		}
 	} else if (f.folded) {
-		lg_view_folded_growth(&after, changes, n, &out);
+		f.view.stream = stdout;
+		lg_view_folded_growth(&after, changes, n, &f.view, &out);
 	} else {
+		f.view.stream = stdout;
 		lg_view_diff_text(&before, &after, changes, n, a.min_delta, &f.view, &out);
 	}
 	fwrite(out.buf, 1, out.len, stdout);

@@ -81,8 +81,10 @@ int lg_cmd_stacks(int argc, char **argv)
 			goto out;
 		}
 	} else if (f.folded) {
-		lg_view_folded(&in, &out);
+		f.view.stream = stdout;
+		lg_view_folded(&in, &f.view, &out);
 	} else {
+		f.view.stream = stdout;
 		lg_view_stacks_text(&in, &f.view, &out);
 	}
 	write_out(&out);

@@ -21,7 +21,7 @@
  *
  * Strings in groups (function and file names, status, raw labels) point
  * into the dump's pool or the profile and are only valid while that input
- * is; frames, label values and ids are owned by the set.
+ * is; the frame table, frame ids, label values and ids are owned by the set.
  */
 #ifndef LG_GROUP_H
 #define LG_GROUP_H
@@ -70,7 +70,8 @@ struct lg_group {
 	unsigned locked : 1, leaked : 1, durable : 1, frames_elided : 1;
 	const char *label;  /* value of opts.by_label (owned by the set), or NULL */
 	const char *labels; /* labels of the first member as text, or NULL */
-	struct lg_frame *frames; /* of the first member, innermost first */
+	const uint32_t *frames; /* of the first member, innermost first: indexes
+	                           into the set's frame table (lg_group_frame) */
 	size_t nframes;
 	struct lg_creator creator;
 	const char *pattern, *pattern_title, *hint; /* static strings */
@@ -87,8 +88,22 @@ struct lg_group_set {
 	int64_t total;      /* sum of count over the groups */
 	size_t hidden;      /* groups lg_group_finish dropped under min_count */
 	int64_t hidden_count;
+	/*
+	 * The frame table: every distinct frame of the groups (function, file,
+	 * line and inlined mark, by content) once, in the order first seen;
+	 * groups' frames index it.  Adding entries may move it.
+	 */
+	const struct lg_frame *frames;
+	size_t nframes;
 	void *priv;
 };
+
+/* Frame `i` (innermost first) of group `g` of set `s`. */
+static inline const struct lg_frame *lg_group_frame(const struct lg_group_set *s,
+						    const struct lg_group *g, size_t i)
+{
+	return &s->frames[g->frames[i]];
+}
 
 /* `o` is copied; what it points to must outlive the set. */
 void lg_group_set_init(struct lg_group_set *s, const struct lg_group_opts *o);
@@ -124,6 +139,7 @@ long lg_group_find(const struct lg_group_set *s, const char *id);
 /*
  * Appends the folded form of a group's stack: functions root first joined
  * by ';' (a "KEY=value" root when grouped by label), without the count.
+ * After lg_group_finish each frame is a copy of text made once per set.
  */
 void lg_group_folded(const struct lg_group_set *s, const struct lg_group *g, struct lg_buf *out);
 

@@ -78,7 +78,7 @@ static int is_std(const char *func)
 	return strchr(func, '.') != NULL;
 }
 
-static int in_module(const struct lg_pprof_frame *f, const char *root)
+static int in_module(const struct lg_frame *f, const char *root)
 {
 	size_t n = root ? strlen(root) : 0;
 
@@ -90,7 +90,7 @@ static int in_module(const struct lg_pprof_frame *f, const char *root)
  * is charged to the runtime function that asked for memory (runtime.malg,
  * runtime.allgadd), not to runtime/malloc.go.
  */
-static int is_alloc_primitive(const struct lg_pprof_frame *f)
+static int is_alloc_primitive(const struct lg_frame *f)
 {
 	static const char *const prims[] = {
 		"runtime.growslice", "runtime.makeslice", "runtime.newarray", "runtime.makemap",
@@ -108,7 +108,7 @@ static int is_alloc_primitive(const struct lg_pprof_frame *f)
 	return 0;
 }
 
-size_t lg_heapgrowth_site_of(const struct lg_pprof_frame *f, size_t n, const char *module_root)
+size_t lg_heapgrowth_site_of(const struct lg_frame *f, size_t n, const char *module_root)
 {
 	size_t i;
 
@@ -151,7 +151,7 @@ static int is_once(const char *func)
 	return name && (!strcmp(name, "init") || lg_starts_with(name, "init."));
 }
 
-enum lg_heapgrowth_kind lg_heapgrowth_kind_of(const struct lg_pprof_frame *f, size_t n)
+enum lg_heapgrowth_kind lg_heapgrowth_kind_of(const struct lg_frame *f, size_t n)
 {
 	size_t i;
 	int all_runtime = 1;
@@ -201,7 +201,7 @@ static void collect(const struct lg_pprof *p, int vi, int sign, const char *root
 static int cmp_site(const void *x, const void *y)
 {
 	const struct entry *a = x, *b = y;
-	const struct lg_pprof_frame *fa = &a->s->frames[a->site], *fb = &b->s->frames[b->site];
+	const struct lg_frame *fa = &a->s->frames[a->site], *fb = &b->s->frames[b->site];
 	int c;
 
 	if (a->kind != b->kind)
@@ -227,7 +227,7 @@ static int cmp_delta(const void *x, const void *y)
 }
 
 /* "f (file:line)"; runtime and standard library frames outside the module by name only. */
-static void add_frame(struct lg_buf *b, const struct lg_pprof_frame *f, const char *root)
+static void add_frame(struct lg_buf *b, const struct lg_frame *f, const char *root)
 {
 	char *rel;
 
@@ -335,7 +335,7 @@ int lg_heapgrowth_classify(const struct lg_pprof *before, const struct lg_pprof 
 	out->sites = lg_xcalloc(n ? n : 1, sizeof(*out->sites));
 	for (i = 0; i < n; i++) {
 		const struct entry *e = &ents[i];
-		const struct lg_pprof_frame *f = &e->s->frames[e->site];
+		const struct lg_frame *f = &e->s->frames[e->site];
 		struct lg_heapgrowth_site *o;
 
 		if (kept[e->kind]++ >= max_sites)

@@ -96,9 +96,9 @@ int64_t lg_heapgrowth_discount(const struct lg_heapgrowth *g, int64_t heap_inuse
 			       int *scaled);
 
 /* The kind of one allocation stack (leaf first); never fails. */
-enum lg_heapgrowth_kind lg_heapgrowth_kind_of(const struct lg_pprof_frame *f, size_t n);
+enum lg_heapgrowth_kind lg_heapgrowth_kind_of(const struct lg_frame *f, size_t n);
 /* Index of the site frame of a stack of n >= 1 frames (see above). */
-size_t lg_heapgrowth_site_of(const struct lg_pprof_frame *f, size_t n, const char *module_root);
+size_t lg_heapgrowth_site_of(const struct lg_frame *f, size_t n, const char *module_root);
 /* "counted", "one-time initialisation", "runtime goroutine bookkeeping", "leakgate's hook" */
 const char *lg_heapgrowth_kind_title(enum lg_heapgrowth_kind k);
 /* Machine name for reports: "counted", "once", "runtime", "hook". */

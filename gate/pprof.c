@@ -36,6 +36,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* mkstemp, fsync */
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,7 +113,7 @@ struct store {
 	ProtobufCAllocator alloc; /* over budget: msg lives in its arena */
 	struct budget budget;
 	struct sample_pools pools; /* only vals outlives lg_pprof_parse */
-	struct lg_pprof_frame *frames;
+	struct lg_frame *frames;
 	struct lg_pprof_label *labels;
 	char **extra; /* strings we made up (names of unsymbolised addresses) */
 	size_t nextra, extra_alloc;
@@ -144,7 +145,7 @@ struct resolver {
 	struct id_table funcs, maps, locs;
 	/* Location index i expands to loc_frames[loc_first[i] .. loc_first[i + 1]). */
 	size_t *loc_first;
-	struct lg_pprof_frame *loc_frames;
+	struct lg_frame *loc_frames;
 	struct lg_err *err;
 };
 
@@ -944,7 +945,7 @@ static const char *store_extra(struct store *st, char *s)
  * Writes the frames of location index `li` at `f` (inlined callee first, as
  * the format orders them).  Indexes were checked.
  */
-static void emit_location(struct resolver *r, size_t li, struct lg_pprof_frame *f)
+static void emit_location(struct resolver *r, size_t li, struct lg_frame *f)
 {
 	const pb_profile *m = r->msg;
 	const pb_location *l = m->location[li];
@@ -955,6 +956,7 @@ static void emit_location(struct resolver *r, size_t li, struct lg_pprof_frame *
 		f->func = store_extra(r->st, lg_xasprintf("0x%" PRIx64, l->address));
 		f->file = "";
 		f->line = 0;
+		f->inlined = 0;
 		return;
 	}
 	for (j = 0; j < l->n_line; j++) {
@@ -963,7 +965,10 @@ static void emit_location(struct resolver *r, size_t li, struct lg_pprof_frame *
 
 		f[j].func = m->string_table[fn->name];
 		f[j].file = m->string_table[fn->filename];
-		f[j].line = l->line[j]->line;
+		f[j].line = l->line[j]->line > INT_MAX   ? INT_MAX
+			    : l->line[j]->line < INT_MIN ? INT_MIN
+							 : (int)l->line[j]->line;
+		f[j].inlined = 0;
 	}
 }
 
@@ -1282,7 +1287,7 @@ static void collect_sites(const struct lg_pprof *p, int vi, int sign, struct sit
 
 	for (i = 0; i < p->nsamples; i++) {
 		const struct lg_pprof_sample *s = &p->samples[i];
-		const struct lg_pprof_frame *f;
+		const struct lg_frame *f;
 		struct site_acc *a;
 
 		if (!s->nframes)
@@ -1560,7 +1565,7 @@ static int cmp_diff_key(const void *x, const void *y)
 	if (a->s->nframes != b->s->nframes)
 		return a->s->nframes < b->s->nframes ? -1 : 1;
 	for (i = 0; i < a->s->nframes; i++) {
-		const struct lg_pprof_frame *fa = &a->s->frames[i], *fb = &b->s->frames[i];
+		const struct lg_frame *fa = &a->s->frames[i], *fb = &b->s->frames[i];
 
 		if ((c = strcmp(nz(fa->func), nz(fb->func))) || (c = strcmp(nz(fa->file), nz(fb->file))))
 			return c;
@@ -1831,7 +1836,7 @@ static int64_t w_str(struct writer *w, const char *s)
  * which frames shared a location (inlining), so each distinct function and
  * line becomes a location of its own with one line.
  */
-static uint64_t w_frame(struct writer *w, const struct lg_pprof_frame *f)
+static uint64_t w_frame(struct writer *w, const struct lg_frame *f)
 {
 	int64_t name = w_str(w, f->func), file = w_str(w, f->file);
 	uint64_t fid, lid;

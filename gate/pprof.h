@@ -9,7 +9,8 @@
  *
  * The decoded profile is flattened into resolved samples: each sample has
  * its values and its stack as function/file/line per frame (inlined frames
- * expanded, leaf first), and its labels.
+ * expanded, leaf first; frame.h's type, the one dumps have too), and its
+ * labels.
  */
 #ifndef LG_PPROF_H
 #define LG_PPROF_H
@@ -17,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frame.h"
 #include "util.h"
 
 #define LG_PPROF_MAX_COMPRESSED ((size_t)256 << 20) /* input bytes */
@@ -27,11 +29,6 @@
 /* resolved frames over all samples (inlined lines multiply with samples) */
 #define LG_PPROF_MAX_FRAMES ((size_t)1 << 24)
 
-struct lg_pprof_frame {
-	const char *func; /* owned by the profile */
-	const char *file;
-	int64_t line;
-};
 
 struct lg_pprof_label {
 	const char *key;
@@ -42,7 +39,7 @@ struct lg_pprof_label {
 
 struct lg_pprof_sample {
 	int64_t *values; /* nsample_types values */
-	struct lg_pprof_frame *frames; /* leaf first */
+	struct lg_frame *frames; /* leaf first */
 	size_t nframes;
 	struct lg_pprof_label *labels;
 	size_t nlabels;

@@ -6,10 +6,10 @@
  * grow with the input, go through the streaming writer (jsonw.h).
  *
  * The frame table gives each distinct frame — function, file, line and
- * the inlined mark, by content — one index.  Within one group set equal
- * frames have equal string pointers (group.c interns them), so frames are
- * looked up by pointer first and by content only the first time a pointer
- * combination is seen: the diff document mixes frames of two sets.
+ * the inlined mark, by content — one index.  Groups hold ids into their
+ * set's frame table (group.h), distinct by content within the set, so each
+ * id is looked up by content once and then by id: the diff document mixes
+ * frames of two sets.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -35,8 +35,7 @@ static const char *const dump_forms[] = {
 struct fkey {
 	const char *func, *file;
 	int line, inlined;
-	uint32_t index; /* in the table (alias entries), or unused */
-	uint64_t hash;  /* of the content (table entries) */
+	uint64_t hash; /* of the content */
 };
 
 /* Open addressing over entry index + 1 (0 = free), power-of-two size. */
@@ -45,22 +44,29 @@ struct slots {
 	size_t n;
 };
 
-struct ftab {
-	struct fkey *ent;   /* distinct frames by content: the table written */
-	size_t n, alloc;
-	struct fkey *alias; /* pointer combinations seen, each with its index */
-	size_t nalias, alias_alloc;
-	struct slots by_ptr, by_content;
+/* A frame's index in the document as the decimal text written. */
+struct index_text {
+	char digits[11]; /* not NUL-terminated */
+	unsigned char len; /* 0: not looked up yet */
 };
 
-static uint64_t ptr_hash(const struct fkey *k)
-{
-	uint64_t h = (uint64_t)(uintptr_t)k->func * 0x9e3779b97f4a7c15ull ^
-		     (uint64_t)(uintptr_t)k->file * 0xc2b2ae3d27d4eb4full ^
-		     ((uint64_t)(uint32_t)k->line << 1 | (uint64_t)k->inlined) * 0x165667b19e3779f9ull;
+/*
+ * A group set's frame ids mapped to the document's indexes: each distinct
+ * frame of a set is looked up by content once, then by id, and its index
+ * is formatted then too.  A diff document reads two sets.
+ */
+struct set_map {
+	const struct lg_group_set *set;
+	struct index_text *index;
+	size_t n;
+};
 
-	return h ^ (h >> 29);
-}
+struct ftab {
+	struct fkey *ent; /* distinct frames by content: the table written */
+	size_t n, alloc;
+	struct slots by_content;
+	struct set_map map[2];
+};
 
 static uint64_t content_hash(const struct fkey *k)
 {
@@ -75,20 +81,14 @@ static int same_str(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
-static int same_ptrs(const struct fkey *a, const struct fkey *b)
-{
-	return a->func == b->func && a->file == b->file && a->line == b->line &&
-	       a->inlined == b->inlined;
-}
-
 static int same_content(const struct fkey *a, const struct fkey *b)
 {
 	return a->hash == b->hash && a->line == b->line && a->inlined == b->inlined &&
 	       same_str(a->func, b->func) && same_str(a->file, b->file);
 }
 
-/* Doubles `t` (made of entries `e`) past half full; `by_content` picks the hash. */
-static void slots_fit(struct slots *t, size_t used, const struct fkey *e, int by_content)
+/* Doubles `t` (made of entries `e`) past half full. */
+static void slots_fit(struct slots *t, size_t used, const struct fkey *e)
 {
 	size_t n, i, j, mask;
 	uint32_t *s;
@@ -99,12 +99,9 @@ static void slots_fit(struct slots *t, size_t used, const struct fkey *e, int by
 	mask = n - 1;
 	s = lg_xcalloc(n, sizeof(*s));
 	for (i = 0; i < t->n; i++) {
-		const struct fkey *k;
-
 		if (!t->s[i])
 			continue;
-		k = &e[t->s[i] - 1];
-		for (j = (by_content ? k->hash : ptr_hash(k)) & mask; s[j]; j = (j + 1) & mask)
+		for (j = e[t->s[i] - 1].hash & mask; s[j]; j = (j + 1) & mask)
 			;
 		s[j] = t->s[i];
 	}
@@ -125,45 +122,61 @@ static uint32_t content_index(struct ftab *t, const struct fkey *k)
 	t->ent[t->n] = *k;
 	t->by_content.s[i] = (uint32_t)(t->n + 1);
 	t->n++;
-	slots_fit(&t->by_content, t->n, t->ent, 1);
+	slots_fit(&t->by_content, t->n, t->ent);
 	return (uint32_t)(t->n - 1);
 }
 
-static uint32_t frame_index(struct ftab *t, const struct lg_frame *f)
+/* The map of set `s`, made on first use (a document reads two sets at most). */
+static struct set_map *set_map(struct ftab *t, const struct lg_group_set *s)
 {
-	struct fkey k;
-	size_t i, mask = t->by_ptr.n - 1;
+	struct set_map *m = t->map[0].set == s || !t->map[0].set ? &t->map[0] : &t->map[1];
 
+	if (!m->set) {
+		m->set = s;
+		m->n = s->nframes;
+		m->index = lg_xcalloc(m->n + 1, sizeof(*m->index));
+	}
+	return m;
+}
+
+/* The document's index of frame `id` of the map's set, as text. */
+static const struct index_text *frame_index(struct ftab *t, struct set_map *m, uint32_t id)
+{
+	struct index_text *x = &m->index[id];
+	const struct lg_frame *f = &m->set->frames[id];
+	char rev[sizeof(x->digits)];
+	struct fkey k;
+	uint32_t v;
+	size_t d = 0;
+
+	if (x->len)
+		return x;
 	k.func = f->func;
 	k.file = f->file;
 	k.line = f->line;
 	k.inlined = f->inlined;
-	for (i = ptr_hash(&k) & mask; t->by_ptr.s[i]; i = (i + 1) & mask)
-		if (same_ptrs(&t->alias[t->by_ptr.s[i] - 1], &k))
-			return t->alias[t->by_ptr.s[i] - 1].index;
 	k.hash = content_hash(&k);
-	k.index = content_index(t, &k);
-	LG_GROW(t->alias, t->alias_alloc, t->nalias + 1);
-	t->alias[t->nalias] = k;
-	t->by_ptr.s[i] = (uint32_t)(t->nalias + 1);
-	t->nalias++;
-	slots_fit(&t->by_ptr, t->nalias, t->alias, 0);
-	return k.index;
+	v = content_index(t, &k);
+	do
+		rev[d++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (d)
+		x->digits[x->len++] = rev[--d];
+	return x;
 }
 
 static void ftab_init(struct ftab *t)
 {
 	memset(t, 0, sizeof(*t));
-	slots_fit(&t->by_ptr, 0, NULL, 0);
-	slots_fit(&t->by_content, 0, NULL, 1);
+	slots_fit(&t->by_content, 0, NULL);
 }
 
 static void ftab_release(struct ftab *t)
 {
 	free(t->ent);
-	free(t->alias);
-	free(t->by_ptr.s);
 	free(t->by_content.s);
+	free(t->map[0].index);
+	free(t->map[1].index);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -245,22 +258,35 @@ static void write_pattern(struct lg_jw *w, const struct lg_group *g)
 	lg_jw_lit(w, "}");
 }
 
-static void write_frames(struct lg_jw *w, struct ftab *t, const struct lg_group *g)
+/* The frame indexes, put together here: a profile has millions of them. */
+static void write_frames(struct lg_jw *w, struct ftab *t, const struct lg_group_set *s,
+			 const struct lg_group *g)
 {
-	size_t i;
+	struct set_map *m = set_map(t, s);
+	char text[512];
+	size_t i, n = 0;
 
 	lg_jw_lit(w, ",\"frames\":[");
 	for (i = 0; i < g->nframes; i++) {
-		if (i)
-			lg_jw_lit(w, ",");
-		lg_jw_int(w, frame_index(t, &g->frames[i]));
+		const struct index_text *x = frame_index(t, m, g->frames[i]);
+
+		if (n + 1 + sizeof(x->digits) > sizeof(text)) {
+			lg_jw_rawn(w, text, n);
+			n = 0;
+		}
+		text[n] = ',';
+		n += i > 0;
+		memcpy(text + n, x->digits, sizeof(x->digits)); /* a fixed-size copy */
+		n += x->len;
 	}
+	lg_jw_rawn(w, text, n);
 	lg_jw_lit(w, "],\"frames_elided\":");
 	lg_jw_bool(w, g->frames_elided);
 }
 
 /* One group object; keys in the schema's order, dump-only ones for dumps. */
-static void write_group(struct lg_jw *w, struct ftab *t, const struct lg_group *g, int is_dump)
+static void write_group(struct lg_jw *w, struct ftab *t, const struct lg_group_set *s,
+			const struct lg_group *g, int is_dump)
 {
 	lg_jw_lit(w, "{\"id\":\"");
 	lg_jw_rawn(w, g->id, sizeof(g->id) - 1);
@@ -285,7 +311,7 @@ static void write_group(struct lg_jw *w, struct ftab *t, const struct lg_group *
 	lg_jw_str(w, g->labels);
 	lg_jw_lit(w, ",\"pattern\":");
 	write_pattern(w, g);
-	write_frames(w, t, g);
+	write_frames(w, t, s, g);
 	if (is_dump) {
 		lg_jw_lit(w, ",\"created_by\":");
 		write_creator(w, &g->creator);
@@ -377,7 +403,7 @@ int lg_stackjson_stacks(const struct lg_input *in, FILE *f)
 		"groups");
 	for (i = 0; i < s->n && !w.failed; i++) {
 		lg_jw_raw(&w, i ? ",\n" : "\n");
-		write_group(&w, &t, &s->g[i], is_dump);
+		write_group(&w, &t, s, &s->g[i], is_dump);
 	}
 	write_ftab(&w, &t);
 	ftab_release(&t);
@@ -410,10 +436,11 @@ static json_t *diff_head(const struct lg_input *before, const struct lg_input *a
 		(json_int_t)t->kinds[LG_CHANGE_SAME], "growth", t->growth);
 }
 
-static void write_change(struct lg_jw *w, struct ftab *t, const struct lg_group_change *c,
-			 int is_dump)
+static void write_change(struct lg_jw *w, struct ftab *t, const struct lg_input *before,
+			 const struct lg_input *after, const struct lg_group_change *c, int is_dump)
 {
 	const struct lg_group *g = c->after ? c->after : c->before;
+	const struct lg_group_set *s = c->after ? &after->groups : &before->groups;
 
 	lg_jw_lit(w, "{\"change\":\"");
 	lg_jw_raw(w, lg_change_kind_name(c->kind));
@@ -430,7 +457,7 @@ static void write_change(struct lg_jw *w, struct ftab *t, const struct lg_group_
 	lg_jw_lit(w, ",\"long_lived\":");
 	lg_jw_bool(w, c->long_lived);
 	lg_jw_lit(w, ",\"group\":");
-	write_group(w, t, g, is_dump);
+	write_group(w, t, s, g, is_dump);
 	lg_jw_lit(w, "}");
 }
 
@@ -451,7 +478,7 @@ int lg_stackjson_diff(const struct lg_input *before, const struct lg_input *afte
 		if (!lg_view_change_shown(&c[i], min_delta))
 			continue;
 		lg_jw_raw(&w, shown++ ? ",\n" : "\n");
-		write_change(&w, &t, &c[i], is_dump);
+		write_change(&w, &t, before, after, &c[i], is_dump);
 	}
 	write_ftab(&w, &t);
 	ftab_release(&t);

@@ -19,6 +19,12 @@ struct lg_view {
 	int color;      /* ANSI colour (a TTY without NO_COLOR) */
 	int max_frames; /* frames shown per group in text, 0 = all */
 	const char *cwd; /* file paths under it are shown relative */
+	/*
+	 * When set, the text and folded views write their output buffer here
+	 * whenever it passes 64 KiB, and at the end, leaving it empty: a view
+	 * of 100,000 groups streams instead of piling up tens of megabytes.
+	 */
+	FILE *stream;
 };
 
 /* The unit of what an input's group counts: "goroutines", or the sample unit. */
@@ -37,11 +43,11 @@ void lg_view_group_text(const struct lg_input *in, const struct lg_group *g,
 /*
  * Folded stacks, "root;...;leaf count" per line, equal stacks merged,
  * sorted.  With `changes`, the growth between two inputs: the positive
- * deltas only.
+ * deltas only.  Only v->stream is read (NULL v: no stream).
  */
-void lg_view_folded(const struct lg_input *in, struct lg_buf *out);
+void lg_view_folded(const struct lg_input *in, const struct lg_view *v, struct lg_buf *out);
 void lg_view_folded_growth(const struct lg_input *after, const struct lg_group_change *c,
-			   size_t n, struct lg_buf *out);
+			   size_t n, const struct lg_view *v, struct lg_buf *out);
 
 /* What a diff holds: changes of each kind (below min_delta counts as same). */
 struct lg_view_tally {

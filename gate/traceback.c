@@ -161,11 +161,12 @@ struct span {
 	size_t n;
 };
 
+/* The first byte is tested apart: most lines fail there, without a memcmp call. */
 static int sp_starts(struct span s, const char *lit)
 {
 	size_t n = strlen(lit);
 
-	return s.n >= n && !memcmp(s.p, lit, n);
+	return s.n >= n && (!n || (s.p[0] == lit[0] && !memcmp(s.p, lit, n)));
 }
 
 static int sp_ends(struct span s, const char *lit)
@@ -177,7 +178,7 @@ static int sp_ends(struct span s, const char *lit)
 
 static int sp_eq(struct span s, const char *lit)
 {
-	return s.n == strlen(lit) && !memcmp(s.p, lit, s.n);
+	return s.n == strlen(lit) && (!s.n || (s.p[0] == lit[0] && !memcmp(s.p, lit, s.n)));
 }
 
 static struct span sp_skip(struct span s, size_t k)
@@ -294,6 +295,9 @@ struct parser {
 	 */
 	int may_nul, may_mark;
 
+	/* Lines parsed before, by frame depth (see line_memo). */
+	struct line_memo *memo;
+
 	/* Streaming: goroutines go to visit instead of d->g. */
 	lg_dump_visit_fn visit;
 	void *ctx;
@@ -381,7 +385,8 @@ static enum lg_wait_class classify_status(const char *s)
  * debug=1 profiles print no status at all.  Returns LG_WAIT_NONE when no
  * frame tells.
  */
-static enum lg_wait_class classify_frames(const struct lg_frame *f, size_t n, int sync_only)
+/* The wait class one frame's function tells (sync_only: of package sync only). */
+static enum lg_wait_class classify_func(const char *fn, int sync_only)
 {
 	static const struct {
 		const char *func;
@@ -402,21 +407,33 @@ static enum lg_wait_class classify_frames(const struct lg_frame *f, size_t n, in
 		{ "time.Sleep", 0, 0, LG_WAIT_SLEEP },
 		{ "internal/poll.runtime_pollWait", 0, 0, LG_WAIT_IO },
 	};
-	size_t i, k;
+	size_t k;
 
-	for (i = 0; i < n; i++) {
-		const char *fn = f[i].func;
-
-		/* profiles ask this once per stack of every sample: test the first byte first */
-		for (k = 0; fn && k < LG_ARRAY_SIZE(known); k++) {
-			if (fn[0] != known[k].func[0] || (sync_only && !known[k].sync))
-				continue;
-			if (known[k].prefix ? !strncmp(fn, known[k].func, strlen(known[k].func))
-					    : !strcmp(fn, known[k].func))
-				return known[k].w;
-		}
+	/* asked once per frame of many stacks: test the first byte first */
+	for (k = 0; fn && k < LG_ARRAY_SIZE(known); k++) {
+		if (fn[0] != known[k].func[0] || (sync_only && !known[k].sync))
+			continue;
+		if (known[k].prefix ? !strncmp(fn, known[k].func, strlen(known[k].func))
+				    : !strcmp(fn, known[k].func))
+			return known[k].w;
 	}
 	return LG_WAIT_NONE;
+}
+
+/* The class of the innermost frame that tells one. */
+static enum lg_wait_class classify_frames(const struct lg_frame *f, size_t n, int sync_only)
+{
+	enum lg_wait_class w = LG_WAIT_NONE;
+	size_t i;
+
+	for (i = 0; i < n && w == LG_WAIT_NONE; i++)
+		w = classify_func(f[i].func, sync_only);
+	return w;
+}
+
+enum lg_wait_class lg_wait_class_of_func(const char *func)
+{
+	return classify_func(func, 0);
 }
 
 enum lg_wait_class lg_wait_class_of_frames(const struct lg_frame *f, size_t n)
@@ -658,10 +675,13 @@ static int parse_header(struct parser *ps, struct span l)
 /* True when the line's last word is "pc=0x<hex>". */
 static int is_hex_tail(struct span l)
 {
-	size_t i = l.n;
+	const char *sp = memrchr(l.p, ' ', l.n), *eq;
+	size_t i = sp ? (size_t)(sp - l.p) + 1 : 0;
 
-	while (i > 0 && l.p[i - 1] != ' ' && l.p[i - 1] != '=')
-		i--;
+	/* i: just after the last ' ' or '=' (0 when there is none) */
+	eq = memrchr(l.p + i, '=', l.n - i);
+	if (eq)
+		i = (size_t)(eq - l.p) + 1;
 	return i >= 5 && l.p[i - 1] == '=' && !memcmp(l.p + i - 3, "pc=", 3) &&
 	       i + 1 < l.n && l.p[i] == '0' && l.p[i + 1] == 'x';
 }
@@ -732,14 +752,14 @@ static int parse_func_line(struct span l, struct span *func, int *inlined)
  */
 static int split_file_line(struct span s, struct span *file, int *line)
 {
+	const char *colon;
 	size_t i;
 
-	for (i = s.n; i-- > 0;) {
+	for (i = s.n; (colon = memrchr(s.p, ':', i));) {
 		struct span num;
 		int64_t v;
 
-		if (s.p[i] != ':')
-			continue;
+		i = (size_t)(colon - s.p);
 		num = sp_skip(s, i + 1);
 		if (sp_num(&num, INT_MAX, &v))
 			continue;
@@ -764,6 +784,95 @@ static int parse_file_line(struct parser *ps, struct span l, struct lg_frame *f)
 		return -1;
 	f->file = intern(ps->pool, file.p, file.n);
 	return 0;
+}
+
+/*
+ * The goroutines of a big dump are mostly parked in a few places, so the
+ * function or file line at depth k of a goroutine is often, byte for byte,
+ * the one at depth k of the goroutine before.  Both parses are functions
+ * of the line's bytes alone, so each depth remembers its last line of
+ * each kind and what it parsed to, and an equal line is one memcmp instead
+ * of scanning, number parsing and interning (whose strings live as long as
+ * the dump).  Ancestors' frames and long lines are not remembered.
+ */
+#define MEMO_DEPTH 64
+#define MEMO_LINE 240
+
+struct line_memo {
+	unsigned short len; /* of text; 0: empty */
+	char text[MEMO_LINE];
+	int ret;            /* what the parse returned */
+	struct lg_frame f;  /* func and inlined (function lines), file and line */
+};
+
+/* The memo for a line of `kind` (0 function, 1 file) now, or NULL. */
+static struct line_memo *memo_of(struct parser *ps, int kind)
+{
+	if (ps->in_ancestor || ps->nfr >= MEMO_DEPTH)
+		return NULL;
+	if (!ps->memo)
+		ps->memo = lg_xcalloc(2 * MEMO_DEPTH, sizeof(*ps->memo));
+	return &ps->memo[kind * MEMO_DEPTH + ps->nfr];
+}
+
+static int memo_hit(const struct line_memo *m, struct span l)
+{
+	return m && m->len == l.n && l.n && !memcmp(m->text, l.p, l.n);
+}
+
+static void memo_keep(struct line_memo *m, struct span l, int ret, const struct lg_frame *f)
+{
+	if (!m || !l.n || l.n > MEMO_LINE)
+		return;
+	m->len = (unsigned short)l.n;
+	memcpy(m->text, l.p, l.n);
+	m->ret = ret;
+	m->f = *f;
+}
+
+/* parse_file_line through the memo (for frames, not created-by lines). */
+static int parse_file_line_memo(struct parser *ps, struct span l, struct lg_frame *f)
+{
+	struct line_memo *m = ps->pend == PEND_FRAME ? memo_of(ps, 1) : NULL;
+	int ret;
+
+	if (memo_hit(m, l)) {
+		if (!m->ret) {
+			f->file = m->f.file;
+			f->line = m->f.line;
+		}
+		return m->ret;
+	}
+	ret = parse_file_line(ps, l, f);
+	memo_keep(m, l, ret, f);
+	return ret;
+}
+
+/*
+ * A function line through the memo: 0 with *f set to the frame so far
+ * (func and inlined, the rest zero), or -1 with *f untouched.
+ */
+static int parse_func_line_memo(struct parser *ps, struct span l, struct lg_frame *f)
+{
+	struct line_memo *m = memo_of(ps, 0);
+	struct lg_frame nf;
+	struct span func;
+	int inl, ret;
+
+	if (memo_hit(m, l)) {
+		if (!m->ret)
+			*f = m->f;
+		return m->ret;
+	}
+	memset(&nf, 0, sizeof(nf));
+	ret = parse_func_line(l, &func, &inl);
+	if (!ret) {
+		nf.func = intern(ps->pool, func.p, func.n);
+		nf.inlined = inl ? 1 : 0;
+		*f = nf;
+	}
+	memo_keep(m, l, ret, &nf);
+	return ret;
 }
 
 /* "created by F[ in goroutine N]" */
@@ -832,9 +941,6 @@ static void handle_outside(struct parser *ps, struct span l);
 /* A line inside a goroutine block, after the header or a complete frame. */
 static void handle_in_g(struct parser *ps, struct span l)
 {
-	struct span func;
-	int inl;
-
 	if (!l.n) {
 		end_goroutine(ps);
 		return;
@@ -875,10 +981,7 @@ static void handle_in_g(struct parser *ps, struct span l)
 		end_goroutine(ps);
 		handle_outside(ps, l);
 		return;
-	} else if (parse_func_line(l, &func, &inl) == 0) {
-		memset(&ps->pframe, 0, sizeof(ps->pframe));
-		ps->pframe.func = intern(ps->pool, func.p, func.n);
-		ps->pframe.inlined = inl ? 1 : 0;
+	} else if (parse_func_line_memo(ps, l, &ps->pframe) == 0) {
 		ps->pend = PEND_FRAME;
 		start_pending(ps, l);
 		return;
@@ -919,7 +1022,7 @@ static void handle_expect_file(struct parser *ps, struct span l)
 		ps->st = ST_IN_G;
 		return;
 	}
-	if (parse_file_line(ps, l, f) == 0) {
+	if (parse_file_line_memo(ps, l, f) == 0) {
 		ps->st = ST_IN_G;
 		if (ps->pend == PEND_FRAME) {
 			push_frame(ps, f);
@@ -1344,6 +1447,7 @@ void lg_dump_stream_free(struct lg_dump_stream *s)
 	free(s->ps.anc);
 	free(s->ps.afr);
 	free(s->ps.anc_out);
+	free(s->ps.memo);
 	lg_buf_release(&s->ps.ptext_own);
 	lg_buf_release(&s->carry);
 	free(s->name);
@@ -1511,7 +1615,7 @@ void lg_goroutine_signature(const struct lg_goroutine *g, char out[17])
 		 * and in debug=1 profiles: leave them out so that one
 		 * blocking point has one signature at every level.
 		 */
-		if (!fn || !strncmp(fn, "runtime.", 8))
+		if (!fn || (fn[0] == 'r' && !strncmp(fn, "runtime.", 8)))
 			continue;
 		h = lg_fnv1a(h, fn);
 	}

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frame.h"
 #include "util.h"
 
 /* Caps on untrusted input. */
@@ -32,13 +33,6 @@
 #define LG_TB_MAX_BAD_LINES 16              /* malformed lines kept for reporting */
 #define LG_TB_MAX_RUNNING_TESTS 10000       /* "running tests:" names kept */
 #define LG_TB_CHUNK ((size_t)1 << 20)       /* read size of lg_dump_parse_fd */
-
-struct lg_frame {
-	const char *func; /* "pkg/path.(*T).Method.func1", as printed minus args */
-	const char *file; /* absolute path as printed, or NULL */
-	int line;
-	unsigned inlined : 1; /* printed with "(...)" */
-};
 
 /* Where a goroutine was started, from "created by F in goroutine N". */
 struct lg_creator {
@@ -191,9 +185,12 @@ int lg_dump_parse_fd(struct lg_dump *d, int fd, const char *name, lg_dump_visit_
 /*
  * The wait class told by frames alone (innermost first), for stacks that
  * come without a status, such as pprof goroutine profile samples.
- * LG_WAIT_NONE when no frame tells.
+ * LG_WAIT_NONE when no frame tells.  It is the class of the innermost frame
+ * whose function lg_wait_class_of_func tells, so callers may cache that
+ * per function.
  */
 enum lg_wait_class lg_wait_class_of_frames(const struct lg_frame *f, size_t n);
+enum lg_wait_class lg_wait_class_of_func(const char *func); /* NULL: LG_WAIT_NONE */
 
 /* Finds a goroutine by id, or NULL. */
 const struct lg_goroutine *lg_dump_find(const struct lg_dump *d, int64_t id);

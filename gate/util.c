@@ -125,7 +125,7 @@ static void buf_reserve(struct lg_buf *b, size_t extra)
 	lg_grow((void **)&b->buf, &b->alloc, need, 1);
 }
 
-void lg_buf_add(struct lg_buf *b, const void *data, size_t len)
+void lg_buf_add_grow(struct lg_buf *b, const void *data, size_t len)
 {
 	if (!len)
 		return;
@@ -133,18 +133,6 @@ void lg_buf_add(struct lg_buf *b, const void *data, size_t len)
 	memcpy(b->buf + b->len, data, len);
 	b->len += len;
 	b->buf[b->len] = '\0';
-}
-
-void lg_buf_adds(struct lg_buf *b, const char *s)
-{
-	lg_buf_add(b, s, strlen(s));
-}
-
-void lg_buf_addch(struct lg_buf *b, int c)
-{
-	char ch = (char)c;
-
-	lg_buf_add(b, &ch, 1);
 }
 
 uint64_t lg_fnv1a(uint64_t h, const char *s)
@@ -158,11 +146,6 @@ uint64_t lg_fnv1a(uint64_t h, const char *s)
 	return h;
 }
 
-uint64_t lg_hash_mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-	return h * 0xff51afd7ed558ccdull;
-}
 
 void lg_hex16(uint64_t v, char out[17])
 {

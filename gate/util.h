@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define LG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -59,9 +60,35 @@ void lg_buf_init(struct lg_buf *b);
 void lg_buf_release(struct lg_buf *b);
 /* Empties without freeing. */
 void lg_buf_reset(struct lg_buf *b);
-void lg_buf_add(struct lg_buf *b, const void *data, size_t len);
-void lg_buf_adds(struct lg_buf *b, const char *s);
-void lg_buf_addch(struct lg_buf *b, int c);
+/* lg_buf_add's path that grows the buffer. */
+void lg_buf_add_grow(struct lg_buf *b, const void *data, size_t len);
+
+/*
+ * Appends `len` bytes.  Inline: writers append a few bytes at a time,
+ * millions of times, and the call would cost more than the copy.
+ */
+static inline void lg_buf_add(struct lg_buf *b, const void *data, size_t len)
+{
+	if (len < b->alloc - b->len) {
+		memcpy(b->buf + b->len, data, len);
+		b->len += len;
+		b->buf[b->len] = '\0';
+	} else {
+		lg_buf_add_grow(b, data, len);
+	}
+}
+
+static inline void lg_buf_adds(struct lg_buf *b, const char *s)
+{
+	lg_buf_add(b, s, strlen(s));
+}
+
+static inline void lg_buf_addch(struct lg_buf *b, int c)
+{
+	char ch = (char)c;
+
+	lg_buf_add(b, &ch, 1);
+}
 void lg_buf_addf(struct lg_buf *b, const char *fmt, ...) LG_PRINTF(2, 3);
 void lg_buf_vaddf(struct lg_buf *b, const char *fmt, va_list ap) LG_PRINTF(2, 0);
 /* A decimal integer, as "%" PRId64 would print it, without printf's cost. */
@@ -123,7 +150,13 @@ int64_t lg_sat_add64(int64_t a, int64_t b);
  */
 #define LG_FNV_OFFSET 0xcbf29ce484222325ull
 uint64_t lg_fnv1a(uint64_t h, const char *s);
-uint64_t lg_hash_mix(uint64_t h, uint64_t v);
+
+/* Inline: grouping mixes a few values per frame of every stack. */
+static inline uint64_t lg_hash_mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdull;
+}
 
 /* `v` as 16 lowercase hex digits and a NUL, as "%016" PRIx64 prints it. */
 void lg_hex16(uint64_t v, char out[17]);

@@ -105,23 +105,27 @@ void lg_watch_release(struct lg_watch *w)
 }
 
 /* The group's name in views: its innermost frame outside the runtime. */
-static char *group_name(const struct lg_watch *w, const struct lg_group *g)
+static char *group_name(const struct lg_watch *w, const struct lg_group_set *set,
+			const struct lg_group *g)
 {
 	const char *fn = NULL;
 	size_t i;
 
-	for (i = 0; i < g->nframes && !fn; i++)
-		if (g->frames[i].func && !lg_pprof_is_runtime(g->frames[i].func))
-			fn = g->frames[i].func;
+	for (i = 0; i < g->nframes && !fn; i++) {
+		const char *f = lg_group_frame(set, g, i)->func;
+
+		if (f && !lg_pprof_is_runtime(f))
+			fn = f;
+	}
 	if (!fn)
-		fn = g->nframes && g->frames[0].func ? g->frames[0].func : "?";
+		fn = g->nframes && lg_group_frame(set, g, 0)->func ? lg_group_frame(set, g, 0)->func : "?";
 	if (g->label)
 		return lg_xasprintf("%s [%s=%s]", fn, w->group.by_label, g->label);
 	return lg_xstrdup(fn);
 }
 
 /* A new series for `g`, zero in every sample before the current one. */
-static long series_add(struct lg_watch *w, const struct lg_group *g)
+static long series_add(struct lg_watch *w, const struct lg_group_set *set, const struct lg_group *g)
 {
 	struct lg_watch_series *s;
 	size_t i;
@@ -134,7 +138,7 @@ static long series_add(struct lg_watch *w, const struct lg_group *g)
 	s = &w->series[w->nseries];
 	memset(s, 0, sizeof(*s));
 	memcpy(s->id, g->id, sizeof(s->id));
-	s->name = group_name(w, g);
+	s->name = group_name(w, set, g);
 	s->counts = lg_xmalloc(w->samples_alloc * sizeof(*s->counts));
 	for (i = 0; i + 1 < w->nsamples; i++)
 		s->counts[i] = w->samples[i].ok ? 0 : -1;
@@ -209,7 +213,7 @@ int lg_watch_take(struct lg_watch *w, const char *phase, struct lg_err *err)
 		long at = series_find(w, g->id);
 
 		if (at < 0)
-			at = series_add(w, g);
+			at = series_add(w, &in->groups, g);
 		if (at < 0)
 			continue;
 		w->series[at].counts[w->nsamples - 1] = g->count;
@@ -350,12 +354,12 @@ static void suspect_add(const struct lg_watch *w, struct lg_watch_suspects *out,
  * a backgroundRead one; whether they show in a given sample is a race, so
  * one of them is never growth.
  */
-static int own_frames(const struct lg_group *g)
+static int own_frames(const struct lg_group_set *set, const struct lg_group *g)
 {
 	size_t i;
 
 	for (i = 0; i < g->nframes; i++) {
-		const char *f = g->frames[i].func;
+		const char *f = lg_group_frame(set, g, i)->func;
 
 		if (f && (lg_starts_with(f, "net/http.(*connReader).") ||
 			  !strcmp(f, "net/http.(*conn).serve")))
@@ -369,7 +373,7 @@ static int64_t own_request(const struct lg_watch *w, size_t series)
 	const struct lg_input *in = lg_watch_latest(w);
 	long at = in ? lg_group_find(&in->groups, w->series[series].id) : -1;
 
-	return at >= 0 && own_frames(&in->groups.g[at]) ? 1 : 0;
+	return at >= 0 && own_frames(&in->groups, &in->groups.g[at]) ? 1 : 0;
 }
 
 /* The total of a sample without what own_frames counts. */
@@ -379,7 +383,7 @@ static int64_t total_without_own(const struct lg_input *in)
 	size_t i;
 
 	for (i = 0; i < in->groups.n; i++)
-		if (own_frames(&in->groups.g[i]))
+		if (own_frames(&in->groups, &in->groups.g[i]))
 			n -= in->groups.g[i].count;
 	return n;
 }
@@ -516,8 +520,11 @@ size_t lg_watch_growth(const struct lg_watch *w, const struct lg_watch_suspects 
 			lg_buf_addf(&root, "%s=%s", w->group.by_label, g->label);
 			names[n++] = root.buf;
 		}
-		for (j = g->nframes; j > 0; j--)
-			names[n++] = g->frames[j - 1].func ? g->frames[j - 1].func : "?";
+		for (j = g->nframes; j > 0; j--) {
+			const char *func = lg_group_frame(&w->last->groups, g, j - 1)->func;
+
+			names[n++] = func ? func : "?";
+		}
 		fn(ctx, names, n, delta, is_suspect(s, g->id, w));
 		visited++;
 	}

@@ -551,7 +551,8 @@ static void test_profile_goroutine_by_label(void)
 
 			fetchers += (int)g->count;
 			for (k = 0; k < g->nframes; k++)
-				in_wait |= !strcmp(g->frames[k].func, "main.waitForRelease");
+				in_wait |= !strcmp(lg_group_frame(&in.groups, g, k)->func,
+						   "main.waitForRelease");
 			CHECK(in_wait);
 			CHECK(g->labels && strstr(g->labels, "shard: \"7\""));
 		}
@@ -571,7 +572,8 @@ static void test_profile_heap_sample_types(void)
 	CHECK_STR(in.prof.sample_types[in.sample_index].type, "inuse_space");
 	for (i = 0; i < in.groups.n; i++)
 		for (size_t k = 0; k < in.groups.g[i].nframes; k++)
-			if (!strcmp(in.groups.g[i].frames[k].func, "main.growHeapForLeakgate")) {
+			if (!strcmp(lg_group_frame(&in.groups, &in.groups.g[i], k)->func,
+				    "main.growHeapForLeakgate")) {
 				found = 1;
 				CHECK(in.groups.g[i].count >= 1056768);
 			}
@@ -602,7 +604,8 @@ static void test_profile_heap_diff(void)
 	for (i = 0; i < n; i++) {
 		const struct lg_group *g = c[i].after;
 
-		if (g && g->nframes && !strcmp(g->frames[0].func, "main.growHeapForLeakgate")) {
+		if (g && g->nframes &&
+		    !strcmp(lg_group_frame(&b.groups, g, 0)->func, "main.growHeapForLeakgate")) {
 			found = 1;
 			CHECK(c[i].delta >= 1056768);
 			CHECK(c[i].kind == LG_CHANGE_NEW || c[i].kind == LG_CHANGE_GROWN);
@@ -635,24 +638,24 @@ static void hand_profile(struct lg_pprof *p, struct lg_pprof_sample *sm, size_t 
 
 static void test_profile_merge(void)
 {
-	static const struct lg_pprof_frame park[] = {
-		{ "runtime.gopark", "runtime/proc.go", 460 },
-		{ "runtime.chanrecv1", "runtime/chan.go", 506 },
-		{ "main.worker", "main.go", 12 },
+	static const struct lg_frame park[] = {
+		{ "runtime.gopark", "runtime/proc.go", 460, 0 },
+		{ "runtime.chanrecv1", "runtime/chan.go", 506, 0 },
+		{ "main.worker", "main.go", 12, 0 },
 	};
 	/* the same stack in another array: merges by content, not by pointer */
-	static const struct lg_pprof_frame park2[] = {
-		{ "runtime.gopark", "runtime/proc.go", 460 },
-		{ "runtime.chanrecv1", "runtime/chan.go", 506 },
-		{ "main.worker", "main.go", 12 },
+	static const struct lg_frame park2[] = {
+		{ "runtime.gopark", "runtime/proc.go", 460, 0 },
+		{ "runtime.chanrecv1", "runtime/chan.go", 506, 0 },
+		{ "main.worker", "main.go", 12, 0 },
 	};
 	static struct lg_pprof_label la = { "role", "a", 0, "" }, lb = { "role", "b", 0, "" };
 	int64_t one = 1, two = 2, big = INT64_MAX;
 	struct lg_pprof_sample sm[] = {
-		{ &one, (struct lg_pprof_frame *)park, 3, &la, 1 },
-		{ &two, (struct lg_pprof_frame *)park, 3, &lb, 1 },
-		{ &one, (struct lg_pprof_frame *)park2, 3, &lb, 1 },
-		{ &big, (struct lg_pprof_frame *)park, 3, &la, 1 },
+		{ &one, (struct lg_frame *)park, 3, &la, 1 },
+		{ &two, (struct lg_frame *)park, 3, &lb, 1 },
+		{ &one, (struct lg_frame *)park2, 3, &lb, 1 },
+		{ &big, (struct lg_frame *)park, 3, &la, 1 },
 	};
 	struct lg_group_opts o = opts_by(LG_GROUP_EXACT);
 	struct lg_group_set s;
@@ -693,14 +696,14 @@ static void test_profile_merge(void)
 
 static void test_profile_numeric_by_label(void)
 {
-	static const struct lg_pprof_frame alloc[] = { { "main.fill", "main.go", 30 } };
+	static const struct lg_frame alloc[] = { { "main.fill", "main.go", 30, 0 } };
 	static struct lg_pprof_label small = { "bytes", NULL, 64, "" },
 				     large = { "bytes", NULL, -4096, "B" };
 	int64_t v[] = { 64, 128, 4096 };
 	struct lg_pprof_sample sm[] = {
-		{ &v[0], (struct lg_pprof_frame *)alloc, 1, &small, 1 },
-		{ &v[1], (struct lg_pprof_frame *)alloc, 1, &small, 1 },
-		{ &v[2], (struct lg_pprof_frame *)alloc, 1, &large, 1 },
+		{ &v[0], (struct lg_frame *)alloc, 1, &small, 1 },
+		{ &v[1], (struct lg_frame *)alloc, 1, &small, 1 },
+		{ &v[2], (struct lg_frame *)alloc, 1, &large, 1 },
 	};
 	struct lg_group_opts o = opts_by(LG_GROUP_LINES);
 	struct lg_group_set s;
@@ -772,15 +775,18 @@ static const char after_dump[] =
 	"goroutine 51 [IO wait]:\nmain.serve()\n\t/src/main.go:80 +0x1\n\n"
 	"goroutine 52 [IO wait]:\nmain.serve()\n\t/src/main.go:80 +0x1\n\n";
 
-static const struct lg_group_change *change_of(const struct lg_group_change *c, size_t n,
+static const struct lg_group_change *change_of(const struct lg_group_set *a,
+					       const struct lg_group_set *b,
+					       const struct lg_group_change *c, size_t n,
 					       const char *func)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		const struct lg_group *g = c[i].after ? c[i].after : c[i].before;
+		const struct lg_group_set *s = c[i].after ? b : a;
 
-		if (g->nframes && !strcmp(g->frames[0].func, func))
+		if (g->nframes && !strcmp(lg_group_frame(s, g, 0)->func, func))
 			return &c[i];
 	}
 	return NULL;
@@ -799,14 +805,14 @@ static void test_diff_dumps(void)
 	group_text(&db, &b, after_dump, &o);
 	n = lg_group_diff(&a, &b, &c);
 	CHECK_INT(n, 4);
-	CHECK_STR(c[0].after->frames[0].func, "main.serve"); /* +3 first */
-	x = change_of(c, n, "main.serve");
+	CHECK_STR(lg_group_frame(&b, c[0].after, 0)->func, "main.serve"); /* +3 first */
+	x = change_of(&a, &b, c, n, "main.serve");
 	CHECK(x && x->kind == LG_CHANGE_NEW && x->delta == 3 && !x->long_lived);
-	x = change_of(c, n, "main.worker");
+	x = change_of(&a, &b, c, n, "main.worker");
 	CHECK(x && x->kind == LG_CHANGE_GROWN && x->delta == 1 && x->long_lived);
-	x = change_of(c, n, "main.loop");
+	x = change_of(&a, &b, c, n, "main.loop");
 	CHECK(x && x->kind == LG_CHANGE_SHRUNK && x->delta == -1 && x->long_lived);
-	x = change_of(c, n, "main.nap");
+	x = change_of(&a, &b, c, n, "main.nap");
 	CHECK(x && x->kind == LG_CHANGE_GONE && x->delta == -1 && x->after == NULL);
 	CHECK_STR(lg_change_kind_name(LG_CHANGE_SHRUNK), "shrunk");
 	free(c);

@@ -256,7 +256,7 @@ static void test_stacks(void)
 
 	for (i = 0; i < LG_ARRAY_SIZE(stacks); i++) {
 		const struct stack_case *c = &stacks[i];
-		struct lg_pprof_frame f[16];
+		struct lg_frame f[16];
 		size_t site;
 
 		for (n = 0; n < 16 && c->frames[n][0]; n++) {

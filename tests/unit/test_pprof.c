@@ -1574,10 +1574,10 @@ static void test_diff_self_and_mismatch(void)
 static void test_diff_labels(void)
 {
 	struct lg_pprof_value_type vt = { "goroutine", "count" };
-	struct lg_pprof_frame fa[] = { { "runtime.gopark", "runtime/proc.go", 1 },
-				       { "main.worker", "main.go", 10 } };
-	struct lg_pprof_frame fb[] = { { "runtime.gopark", "runtime/proc.go", 1 },
-				       { "main.other", "main.go", 20 } };
+	struct lg_frame fa[] = { { "runtime.gopark", "runtime/proc.go", 1, 0 },
+				 { "main.worker", "main.go", 10, 0 } };
+	struct lg_frame fb[] = { { "runtime.gopark", "runtime/proc.go", 1, 0 },
+				 { "main.other", "main.go", 20, 0 } };
 	struct lg_pprof_label l1[] = { { "role", "fetch", 0, "" }, { "shard", "7", 0, "" } };
 	struct lg_pprof_label l2[] = { { "shard", "7", 0, "" }, { "role", "fetch", 0, "" } };
 	struct lg_pprof_label l3[] = { { "role", "store", 0, "" } };
