@@ -26,8 +26,20 @@ def stress_caught(c):
     code, out, err, secs = run_leakgate(["run", "--stress", "20s", "--json", rep] + ["./" + p for p in QUICK], RARE)
     c.check("rare: exit 1", code == 1, out + err[-2000:])
     pkgs = packages_by_name(load_report(rep), "leakgate.test/rare")
+    errs = {name: err for name in QUICK}
+    # The bugs are rare, not impossible: on a loaded machine one may show in
+    # the normal run already.  Such a package is run again on its own (the
+    # checks below are about what --stress does after a normal run passed).
+    for name in QUICK:
+        for attempt in range(3):
+            if (pkgs[name].get("stress") or {}).get("note") != "not stressed: the normal run failed":
+                break
+            one = os.path.join(WORK, f"stress-rare-{name}.json")
+            _, _, errs[name], _ = run_leakgate(["run", "--stress", "20s", "--json", one, "./" + name], RARE)
+            pkgs[name] = packages_by_name(load_report(one), "leakgate.test/rare")[name]
     for name in QUICK:
         p = pkgs[name]
+        err = errs[name]
         st = p.get("stress") or {}
         c.check(f"{name}: normal run passed, stress found it", st.get("failed") is True and not p["passed"], st)
         c.check(f"{name}: iterations counted", st.get("iterations", 0) >= 1 and st.get("runs", 0) >= 1, st)
