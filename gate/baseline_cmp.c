@@ -30,16 +30,6 @@ int64_t lg_baseline_heap_limit(const struct lg_baseline *b)
 	return prop > base + LG_BASELINE_HEAP_SLACK ? prop : base + LG_BASELINE_HEAP_SLACK;
 }
 
-static struct lg_check *find_check(struct lg_package *p, enum lg_check_kind kind)
-{
-	size_t i;
-
-	for (i = 0; i < p->nchecks; i++)
-		if (p->checks[i].kind == kind)
-			return &p->checks[i];
-	return NULL;
-}
-
 static const char *plural(long n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
@@ -229,7 +219,7 @@ static void compare_heap(const struct lg_baseline *b, struct lg_package *p,
 int lg_baseline_compare(const struct lg_baseline *b, struct lg_package *p,
 			const struct lg_baseline_cmp_opts *o)
 {
-	struct lg_check *leak = find_check(p, LG_CHECK_LEAK), *heap = find_check(p, LG_CHECK_HEAP);
+	struct lg_check *leak = lg_package_find_check(p, LG_CHECK_LEAK), *heap = lg_package_find_check(p, LG_CHECK_HEAP);
 	size_t i;
 	int stale = 0;
 

@@ -14,16 +14,6 @@
 #include "gate.h"
 #include "leak.h"
 
-static struct lg_check *find_check(struct lg_package *p, enum lg_check_kind kind)
-{
-	size_t i;
-
-	for (i = 0; i < p->nchecks; i++)
-		if (p->checks[i].kind == kind)
-			return &p->checks[i];
-	return NULL;
-}
-
 static const char *plural(long n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
@@ -103,7 +93,7 @@ static int cmp_i64(const void *a, const void *b)
 
 static void redecide_leaks(struct lg_package *p, int max_leaks, size_t nruns)
 {
-	struct lg_check *c = find_check(p, LG_CHECK_LEAK);
+	struct lg_check *c = lg_package_find_check(p, LG_CHECK_LEAK);
 	struct lg_buf m = LG_BUF_INIT, d = LG_BUF_INIT;
 	size_t i;
 	int n = 0;
@@ -130,7 +120,7 @@ static void redecide_leaks(struct lg_package *p, int max_leaks, size_t nruns)
 
 static void redecide_heap(struct lg_package *p, const struct lg_heap_band *band, int64_t limit)
 {
-	struct lg_check *c = find_check(p, LG_CHECK_HEAP);
+	struct lg_check *c = lg_package_find_check(p, LG_CHECK_HEAP);
 	struct lg_buf m = LG_BUF_INIT;
 
 	if (!c || c->status == LG_STATUS_SKIPPED || band->runs <= 0)

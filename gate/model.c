@@ -127,6 +127,16 @@ struct lg_test *lg_package_add_test(struct lg_package *p)
 	return &p->tests[p->ntests++];
 }
 
+struct lg_check *lg_package_find_check(struct lg_package *p, enum lg_check_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < p->nchecks; i++)
+		if (p->checks[i].kind == kind)
+			return &p->checks[i];
+	return NULL;
+}
+
 struct lg_check *lg_package_add_check(struct lg_package *p, enum lg_check_kind kind,
 				      enum lg_check_status status)
 {

@@ -249,6 +249,8 @@ const char *lg_test_result_name(enum lg_test_result r);
 
 /* Appends a zeroed element and returns it. */
 struct lg_test *lg_package_add_test(struct lg_package *p);
+/* The package's first check of `kind`, or NULL. */
+struct lg_check *lg_package_find_check(struct lg_package *p, enum lg_check_kind kind);
 struct lg_check *lg_package_add_check(struct lg_package *p, enum lg_check_kind kind,
 				      enum lg_check_status status);
 struct lg_package *lg_run_add_package(struct lg_run *r);

@@ -800,16 +800,6 @@ static int wants_evidence(const struct lg_package *p)
 	return 0;
 }
 
-static struct lg_check *find_check(struct lg_package *p, enum lg_check_kind kind)
-{
-	size_t i;
-
-	for (i = 0; i < p->nchecks; i++)
-		if (p->checks[i].kind == kind)
-			return &p->checks[i];
-	return NULL;
-}
-
 #define SWAP(a, b) do { __typeof__(a) t_ = (a); (a) = (b); (b) = t_; } while (0)
 
 /*
@@ -819,8 +809,8 @@ static struct lg_check *find_check(struct lg_package *p, enum lg_check_kind kind
  */
 static void take_evidence(struct lg_package *p, struct lg_package *q)
 {
-	struct lg_check *pl = find_check(p, LG_CHECK_LEAK), *ql = find_check(q, LG_CHECK_LEAK);
-	struct lg_check *ph = find_check(p, LG_CHECK_HEAP), *qh = find_check(q, LG_CHECK_HEAP);
+	struct lg_check *pl = lg_package_find_check(p, LG_CHECK_LEAK), *ql = lg_package_find_check(q, LG_CHECK_LEAK);
+	struct lg_check *ph = lg_package_find_check(p, LG_CHECK_HEAP), *qh = lg_package_find_check(q, LG_CHECK_HEAP);
 	struct lg_buf note = LG_BUF_INIT;
 
 	p->run_seconds += q->run_seconds;

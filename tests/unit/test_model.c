@@ -63,6 +63,19 @@ static void build(struct lg_run *r)
 	p->leaks[0].count = 3;
 }
 
+static void test_find_check(void)
+{
+	struct lg_package p = { 0 };
+
+	CHECK(lg_package_find_check(&p, LG_CHECK_LEAK) == NULL);
+	lg_package_add_check(&p, LG_CHECK_BUILD, LG_STATUS_PASSED);
+	lg_package_add_check(&p, LG_CHECK_LEAK, LG_STATUS_FAILED);
+	lg_package_add_check(&p, LG_CHECK_LEAK, LG_STATUS_SKIPPED);
+	CHECK(lg_package_find_check(&p, LG_CHECK_LEAK) == &p.checks[1]);
+	CHECK(lg_package_find_check(&p, LG_CHECK_HEAP) == NULL);
+	lg_package_release(&p);
+}
+
 static void test_totals(void)
 {
 	struct lg_run r;
@@ -131,6 +144,7 @@ static void test_outputs_agree(void)
 int main(void)
 {
 	static const struct lg_check_case t[] = {
+		{ "find_check", test_find_check },
 		{ "totals", test_totals },
 		{ "outputs_agree", test_outputs_agree },
 	};
