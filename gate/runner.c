@@ -784,8 +784,27 @@ static void identify(struct pool *pl, size_t i)
  * A package whose leak or heap check failed is run once more with both,
  * and that run's evidence decides: the test behind a leak, the `go`
  * statement in the module, heap growth classified precisely.  Only the
- * packages that fail pay for it.
+ * packages that fail pay for it, and of those with leaks only the ones
+ * whose groups the lean run could not attribute.
  */
+/*
+ * Every leak group already names its test and a `go` statement in the
+ * module (a test's own `go` statement needs no ancestry to be seen): the
+ * evidence run would add nothing to the leak verdict.
+ */
+static int attributed(const struct lg_package *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nleaks; i++) {
+		const struct lg_leak_group *g = &p->leaks[i];
+
+		if (!g->test || !g->created_at.file || g->created_at.file[0] == '/')
+			return 0;
+	}
+	return 1;
+}
+
 static int wants_evidence(const struct lg_package *p)
 {
 	size_t i;
@@ -793,8 +812,9 @@ static int wants_evidence(const struct lg_package *p)
 	for (i = 0; i < p->nchecks; i++) {
 		const struct lg_check *c = &p->checks[i];
 
-		if ((c->kind == LG_CHECK_LEAK || c->kind == LG_CHECK_HEAP) &&
-		    c->status == LG_STATUS_FAILED)
+		if (c->status != LG_STATUS_FAILED)
+			continue;
+		if (c->kind == LG_CHECK_HEAP || (c->kind == LG_CHECK_LEAK && !attributed(p)))
 			return 1;
 	}
 	return 0;

@@ -204,6 +204,18 @@ def heap_kind_checks(c, pkgs, out):
             re.search(r"^sliceleak/sliceleak\.go:%d: heap-growth: " % want["line"], out, re.M), None)
 
 
+def evidence_checks(c, pkgs):
+    """The lean first run, and the evidence run for what failed."""
+    for name in CLEAN:
+        c.check(f"{name}: clean packages run once", pkgs[name].get("evidence_run") == "none", pkgs[name].get("evidence_run"))
+    # Leaks whose test only ancestry can name, and heap growth, are decided by the evidence run.
+    for name in ("rangeleak", "clientleak", "parallel", "heapleak"):
+        c.check(f"{name}: decided by the evidence run", pkgs[name].get("evidence_run") == "used", pkgs[name].get("evidence_run"))
+    cl = pkgs["clientleak"].get("leaks", [])
+    c.check("clientleak: the evidence run names the tests behind the transport's goroutines",
+            cl and all(g.get("test") for g in cl if g["created_at"]["file"].startswith("clientleak/")), cl)
+
+
 def other_checks(c, pkgs):
     h = pkgs["heapleak"]
     chk = check_of(h, "heap-growth")
@@ -311,6 +323,7 @@ def main():
     clean_checks(c, pkgs)
     crash_checks(c, pkgs)
     other_checks(c, pkgs)
+    evidence_checks(c, pkgs)
     heap_kind_checks(c, pkgs, out)
     junit_checks(c, junit, report)
     jenkins = os.environ.get("LG_JUNIT10_XSD") or os.path.join(SOURCE_DIR, "..", "shared", "schemas", "junit-10.xsd")

@@ -89,6 +89,9 @@ def shapes(c):
         at = leaks and leaks[0].get("created_at")
         c.check(f"{name}: created at the LEAK line of the user's file", at == want, (at, want))
         c.check(f"{name}: attributed to its test", leaks and (leaks[0].get("test") or "").startswith("Test"), leaks and leaks[0].get("test"))
+    # A test's own `go` statement is attributed without ancestry: no evidence run.
+    c.check("tmexit: the lean run decided (no evidence run)", got["tmexit"].get("evidence_run") == "none",
+            got["tmexit"].get("evidence_run"))
     # Everything but m.Run behaves as before.
     td = got["tmteardown"].get("stray_output") or ""
     c.check("tmteardown: set-up and tear-down ran", "set-up done" in td and "tear-down after m.Run, code 0" in td, td)
