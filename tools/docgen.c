@@ -49,6 +49,8 @@ struct doc {
 static struct doc docs[MAX_DOCS];
 static size_t ndocs;
 
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -171,7 +173,7 @@ static void expand(struct sb *b, struct doc *d, const char *body, const char *di
 static void load(const char *path)
 {
 	struct doc *d;
-	char *src = read_file(path), *nl = strchr(src, '\n'), *dash, *dir, *slash;
+	char *src = read_file(path), *nl = strchr(src, '\n'), *dash = NULL, *dir, *slash;
 	struct sb b = { NULL, 0, 0 };
 
 	if (ndocs == MAX_DOCS)
