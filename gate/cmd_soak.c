@@ -48,7 +48,7 @@ struct soak_args {
 
 static int parse_args(int argc, char **argv, struct lg_watch_flags *f, struct soak_args *a)
 {
-	int c, r;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", soak_options, NULL)) != -1) {
@@ -74,12 +74,8 @@ static int parse_args(int argc, char **argv, struct lg_watch_flags *f, struct so
 				return lg_cli_fail(LG_EXIT_USAGE, "--heap-tolerance: '%s' is not a size", optarg);
 			continue;
 		}
-		r = c == '?' ? -1 : lg_watch_flags_apply(f, c, optarg);
-		if (r) {
-			if (r < 0)
-				print_usage(stderr);
+		if (lg_watch_flags_other(f, c, optarg, lg_help_soak))
 			return LG_EXIT_USAGE;
-		}
 	}
 	if (optind < argc)
 		return lg_cli_fail(LG_EXIT_USAGE, "soak takes no arguments, only flags ('%s')", argv[optind]);

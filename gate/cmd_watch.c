@@ -109,7 +109,7 @@ struct watch_args {
 
 static int parse_args(int argc, char **argv, struct lg_watch_flags *f, struct watch_args *a)
 {
-	int c, r;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", watch_options, NULL)) != -1) {
@@ -127,12 +127,8 @@ static int parse_args(int argc, char **argv, struct lg_watch_flags *f, struct wa
 				return LG_EXIT_USAGE;
 			continue;
 		}
-		r = c == '?' ? -1 : lg_watch_flags_apply(f, c, optarg);
-		if (r) {
-			if (r < 0)
-				print_usage(stderr);
+		if (lg_watch_flags_other(f, c, optarg, lg_help_watch))
 			return LG_EXIT_USAGE;
-		}
 	}
 	if (argc - optind != 1)
 		return lg_cli_fail(LG_EXIT_USAGE, "watch takes one URL");

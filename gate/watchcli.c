@@ -133,3 +133,14 @@ int lg_watch_finish_report(const struct lg_watch_report *r, const struct lg_watc
 		ret = lg_cli_fail(LG_EXIT_ENV, "%s", err.msg);
 	return ret;
 }
+
+int lg_watch_flags_other(struct lg_watch_flags *f, int c, const char *arg, const char *help)
+{
+	int r = c == '?' ? -1 : lg_watch_flags_apply(f, c, arg);
+
+	if (!r)
+		return 0;
+	if (r < 0)
+		fputs(help, stderr);
+	return LG_EXIT_USAGE;
+}

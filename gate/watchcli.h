@@ -56,6 +56,13 @@ void lg_watch_flags_release(struct lg_watch_flags *f);
 /* Like lg_stack_flags_apply for the shared flags: 0, -1 not ours, or LG_EXIT_USAGE. */
 int lg_watch_flags_apply(struct lg_watch_flags *f, int c, const char *arg);
 
+/*
+ * What a command does with an option it does not handle itself (getopt's
+ * `c`, '?' included): applies a shared flag, or prints `help` to stderr for
+ * an unknown one.  Returns 0, or LG_EXIT_USAGE.
+ */
+int lg_watch_flags_other(struct lg_watch_flags *f, int c, const char *arg, const char *help);
+
 /* Gives --timeout its default (the interval, within 1s..30s). */
 void lg_watch_flags_finish(struct lg_watch_flags *f);
 
