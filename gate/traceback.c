@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "hashmap.h"
 #include "traceback.h"
 
 #define BAD_TEXT_MAX 200
@@ -34,123 +35,29 @@
 #define LG_TB_FLAG_BLOCK ((size_t)128 << 10)
 
 /* ---------------------------------------------------------------------- */
-/* The string pool: an arena plus an intern table. */
-
-struct slot {
-	const char *s; /* NULL when free */
-	uint64_t hash;
-	size_t len;
-};
+/* The string pool: the library interner, whose arena also holds frames. */
 
 struct pool {
-	struct lg_arena arena;
-	struct slot *slots;
-	size_t nslots; /* power of two */
-	size_t nused;
+	struct lg_intern in;
 };
 
 static struct pool *pool_new(void)
 {
-	struct pool *p = lg_xcalloc(1, sizeof(*p));
-
-	p->nslots = 1024;
-	p->slots = lg_xcalloc(p->nslots, sizeof(*p->slots));
-	return p;
+	return lg_xcalloc(1, sizeof(struct pool));
 }
 
 static void pool_free(struct pool *p)
 {
 	if (!p)
 		return;
-	lg_arena_release(&p->arena);
-	free(p->slots);
+	lg_intern_release(&p->in);
 	free(p);
-}
-
-/* A fast word-at-a-time hash; only used in memory, so byte order is moot. */
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
-	uint64_t w;
-
-	while (n >= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-		s += 8;
-		n -= 8;
-	}
-	w = 0;
-	memcpy(&w, s, n);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 29;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return h;
-}
-
-static void pool_rehash(struct pool *p)
-{
-	size_t i, n = p->nslots * 2, mask = n - 1;
-	struct slot *s = lg_xcalloc(n, sizeof(*s));
-
-	for (i = 0; i < p->nslots; i++) {
-		size_t j;
-
-		if (!p->slots[i].s)
-			continue;
-		for (j = p->slots[i].hash & mask; s[j].s; j = (j + 1) & mask)
-			;
-		s[j] = p->slots[i];
-	}
-	free(p->slots);
-	p->slots = s;
-	p->nslots = n;
-}
-
-/*
- * A hash of a name from its length and a few of its words: names are
- * compared in full on a hit anyway, and this keeps interning O(1) per
- * name, which matters at one or two names per dump line.
- */
-static uint64_t hash_name(const char *s, size_t n)
-{
-	uint64_t a, b, c;
-
-	/* three 8-byte loads, overlapping for short names */
-	if (n < 8)
-		return hash_bytes(s, n);
-	memcpy(&a, s, 8);
-	memcpy(&b, s + n / 2 - 4, 8);
-	memcpy(&c, s + n - 8, 8);
-	a = (a ^ (n * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-	a = (a ^ (a >> 29) ^ b) * 0xc4ceb9fe1a85ec53ull;
-	a = (a ^ (a >> 32) ^ c) * 0x94d049bb133111ebull;
-	return a ^ (a >> 31);
 }
 
 /* Returns the pool's NUL-terminated copy of s[0..n), stored once. */
 static const char *intern(struct pool *p, const char *s, size_t n)
 {
-	uint64_t h = hash_name(s, n);
-	size_t mask = p->nslots - 1, i;
-	char *copy;
-
-	for (i = h & mask; p->slots[i].s; i = (i + 1) & mask) {
-		struct slot *sl = &p->slots[i];
-
-		if (sl->hash == h && sl->len == n && !memcmp(sl->s, s, n))
-			return sl->s;
-	}
-	copy = lg_arena_alloc(&p->arena, n + 1, 1);
-	memcpy(copy, s, n);
-	copy[n] = '\0';
-	p->slots[i].s = copy;
-	p->slots[i].hash = h;
-	p->slots[i].len = n;
-	if (++p->nused * 2 > p->nslots)
-		pool_rehash(p);
-	return copy;
+	return lg_intern(&p->in, s, n);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -473,7 +380,7 @@ static struct lg_frame *copy_frames(struct parser *ps, const struct lg_frame *f,
 
 	if (!n)
 		return NULL;
-	out = lg_arena_alloc(&ps->pool->arena, n * sizeof(*f), 16);
+	out = lg_arena_alloc(&ps->pool->in.arena, n * sizeof(*f), 16);
 	memcpy(out, f, n * sizeof(*f));
 	return out;
 }
@@ -521,7 +428,7 @@ static void end_goroutine(struct parser *ps)
 	g->frames = copy_frames(ps, ps->fr, ps->nfr);
 	g->nframes = ps->nfr;
 	if (ps->nanc) {
-		g->ancestors = lg_arena_alloc(&ps->pool->arena, ps->nanc * sizeof(*g->ancestors), 16);
+		g->ancestors = lg_arena_alloc(&ps->pool->in.arena, ps->nanc * sizeof(*g->ancestors), 16);
 		for (i = 0; i < ps->nanc; i++) {
 			struct lg_ancestor *a = &g->ancestors[i];
 
