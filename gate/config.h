@@ -14,7 +14,6 @@
 
 #include <jansson.h>
 
-#include "leak.h"
 #include "util.h"
 
 #define LG_CONFIG_FILE "leakgate.json"
@@ -33,6 +32,17 @@
  * proven: only those Go's goroutineleak profile proves stuck; needs Go 1.27,
  * or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile.
  */
+/*
+ * An ignore rule: every field that is set must match.  A value ending in '*'
+ * matches by prefix, otherwise exactly.
+ */
+struct lg_ignore_rule {
+	char *top_func; /* innermost frame */
+	char *any_func; /* any frame */
+	char *creator;  /* the function holding the `go` statement */
+	char *wait;     /* wait reason as printed ("chan receive") */
+};
+
 enum lg_leaks_mode {
 	LG_LEAKS_ALIVE,
 	LG_LEAKS_PROVEN

@@ -21,7 +21,7 @@
 
 #include "arena.h"
 #include "group.h"
-#include "leak.h"
+#include "pattern.h"
 
 /*
  * Strings and frames are interned per set: a string by its content (so a
@@ -971,9 +971,13 @@ static void complete(const struct lg_group_set *s, struct lg_group *grp, uint64_
 		lg_hex16(key, grp->id);
 	if (pv->no_patterns)
 		grp->pattern = grp->pattern_title = grp->hint = NULL;
-	else
-		lg_leak_pattern(&g, s->opts.module_root, s->opts.read_sources, &grp->pattern,
-				&grp->pattern_title, &grp->hint);
+	else {
+		const struct lg_pattern *pat = lg_pattern_of(&g, s->opts.module_root, s->opts.read_sources, NULL);
+
+		grp->pattern = pat->id;
+		grp->pattern_title = pat->title;
+		grp->hint = pat->hint;
+	}
 }
 
 /* What groups are sorted by, kept apart from the (big) groups themselves. */

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "heapgrowth.h"
-#include "leak.h"
 
 #define CHAIN_MAX 8 /* frames shown between a site and its allocation */
 

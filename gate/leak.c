@@ -2,10 +2,8 @@
  * leak.c — turns two goroutine dumps into explained leak groups.
  *
  * Ownership filters come first (runtime, testing, hook, os/signal), then the
- * user's ignore rules, then grouping.  The pattern classifier combines the
- * wait class the parser derived with the source line the goroutine is
- * blocked on (when readable): `for v := range ch` and `<-ch` block the same
- * way but need different fixes.
+ * user's ignore rules, then grouping.  Who owns a goroutine is owner.c's
+ * question, why it is stuck pattern.c's.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -13,228 +11,8 @@
 
 #include "hook.h"
 #include "leak.h"
-
-#define SOURCE_CAP ((size_t)8 << 20)
-
-struct pattern {
-	const char *id, *title, *hint;
-};
-
-static const struct pattern patterns[] = {
-	{ "range-unclosed-chan", "range over a channel that is never closed",
-	  "close the channel when the last sender is done, or stop the loop with a context or done channel" },
-	{ "recv-no-sender", "receive with no sender",
-	  "make sure every receive has a matching send, or select on ctx.Done() as well" },
-	{ "send-no-receiver", "send with no receiver",
-	  "give the channel a buffer of the number of sends, or select on ctx.Done() so the sender can give up" },
-	{ "select-no-ready-case", "select with no ready case",
-	  "add a case <-ctx.Done() (or a done channel) that the test cancels in t.Cleanup" },
-	{ "select-forever", "select {} blocks forever",
-	  "replace select {} with a wait on a context or done channel that is closed on shutdown" },
-	{ "nil-channel", "operation on a nil channel blocks forever",
-	  "initialise the channel with make before use; a nil channel never becomes ready" },
-	{ "waitgroup-never-done", "WaitGroup that never reaches zero",
-	  "call wg.Add before starting the goroutine and defer wg.Done() inside it" },
-	{ "lock-never-released", "lock that is never released",
-	  "defer mu.Unlock() right after mu.Lock(), and never copy a locked mutex" },
-	{ "lock-wait", "waiting for a lock that is still held",
-	  "another goroutine still holds the lock (the dump does not say which): make the holder "
-	  "return when the test ends, and defer mu.Unlock() right after mu.Lock()" },
-	{ "cond-never-signalled", "Cond.Wait that is never signalled",
-	  "call Signal or Broadcast after changing the condition, and on shutdown" },
-	{ "timer-wait", "waiting on a timer channel (time.After, NewTimer, Ticker) that outlives the test",
-	  "select on ctx.Done() (or a done channel) as well as the timer, and Stop a NewTimer/NewTicker when the test ends" },
-	{ "exec-not-waited", "os/exec command that was never waited for",
-	  "cmd.Wait() was never called: call it after cmd.Start() on every path (or use cmd.Run); it ends "
-	  "the copying goroutines and reaps the child" },
-	{ "client-not-closed", "HTTP client connection left open",
-	  "a client connection was not closed: close every resp.Body and call "
-	  "client.CloseIdleConnections() (or the Transport's) when the test ends" },
-	{ "ticker-not-stopped", "ticker or timer that is never stopped",
-	  "defer ticker.Stop() and leave the loop on ctx.Done(); time.Tick cannot be stopped" },
-	{ "handler-goroutine", "goroutine started by an HTTP handler without cancellation",
-	  "derive a context from r.Context() and return when it is done, or use a bounded worker pool" },
-	{ "server-not-closed", "HTTP server or connection left open",
-	  "defer srv.Close() (httptest.Server) and close response bodies" },
-	{ "sleep-outlives-test", "goroutine sleeping past the end of the test",
-	  "use a timer with a select on ctx.Done() instead of time.Sleep, and wait for it in t.Cleanup" },
-	{ "io-never-closed", "goroutine blocked on network I/O that is never closed",
-	  "close listeners and connections when the test ends (t.Cleanup)" },
-	{ "blocked-goroutine", "goroutine still running after the tests",
-	  "make the goroutine return when the test ends: a context, a done channel, or Close" },
-};
-
-static const struct pattern *pattern_by_id(const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < LG_ARRAY_SIZE(patterns); i++)
-		if (strcmp(patterns[i].id, id) == 0)
-			return &patterns[i];
-	return &patterns[LG_ARRAY_SIZE(patterns) - 1];
-}
-
-char *lg_relpath(const char *root, const char *file)
-{
-	size_t n = root ? strlen(root) : 0;
-
-	if (!file)
-		return NULL;
-	if (n && strncmp(file, root, n) == 0 && file[n] == '/')
-		return lg_xstrdup(file + n + 1);
-	return lg_xstrdup(file);
-}
-
-int lg_leak_in_module(const char *file, const char *root)
-{
-	size_t n = root ? strlen(root) : 0;
-
-	return file && n && strncmp(file, root, n) == 0 && file[n] == '/';
-}
-
-int lg_leak_hook_frame(const struct lg_frame *f)
-{
-	const char *base = f->file ? strrchr(f->file, '/') : NULL;
-
-	if (base && strcmp(base + 1, LG_HOOK_FILE_NAME) == 0)
-		return 1;
-	return f->func && (strstr(f->func, ".leakgate") ||
-			   lg_starts_with(f->func, "leakgate.dev/leakgatehook"));
-}
-
-int lg_leak_hook_goroutine(const struct lg_goroutine *g)
-{
-	size_t i, j;
-	int signal_loop = 0;
-
-	for (i = 0; i < g->nframes; i++) {
-		if (lg_leak_hook_frame(&g->frames[i]))
-			return 1;
-		signal_loop |= g->frames[i].func && !strcmp(g->frames[i].func, "os/signal.loop");
-	}
-	for (i = 0; signal_loop && i < g->nancestors; i++)
-		for (j = 0; j < g->ancestors[i].nframes; j++)
-			if (lg_leak_hook_frame(&g->ancestors[i].frames[j]))
-				return 1;
-	return 0;
-}
-
-/* A frame of the user's code: in the module and not the hook's. */
-static int user_frame(const struct lg_frame *f, const char *root)
-{
-	return lg_leak_in_module(f->file, root) && !lg_leak_hook_frame(f);
-}
-
-char *lg_leak_test_from_func(const char *func)
-{
-	const char *slash, *dot, *end;
-
-	if (!func)
-		return NULL;
-	slash = strrchr(func, '/');
-	dot = strchr(slash ? slash : func, '.');
-	if (!dot || strncmp(dot + 1, "Test", 4) != 0)
-		return NULL;
-	if (islower((unsigned char)dot[5]))
-		return NULL;
-	end = dot + 1;
-	while (*end && *end != '.' && *end != '[' && *end != '(')
-		end++;
-	/* TestMain runs the tests; it is none of them (and the hook's is injected). */
-	if (end - dot - 1 == 8 && strncmp(dot + 1, "TestMain", 8) == 0)
-		return NULL;
-	return lg_xstrndup(dot + 1, (size_t)(end - dot - 1));
-}
-
-static char *test_in_frames(const struct lg_frame *f, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		char *t = lg_leak_test_from_func(f[i].func);
-
-		if (t)
-			return t;
-	}
-	return NULL;
-}
-
-char *lg_leak_attribute_test(const struct lg_goroutine *g)
-{
-	char *t = lg_leak_test_from_func(g->creator.func);
-	size_t i;
-
-	for (i = 0; !t && i < g->nancestors; i++) {
-		t = test_in_frames(g->ancestors[i].frames, g->ancestors[i].nframes);
-		if (!t)
-			t = lg_leak_test_from_func(g->ancestors[i].creator.func);
-	}
-	/* A goroutine started by the runtime on the test's behalf (time.AfterFunc
-	 * runs its func from time.goFunc, with no ancestry) still runs a closure
-	 * named after the test: pkg.TestX.func1. */
-	if (!t && g->creator.func && lg_starts_with(g->creator.func, "time."))
-		t = test_in_frames(g->frames, g->nframes);
-	return t;
-}
-
-/* Started by time.AfterFunc: the runtime's timer code ran the `go`. */
-static int from_after_func(const struct lg_goroutine *g)
-{
-	return g->creator.func && strcmp(g->creator.func, "time.goFunc") == 0;
-}
-
-const struct lg_frame *lg_leak_creation_frame(const struct lg_goroutine *g, const char *root)
-{
-	size_t i, j;
-
-	if (!root || lg_leak_in_module(g->creator.file, root))
-		return NULL;
-	if (from_after_func(g)) {
-		/* Ancestry here is whichever goroutine ran the timer: meaningless.
-		 * The func given to AfterFunc is the outermost frame. */
-		for (i = g->nframes; i-- > 0;)
-			if (user_frame(&g->frames[i], root))
-				return &g->frames[i];
-		return NULL;
-	}
-	for (i = 0; i < g->nancestors; i++) {
-		const struct lg_ancestor *a = &g->ancestors[i];
-
-		for (j = 0; j < a->nframes; j++)
-			if (user_frame(&a->frames[j], root))
-				return &a->frames[j];
-	}
-	return NULL;
-}
-
-/* Goroutines that belong to the runtime, the testing package or the hook. */
-static int owned_by_system(const struct lg_goroutine *g)
-{
-	size_t i;
-	int all_testing = g->nframes > 0;
-
-	if (g->wait == LG_WAIT_RUNTIME)
-		return 1;
-	if (!g->creator.func)
-		return 1; /* goroutine 1 and runtime-started ones */
-	if (lg_starts_with(g->creator.func, "runtime.") ||
-	    lg_starts_with(g->creator.func, "os/signal.") ||
-	    lg_starts_with(g->creator.func, "runtime/"))
-		return 1;
-	for (i = 0; i < g->nframes; i++) {
-		const char *f = g->frames[i].func;
-
-		if (!f)
-			continue;
-		if (strstr(f, ".leakgateRun") || strstr(f, "leakgatehook."))
-			return 1;
-		if (strcmp(f, "os/signal.signal_recv") == 0)
-			return 1;
-		if (!lg_starts_with(f, "testing.") && !lg_starts_with(f, "runtime."))
-			all_testing = 0;
-	}
-	return all_testing && lg_starts_with(g->creator.func, "testing.");
-}
+#include "owner.h"
+#include "pattern.h"
 
 static int match(const char *pat, const char *s)
 {
@@ -296,234 +74,6 @@ static int ignored(const struct lg_leak_opts *o, const struct lg_goroutine *g)
 	return 0;
 }
 
-/* Innermost frame in user code: inside the module, else not the runtime. */
-static const struct lg_frame *blocked_frame(const struct lg_goroutine *g, const char *root)
-{
-	size_t i;
-
-	for (i = 0; root && i < g->nframes; i++)
-		if (user_frame(&g->frames[i], root))
-			return &g->frames[i];
-	for (i = 0; i < g->nframes; i++)
-		if (g->frames[i].func && !lg_starts_with(g->frames[i].func, "runtime.") &&
-		    !lg_starts_with(g->frames[i].func, "sync.") &&
-		    !lg_starts_with(g->frames[i].func, "time.") &&
-		    !lg_starts_with(g->frames[i].func, "internal/"))
-			return &g->frames[i];
-	return g->nframes ? &g->frames[0] : NULL;
-}
-
-/* Lines [line, line+extra] of a source file, or an empty buffer. */
-static void source_lines(const char *file, int line, int extra, struct lg_buf *out)
-{
-	struct lg_buf text = LG_BUF_INIT;
-	const char *p;
-	int n = 1;
-
-	if (!file || line <= 0 || lg_read_file(file, SOURCE_CAP, &text, NULL))
-		goto out;
-	for (p = text.buf; *p && n < line; p++)
-		if (*p == '\n')
-			n++;
-	while (*p && n <= line + extra) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-
-		lg_buf_add(out, p, len);
-		lg_buf_addch(out, '\n');
-		if (!nl)
-			break;
-		p = nl + 1;
-		n++;
-	}
-out:
-	lg_buf_release(&text);
-}
-
-static int has_word(const char *text, const char *word)
-{
-	const char *p = text;
-	size_t n = strlen(word);
-
-	while ((p = strstr(p, word)) != NULL) {
-		int before = p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
-		int after = !(isalnum((unsigned char)p[n]) || p[n] == '_');
-
-		if (before && after)
-			return 1;
-		p += n;
-	}
-	return 0;
-}
-
-static int mentions_timer(const char *src)
-{
-	return strstr(src, "time.Tick(") || strstr(src, "time.After(") || has_word(src, "C") ||
-	       strstr(src, "ticker") || strstr(src, "Ticker") || strstr(src, "timer");
-}
-
-static int frames_have(const struct lg_goroutine *g, const char *needle)
-{
-	size_t i;
-
-	for (i = 0; i < g->nframes; i++)
-		if (g->frames[i].func && strstr(g->frames[i].func, needle))
-			return 1;
-	return 0;
-}
-
-/* A receive on a timer's channel: <-time.After(d), <-t.C of a NewTimer/Ticker. */
-static int waits_on_timer(const struct lg_goroutine *g, const char *src)
-{
-	if (src && (strstr(src, "time.After(") || strstr(src, "time.Tick(") ||
-		    strstr(src, "time.NewTimer(") || strstr(src, "time.NewTicker(")))
-		return 1;
-	return frames_have(g, "time.After") || frames_have(g, "time.NewTimer") ||
-	       frames_have(g, "time.(*Timer)") || frames_have(g, "time.(*Ticker)");
-}
-
-/*
- * A client connection's own goroutine: HTTP/1 persistConn loops, the HTTP/2
- * frame reader (x/net/http2 or net/http's bundle).  A client left them
- * behind, whatever server it talked to.
- */
-static int http_client_conn(const struct lg_goroutine *g)
-{
-	return frames_have(g, "net/http.(*persistConn).readLoop") ||
-	       frames_have(g, "net/http.(*persistConn).writeLoop") ||
-	       frames_have(g, "http2clientConnReadLoop") ||
-	       frames_have(g, "golang.org/x/net/http2.(*clientConnReadLoop)") ||
-	       frames_have(g, "golang.org/x/net/http2.(*ClientConn).readLoop") ||
-	       frames_have(g, "net/http.(*http2ClientConn).readLoop");
-}
-
-/* Goroutines of os/exec: the copying goroutines and the context watcher. */
-static int exec_goroutine(const struct lg_goroutine *g)
-{
-	return (g->creator.func && lg_starts_with(g->creator.func, "os/exec.")) ||
-	       frames_have(g, "os/exec.(*Cmd)");
-}
-
-static int lock_wait(enum lg_wait_class w)
-{
-	return w == LG_WAIT_MUTEX || w == LG_WAIT_RWMUTEX;
-}
-
-/*
- * Could another goroutine of the dump hold the lock `g` waits for?  Any
- * goroutine of user code that is not itself waiting for a lock might; the
- * dump does not say which lock a goroutine holds.  The one taking the
- * snapshot ("running"), the hook's and the runtime's own do not count.
- */
-static int lock_may_be_held(const struct lg_goroutine *g, const struct lg_dump *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		const struct lg_goroutine *o = &d->g[i];
-
-		if (o->id == g->id || lock_wait(o->wait) || o->wait == LG_WAIT_RUNTIME ||
-		    lg_leak_hook_goroutine(o) ||
-		    !o->creator.func || lg_starts_with(o->creator.func, "runtime.") ||
-		    (o->status && strcmp(o->status, "running") == 0))
-			continue;
-		return 1;
-	}
-	return 0;
-}
-
-static int in_http_handler(const struct lg_goroutine *g)
-{
-	size_t i, j;
-
-	for (i = 0; i < g->nancestors; i++)
-		for (j = 0; j < g->ancestors[i].nframes; j++) {
-			const char *f = g->ancestors[i].frames[j].func;
-
-			if (f && (strstr(f, "net/http.HandlerFunc.ServeHTTP") ||
-				  strstr(f, "net/http.(*conn).serve") ||
-				  strstr(f, "net/http.serverHandler.ServeHTTP")))
-				return 1;
-		}
-	return 0;
-}
-
-static const char *classify_chan(const struct lg_goroutine *g, const char *src)
-{
-	if (g->status && strstr(g->status, "send"))
-		return "send-no-receiver";
-	if (waits_on_timer(g, src))
-		return "timer-wait";
-	if (src && (strstr(src, ".C") && mentions_timer(src)))
-		return "ticker-not-stopped";
-	if (src && has_word(src, "range"))
-		return "range-unclosed-chan";
-	return "recv-no-sender";
-}
-
-/*
- * `dump` (may be NULL) is the dump g comes from: with it a lock wait can be
- * told "never released" (no goroutine left that could hold it) from "still
- * held"; without it only the wait is known.
- */
-static const char *classify(const struct lg_goroutine *g, const struct lg_frame *at, int read,
-			    const struct lg_dump *dump)
-{
-	struct lg_buf src = LG_BUF_INIT;
-	const char *id = "blocked-goroutine";
-
-	if (read && at)
-		source_lines(at->file, at->line, g->wait == LG_WAIT_SELECT ? 12 : 0, &src);
-	if (exec_goroutine(g)) {
-		id = "exec-not-waited";
-		goto out;
-	}
-	if (http_client_conn(g)) {
-		id = "client-not-closed";
-		goto out;
-	}
-	if (frames_have(g, "net/http.(*conn).serve") || frames_have(g, "net/http.(*persistConn)")) {
-		id = "server-not-closed";
-		goto out;
-	}
-	if (in_http_handler(g)) {
-		id = "handler-goroutine";
-		goto out;
-	}
-	switch (g->wait) {
-	case LG_WAIT_CHAN: id = classify_chan(g, src.len ? src.buf : NULL); break;
-	case LG_WAIT_NIL_CHAN: id = "nil-channel"; break;
-	case LG_WAIT_SELECT:
-		id = src.len && mentions_timer(src.buf) && strstr(src.buf, ".C")
-			     ? "ticker-not-stopped" : "select-no-ready-case";
-		break;
-	case LG_WAIT_SELECT_NOCASES: id = "select-forever"; break;
-	case LG_WAIT_WAITGROUP: id = "waitgroup-never-done"; break;
-	case LG_WAIT_MUTEX:
-	case LG_WAIT_RWMUTEX:
-		id = dump && !lock_may_be_held(g, dump) ? "lock-never-released" : "lock-wait";
-		break;
-	case LG_WAIT_COND: id = "cond-never-signalled"; break;
-	case LG_WAIT_SLEEP: id = "sleep-outlives-test"; break;
-	case LG_WAIT_IO: id = "io-never-closed"; break;
-	default: break;
-	}
-out:
-	lg_buf_release(&src);
-	return id;
-}
-
-void lg_leak_pattern(const struct lg_goroutine *g, const char *module_root, int read_sources,
-		     const char **id, const char **title, const char **hint)
-{
-	const struct pattern *pat =
-		pattern_by_id(classify(g, blocked_frame(g, module_root), read_sources, NULL));
-
-	*id = pat->id;
-	*title = pat->title;
-	*hint = pat->hint;
-}
-
 struct acc {
 	struct lg_leak_group g;
 	const struct lg_goroutine *rep;
@@ -558,7 +108,7 @@ static char *creator_text(const struct lg_creator *c, const char *root)
 /* created_at, and created_via when the `go` statement lies outside the module. */
 static void set_created(struct lg_leak_group *lg, const struct lg_goroutine *g, const char *root)
 {
-	const struct lg_frame *f = lg_leak_creation_frame(g, root);
+	const struct lg_frame *f = lg_owner_creation_frame(g, root);
 
 	if (!f) {
 		location_from(&lg->created_at, root, g->creator.file, g->creator.line);
@@ -571,8 +121,8 @@ static void set_created(struct lg_leak_group *lg, const struct lg_goroutine *g, 
 static void group_init(struct acc *a, const struct lg_goroutine *g, const char *sig,
 		       const struct lg_dump *dump, const struct lg_leak_opts *o)
 {
-	const struct lg_frame *at = blocked_frame(g, o->module_root);
-	const struct pattern *pat = pattern_by_id(classify(g, at, o->read_sources, dump));
+	const struct lg_frame *at = lg_owner_blocked_frame(g, o->module_root);
+	const struct lg_pattern *pat = lg_pattern_of(g, o->module_root, o->read_sources, dump);
 	struct lg_buf stack = LG_BUF_INIT;
 
 	memset(a, 0, sizeof(*a));
@@ -599,7 +149,7 @@ static void group_init(struct acc *a, const struct lg_goroutine *g, const char *
 /* Counts one goroutine for the test that created it (none: not counted). */
 static void tally_test(struct lg_leak_group *lg, const struct lg_goroutine *g)
 {
-	char *name = lg_leak_attribute_test(g);
+	char *name = lg_owner_attribute_test(g);
 	size_t i;
 
 	if (!name)
@@ -664,7 +214,7 @@ int lg_leak_find(const struct lg_dump *before, const struct lg_dump *after,
 		char sig[17];
 		struct acc *a;
 
-		if ((before && lg_dump_find(before, g->id)) || owned_by_system(g) || ignored(o, g))
+		if ((before && lg_dump_find(before, g->id)) || lg_owner_system(g) || ignored(o, g))
 			continue;
 		lg_goroutine_signature(g, sig);
 		a = find_group(groups, ngroups, sig);
@@ -737,7 +287,7 @@ void lg_leak_format_group(const struct lg_leak_group *g, struct lg_buf *out)
 /* Blocked on a timer's channel (source line or frames tell): time will end it. */
 static int timer_bound(const struct lg_goroutine *g, const char *root, int read_sources)
 {
-	const char *id = classify(g, blocked_frame(g, root), read_sources, NULL);
+	const char *id = lg_pattern_of(g, root, read_sources, NULL)->id;
 
 	return !strcmp(id, "timer-wait") || !strcmp(id, "ticker-not-stopped");
 }
@@ -749,7 +299,7 @@ int lg_leak_dump_deadlock_like(const struct lg_dump *d, const char *module_root,
 
 	for (i = 0; i < d->n; i++) {
 		/* g0 of each M in system-level dumps: "goroutine 0 [idle]" */
-		if (d->g[i].id == 0 || lg_leak_hook_goroutine(&d->g[i]))
+		if (d->g[i].id == 0 || lg_owner_hook_goroutine(&d->g[i]))
 			continue;
 		switch (d->g[i].wait) {
 		case LG_WAIT_RUNTIME:
@@ -806,7 +356,7 @@ static int has_user_frame(const struct lg_goroutine *g, const char *root)
 	size_t i;
 
 	for (i = 0; root && i < g->nframes; i++)
-		if (user_frame(&g->frames[i], root))
+		if (lg_owner_user_frame(&g->frames[i], root))
 			return 1;
 	return 0;
 }
@@ -820,7 +370,7 @@ static struct lg_frame *without_hook(const struct lg_frame *f, size_t n, size_t 
 
 	*kept = 0;
 	for (i = 0; i < n; i++) {
-		if (lg_leak_hook_frame(&f[i]))
+		if (lg_owner_hook_frame(&f[i]))
 			(*hidden)++;
 		else
 			out[(*kept)++] = f[i];

@@ -14,20 +14,10 @@
 #ifndef LG_LEAK_H
 #define LG_LEAK_H
 
+#include "config.h"
 #include "model.h"
 #include "traceback.h"
 #include "util.h"
-
-/*
- * An ignore rule: every field that is set must match.  A value ending in '*'
- * matches by prefix, otherwise exactly.
- */
-struct lg_ignore_rule {
-	char *top_func; /* innermost frame */
-	char *any_func; /* any frame */
-	char *creator;  /* the function holding the `go` statement */
-	char *wait;     /* wait reason as printed ("chan receive") */
-};
 
 struct lg_leak_opts {
 	const char *module_root; /* to make file paths relative */
@@ -68,58 +58,5 @@ void lg_leak_summarise_dump(const struct lg_dump *d, const char *module_root, st
  */
 int lg_leak_dump_deadlock_like(const struct lg_dump *d, const char *module_root,
 			       int read_sources);
-
-/*
- * The Go test a goroutine is attributed to: the first frame, walking the
- * creator and then each ancestry block, whose function is a Test function.
- * Returns a new string ("TestFoo") or NULL.
- */
-char *lg_leak_attribute_test(const struct lg_goroutine *g);
-
-/*
- * The creation site in the user's code when the `go` statement is not: a
- * goroutine started inside the standard library or a dependency
- * (net/http.(*Transport).dialConn) is attributed to the innermost frame
- * inside `root` found in its ancestry blocks (innermost block first); one
- * started by time.AfterFunc (created by time.goFunc, whose ancestry is
- * whatever goroutine ran the timer) to the outermost module frame of its
- * own stack, the func given to AfterFunc.  Frames of the hook are skipped.
- * Ancestry frames carry the line of the call's return address, which can be
- * the line after the call (the runtime prints it unadjusted).
- * Returns NULL when the `go` statement is in the module, when `root` is
- * NULL, or when no such frame exists.  The frame belongs to g.
- */
-const struct lg_frame *lg_leak_creation_frame(const struct lg_goroutine *g, const char *root);
-
-/* 1 when `file` lies under `root` (a directory, no trailing '/'); NULL-safe. */
-int lg_leak_in_module(const char *file, const char *root);
-
-/*
- * 1 for a frame of leakgate's hook: the injected zz_leakgate_hook_test.go,
- * leakgate* functions, package leakgate.dev/leakgatehook.
- */
-int lg_leak_hook_frame(const struct lg_frame *f);
-
-/*
- * 1 for a goroutine of leakgate's hook: one with a hook frame, or the
- * os/signal loop the hook's probe listener started (its ancestry shows it).
- */
-int lg_leak_hook_goroutine(const struct lg_goroutine *g);
-
-/* Test name from a function name: "x/y.TestFoo.func1" -> "TestFoo", or NULL. */
-char *lg_leak_test_from_func(const char *func);
-
-/*
- * The seed's leak pattern of one goroutine, by the classifier lg_leak_find
- * uses: sets *id ("recv-no-sender", ...), *title and *hint to static
- * strings.  `module_root` (may be NULL) picks the frame the goroutine is
- * blocked in; with `read_sources` that frame's source line is read, when
- * the file exists, to tell patterns such as range and receive apart.
- */
-void lg_leak_pattern(const struct lg_goroutine *g, const char *module_root, int read_sources,
-		     const char **id, const char **title, const char **hint);
-
-/* file relative to root when inside it, else a copy. */
-char *lg_relpath(const char *root, const char *file);
 
 #endif

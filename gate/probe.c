@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "leak.h"
+#include "owner.h"
 #include "probe.h"
 #include "traceback.h"
 
@@ -56,7 +57,7 @@ static int hook_goroutine(const struct lg_goroutine *g)
 {
 	size_t i;
 
-	if (lg_leak_hook_goroutine(g))
+	if (lg_owner_hook_goroutine(g))
 		return 1;
 	for (i = 0; i < g->nframes; i++)
 		if (g->frames[i].func && (strcmp(g->frames[i].func, "os/signal.loop") == 0 ||
@@ -83,7 +84,7 @@ static int test_goroutine(const struct lg_goroutine *g, const char *top)
 	if (!has_frame(g, "testing.tRunner"))
 		return 0;
 	for (i = 0; i < g->nframes; i++) {
-		char *t = lg_leak_test_from_func(g->frames[i].func);
+		char *t = lg_owner_test_from_func(g->frames[i].func);
 		int hit = t && strncmp(t, top, n) == 0 && t[n] == '\0';
 
 		free(t);
@@ -101,7 +102,7 @@ static int of_test(const struct lg_goroutine *g, const char *top)
 
 	if (test_goroutine(g, top))
 		return 1;
-	t = lg_leak_attribute_test(g);
+	t = lg_owner_attribute_test(g);
 	hit = t && strcmp(t, top) == 0;
 	free(t);
 	return hit;
@@ -131,7 +132,7 @@ static const struct lg_frame *where(const struct lg_goroutine *g, const char *ro
 	size_t i;
 
 	for (i = 0; i < g->nframes; i++)
-		if (lg_leak_in_module(g->frames[i].file, root) && !lg_leak_hook_frame(&g->frames[i]))
+		if (lg_owner_in_module(g->frames[i].file, root) && !lg_owner_hook_frame(&g->frames[i]))
 			return &g->frames[i];
 	for (i = 0; i < g->nframes; i++)
 		if (g->frames[i].func && !lg_starts_with(g->frames[i].func, "runtime."))
@@ -240,7 +241,7 @@ static void set_loc(struct lg_probe *pr, const struct lg_dump *v, const char *to
 		if (!test_goroutine(&v->g[i], top))
 			continue;
 		f = where(&v->g[i], pr->o.module_root);
-		if (f && f->file && lg_leak_in_module(f->file, pr->o.module_root)) {
+		if (f && f->file && lg_owner_in_module(f->file, pr->o.module_root)) {
 			pr->found.loc.file = lg_relpath(pr->o.module_root, f->file);
 			pr->found.loc.line = f->line;
 			return;

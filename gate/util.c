@@ -447,3 +447,14 @@ int lg_mkdir_p(const char *path, unsigned mode, struct lg_err *err)
 	free(copy);
 	return ret;
 }
+
+char *lg_relpath(const char *root, const char *file)
+{
+	size_t n = root ? strlen(root) : 0;
+
+	if (!file)
+		return NULL;
+	if (n && strncmp(file, root, n) == 0 && file[n] == '/')
+		return lg_xstrdup(file + n + 1);
+	return lg_xstrdup(file);
+}

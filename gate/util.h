@@ -179,4 +179,7 @@ int lg_ends_with(const char *s, const char *suffix);
 double lg_now(void);
 
 #include "banned.h"
+/* `file` relative to `root` when inside it (root/...), else a copy; NULL for NULL. */
+char *lg_relpath(const char *root, const char *file);
+
 #endif

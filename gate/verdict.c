@@ -12,6 +12,7 @@
 
 #include "heapgrowth.h"
 #include "leak.h"
+#include "owner.h"
 #include "pprof.h"
 #include "schedtrace.h"
 #include "traceback.h"
@@ -57,7 +58,7 @@ static void running_list(const struct lg_verdict_in *in, const struct lg_package
 
 static int frame_in_module(const struct lg_frame *f, const char *root)
 {
-	return lg_leak_in_module(f->file, root) && !lg_leak_hook_frame(f);
+	return lg_owner_in_module(f->file, root) && !lg_owner_hook_frame(f);
 }
 
 /* Location of the innermost module frame of `g`. */
@@ -80,7 +81,7 @@ static int runs_test(const struct lg_goroutine *g, const char *test)
 	size_t i, n = strlen(test);
 
 	for (i = 0; i < g->nframes; i++) {
-		char *t = lg_leak_test_from_func(g->frames[i].func);
+		char *t = lg_owner_test_from_func(g->frames[i].func);
 		int hit = t && strncmp(t, test, n) == 0 && (test[n] == '\0' || test[n] == '/');
 
 		hit = hit || (t && strncmp(test, t, strlen(t)) == 0 &&
@@ -243,7 +244,7 @@ static char *test_in_dump(const struct lg_dump *d)
 	char *t = NULL;
 
 	for (i = 0; d->n && !t && i < d->g[0].nframes; i++)
-		t = lg_leak_test_from_func(d->g[0].frames[i].func);
+		t = lg_owner_test_from_func(d->g[0].frames[i].func);
 	return t;
 }
 

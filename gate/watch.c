@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leak.h"
 #include "stackview.h"
 #include "watch.h"
 

@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "leak.h"
+#include "owner.h"
 
 static const char before_text[] =
 	"goroutine 1 [running]:\n"
@@ -218,7 +219,7 @@ static void test_test_names(void)
 	size_t i;
 
 	for (i = 0; i < LG_ARRAY_SIZE(cases); i++) {
-		char *got = lg_leak_test_from_func(cases[i].func);
+		char *got = lg_owner_test_from_func(cases[i].func);
 
 		if (cases[i].want)
 			CHECK_STR(got, cases[i].want);
@@ -226,7 +227,7 @@ static void test_test_names(void)
 			CHECK(got == NULL);
 		free(got);
 	}
-	CHECK(lg_leak_test_from_func(NULL) == NULL);
+	CHECK(lg_owner_test_from_func(NULL) == NULL);
 }
 
 static void test_relpath(void)
