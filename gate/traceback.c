@@ -28,6 +28,7 @@
 
 #include "arena.h"
 #include "hashmap.h"
+#include "wait.h"
 #include "traceback.h"
 
 #define BAD_TEXT_MAX 200
@@ -230,140 +231,6 @@ static int is_noise(struct span l)
 	return (l.n && l.p[0] == 0x16) || sp_starts(l, "SCHED ");
 }
 
-/* Class of a wait reason printed in the header, ignoring frames. */
-static enum lg_wait_class classify_status(const char *s)
-{
-	static const struct {
-		const char *status;
-		enum lg_wait_class w;
-	} exact[] = {
-		{ "chan receive", LG_WAIT_CHAN },
-		{ "chan send", LG_WAIT_CHAN },
-		{ "chan receive (nil chan)", LG_WAIT_NIL_CHAN },
-		{ "chan send (nil chan)", LG_WAIT_NIL_CHAN },
-		{ "select", LG_WAIT_SELECT },
-		{ "select (no cases)", LG_WAIT_SELECT_NOCASES },
-		{ "sync.Mutex.Lock", LG_WAIT_MUTEX },
-		{ "sync.RWMutex.RLock", LG_WAIT_RWMUTEX },
-		{ "sync.RWMutex.Lock", LG_WAIT_RWMUTEX },
-		{ "sync.WaitGroup.Wait", LG_WAIT_WAITGROUP },
-		{ "sync.Cond.Wait", LG_WAIT_COND },
-		{ "sleep", LG_WAIT_SLEEP },
-		{ "IO wait", LG_WAIT_IO },
-		{ "syscall", LG_WAIT_SYSCALL },
-		{ "semacquire", LG_WAIT_SEMACQUIRE },
-		{ "running", LG_WAIT_NONE },
-		{ "runnable", LG_WAIT_NONE },
-		{ "idle", LG_WAIT_NONE },
-		{ "dead", LG_WAIT_NONE },
-		{ "copystack", LG_WAIT_NONE },
-		{ "preempted", LG_WAIT_NONE },
-		{ "", LG_WAIT_NONE },
-		{ "finalizer wait", LG_WAIT_RUNTIME },
-		{ "cleanup wait", LG_WAIT_RUNTIME },
-		{ "force gc (idle)", LG_WAIT_RUNTIME },
-		{ "trace reader (blocked)", LG_WAIT_RUNTIME },
-		{ "wait for GC cycle", LG_WAIT_RUNTIME },
-		{ "garbage collection", LG_WAIT_RUNTIME },
-		{ "garbage collection scan", LG_WAIT_RUNTIME },
-		{ "GOMAXPROCS updater (idle)", LG_WAIT_RUNTIME },
-		{ "dumping heap", LG_WAIT_RUNTIME },
-		{ "panicwait", LG_WAIT_RUNTIME },
-		{ "debug call", LG_WAIT_RUNTIME },
-		{ "stopping the world", LG_WAIT_RUNTIME },
-		{ "flushing proc caches", LG_WAIT_RUNTIME },
-		{ "trace goroutine status", LG_WAIT_RUNTIME },
-		{ "trace proc status", LG_WAIT_RUNTIME },
-		{ "page trace flush", LG_WAIT_RUNTIME },
-	};
-	size_t i;
-
-	for (i = 0; i < LG_ARRAY_SIZE(exact); i++)
-		if (!strcmp(s, exact[i].status))
-			return exact[i].w;
-	if (!strncmp(s, "GC ", 3))
-		return LG_WAIT_RUNTIME;
-	return LG_WAIT_OTHER;
-}
-
-/*
- * Which sync primitive a goroutine is parked in, judged from its frames
- * (innermost first): Go 1.19-1.22 print "semacquire" for all of them, and
- * debug=1 profiles print no status at all.  Returns LG_WAIT_NONE when no
- * frame tells.
- */
-/* The wait class one frame's function tells (sync_only: of package sync only). */
-static enum lg_wait_class classify_func(const char *fn, int sync_only)
-{
-	static const struct {
-		const char *func;
-		int prefix;
-		int sync;
-		enum lg_wait_class w;
-	} known[] = {
-		{ "sync.(*WaitGroup).Wait", 0, 1, LG_WAIT_WAITGROUP },
-		{ "sync.(*Mutex).Lock", 0, 1, LG_WAIT_MUTEX },
-		{ "sync.(*Mutex).lockSlow", 0, 1, LG_WAIT_MUTEX },
-		{ "internal/sync.(*Mutex).lockSlow", 0, 1, LG_WAIT_MUTEX },
-		{ "sync.(*RWMutex).", 1, 1, LG_WAIT_RWMUTEX },
-		{ "sync.(*Cond).Wait", 0, 1, LG_WAIT_COND },
-		{ "runtime.chanrecv", 1, 0, LG_WAIT_CHAN },
-		{ "runtime.chansend", 1, 0, LG_WAIT_CHAN },
-		{ "runtime.selectgo", 0, 0, LG_WAIT_SELECT },
-		{ "runtime.block", 0, 0, LG_WAIT_SELECT_NOCASES },
-		{ "time.Sleep", 0, 0, LG_WAIT_SLEEP },
-		{ "internal/poll.runtime_pollWait", 0, 0, LG_WAIT_IO },
-	};
-	size_t k;
-
-	/* asked once per frame of many stacks: test the first byte first */
-	for (k = 0; fn && k < LG_ARRAY_SIZE(known); k++) {
-		if (fn[0] != known[k].func[0] || (sync_only && !known[k].sync))
-			continue;
-		if (known[k].prefix ? !strncmp(fn, known[k].func, strlen(known[k].func))
-				    : !strcmp(fn, known[k].func))
-			return known[k].w;
-	}
-	return LG_WAIT_NONE;
-}
-
-/* The class of the innermost frame that tells one. */
-static enum lg_wait_class classify_frames(const struct lg_frame *f, size_t n, int sync_only)
-{
-	enum lg_wait_class w = LG_WAIT_NONE;
-	size_t i;
-
-	for (i = 0; i < n && w == LG_WAIT_NONE; i++)
-		w = classify_func(f[i].func, sync_only);
-	return w;
-}
-
-enum lg_wait_class lg_wait_class_of_func(const char *func)
-{
-	return classify_func(func, 0);
-}
-
-enum lg_wait_class lg_wait_class_of_frames(const struct lg_frame *f, size_t n)
-{
-	return classify_frames(f, n, 0);
-}
-
-static enum lg_wait_class classify(const struct lg_goroutine *g)
-{
-	enum lg_wait_class w;
-
-	if (!g->status[0] && g->id < 0)
-		return classify_frames(g->frames, g->nframes, 0);
-	w = classify_status(g->status);
-	if (w == LG_WAIT_SEMACQUIRE) {
-		enum lg_wait_class f = classify_frames(g->frames, g->nframes, 1);
-
-		if (f != LG_WAIT_NONE)
-			w = f;
-	}
-	return w;
-}
-
 static void reset_cur(struct parser *ps)
 {
 	memset(&ps->cur, 0, sizeof(ps->cur));
@@ -405,7 +272,7 @@ static void visit_goroutine(struct parser *ps)
 		g->ancestors = ps->anc_out;
 		g->nancestors = ps->nanc;
 	}
-	g->wait = classify(g);
+	g->wait = lg_wait_classify(g->status, g->id < 0, g->frames, g->nframes);
 	ps->visit(ps->ctx, ps->d, g);
 	reset_cur(ps);
 	ps->st = ST_OUTSIDE;
@@ -437,7 +304,7 @@ static void end_goroutine(struct parser *ps)
 		}
 		g->nancestors = ps->nanc;
 	}
-	g->wait = classify(g);
+	g->wait = lg_wait_classify(g->status, g->id < 0, g->frames, g->nframes);
 	LG_GROW(d->g, ps->galloc, d->n + 1);
 	d->g[d->n++] = *g;
 	reset_cur(ps);
@@ -1447,141 +1314,4 @@ const struct lg_goroutine *lg_dump_find(const struct lg_dump *d, int64_t id)
 		if (d->g[i].id == id)
 			return &d->g[i];
 	return NULL;
-}
-
-const char *lg_wait_class_name(enum lg_wait_class w)
-{
-	static const char *const names[] = {
-		[LG_WAIT_NONE] = "none",
-		[LG_WAIT_CHAN] = "chan",
-		[LG_WAIT_NIL_CHAN] = "nil-chan",
-		[LG_WAIT_SELECT] = "select",
-		[LG_WAIT_SELECT_NOCASES] = "select-no-cases",
-		[LG_WAIT_MUTEX] = "mutex",
-		[LG_WAIT_RWMUTEX] = "rwmutex",
-		[LG_WAIT_WAITGROUP] = "waitgroup",
-		[LG_WAIT_COND] = "cond",
-		[LG_WAIT_SLEEP] = "sleep",
-		[LG_WAIT_IO] = "io",
-		[LG_WAIT_SYSCALL] = "syscall",
-		[LG_WAIT_SEMACQUIRE] = "semacquire",
-		[LG_WAIT_RUNTIME] = "runtime",
-		[LG_WAIT_OTHER] = "other",
-	};
-
-	if ((unsigned)w >= LG_ARRAY_SIZE(names) || !names[w])
-		return "unknown";
-	return names[w];
-}
-
-void lg_func_package(const char *func, struct lg_buf *out)
-{
-	const char *end, *slash = NULL, *p, *dot;
-
-	lg_buf_reset(out);
-	if (!func)
-		return;
-	/* Generic arguments may hold '/' and '.': look only before them. */
-	end = strchr(func, '[');
-	if (!end)
-		end = func + strlen(func);
-	for (p = func; p < end; p++)
-		if (*p == '/')
-			slash = p;
-	p = slash ? slash + 1 : func;
-	dot = memchr(p, '.', (size_t)(end - p));
-	/* gopkg.in/yaml.v3.Unmarshal: a ".vN" element is part of the path */
-	if (dot && dot[1] == 'v' && is_digit((unsigned char)dot[2])) {
-		const char *q = dot + 2;
-
-		while (is_digit((unsigned char)*q))
-			q++;
-		if (*q == '.')
-			dot = q;
-	}
-	if (!dot)
-		dot = end;
-	lg_buf_add(out, func, (size_t)(dot - func));
-}
-
-void lg_goroutine_signature(const struct lg_goroutine *g, char out[17])
-{
-	uint64_t h = LG_FNV_OFFSET;
-	const char *cls = lg_wait_class_name(g->wait);
-	size_t i;
-
-	h = lg_fnv1a(h, cls);
-	/* Runtime and unknown waits are told apart by their reason only. */
-	if ((g->wait == LG_WAIT_RUNTIME || g->wait == LG_WAIT_OTHER) && g->status)
-		h = lg_fnv1a(h, g->status);
-	for (i = 0; i < g->nframes; i++) {
-		const char *fn = g->frames[i].func;
-
-		/*
-		 * Frames of package runtime show only at GOTRACEBACK=system
-		 * and in debug=1 profiles: leave them out so that one
-		 * blocking point has one signature at every level.
-		 */
-		if (!fn || (fn[0] == 'r' && !strncmp(fn, "runtime.", 8)))
-			continue;
-		h = lg_fnv1a(h, fn);
-	}
-	lg_hex16(h, out);
-}
-
-static void format_frame(const struct lg_frame *f, struct lg_buf *out)
-{
-	lg_buf_addf(out, "%s%s\n", f->func ? f->func : "?", f->inlined ? "(...)" : "()");
-	if (f->file)
-		lg_buf_addf(out, "\t%s:%d\n", f->file, f->line);
-}
-
-static void format_creator(const struct lg_creator *c, struct lg_buf *out)
-{
-	if (!c->func)
-		return;
-	lg_buf_addf(out, "created by %s", c->func);
-	if (c->parent_id >= 0)
-		lg_buf_addf(out, " in goroutine %" PRId64, c->parent_id);
-	lg_buf_addch(out, '\n');
-	if (c->file)
-		lg_buf_addf(out, "\t%s:%d\n", c->file, c->line);
-}
-
-void lg_goroutine_format(const struct lg_goroutine *g, struct lg_buf *out)
-{
-	const char *status = g->status && g->status[0] ? g->status : lg_wait_class_name(g->wait);
-	size_t i, j;
-
-	if (g->id >= 0)
-		lg_buf_addf(out, "goroutine %" PRId64 " [%s", g->id, status);
-	else
-		lg_buf_addf(out, "%" PRId64 " goroutines [%s", g->count, status);
-	if (g->leaked)
-		lg_buf_adds(out, " (leaked)");
-	if (g->durable)
-		lg_buf_adds(out, " (durable)");
-	if (g->minutes > 0)
-		lg_buf_addf(out, ", %d minutes", g->minutes);
-	if (g->locked)
-		lg_buf_adds(out, ", locked to thread");
-	if (g->bubble)
-		lg_buf_addf(out, ", synctest bubble %" PRId64, g->bubble);
-	lg_buf_adds(out, "]");
-	if (g->labels)
-		lg_buf_addf(out, " %s", g->labels);
-	lg_buf_adds(out, ":\n");
-	for (i = 0; i < g->nframes; i++)
-		format_frame(&g->frames[i], out);
-	if (g->frames_elided)
-		lg_buf_adds(out, "...additional frames elided...\n");
-	format_creator(&g->creator, out);
-	for (i = 0; i < g->nancestors; i++) {
-		const struct lg_ancestor *a = &g->ancestors[i];
-
-		lg_buf_addf(out, "[originating from goroutine %" PRId64 "]:\n", a->id);
-		for (j = 0; j < a->nframes; j++)
-			format_frame(&a->frames[j], out);
-		format_creator(&a->creator, out);
-	}
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "wait.h"
 #include "util.h"
 
 /* Caps on untrusted input. */
@@ -48,24 +49,6 @@ struct lg_ancestor {
 	struct lg_frame *frames;
 	size_t nframes;
 	struct lg_creator creator;
-};
-
-enum lg_wait_class {
-	LG_WAIT_NONE,      /* running, runnable, or unknown */
-	LG_WAIT_CHAN,      /* chan send / chan receive */
-	LG_WAIT_NIL_CHAN,  /* ... (nil chan) */
-	LG_WAIT_SELECT,    /* select with cases */
-	LG_WAIT_SELECT_NOCASES,
-	LG_WAIT_MUTEX,
-	LG_WAIT_RWMUTEX,
-	LG_WAIT_WAITGROUP,
-	LG_WAIT_COND,
-	LG_WAIT_SLEEP,
-	LG_WAIT_IO,        /* IO wait */
-	LG_WAIT_SYSCALL,
-	LG_WAIT_SEMACQUIRE, /* semacquire not otherwise resolved */
-	LG_WAIT_RUNTIME,   /* GC, finalizer, cleanup and other runtime waits */
-	LG_WAIT_OTHER
 };
 
 struct lg_goroutine {
@@ -182,20 +165,8 @@ void lg_dump_stream_free(struct lg_dump_stream *s);
 int lg_dump_parse_fd(struct lg_dump *d, int fd, const char *name, lg_dump_visit_fn visit,
 		     void *ctx, struct lg_err *err);
 
-/*
- * The wait class told by frames alone (innermost first), for stacks that
- * come without a status, such as pprof goroutine profile samples.
- * LG_WAIT_NONE when no frame tells.  It is the class of the innermost frame
- * whose function lg_wait_class_of_func tells, so callers may cache that
- * per function.
- */
-enum lg_wait_class lg_wait_class_of_frames(const struct lg_frame *f, size_t n);
-enum lg_wait_class lg_wait_class_of_func(const char *func); /* NULL: LG_WAIT_NONE */
-
 /* Finds a goroutine by id, or NULL. */
 const struct lg_goroutine *lg_dump_find(const struct lg_dump *d, int64_t id);
-
-const char *lg_wait_class_name(enum lg_wait_class w);
 
 /*
  * The package path of a function name: "net/http.(*conn).serve" ->
