@@ -65,4 +65,18 @@ static inline int sf_load(struct lg_input *in, const char *text, size_t len,
 	return ret;
 }
 
+/* sf_load that must succeed, the input then named `name` for stable output. */
+static inline void sf_load_named(struct lg_input *in, const char *text, enum lg_group_by by,
+				 const char *name)
+{
+	struct lg_err err = { "" };
+
+	if (sf_load(in, text, strlen(text), by, &err)) {
+		fprintf(stderr, "load: %s\n", err.msg);
+		exit(2);
+	}
+	free(in->name);
+	in->name = lg_xstrdup(name);
+}
+
 #endif

@@ -18,18 +18,6 @@
 #include "check.h"
 #include "stack_fixture.h"
 
-static void load(struct lg_input *in, const char *text, enum lg_group_by by, const char *name)
-{
-	struct lg_err err = { "" };
-
-	if (sf_load(in, text, strlen(text), by, &err)) {
-		fprintf(stderr, "load: %s\n", err.msg);
-		exit(2);
-	}
-	free(in->name);
-	in->name = lg_xstrdup(name);
-}
-
 /* The function names a group's "frames" indexes resolve to, innermost first, ";"-joined. */
 static void frames_of(json_t *group, json_t *table, struct lg_buf *out)
 {
@@ -63,7 +51,7 @@ static void test_stacks_document(void)
 	json_t *doc, *groups, *table, *g;
 	struct lg_buf fr = LG_BUF_INIT;
 
-	load(&in, SF_AFTER, LG_GROUP_EXACT, "after.txt");
+	sf_load_named(&in, SF_AFTER, LG_GROUP_EXACT, "after.txt");
 	CHECK_INT(lg_stackjson_stacks(&in, f), 0);
 	fclose(f);
 	/* one line for the head, one per group, one for the frames head, one per frame */
@@ -133,8 +121,8 @@ static void test_diff_document(void)
 	json_t *doc, *changes, *table, *sum;
 	struct lg_buf fr = LG_BUF_INIT;
 
-	load(&before, SF_BEFORE, LG_GROUP_FUNCS, "d0.txt");
-	load(&after, SF_AFTER, LG_GROUP_FUNCS, "d1.txt");
+	sf_load_named(&before, SF_BEFORE, LG_GROUP_FUNCS, "d0.txt");
+	sf_load_named(&after, SF_AFTER, LG_GROUP_FUNCS, "d1.txt");
 	n = lg_group_diff(&before.groups, &after.groups, &c);
 	CHECK_INT(lg_stackjson_diff(&before, &after, c, n, 1, f), 0);
 	fclose(f);
@@ -196,7 +184,7 @@ static void test_write_error(void)
 		return;
 	}
 	setvbuf(f, NULL, _IONBF, 0);
-	load(&in, SF_AFTER, LG_GROUP_EXACT, "after.txt");
+	sf_load_named(&in, SF_AFTER, LG_GROUP_EXACT, "after.txt");
 	CHECK_INT(lg_stackjson_stacks(&in, f), -1);
 	fclose(f);
 	lg_input_release(&in);

@@ -51,25 +51,13 @@ static void test_value_table(void)
 	}
 }
 
-static void load(struct lg_input *in, const char *text, enum lg_group_by by, const char *name)
-{
-	struct lg_err err = { "" };
-
-	if (sf_load(in, text, strlen(text), by, &err)) {
-		fprintf(stderr, "load: %s\n", err.msg);
-		exit(2);
-	}
-	free(in->name);
-	in->name = lg_xstrdup(name);
-}
-
 static void test_stacks_text(void)
 {
 	struct lg_view v = { 0, 0, "/src/m", NULL };
 	struct lg_input in;
 	struct lg_buf b = LG_BUF_INIT;
 
-	load(&in, SF_AFTER, LG_GROUP_EXACT, "after.txt");
+	sf_load_named(&in, SF_AFTER, LG_GROUP_EXACT, "after.txt");
 	CHECK_STR(lg_view_unit(&in), "goroutines");
 	lg_view_stacks_text(&in, &v, &b);
 	CHECK_STR(b.buf,
@@ -145,8 +133,8 @@ static void test_diff_text(void)
 	struct lg_buf b = LG_BUF_INIT;
 	size_t n;
 
-	load(&before, SF_BEFORE, LG_GROUP_FUNCS, "d0.txt");
-	load(&after, SF_AFTER, LG_GROUP_FUNCS, "d1.txt");
+	sf_load_named(&before, SF_BEFORE, LG_GROUP_FUNCS, "d0.txt");
+	sf_load_named(&after, SF_AFTER, LG_GROUP_FUNCS, "d1.txt");
 	n = lg_group_diff(&before.groups, &after.groups, &c);
 	CHECK_INT(n, 3);
 	lg_view_diff_text(&before, &after, c, n, 1, &v, &b);
