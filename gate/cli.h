@@ -4,7 +4,8 @@
  *
  * Exit codes are part of the interface (README, "Exit codes"):
  *   0 gate passed, 1 gate failed, 2 usage error, 3 environment error
- *   (go missing, not in a module, cannot write output), 4 internal error,
+ *   (go missing, not in a module, cannot write output, out of memory:
+ *   util.h's LG_OOM_EXIT), 4 internal error,
  *   130 interrupted.
  */
 #ifndef LG_CLI_H

@@ -2,6 +2,7 @@
  * jsonutil.c — JSON strings from untrusted bytes, and the JSON readers'
  * error messages.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
@@ -53,4 +54,9 @@ int lg_json_vfail(struct lg_err *err, const char *what, const char *file,
 	lg_error(err, "%s", msg.buf);
 	lg_buf_release(&msg);
 	return -1;
+}
+
+void lg_json_use_xalloc(void)
+{
+	json_set_alloc_funcs(lg_xmalloc, free);
 }

@@ -32,4 +32,11 @@ int lg_json_vfail(struct lg_err *err, const char *what, const char *file,
 		  const struct lg_buf *path, const char *key, const char *fmt, va_list ap)
 	LG_PRINTF(6, 0);
 
+/*
+ * Makes jansson allocate with lg_xmalloc, so that out of memory inside it is
+ * util.h's one line and exit, not a NULL that reads as a parse error.
+ * Called once, before any JSON is made.
+ */
+void lg_json_use_xalloc(void);
+
 #endif

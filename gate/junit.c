@@ -646,6 +646,11 @@ static int collected_error(struct collector *c, struct lg_err *err, const char *
 	return lg_error(err, "%s: %s", what, c->msgs.len ? c->msgs.buf : "unknown error");
 }
 
+void lg_junit_use_xalloc(void)
+{
+	xmlMemSetup(free, lg_xmalloc, lg_xrealloc, lg_xstrdup);
+}
+
 int lg_junit_validate(const char *xml_path, const char *xsd_path, struct lg_err *err)
 {
 	xmlStructuredErrorFunc saved_fn = xmlStructuredError;

@@ -40,6 +40,12 @@ int lg_junit_write(const struct lg_run *run, const struct lg_junit_opts *opts,
 		   const char *path, struct lg_err *err);
 
 /*
+ * Makes libxml2 allocate with the x*alloc helpers (util.h: out of memory is
+ * one line and an exit).  Called once, before libxml2 is used.
+ */
+void lg_junit_use_xalloc(void);
+
+/*
  * Validates the XML file at `xml_path` against the XSD at `xsd_path` with
  * libxml2.  Returns 0 when valid, -1 with the first problems in `err`.
  */

@@ -9,7 +9,12 @@
 #include "cli.h"
 #include "help.h"
 #include "hook.h"
+#include "jsonutil.h"
+#include "junit.h"
+#include "proc.h"
 #include "util.h"
+
+_Static_assert(LG_OOM_EXIT == LG_EXIT_ENV, "out of memory exits as an environment error");
 
 struct command {
 	const char *name;
@@ -49,6 +54,11 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	/* Out of memory anywhere, jansson and libxml2 included, is one line and
+	 * exit 3 (util.c), with the tests' process groups killed first. */
+	lg_set_oom_hook(lg_proc_interrupt);
+	lg_json_use_xalloc();
+	lg_junit_use_xalloc();
 	if (argc < 2) {
 		usage(stderr);
 		return LG_EXIT_USAGE;

@@ -16,10 +16,36 @@
 
 char lg_buf_empty[1];
 
+static void (*oom_hook)(void);
+
+void lg_set_oom_hook(void (*fn)(void))
+{
+	oom_hook = fn;
+}
+
+/*
+ * Out of memory: one line and exit LG_OOM_EXIT at once.  No abort (no core
+ * dump, no "Aborted"), and _exit rather than exit: no stdio buffer holding
+ * half a document is flushed, no atexit handler runs (and allocates).  The
+ * message is formatted on the stack and written with write(2).  Files are
+ * never torn by this: every output file is written whole to a temporary
+ * name and renamed (lg_write_file), which allocates nothing in between.
+ * The first thread to get here reports; another one only exits.
+ */
 static void die_oom(size_t n)
 {
-	fprintf(stderr, "leakgate: out of memory allocating %zu bytes\n", n);
-	abort();
+	static int dying;
+	char line[80];
+	int len;
+
+	if (__atomic_exchange_n(&dying, 1, __ATOMIC_SEQ_CST))
+		_exit(LG_OOM_EXIT);
+	if (oom_hook)
+		oom_hook();
+	len = snprintf(line, sizeof(line), "leakgate: out of memory (%zu bytes)\n", n);
+	if (len > 0 && write(STDERR_FILENO, line, (size_t)len) < 0)
+		len = 0; /* nothing left to tell it to */
+	_exit(LG_OOM_EXIT);
 }
 
 void *lg_xmalloc(size_t n)

@@ -8,7 +8,8 @@
  * struct that was initialised and never used, and leaves it initialised.
  *
  * Out of memory is not an error leakgate recovers from: the x*alloc helpers
- * print one line to stderr and abort, so no caller checks for NULL.
+ * print "leakgate: out of memory (N bytes)" to stderr and exit with
+ * LG_OOM_EXIT, so no caller checks for NULL.
  */
 #ifndef LG_UTIL_H
 #define LG_UTIL_H
@@ -26,7 +27,20 @@
 #define LG_PRINTF(f, a)
 #endif
 
-/* Allocation helpers: never return NULL (abort on exhaustion). */
+/*
+ * The exit status on exhaustion: LG_EXIT_ENV of cli.h (an environment error,
+ * like a full disk; 4, "internal error", is for leakgate's own bugs).
+ * main.c checks that the two agree.
+ */
+#define LG_OOM_EXIT 3
+
+/*
+ * Called once, before the exit, when memory runs out: must not allocate
+ * (lg_proc_interrupt, which kills the running tests' process groups).
+ */
+void lg_set_oom_hook(void (*fn)(void));
+
+/* Allocation helpers: never return NULL (exit LG_OOM_EXIT on exhaustion). */
 void *lg_xmalloc(size_t n);
 void *lg_xcalloc(size_t nmemb, size_t size);
 void *lg_xrealloc(void *p, size_t n);

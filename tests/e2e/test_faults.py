@@ -1,16 +1,22 @@
-"""End to end: leakgate's own I/O failing.  tests/fault/lgfault.c is
-preloaded into the real leakgate binary and makes write(2) to regular files
-fail after N calls (ENOSPC, EIO), writes short, fsync fail, or reads short.
+"""End to end: leakgate's own I/O and memory failing.  tests/fault/lgfault.c
+is preloaded into the real leakgate binary and makes write(2) to regular files
+fail after N calls (ENOSPC, EIO), writes short, fsync fail, reads short, or
+malloc/calloc/realloc fail after N calls (and from then on).
 
 For `report`, `run` and `baseline update`, at every N: the exit code is 3
 (cannot write) or the normal one, stderr names the file that could not be
 written, nothing crashes, and every output file is either what it was before
 or complete — never torn — with no temporary file left beside it.  Short
-writes and short reads change nothing at all.
+writes and short reads change nothing at all.  Out of memory, at every N, is
+exit 3 with the one line "leakgate: out of memory (N bytes)" (or the C
+library's "Cannot allocate memory" naming what failed), never a signal or a
+core dump, and the same rule for the output files; the closing line counts
+the faults injected and survived.
 """
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -117,6 +123,83 @@ def run_faults(c, d):
             c.check(f"{name}: {os.path.basename(f)} old or complete", complete(f))
 
 
+OOM_LINE = re.compile(r"^leakgate: out of memory \(\d+ bytes\)$", re.M)
+
+
+class Tally:
+    """Malloc faults: how many runs the fault hit, and how many of those survived."""
+
+    def __init__(self):
+        self.injected = self.survived = 0
+
+
+def oom_checks(c, t, name, code, err, files, dirs):
+    """The checks of one malloc fault run; returns whether the fault was hit."""
+    hit = code == 3
+    ok = c.check(f"{name}: exit 3 out of memory, or the normal verdict",
+                 code in (0, 1, 3) and "Aborted" not in err and "core dumped" not in err, (code, err[-400:]))
+    if hit:
+        lines = OOM_LINE.findall(err)
+        ok &= c.check(f"{name}: one clear line", len(lines) == 1 or
+                      (not lines and "Cannot allocate memory" in err), err[-400:])
+        ok &= c.check(f"{name}: the out-of-memory line is the last word", not lines or
+                      err.rstrip().endswith(lines[0]), err[-400:])
+    else:
+        ok &= c.check(f"{name}: no out-of-memory line without exit 3", not OOM_LINE.search(err), err[-400:])
+    for f in files:
+        ok &= c.check(f"{name}: {os.path.basename(f)} old or complete", complete(f))
+    for dd in dirs:
+        stray = [x for x in os.listdir(dd) if ".tmp." in x]
+        ok &= c.check(f"{name}: no temporary file left in {os.path.basename(dd)}", not stray, stray)
+    if hit:
+        t.injected += 1
+        t.survived += ok
+    return hit
+
+
+def malloc_faults(c, base, d):
+    t = Tally()
+    rd = os.path.join(d, "oom-report")
+    os.makedirs(rd)
+    outs = [os.path.join(rd, f) for f in ("r.xml", "r.json", "r.sarif", "r.md", "r.html")]
+    kinds = ("junit", "json", "sarif", "markdown", "html")
+    for n in (0, 1, 3, 10, 30, 100, 300, 600, 1000, 1500, 1800, 2000, 2200, 2400, 2600, 10**8):
+        for f in outs:
+            with open(f, "w") as fh:
+                fh.write(OLD)
+        code, _, err = run(["report", base] + [f"--format={k}={f}" for k, f in zip(kinds, outs)], rd,
+                           LGFAULT_MALLOC_AFTER=n)
+        hit = oom_checks(c, t, f"report malloc fails after {n}", code, err, outs, [rd])
+        if n == 10**8:
+            c.check("report: a fault past the last allocation changes nothing", not hit and code == 0, err[-300:])
+    # `run` of ./clean makes about 1,200 allocations, `baseline update` of
+    # two packages about 1,500, `report` to five formats about 2,700.
+    work = os.path.join(d, "oom-tmp")
+    os.makedirs(work)
+    for n in list(range(0, 1300, 100)) + [10**8]:
+        junit, rep = os.path.join(d, f"oomrun{n}.xml"), os.path.join(d, f"oomrun{n}.json")
+        for f in (junit, rep):
+            with open(f, "w") as fh:
+                fh.write(OLD)
+        code, _, err = run(["run", "--junit", junit, "--json", rep, "./clean"], FIXTURES,
+                           LGFAULT_MALLOC_AFTER=n, TMPDIR=work)
+        oom_checks(c, t, f"run malloc fails after {n}", code, err, [junit, rep], [d])
+    # Known gap, counted rather than checked: the work directory of a run
+    # that ran out of memory stays (removing it would allocate).
+    print(f"oom: run work directories left behind: {len(os.listdir(work))}", flush=True)
+    bdir = os.path.join(d, "oom-baselines")
+    shutil.rmtree(bdir, ignore_errors=True)
+    code, _, err = run(["baseline", "update", "--baselines", bdir, "./clean", "./rangeleak"], FIXTURES)
+    c.check("oom: baseline update without faults", code == 0, err[-400:])
+    files = [os.path.join(bdir, f) for f in os.listdir(bdir) if f.endswith(".json")]
+    for n in list(range(0, 1600, 125)) + [10**8]:
+        code, _, err = run(["baseline", "update", "--force", "--baselines", bdir, "./clean", "./rangeleak"],
+                           FIXTURES, LGFAULT_MALLOC_AFTER=n)
+        oom_checks(c, t, f"baseline update malloc fails after {n}", code, err, files, [bdir])
+    c.check("malloc faults were injected", t.injected > 10, t.injected)
+    print(f"malloc faults: {t.injected} injected, {t.survived} survived", flush=True)
+
+
 def baseline_faults(c, d):
     bdir = os.path.join(d, "baselines")
     shutil.rmtree(bdir, ignore_errors=True)
@@ -160,6 +243,7 @@ def main():
     short_reads(c, d)
     run_faults(c, d)
     baseline_faults(c, d)
+    malloc_faults(c, base, d)
     c.finish()
 
 

@@ -13,7 +13,15 @@
  *   LGFAULT_SHORT_WRITE=1   a write(2) to a regular file writes at most 3 bytes
  *   LGFAULT_FSYNC=1         fsync(2) and fdatasync(2) fail with EIO
  *   LGFAULT_SHORT_READ=1    read(2) from a regular file returns at most 7 bytes
+ *   LGFAULT_MALLOC_AFTER=N  malloc, calloc and realloc fail (NULL, ENOMEM)
+ *                           after N successful calls, and every call after
+ *                           that too: the memory is gone, as on a real
+ *                           exhaustion.  Calls made before the shim loaded
+ *                           its settings are not counted.
  *
+ * LGFAULT_MALLOC_AFTER counts every allocation of the process, the C
+ * library's and jansson's, libxml2's and libcurl's included, so a fault
+ * lands where leakgate's own code does not look as well.
  * The shim removes LD_PRELOAD from the environment at load, so processes
  * leakgate starts (go, the test binaries) run without it.  It is a test
  * tool only: never installed, never linked into leakgate.
@@ -35,6 +43,13 @@ static long write_after = -1; /* -1: off */
 static long writes_ok;
 static int fail_errno = ENOSPC;
 static int short_write, fail_fsync, short_read;
+static long malloc_after = -1; /* -1: off */
+static long mallocs_ok;         /* updated atomically: the runner has threads */
+
+/* glibc's own allocator, which the wrappers below call: dlsym itself allocates. */
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
 
 static long env_long(const char *name, long dflt)
 {
@@ -55,6 +70,7 @@ __attribute__((constructor)) static void lgfault_init(void)
 	short_write = env_long("LGFAULT_SHORT_WRITE", 0) != 0;
 	fail_fsync = env_long("LGFAULT_FSYNC", 0) != 0;
 	short_read = env_long("LGFAULT_SHORT_READ", 0) != 0;
+	malloc_after = env_long("LGFAULT_MALLOC_AFTER", -1);
 	if (e && !strcmp(e, "EIO"))
 		fail_errno = EIO;
 	else if (e && !strcmp(e, "EDQUOT"))
@@ -106,4 +122,33 @@ int fdatasync(int fd)
 		return -1;
 	}
 	return real_fdatasync(fd);
+}
+
+/* 1 when this allocation is to fail (and counts it when it does not). */
+static int malloc_fails(void)
+{
+	if (malloc_after < 0)
+		return 0;
+	if (__atomic_fetch_add(&mallocs_ok, 1, __ATOMIC_RELAXED) < malloc_after)
+		return 0;
+	errno = ENOMEM;
+	return 1;
+}
+
+void *malloc(size_t n)
+{
+	return malloc_fails() ? NULL : __libc_malloc(n);
+}
+
+void *calloc(size_t nmemb, size_t size)
+{
+	return malloc_fails() ? NULL : __libc_calloc(nmemb, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	/* realloc(p, 0) frees; a failing realloc leaves p as it was */
+	if (p && !n)
+		return __libc_realloc(p, n);
+	return malloc_fails() ? NULL : __libc_realloc(p, n);
 }

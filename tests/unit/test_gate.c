@@ -15,6 +15,7 @@
 #include "model.h"
 #include "util.h"
 #include "check.h"
+#include "pkg_fixture.h"
 
 #define KIB 1024
 
@@ -219,63 +220,6 @@ static void test_unrecordable(void)
 }
 
 /* --- merging --count runs ------------------------------------------------- */
-
-struct gspec {
-	const char *sig;
-	int count;
-};
-
-static void add_group(struct lg_package *p, const char *sig, int count)
-{
-	struct lg_leak_group *g;
-
-	p->leaks = lg_xrealloc(p->leaks, (p->nleaks + 1) * sizeof(*p->leaks));
-	g = &p->leaks[p->nleaks++];
-	memset(g, 0, sizeof(*g));
-	g->signature = lg_xstrdup(sig);
-	g->count = count;
-	g->wait_reason = lg_xstrdup("chan receive");
-	g->creator_func = lg_xasprintf("example.com/m/p.start_%s", sig);
-	g->created_at.file = lg_xstrdup("p/p.go");
-	g->created_at.line = 12;
-	g->pattern = lg_xstrdup("range-unclosed-chan");
-	g->test = lg_xstrdup("TestX");
-}
-
-/* A package whose hook ran, with leak and heap checks as the verdict left them. */
-static void make_pkg(struct lg_package *p, const struct gspec *g, size_t n, int64_t heap,
-		     int max_leaks, int64_t max_heap)
-{
-	int total = 0;
-	size_t i;
-
-	memset(p, 0, sizeof(*p));
-	p->import_path = lg_xstrdup("example.com/m/p");
-	p->built = 1;
-	p->hook = LG_HOOK_DONE;
-	p->heap_growth = heap;
-	p->run_seconds = 1.234;
-	for (i = 0; i < n; i++) {
-		add_group(p, g[i].sig, g[i].count);
-		total += g[i].count;
-	}
-	lg_package_add_check(p, LG_CHECK_LEAK,
-			     total > max_leaks ? LG_STATUS_FAILED : LG_STATUS_PASSED)->message =
-		lg_xstrdup("verdict");
-	lg_package_add_check(p, LG_CHECK_HEAP,
-			     heap > max_heap ? LG_STATUS_FAILED : LG_STATUS_PASSED)->message =
-		lg_xstrdup("verdict");
-}
-
-static struct lg_check *check_of(struct lg_package *p, enum lg_check_kind k)
-{
-	size_t i;
-
-	for (i = 0; i < p->nchecks; i++)
-		if (p->checks[i].kind == k)
-			return &p->checks[i];
-	return NULL;
-}
 
 static void add_run(struct lg_run *r, const struct gspec *g, size_t n, int64_t heap, int crash)
 {
