@@ -56,38 +56,15 @@ void lg_hmap_reserve(struct lg_hmap *m, size_t want)
 		rehash(m, n);
 }
 
-static int intern_eq(const void *ctx, uint32_t k)
+void lg_intern_push_(struct lg_intern *in, const char *s, size_t n)
 {
-	const struct lg_intern *in = ctx;
-	const struct lg_intern_ent *e = &in->ent[k];
-
-	return e->len == in->keylen && !memcmp(e->s, in->key, in->keylen);
-}
-
-uint32_t lg_intern_id(struct lg_intern *in, const char *s, size_t n)
-{
-	uint32_t k;
-
-	in->key = s;
-	in->keylen = n;
-	k = lg_hmap_find_or_add(&in->map, lg_hash_sampled(s, n), intern_eq, in, (uint32_t)in->n);
-	if (k == in->n) {
-		if (in->n == in->alloc) {
-			in->alloc = in->alloc ? in->alloc * 2 : 256;
-			in->ent = lg_xrealloc(in->ent, in->alloc * sizeof(*in->ent));
-		}
-		in->ent[k].s = lg_arena_strndup(&in->arena, s, n);
-		in->ent[k].len = n;
-		in->n++;
+	if (in->n == in->alloc) {
+		in->alloc = in->alloc ? in->alloc * 2 : 256;
+		in->ent = lg_xrealloc(in->ent, in->alloc * sizeof(*in->ent));
 	}
-	return k;
-}
-
-const char *lg_intern(struct lg_intern *in, const char *s, size_t n)
-{
-	uint32_t id = lg_intern_id(in, s, n); /* may move in->ent */
-
-	return in->ent[id].s;
+	in->ent[in->n].s = lg_arena_strndup(&in->arena, s, n);
+	in->ent[in->n].len = n;
+	in->n++;
 }
 
 void lg_intern_release(struct lg_intern *in)

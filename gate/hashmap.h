@@ -198,13 +198,42 @@ struct lg_intern {
 
 #define LG_INTERN_INIT { LG_HMAP_INIT, NULL, 0, 0, LG_ARENA_INIT, NULL, 0 }
 
+/* Internal: stores a copy of s[0..n) as id in->n (the map already points at it). */
+void lg_intern_push_(struct lg_intern *in, const char *s, size_t n);
+
+static inline int lg_intern_eq_(const void *ctx, uint32_t k)
+{
+	const struct lg_intern *in = ctx;
+	const struct lg_intern_ent *e = &in->ent[k];
+
+	return e->len == in->keylen && !memcmp(e->s, in->key, in->keylen);
+}
+
 /*
  * The id of s[0..n) (which need not be NUL-terminated), storing a copy
- * the first time; ids are dense from 0 in order of first sight.
+ * the first time; ids are dense from 0 in order of first sight.  Inline:
+ * the dump parser interns a name or two per line.
  */
-uint32_t lg_intern_id(struct lg_intern *in, const char *s, size_t n);
+static inline uint32_t lg_intern_id(struct lg_intern *in, const char *s, size_t n)
+{
+	uint32_t k;
+
+	in->key = s;
+	in->keylen = n;
+	k = lg_hmap_find_or_add(&in->map, lg_hash_sampled(s, n), lg_intern_eq_, in, (uint32_t)in->n);
+	if (k == in->n)
+		lg_intern_push_(in, s, n);
+	return k;
+}
+
 /* The stored copy of s[0..n): the same pointer for equal strings. */
-const char *lg_intern(struct lg_intern *in, const char *s, size_t n);
+static inline const char *lg_intern(struct lg_intern *in, const char *s, size_t n)
+{
+	uint32_t id = lg_intern_id(in, s, n); /* may move in->ent */
+
+	return in->ent[id].s;
+}
+
 /* The string of id (< in->n). */
 static inline const char *lg_intern_str(const struct lg_intern *in, uint32_t id)
 {

@@ -8,8 +8,8 @@
 #      symbols of the built objects, when a build directory is given: a
 #      header such as stackcli.h can hide that one command calls another);
 #   3. the module include graph has a cycle.  A module is x.c + x.h; a file
-#      x_part.c that includes x.h belongs to module x (baseline_cmp.c,
-#      gate_merge.c).
+#      x_part.c (or a header x_part.h without its own .c) that includes x.h
+#      belongs to module x (baseline_cmp.c, gate_merge.c, traceback_int.h).
 # usage: include-graph.sh [SOURCE_DIR [BUILD_DIR]]
 set -u
 src=${1:-${LG_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}}
@@ -66,7 +66,7 @@ fi
 # 3. cycles in the module graph
 module_of() { # file -> module
 	local stem=${1%.*} h
-	if [ "${1##*.}" = c ] && [ ! -e "$stem.h" ]; then
+	if { [ "${1##*.}" = c ] && [ ! -e "$stem.h" ]; } || { [ "${1##*.}" = h ] && [ ! -e "$stem.c" ]; }; then
 		for h in $(awk -v f="$1" '$1 == f { print $3 }' <<<"$edges"); do
 			case $stem in "${h%.h}"_*) [ -e "$h" ] && { echo "${h%.h}"; return; } ;; esac
 		done
