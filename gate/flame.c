@@ -18,16 +18,6 @@
 #define TOP 34
 #define MIN_PX 0.25
 
-/* FNV-1a of the name: the colour of a frame (which must not change between releases). */
-static uint64_t hash_key(size_t parent, const char *name)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)parent * 0x9e3779b97f4a7c15ULL;
-
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 0x100000001b3ULL;
-	return h;
-}
-
 /* A child looked up in the index: its parent and name. */
 struct child_key {
 	const struct lg_flame *f;
@@ -274,10 +264,13 @@ static void amount(struct lg_buf *b, int64_t v, const char *unit)
 		lg_buf_addf(b, "%lld %s", (long long)v, unit);
 }
 
-/* Stable colours from the name: cold frames in cool greys and blues, hot in reds. */
+/*
+ * Stable colours from the name (FNV-1a, pinned by a golden test): cold
+ * frames in cool greys and blues, hot in reds.
+ */
 static void colour(struct lg_buf *b, const struct lg_flame_node *n)
 {
-	unsigned h = (unsigned)hash_key(0, n->name);
+	unsigned h = (unsigned)lg_fnv1a_bytes(LG_FNV_OFFSET, n->name, strlen(n->name));
 	int status = n->name[0] == '[';
 	double hot = n->total ? (double)n->hot / (double)n->total : 0;
 
