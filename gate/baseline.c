@@ -246,9 +246,7 @@ static int get_str(struct reader *rd, json_t *o, const char *key, int required, 
 	}
 	if (!json_is_string(j))
 		return fail(rd, key, "expected a string, found %s", lg_json_type_name(j));
-	if (json_string_length(j) > LG_BASELINE_MAX_STRING || strlen(json_string_value(j)) !=
-							       json_string_length(j))
-		return fail(rd, key, "string too long or holding a NUL byte");
+	/* lg_json_load capped its length at LG_BASELINE_MAX_STRING; jansson refuses NUL */
 	*out = lg_xstrdup(json_string_value(j));
 	return 0;
 }
@@ -422,28 +420,14 @@ static int read_baseline(struct reader *rd, json_t *root, struct lg_baseline *b)
 int lg_baseline_parse(struct lg_baseline *b, const char *text, size_t len, const char *name,
 		      struct lg_err *err)
 {
+	static const struct lg_json_caps caps = { LG_BASELINE_MAX_BYTES, LG_BASELINE_MAX_STRING, 8 };
 	struct reader rd = { name, LG_BUF_INIT, err };
-	json_error_t jerr;
-	json_t *root = NULL;
+	json_t *root;
 	int ret;
 
-	if (len > LG_BASELINE_MAX_BYTES) {
-		ret = lg_error(err, "baseline '%s': %zu bytes, more than the %zu allowed", name, len,
-			       LG_BASELINE_MAX_BYTES);
-		goto out;
-	}
-	if (!len) {
-		ret = lg_error(err, "baseline '%s': empty file (truncated?)", name);
-		goto out;
-	}
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = lg_json_load(text, len, "baseline ", name, &caps, err);
 	if (!root) {
-		ret = lg_error(err, "baseline '%s':%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
-		goto out;
-	}
-	if (!json_is_object(root)) {
-		ret = lg_error(err, "baseline '%s': expected a JSON object at the top level, found %s",
-			       name, lg_json_type_name(root));
+		ret = -1;
 		goto out;
 	}
 	ret = read_baseline(&rd, root, b);

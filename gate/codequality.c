@@ -23,19 +23,17 @@ static json_t *str_or_empty(const char *s)
 	return lg_json_str(s ? s : "");
 }
 
-/* FNV-1a, 64 bits; fields end with a 0xff byte so "ab"+"c" differs from "a"+"bc". */
+/* One field: FNV-1a of its bytes and a 0xff end byte, so "ab"+"c" differs from "a"+"bc". */
 static uint64_t fnv(uint64_t h, const char *s)
 {
-	for (; s && *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (h ^ 0xff) * 0x100000001b3ULL;
+	return lg_fnv1a_bytes(lg_fnv1a_bytes(h, s, s ? strlen(s) : 0), "\xff", 1);
 }
 
 void lg_codequality_fingerprint(const char *pkg, const char *kind, const char *signature,
 				unsigned ordinal, char out[33])
 {
 	/* two FNV streams with different offsets: 128 bits, the width GitLab's own tools use */
-	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+	uint64_t a = LG_FNV_OFFSET, b = 0x84222325cbf29ce4ULL; /* b: the offset's halves swapped */
 	char ord[16];
 
 	snprintf(ord, sizeof(ord), "%u", ordinal);

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "jsonutil.h"
 
 void lg_config_init(struct lg_config *c)
 {
@@ -268,33 +269,21 @@ static int load_key(struct lg_config *c, const char *key, json_t *v, const char 
 
 int lg_config_load(struct lg_config *c, const char *path, int optional, struct lg_err *err)
 {
-	struct lg_buf text = LG_BUF_INIT;
-	json_error_t je;
+	static const struct lg_json_caps caps = { LG_CONFIG_MAX_BYTES, 0, 0 };
 	json_t *root = NULL, *v;
 	const char *key;
 	int ret = 0;
 
 	if (optional && access(path, F_OK) != 0)
-		goto out;
-	ret = lg_read_file(path, LG_CONFIG_MAX_BYTES, &text, err);
-	if (ret)
-		goto out;
-	root = json_loadb(text.buf, text.len, 0, &je);
-	if (!root) {
-		ret = lg_error(err, "'%s':%d:%d: %s", path, je.line, je.column, je.text);
-		goto out;
-	}
-	if (!json_is_object(root)) {
-		ret = lg_error(err, "'%s': expected a JSON object", path);
-		goto out;
-	}
+		return 0;
+	root = lg_json_read_file(path, "", &caps, err);
+	if (!root)
+		return -1;
 	json_object_foreach(root, key, v) {
 		ret = load_key(c, key, v, path, err);
 		if (ret)
 			break;
 	}
-out:
 	json_decref(root);
-	lg_buf_release(&text);
 	return ret;
 }

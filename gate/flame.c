@@ -18,13 +18,26 @@
 #define TOP 34
 #define MIN_PX 0.25
 
-static uint64_t hash_key(size_t parent, const char *name)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)parent * 0x9e3779b97f4a7c15ULL;
+/* A child looked up in the index: its parent and name. */
+struct child_key {
+	const struct lg_flame *f;
+	size_t parent;
+	const char *name;
+};
 
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 0x100000001b3ULL;
-	return h;
+/* The index's hash of (parent, name): in memory only. */
+static uint64_t child_hash(size_t parent, const char *name)
+{
+	return lg_hash_mix(lg_hash_bytes(name, strlen(name)), (uint64_t)parent);
+}
+
+/* lg_hmap callback: whether node k is the child key->name of key->parent. */
+static int same_child(const void *ctx, uint32_t k)
+{
+	const struct child_key *key = ctx;
+	const struct lg_flame_node *n = &key->f->nodes[k];
+
+	return n->parent == key->parent && !strcmp(n->name, key->name);
 }
 
 void lg_flame_init(struct lg_flame *f)
@@ -40,8 +53,6 @@ static void ensure_root(struct lg_flame *f)
 	LG_GROW(f->nodes, f->alloc, 1);
 	memset(&f->nodes[0], 0, sizeof(f->nodes[0]));
 	f->n = 1;
-	f->index_size = 1024;
-	f->index = lg_xcalloc(f->index_size, sizeof(*f->index));
 }
 
 void lg_flame_release(struct lg_flame *f)
@@ -51,40 +62,21 @@ void lg_flame_release(struct lg_flame *f)
 	for (i = 0; i < f->n; i++)
 		free(f->nodes[i].name);
 	free(f->nodes);
-	free(f->index);
+	lg_hmap_release(&f->index);
 	lg_flame_init(f);
-}
-
-static void index_put(size_t *tab, size_t size, const struct lg_flame_node *nodes, size_t id)
-{
-	size_t h = (size_t)hash_key(nodes[id].parent, nodes[id].name) & (size_t)(size - 1);
-
-	while (tab[h])
-		h = (h + 1) & (size - 1);
-	tab[h] = id;
-}
-
-static void index_grow(struct lg_flame *f)
-{
-	size_t size = f->index_size * 2, i;
-	size_t *tab = lg_xcalloc(size, sizeof(*tab));
-
-	for (i = 1; i < f->n; i++)
-		index_put(tab, size, f->nodes, i);
-	free(f->index);
-	f->index = tab;
-	f->index_size = size;
 }
 
 /* The child of `parent` named `name`, created when missing; 0 at the cap. */
 static size_t child(struct lg_flame *f, size_t parent, const char *name)
 {
-	size_t h = (size_t)hash_key(parent, name) & (f->index_size - 1), id;
+	struct child_key key = { f, parent, name };
+	uint64_t h = child_hash(parent, name);
+	uint32_t found = lg_hmap_find(&f->index, h, same_child, &key);
 	struct lg_flame_node *c;
+	size_t id;
 
-	for (; (id = f->index[h]); h = (h + 1) & (f->index_size - 1))
-		if (f->nodes[id].parent == parent && !strcmp(f->nodes[id].name, name))
-			return id;
+	if (found != LG_HMAP_NONE)
+		return found;
 	if (f->n >= LG_FLAME_MAX_NODES)
 		return 0;
 	LG_GROW(f->nodes, f->alloc, f->n + 1);
@@ -98,9 +90,7 @@ static size_t child(struct lg_flame *f, size_t parent, const char *name)
 	f->nodes[parent].child = id;
 	if (c->depth > f->max_depth)
 		f->max_depth = c->depth;
-	f->index[h] = id;
-	if (f->n * 2 > f->index_size)
-		index_grow(f);
+	lg_hmap_add(&f->index, h, (uint32_t)id);
 	return id;
 }
 
@@ -274,10 +264,13 @@ static void amount(struct lg_buf *b, int64_t v, const char *unit)
 		lg_buf_addf(b, "%lld %s", (long long)v, unit);
 }
 
-/* Stable colours from the name: cold frames in cool greys and blues, hot in reds. */
+/*
+ * Stable colours from the name (FNV-1a, pinned by a golden test): cold
+ * frames in cool greys and blues, hot in reds.
+ */
 static void colour(struct lg_buf *b, const struct lg_flame_node *n)
 {
-	unsigned h = (unsigned)hash_key(0, n->name);
+	unsigned h = (unsigned)lg_fnv1a_bytes(LG_FNV_OFFSET, n->name, strlen(n->name));
 	int status = n->name[0] == '[';
 	double hot = n->total ? (double)n->hot / (double)n->total : 0;
 

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hashmap.h"
 #include "pprof.h"
 #include "traceback.h"
 #include "util.h"
@@ -37,8 +38,7 @@ struct lg_flame_node {
 struct lg_flame {
 	struct lg_flame_node *nodes; /* nodes[0] is the root */
 	size_t n, alloc;
-	size_t *index;  /* private: (parent, name) -> node hash table */
-	size_t index_size;
+	struct lg_hmap index; /* private: (parent, name) -> node */
 	int max_depth;  /* deepest level used */
 	size_t stacks;  /* stacks added */
 	size_t dropped; /* stacks dropped or cut at a cap */

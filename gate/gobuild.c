@@ -201,6 +201,12 @@ static void add_package(struct lg_golist *l, json_t *o)
 	p->xtestgofiles = file_list(json_object_get(o, "XTestGoFiles"));
 }
 
+/*
+ * `go list -json` prints a stream of objects, one after another, not one
+ * document, so this reads them with json_loadb(JSON_DISABLE_EOF_CHECK) in
+ * a loop instead of the capped one-document reader (lg_json_load); the
+ * output is go's own and capped where it is captured.  0, or -1 with `err`.
+ */
 static int parse_list(struct lg_golist *l, const struct lg_buf *out, struct lg_err *err)
 {
 	size_t off = 0;

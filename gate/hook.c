@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "hook.h"
+#include "jsonutil.h"
 
 /* The hook source with its package clause replaced. */
 static int render_hook(const struct lg_hook_target *t, struct lg_buf *out, struct lg_err *err)
@@ -220,9 +221,8 @@ static int read_fields(const char *dir, json_t *root, struct lg_hook_manifest *m
 
 int lg_hook_read_manifest(const char *dir, struct lg_hook_manifest *m, struct lg_err *err)
 {
-	struct lg_buf text = LG_BUF_INIT;
+	static const struct lg_json_caps caps = { LG_HOOK_MAX_MANIFEST, 0, 0 };
 	char *path = lg_xasprintf("%s/%s", dir, LG_HOOK_MANIFEST);
-	json_error_t je;
 	json_t *root = NULL;
 	int ret = 0;
 
@@ -230,24 +230,12 @@ int lg_hook_read_manifest(const char *dir, struct lg_hook_manifest *m, struct lg
 	m->phase = LG_HOOK_ABSENT;
 	if (access(path, F_OK) != 0)
 		goto out;
-	ret = lg_read_file(path, LG_HOOK_MAX_MANIFEST, &text, err);
-	if (ret)
-		goto out;
-	root = json_loadb(text.buf, text.len, 0, &je);
-	if (!root) {
-		ret = lg_error(err, "'%s':%d: %s", path, je.line, je.text);
-		goto out;
-	}
-	if (!json_is_object(root)) {
-		ret = lg_error(err, "'%s': expected a JSON object", path);
-		goto out;
-	}
-	ret = read_fields(dir, root, m, path, err);
+	root = lg_json_read_file(path, "", &caps, err);
+	ret = root ? read_fields(dir, root, m, path, err) : -1;
 out:
 	if (ret)
 		lg_hook_manifest_release(m);
 	json_decref(root);
-	lg_buf_release(&text);
 	free(path);
 	return ret;
 }

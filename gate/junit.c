@@ -29,6 +29,7 @@
 #include <libxml/xmlschemas.h>
 #include <libxml/xmlwriter.h>
 
+#include "hashmap.h"
 #include "junit.h"
 #include "model.h"
 #include "util.h"
@@ -160,47 +161,50 @@ static int sink_close(void *ctx)
 
 /* --- building the testcase list ------------------------------------------ */
 
-static uint32_t hash_str(const char *s)
-{
-	uint32_t h = 2166136261u;
+/* The name lookup of make_names_unique: the suite and the candidate name. */
+struct name_key {
+	const struct jsuite *s;
+	const char *cand;
+};
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+/* lg_hmap callback: whether case k is named key->cand. */
+static int same_case_name(const void *ctx, uint32_t k)
+{
+	const struct name_key *key = ctx;
+
+	return !strcmp(key->s->cases[k].name, key->cand);
 }
 
 /*
  * Makes every case name in the suite unique by appending " #2", " #3", ...
  * to repeats.  GitLab keeps only the first of equal classname+name pairs,
- * which would hide a second failure.
+ * which would hide a second failure.  Cannot fail.
  */
 static void make_names_unique(struct jsuite *s)
 {
-	const char **table;
-	size_t size = 16, i, k, mask;
+	struct lg_hmap seen = LG_HMAP_INIT; /* cases 0..i-1, by their final name */
+	struct name_key key = { s, NULL };
+	size_t i;
 
-	while (size < s->n * 2)
-		size *= 2;
-	mask = size - 1;
-	table = lg_xcalloc(size, sizeof(*table));
+	lg_hmap_reserve(&seen, s->n);
 	for (i = 0; i < s->n; i++) {
 		char *base = s->cases[i].name, *cand = lg_xstrdup(base);
+		uint64_t h = lg_hash_bytes(cand, strlen(cand));
 		int dup = 1;
 
 		for (;;) {
-			for (k = hash_str(cand) & mask; table[k]; k = (k + 1) & mask)
-				if (!strcmp(table[k], cand))
-					break;
-			if (!table[k])
+			key.cand = cand;
+			if (lg_hmap_find(&seen, h, same_case_name, &key) == LG_HMAP_NONE)
 				break;
 			free(cand);
 			cand = lg_xasprintf("%s #%d", base, ++dup);
+			h = lg_hash_bytes(cand, strlen(cand));
 		}
 		free(base);
 		s->cases[i].name = cand;
-		table[k] = cand;
+		lg_hmap_add(&seen, h, (uint32_t)i);
 	}
-	free(table);
+	lg_hmap_release(&seen);
 }
 
 static struct jcase *suite_add(struct jsuite *s, const char *raw_name, enum outcome o)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashmap.h"
 #include "hook.h"
 #include "leak.h"
 #include "owner.h"
@@ -79,14 +80,18 @@ struct acc {
 	const struct lg_goroutine *rep;
 };
 
-static struct acc *find_group(struct acc *a, size_t n, const char *sig)
-{
-	size_t i;
+/* A signature looked up among the groups (lg_hmap callback context). */
+struct sig_key {
+	const struct acc *groups;
+	const char *sig;
+};
 
-	for (i = 0; i < n; i++)
-		if (strcmp(a[i].g.signature, sig) == 0)
-			return &a[i];
-	return NULL;
+/* lg_hmap callback: whether group k has the signature key->sig. */
+static int same_group_sig(const void *ctx, uint32_t k)
+{
+	const struct sig_key *key = ctx;
+
+	return strcmp(key->groups[k].g.signature, key->sig) == 0;
 }
 
 static void location_from(struct lg_location *l, const char *root, const char *file, int line)
@@ -206,23 +211,29 @@ int lg_leak_find(const struct lg_dump *before, const struct lg_dump *after,
 		 struct lg_package *p)
 {
 	struct acc *groups = NULL;
+	struct lg_hmap by_sig = LG_HMAP_INIT; /* group numbers by signature */
 	size_t ngroups = 0, alloc = 0, i;
 	int total = 0;
 
 	for (i = 0; i < after->n; i++) {
 		const struct lg_goroutine *g = &after->g[i];
 		char sig[17];
+		struct sig_key key;
 		struct acc *a;
+		uint32_t k;
 
 		if ((before && lg_dump_find(before, g->id)) || lg_owner_system(g) || ignored(o, g))
 			continue;
 		lg_goroutine_signature(g, sig);
-		a = find_group(groups, ngroups, sig);
-		if (!a) {
+		key.groups = groups;
+		key.sig = sig;
+		k = lg_hmap_find_or_add(&by_sig, lg_hash_bytes(sig, strlen(sig)), same_group_sig, &key,
+					(uint32_t)ngroups);
+		if (k == ngroups) {
 			LG_GROW(groups, alloc, ngroups + 1);
-			a = &groups[ngroups++];
-			group_init(a, g, sig, after, o);
+			group_init(&groups[ngroups++], g, sig, after, o);
 		}
+		a = &groups[k];
 		a->g.count++;
 		tally_test(&a->g, g);
 		if (g->minutes < a->g.min_minutes)
@@ -242,6 +253,7 @@ int lg_leak_find(const struct lg_dump *before, const struct lg_dump *after,
 		qsort(p->leaks + p->nleaks, ngroups, sizeof(*p->leaks), cmp_groups);
 		p->nleaks += ngroups;
 	}
+	lg_hmap_release(&by_sig);
 	free(groups);
 	return total;
 }
@@ -333,6 +345,20 @@ struct summary {
 	int user; /* the representative has a frame of the user's code */
 };
 
+/* A signature looked up among the summaries (lg_hmap callback context). */
+struct summary_key {
+	const struct summary *s;
+	const char *sig;
+};
+
+/* lg_hmap callback: whether summary k has the signature key->sig. */
+static int same_summary_sig(const void *ctx, uint32_t k)
+{
+	const struct summary_key *key = ctx;
+
+	return strcmp(key->s[k].sig, key->sig) == 0;
+}
+
 static int cmp_summary(const void *x, const void *y)
 {
 	const struct summary *a = x, *b = y;
@@ -409,18 +435,22 @@ static void format_without_hook(const struct lg_goroutine *g, struct lg_buf *out
 void lg_leak_summarise_dump(const struct lg_dump *d, const char *module_root, struct lg_buf *out)
 {
 	struct summary *s = NULL;
+	struct lg_hmap by_sig = LG_HMAP_INIT; /* summary numbers by signature */
 	size_t n = 0, alloc = 0, i, j, nruntime = 0;
 
 	for (i = 0; i < d->n; i++) {
 		char sig[17];
+		struct summary_key key;
 
 		if (runtime_goroutine(&d->g[i])) {
 			nruntime++;
 			continue;
 		}
 		lg_goroutine_signature(&d->g[i], sig);
-		for (j = 0; j < n && strcmp(s[j].sig, sig); j++)
-			;
+		key.s = s;
+		key.sig = sig;
+		j = lg_hmap_find_or_add(&by_sig, lg_hash_bytes(sig, strlen(sig)), same_summary_sig, &key,
+					(uint32_t)n);
 		if (j == n) {
 			LG_GROW(s, alloc, n + 1);
 			memcpy(s[n].sig, sig, sizeof(sig));
@@ -442,5 +472,6 @@ void lg_leak_summarise_dump(const struct lg_dump *d, const char *module_root, st
 	if (nruntime)
 		lg_buf_addf(out, "%zu runtime goroutine%s (scheduler, GC, finalizers) not shown\n",
 			    nruntime, nruntime == 1 ? "" : "s");
+	lg_hmap_release(&by_sig);
 	free(s);
 }

@@ -876,33 +876,17 @@ static int read_run(struct reader *rd, json_t *root, struct lg_run *run)
 
 int lg_report_read_json(struct lg_run *run, const char *path, struct lg_err *err)
 {
+	static const struct lg_json_caps caps = { LG_REPORT_MAX_BYTES, LG_REPORT_MAX_STRING, 0 };
 	struct reader rd = { path, LG_BUF_INIT, err };
-	struct lg_buf text = LG_BUF_INIT;
-	json_t *root = NULL;
-	json_error_t jerr;
-	int ret = 0;
+	json_t *root;
+	int ret;
 
 	memset(run, 0, sizeof(*run));
-	if (lg_read_file(path, LG_REPORT_MAX_BYTES, &text, err) < 0) {
-		ret = -1;
-		goto out;
-	}
-	root = json_loadb(text.buf, text.len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		ret = lg_error(err, "'%s':%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-		goto out;
-	}
-	if (!json_is_object(root)) {
-		ret = lg_error(err, "'%s': expected a JSON object at the top level, found %s",
-			       path, lg_json_type_name(root));
-		goto out;
-	}
-	ret = read_run(&rd, root, run);
-out:
+	root = lg_json_read_file(path, "", &caps, err);
+	ret = root ? read_run(&rd, root, run) : -1;
 	if (ret)
 		lg_run_release(run);
 	json_decref(root);
-	lg_buf_release(&text);
 	lg_buf_release(&rd.path);
 	return ret;
 }

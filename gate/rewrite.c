@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "gobuild.h"
+#include "jsonutil.h"
 #include "proc.h"
 #include "rewrite.h"
 
@@ -235,13 +236,14 @@ static int read_result(json_t *o, const struct lg_rewrite_in *in, struct lg_rewr
 static int read_answer(const struct lg_buf *text, const struct lg_rewrite_in *in, size_t n,
 		       struct lg_rewrite_out *out, struct lg_err *err)
 {
-	json_error_t je;
-	json_t *root = json_loadb(text->buf, text->len, 0, &je), *pkgs, *o;
+	static const struct lg_json_caps caps = { LG_REWRITE_MAX_OUTPUT, 0, 0 };
+	json_t *root = lg_json_load(text->buf ? text->buf : "", text->len, "rewriter: ", "answer",
+				    &caps, err), *pkgs, *o;
 	size_t i;
 	int ret = 0;
 
 	if (!root)
-		return lg_error(err, "rewriter: unreadable answer: %s", je.text);
+		return -1;
 	pkgs = json_object_get(root, "packages");
 	if (!json_is_array(pkgs) || json_array_size(pkgs) != n) {
 		ret = lg_error(err, "rewriter: expected %zu results", n);
@@ -314,9 +316,6 @@ int lg_rewrite_run(const char *tool, const char *workdir, const char *root,
 		ret = lg_error(err, "the TestMain rewriter %s: %s",
 			       r.timed_out ? "did not finish in time" : "failed",
 			       errtext.len ? errtext.buf : "(no output)");
-	else if (text.len > LG_REWRITE_MAX_OUTPUT)
-		ret = lg_error(err, "the TestMain rewriter printed more than %zu bytes",
-			       LG_REWRITE_MAX_OUTPUT);
 	else
 		ret = read_answer(&text, in, n, out, err);
 out:

@@ -20,7 +20,7 @@
 #include "model.h"
 #include "util.h"
 
-#define LG_REWRITE_MAX_OUTPUT ((size_t)16 << 20)
+#define LG_REWRITE_MAX_OUTPUT ((size_t)16 << 20) /* its answer, read by lg_json_load */
 
 /* The rewriter source, embedded at build time from hook/rewrite/main.go. */
 extern const unsigned char lg_rewrite_go_src[];

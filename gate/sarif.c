@@ -33,22 +33,19 @@ static json_t *text(const char *s)
 	return o;
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s)
+/* One field of the fingerprint: FNV-1a of its bytes, then ^ 0xff, which separates "ab"+"c" from "a"+"bc". */
+static uint64_t field_hash(uint64_t h, const char *s)
 {
-	for (; s && *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h ^ 0xff; /* separates "ab"+"c" from "a"+"bc" */
+	return lg_fnv1a_bytes(h, s, s ? strlen(s) : 0) ^ 0xff;
 }
 
 static char *fingerprint(const struct lg_finding *f)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = LG_FNV_OFFSET;
 
-	h = fnv1a(h, f->pkg->import_path);
-	h = fnv1a(h, f->rule);
-	h = fnv1a(h, f->identity);
+	h = field_hash(h, f->pkg->import_path);
+	h = field_hash(h, f->rule);
+	h = field_hash(h, f->identity);
 	return lg_xasprintf("%016llx", (unsigned long long)h);
 }
 

@@ -54,13 +54,10 @@ int lg_shard_from_env(struct lg_shard *out, struct lg_err *err)
 	return 1;
 }
 
+/* The tie-break of equal weights: FNV-1a of the path's bytes (no NUL), pinned by a golden. */
 static uint64_t path_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
+	return lg_fnv1a_bytes(LG_FNV_OFFSET, s, strlen(s));
 }
 
 struct item {

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "hashmap.h"
 #include "jsonutil.h"
 #include "jsonw.h"
 #include "stackjson.h"
@@ -36,12 +37,6 @@ struct fkey {
 	const char *func, *file;
 	int line, inlined;
 	uint64_t hash; /* of the content */
-};
-
-/* Open addressing over entry index + 1 (0 = free), power-of-two size. */
-struct slots {
-	uint32_t *s;
-	size_t n;
 };
 
 /* A frame's index in the document as the decimal text written. */
@@ -64,7 +59,8 @@ struct set_map {
 struct ftab {
 	struct fkey *ent; /* distinct frames by content: the table written */
 	size_t n, alloc;
-	struct slots by_content;
+	struct lg_hmap by_content; /* entry numbers of ent, by content_hash */
+	const struct fkey *key;    /* the content looked up, for same_entry */
 	struct set_map map[2];
 };
 
@@ -87,43 +83,26 @@ static int same_content(const struct fkey *a, const struct fkey *b)
 	       same_str(a->func, b->func) && same_str(a->file, b->file);
 }
 
-/* Doubles `t` (made of entries `e`) past half full. */
-static void slots_fit(struct slots *t, size_t used, const struct fkey *e)
+/* lg_hmap callback: whether table entry k has the content t->key. */
+static int same_entry(const void *ctx, uint32_t k)
 {
-	size_t n, i, j, mask;
-	uint32_t *s;
+	const struct ftab *t = ctx;
 
-	if (t->n && used * 2 <= t->n)
-		return;
-	n = t->n ? t->n * 2 : 4096;
-	mask = n - 1;
-	s = lg_xcalloc(n, sizeof(*s));
-	for (i = 0; i < t->n; i++) {
-		if (!t->s[i])
-			continue;
-		for (j = e[t->s[i] - 1].hash & mask; s[j]; j = (j + 1) & mask)
-			;
-		s[j] = t->s[i];
-	}
-	free(t->s);
-	t->s = s;
-	t->n = n;
+	return same_content(&t->ent[k], t->key);
 }
 
-/* The table index of frame content `k` (its hash set), added when new. */
+/* The table index of frame content `k` (its hash set), added when new.  Cannot fail. */
 static uint32_t content_index(struct ftab *t, const struct fkey *k)
 {
-	size_t i, mask = t->by_content.n - 1;
+	uint32_t i;
 
-	for (i = k->hash & mask; t->by_content.s[i]; i = (i + 1) & mask)
-		if (same_content(&t->ent[t->by_content.s[i] - 1], k))
-			return t->by_content.s[i] - 1;
-	LG_GROW(t->ent, t->alloc, t->n + 1);
-	t->ent[t->n] = *k;
-	t->by_content.s[i] = (uint32_t)(t->n + 1);
-	t->n++;
-	slots_fit(&t->by_content, t->n, t->ent);
-	return (uint32_t)(t->n - 1);
+	t->key = k;
+	i = lg_hmap_find_or_add(&t->by_content, k->hash, same_entry, t, (uint32_t)t->n);
+	if (i == t->n) {
+		LG_GROW(t->ent, t->alloc, t->n + 1);
+		t->ent[t->n++] = *k;
+	}
+	return i;
 }
 
 /* The map of set `s`, made on first use (a document reads two sets at most). */
@@ -168,13 +147,12 @@ static const struct index_text *frame_index(struct ftab *t, struct set_map *m, u
 static void ftab_init(struct ftab *t)
 {
 	memset(t, 0, sizeof(*t));
-	slots_fit(&t->by_content, 0, NULL);
 }
 
 static void ftab_release(struct ftab *t)
 {
 	free(t->ent);
-	free(t->by_content.s);
+	lg_hmap_release(&t->by_content);
 	free(t->map[0].index);
 	free(t->map[1].index);
 	memset(t, 0, sizeof(*t));

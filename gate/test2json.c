@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashmap.h"
 #include "test2json.h"
 #include "util.h"
 
@@ -74,8 +75,12 @@ struct lg_t2j {
 
 	struct t2j_test *tests;
 	size_t ntests, alloc_tests;
-	uint32_t *map; /* name -> index + 1 of the latest test so named */
-	size_t map_size;
+	/* distinct names: name id (an lg_hmap entry) -> the latest test so named */
+	struct lg_hmap names;
+	uint32_t *latest;
+	size_t nnames, alloc_names;
+	const char *key; /* the name looked up, for same_name */
+	size_t keylen;
 	long current;  /* index of the test output belongs to, or -1 */
 	size_t dropped_tests;
 
@@ -125,8 +130,8 @@ static void clear_tests(struct lg_t2j *t)
 		out_release(&t->tests[i].again);
 	}
 	t->ntests = 0;
-	if (t->map)
-		memset(t->map, 0, t->map_size * sizeof(*t->map));
+	lg_hmap_clear(&t->names);
+	t->nnames = 0;
 	t->current = -1;
 	t->dropped_tests = 0;
 	t->total_out = 0;
@@ -139,7 +144,8 @@ void lg_t2j_free(struct lg_t2j *t)
 		return;
 	clear_tests(t);
 	free(t->tests);
-	free(t->map);
+	lg_hmap_release(&t->names);
+	free(t->latest);
 	free(t->running);
 	lg_buf_release(&t->line);
 	lg_buf_release(&t->stray);
@@ -159,65 +165,39 @@ int lg_t2j_framed(const struct lg_t2j *t)
 
 /* ---- test names ---------------------------------------------------- */
 
-/* FNV-1a: names are attacker-chosen but the table only degrades, never breaks. */
-static uint32_t name_hash(const char *s, size_t n)
+/* lg_hmap callback: whether name id k is t->key (names are attacker-chosen; compared in full). */
+static int same_name(const void *ctx, uint32_t k)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
+	const struct lg_t2j *t = ctx;
+	const struct t2j_test *x = &t->tests[t->latest[k]];
 
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
+	return x->name_len == t->keylen && memcmp(x->name, t->key, t->keylen) == 0;
 }
 
-/*
- * Returns the slot of `name` in the map: the one holding it, or the empty
- * slot where it would go.  The map is never full (load kept under 1/2).
- */
-static size_t map_slot(const struct lg_t2j *t, const char *name, size_t n)
+/* Index of the latest test called `name`, or -1 (none). */
+static long find_test(struct lg_t2j *t, const char *name, size_t n)
 {
-	size_t mask = t->map_size - 1;
-	size_t i = name_hash(name, n) & mask;
+	uint32_t k;
 
-	for (;;) {
-		uint32_t v = t->map[i];
-		const struct t2j_test *x;
-
-		if (!v)
-			return i;
-		x = &t->tests[v - 1];
-		if (x->name_len == n && memcmp(x->name, name, n) == 0)
-			return i;
-		i = (i + 1) & mask;
-	}
+	t->key = name;
+	t->keylen = n;
+	k = lg_hmap_find(&t->names, lg_hash_bytes(name, n), same_name, t);
+	return k == LG_HMAP_NONE ? -1 : (long)t->latest[k];
 }
 
-/* Doubles the map and re-inserts the latest record of every name. */
-static void map_grow(struct lg_t2j *t)
+/* Makes test `i` the latest one called name[0..n).  Cannot fail. */
+static void set_latest(struct lg_t2j *t, const char *name, size_t n, size_t i)
 {
-	size_t i;
+	uint32_t k;
 
-	free(t->map);
-	t->map_size = t->map_size ? t->map_size * 2 : 64;
-	t->map = lg_xcalloc(t->map_size, sizeof(*t->map));
-	for (i = 0; i < t->ntests; i++) {
-		size_t s = map_slot(t, t->tests[i].name, t->tests[i].name_len);
-
-		t->map[s] = (uint32_t)(i + 1);
+	t->key = name;
+	t->keylen = n;
+	k = lg_hmap_find_or_add(&t->names, lg_hash_bytes(name, n), same_name, t, (uint32_t)t->nnames);
+	if (k == t->nnames) {
+		LG_GROW(t->latest, t->alloc_names, t->nnames + 1);
+		t->nnames++;
 	}
-}
-
-/* Index of the latest test called `name`, or -1. */
-static long find_test(const struct lg_t2j *t, const char *name, size_t n)
-{
-	uint32_t v;
-
-	if (!t->map_size)
-		return -1;
-	v = t->map[map_slot(t, name, n)];
-	return v ? (long)v - 1 : -1;
+	t->latest[k] = (uint32_t)i;
 }
 
 /*
@@ -250,8 +230,6 @@ static long add_test(struct lg_t2j *t, const char *name, size_t n)
 		t->dropped_tests++;
 		return -1;
 	}
-	if ((t->ntests + 1) * 2 > t->map_size)
-		map_grow(t);
 	LG_GROW(t->tests, t->alloc_tests, t->ntests + 1);
 	x = &t->tests[t->ntests];
 	memset(x, 0, sizeof(*x));
@@ -261,7 +239,7 @@ static long add_test(struct lg_t2j *t, const char *name, size_t n)
 	x->runs = 1;
 	lg_buf_init(&x->out.text);
 	lg_buf_init(&x->again.text);
-	t->map[map_slot(t, name, n)] = (uint32_t)(t->ntests + 1);
+	set_latest(t, name, n, t->ntests);
 	return (long)t->ntests++;
 }
 

@@ -161,15 +161,23 @@ void lg_buf_add_grow(struct lg_buf *b, const void *data, size_t len)
 	b->buf[b->len] = '\0';
 }
 
+uint64_t lg_fnv1a_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
 uint64_t lg_fnv1a(uint64_t h, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	do {
-		h ^= *p;
-		h *= 0x100000001b3ull;
-	} while (*p++);
-	return h;
+	if (!s)
+		s = "";
+	return lg_fnv1a_bytes(h, s, strlen(s) + 1);
 }
 
 

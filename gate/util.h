@@ -157,12 +157,18 @@ size_t lg_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 int64_t lg_sat_add64(int64_t a, int64_t b);
 
 /*
- * Hashing for in-memory tables and stable ids.  lg_fnv1a continues an
- * FNV-1a hash (start: LG_FNV_OFFSET) over `s` and its terminating NUL (NULL
- * hashes as ""); ids and signatures users keep are made with it, so it
- * must never change.  lg_hash_mix folds a value into a hash.
+ * The persisted hash: 64-bit FNV-1a, the one implementation of it in
+ * leakgate.  Ids and fingerprints users keep (signatures, SARIF and code
+ * quality fingerprints, shard assignment, flame colours) are made with
+ * these, so they must never change; in-memory tables use hashmap.h.
+ *
+ * lg_fnv1a_bytes continues an FNV-1a hash (start: LG_FNV_OFFSET) over the
+ * n bytes at p (p may be NULL when n is 0).  lg_fnv1a continues it over `s`
+ * and its terminating NUL (NULL hashes as "").  Neither can fail.
+ * lg_hash_mix folds a value into a hash.
  */
 #define LG_FNV_OFFSET 0xcbf29ce484222325ull
+uint64_t lg_fnv1a_bytes(uint64_t h, const void *p, size_t n);
 uint64_t lg_fnv1a(uint64_t h, const char *s);
 
 /* Inline: grouping mixes a few values per frame of every stack. */

@@ -6,61 +6,49 @@
  * stacks URL` would; only its counts are kept, except for the first and
  * the latest good sample, whose groups (stacks, creators, patterns) the
  * verdict and the growth flame graph need.  Series are found by group id
- * through a small open-addressing index, so a sample costs its groups, not
- * groups x series.
+ * through the library's index map (hashmap.h), so a sample costs its
+ * groups, not groups x series.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashmap.h"
 #include "stackview.h"
 #include "watch.h"
 
 struct priv {
-	uint32_t *slot; /* series index + 1, 0 = free */
-	size_t nslot;
+	struct lg_hmap by_id; /* series numbers by group id */
 };
+
+/* A group id looked up among the series (lg_hmap callback context). */
+struct id_key {
+	const struct lg_watch *w;
+	const char *id;
+};
+
+/* lg_hmap callback: whether series k has the id key->id. */
+static int same_id(const void *ctx, uint32_t k)
+{
+	const struct id_key *key = ctx;
+
+	return !strcmp(key->w->series[k].id, key->id);
+}
 
 static uint64_t id_hash(const char *id)
 {
-	return lg_fnv1a(LG_FNV_OFFSET, id);
+	return lg_hash_bytes(id, strlen(id));
 }
 
-static void index_put(struct priv *p, const struct lg_watch_series *s, size_t at)
-{
-	size_t j = id_hash(s[at].id) & (p->nslot - 1);
-
-	while (p->slot[j])
-		j = (j + 1) & (p->nslot - 1);
-	p->slot[j] = (uint32_t)(at + 1);
-}
-
-static void index_fit(struct lg_watch *w)
-{
-	struct priv *p = w->priv;
-	size_t i;
-
-	if (p->nslot && w->nseries * 2 < p->nslot)
-		return;
-	free(p->slot);
-	p->nslot = p->nslot ? p->nslot * 2 : 256;
-	p->slot = lg_xcalloc(p->nslot, sizeof(*p->slot));
-	for (i = 0; i < w->nseries; i++)
-		index_put(p, w->series, i);
-}
-
+/* The series of group id `id`, or -1 when there is none yet. */
 static long series_find(const struct lg_watch *w, const char *id)
 {
 	const struct priv *p = w->priv;
-	size_t j;
+	struct id_key key = { w, id };
+	uint32_t k = lg_hmap_find(&p->by_id, id_hash(id), same_id, &key);
 
-	if (!p->nslot)
-		return -1;
-	for (j = id_hash(id) & (p->nslot - 1); p->slot[j]; j = (j + 1) & (p->nslot - 1))
-		if (!strcmp(w->series[p->slot[j] - 1].id, id))
-			return (long)p->slot[j] - 1;
-	return -1;
+	return k == LG_HMAP_NONE ? -1 : (long)k;
 }
 
 void lg_watch_init(struct lg_watch *w, const struct lg_watch_opts *o)
@@ -98,7 +86,7 @@ void lg_watch_release(struct lg_watch *w)
 	input_free(w->first);
 	input_free(w->last);
 	if (p)
-		free(p->slot);
+		lg_hmap_release(&p->by_id);
 	free(p);
 	memset(w, 0, sizeof(*w));
 }
@@ -141,9 +129,8 @@ static long series_add(struct lg_watch *w, const struct lg_group_set *set, const
 	s->counts = lg_xmalloc(w->samples_alloc * sizeof(*s->counts));
 	for (i = 0; i + 1 < w->nsamples; i++)
 		s->counts[i] = w->samples[i].ok ? 0 : -1;
+	lg_hmap_add(&((struct priv *)w->priv)->by_id, id_hash(s->id), (uint32_t)w->nseries);
 	w->nseries++;
-	index_fit(w);
-	index_put(w->priv, w->series, w->nseries - 1);
 	return (long)w->nseries - 1;
 }
 

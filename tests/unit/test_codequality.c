@@ -100,12 +100,52 @@ static void test_fingerprint_fn(void)
 	CHECK_STR(a, b);
 }
 
+/*
+ * Golden: GitLab's merge request widget tells new findings from old by
+ * these bytes, so they are pinned to what leakgate has always written —
+ * for the fixture run and for edge cases of the function (empty and NULL
+ * fields, an ordinal, bytes above 0x7f).
+ */
+static void test_fingerprint_golden(void)
+{
+	static const struct {
+		const char *pkg, *kind, *sig;
+		unsigned ord;
+		const char *want;
+	} g[] = {
+		{ "p", "k", "s", 0, "a8dc2adfb8a4e2396eb01a41ef39b816" },
+		{ "p", "k", "s", 1, "93f9a026c1007a984e3d87097e787691" },
+		{ "example.com/m/api", "goroutine-leak", "6e75e78d38f850a9", 12, "9dfbc72d1e08a611b04e1d864433dfb8" },
+		{ "", "", "", 0, "994f76653e2a3951ddf81aae532ade80" },
+		{ NULL, NULL, NULL, 0, "994f76653e2a3951ddf81aae532ade80" },
+		{ "p\xc3\xa9", "k\xff", "s", 3, "1686d5280edb13b38d49b90410db0f72" },
+	};
+	static const char *const run_want[] = { "52136d0c6e4c77de0bc75079062ce089", "985fb8438d4dda63ba51588b91223ba2", "23d213bc38ef9a3f57f12894f5d231aa" };
+	struct lg_run r;
+	json_t *j;
+	char out[33];
+	size_t i;
+
+	for (i = 0; i < LG_ARRAY_SIZE(g); i++) {
+		lg_codequality_fingerprint(g[i].pkg, g[i].kind, g[i].sig, g[i].ord, out);
+		CHECK_STR(out, g[i].want);
+	}
+	rf_build(&r);
+	j = render(&r);
+	CHECK_INT(json_array_size(j), LG_ARRAY_SIZE(run_want));
+	for (i = 0; i < LG_ARRAY_SIZE(run_want); i++)
+		CHECK_STR(json_string_value(json_object_get(json_array_get(j, i), "fingerprint")), run_want[i]);
+	json_decref(j);
+	lg_run_release(&r);
+}
+
 int main(void)
 {
 	static const struct lg_check_case t[] = {
 		{ "fields", test_fields },
 		{ "stable", test_stable },
 		{ "fingerprint_fn", test_fingerprint_fn },
+		{ "fingerprint_golden", test_fingerprint_golden },
 	};
 
 	return LG_CHECK_RUN(t);

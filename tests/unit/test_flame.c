@@ -155,6 +155,39 @@ static void test_svg_escaping(void)
 	lg_buf_release(&svg);
 }
 
+/*
+ * Golden: a frame's colour comes from a hash of its name, so the same
+ * function has the same colour in every graph and every release; the fills
+ * of one graph with each kind of box (hot, partly hot, status, runtime,
+ * user code, a non-ASCII name) are pinned.
+ */
+static void test_colour_golden(void)
+{
+	static const char *const a[] = { "main.main", "runtime.gopark", "[chan receive]" };
+	static const char *const b[] = { "main.main", "pkg.(*Server).Serve", "caf\xc3\xa9.Get" };
+	static const char *const c[] = { "main.main", "testing.tRunner" };
+	static const char *const want = "hsl(29,85%,61%) hsl(212,57%,72%) hsl(199,47%,72%) hsl(363,78%,58%) hsl(356,78%,52%) hsl(219,10%,76%) ";
+	struct lg_flame f;
+	struct lg_buf svg = LG_BUF_INIT, fills = LG_BUF_INIT;
+	const char *p;
+
+	lg_flame_init(&f);
+	lg_flame_add(&f, a, 3, 4, 1);
+	lg_flame_add(&f, b, 3, 3, 0);
+	lg_flame_add(&f, c, 2, 2, 0);
+	lg_flame_svg(&f, NULL, &svg);
+	for (p = svg.buf; (p = strstr(p, "fill=\"hsl(")); p++) {
+		const char *end = strchr(p + 6, '"');
+
+		lg_buf_add(&fills, p + 6, (size_t)(end - (p + 6)));
+		lg_buf_addch(&fills, ' ');
+	}
+	CHECK_STR(fills.buf, want);
+	lg_buf_release(&fills);
+	lg_buf_release(&svg);
+	lg_flame_release(&f);
+}
+
 static void test_caps(void)
 {
 	const char **deep = lg_xcalloc(LG_FLAME_MAX_DEPTH + 50, sizeof(*deep));
@@ -190,6 +223,7 @@ int main(void)
 		{ "grouped_dump", test_grouped_dump },
 		{ "real_inputs", test_real_inputs },
 		{ "svg_escaping", test_svg_escaping },
+		{ "colour_golden", test_colour_golden },
 		{ "caps", test_caps },
 	};
 

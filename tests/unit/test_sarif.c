@@ -92,6 +92,27 @@ static void test_fingerprint(void)
 	lg_run_release(&r);
 }
 
+/*
+ * Golden: code scanning matches alerts across runs by these bytes, so the
+ * fingerprints of the fixture run are pinned to what leakgate has always
+ * written (package, rule, identity; FNV-1a with a 0xff field end).
+ */
+static void test_fingerprint_golden(void)
+{
+	static const char *const want[] = { "73b1df487263b723", "9e9b2955878f1f02", "0f4cca43867b524a" };
+	struct lg_run r;
+	json_t *a;
+	size_t i;
+
+	rf_build(&r);
+	a = render(&r, "svc/");
+	for (i = 0; i < LG_ARRAY_SIZE(want); i++)
+		CHECK_STR(fingerprint(a, i), want[i]);
+	CHECK(fingerprint(a, LG_ARRAY_SIZE(want)) == NULL);
+	json_decref(a);
+	lg_run_release(&r);
+}
+
 /* Unknown and outside-module files fall back to the package directory, no region. */
 static void test_fallback_location(void)
 {
@@ -116,6 +137,7 @@ int main(void)
 	static const struct lg_check_case t[] = {
 		{ "structure", test_structure },
 		{ "fingerprint", test_fingerprint },
+		{ "fingerprint_golden", test_fingerprint_golden },
 		{ "fallback_location", test_fallback_location },
 	};
 

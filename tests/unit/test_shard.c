@@ -112,6 +112,31 @@ static void test_weighted(void)
 	CHECK_INT(a[0], 1);
 }
 
+/*
+ * Golden: shards of one run may come from leakgate builds of different
+ * versions (a cached binary), and all must split the packages the same way,
+ * so the unweighted order (a hash of the import path) is pinned.
+ */
+static void test_assign_golden(void)
+{
+	static const char *const want3 = "2132132132123131231232212113132331231";
+	static const char *const want7 = "6543217654712334561254761732212371564";
+	char got[NPKG + 1];
+	int a[NPKG];
+	size_t i;
+
+	make_paths();
+	lg_shard_assign(paths, NPKG, 3, NULL, NULL, a);
+	for (i = 0; i < NPKG; i++)
+		got[i] = (char)('0' + a[i]);
+	got[NPKG] = '\0';
+	CHECK_STR(got, want3);
+	lg_shard_assign(paths, NPKG, 7, NULL, NULL, a);
+	for (i = 0; i < NPKG; i++)
+		got[i] = (char)('0' + a[i]);
+	CHECK_STR(got, want7);
+}
+
 static void test_filter(void)
 {
 	struct lg_golist l;
@@ -146,6 +171,7 @@ int main(void)
 		{ "env", test_env },
 		{ "partition", test_partition },
 		{ "weighted", test_weighted },
+		{ "assign_golden", test_assign_golden },
 		{ "filter", test_filter },
 	};
 

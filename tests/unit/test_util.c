@@ -2,7 +2,8 @@
  * test_util.c — util's one atomic file writer (lg_write_file): new files,
  * replacing, "write only if changed" (same bytes: the file is not touched),
  * mode 0644, no temporary file left after success or failure, a path
- * without a directory, and errors that name the file.
+ * without a directory, and errors that name the file; and the one FNV-1a
+ * (lg_fnv1a_bytes, lg_fnv1a) against the published test vectors.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -113,12 +114,29 @@ static void test_bare_name(void)
 	free(dir);
 }
 
+/*
+ * lg_fnv1a_bytes is 64-bit FNV-1a (the published test vectors), and
+ * lg_fnv1a is it over the string and its NUL, NULL hashing as "".
+ */
+static void test_fnv1a(void)
+{
+	CHECK(lg_fnv1a_bytes(LG_FNV_OFFSET, NULL, 0) == 0xcbf29ce484222325ull);
+	CHECK(lg_fnv1a_bytes(LG_FNV_OFFSET, "a", 1) == 0xaf63dc4c8601ec8cull);
+	CHECK(lg_fnv1a_bytes(LG_FNV_OFFSET, "foobar", 6) == 0x85944171f73967e8ull);
+	/* continuing a hash is hashing the concatenation */
+	CHECK(lg_fnv1a_bytes(lg_fnv1a_bytes(LG_FNV_OFFSET, "foo", 3), "bar", 3) == 0x85944171f73967e8ull);
+	CHECK(lg_fnv1a(LG_FNV_OFFSET, "foobar") == lg_fnv1a_bytes(LG_FNV_OFFSET, "foobar", 7));
+	CHECK(lg_fnv1a(LG_FNV_OFFSET, NULL) == lg_fnv1a(LG_FNV_OFFSET, ""));
+	CHECK(lg_fnv1a(LG_FNV_OFFSET, "") == 0xaf63bd4c8601b7dfull); /* FNV-1a of one NUL byte */
+}
+
 int main(void)
 {
 	static const struct lg_check_case cases[] = {
 		{ "write, replace, only if changed", test_write_table },
 		{ "errors name the file", test_errors },
 		{ "bare file name", test_bare_name },
+		{ "FNV-1a", test_fnv1a },
 	};
 	const char *base = getenv("TMPDIR");
 	char *cmd;
