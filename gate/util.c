@@ -30,7 +30,8 @@ void lg_set_oom_hook(void (*fn)(void))
  * message is formatted on the stack and written with write(2).  Files are
  * never torn by this: every output file is written whole to a temporary
  * name and renamed (lg_write_file), which allocates nothing in between.
- * The first thread to get here reports; another one only exits.
+ * The first thread to get here reports and exits; another one waits for
+ * that exit (exiting itself could end the process before the line is out).
  */
 static void die_oom(size_t n)
 {
@@ -39,7 +40,8 @@ static void die_oom(size_t n)
 	int len;
 
 	if (__atomic_exchange_n(&dying, 1, __ATOMIC_SEQ_CST))
-		_exit(LG_OOM_EXIT);
+		for (;;)
+			pause();
 	if (oom_hook)
 		oom_hook();
 	len = snprintf(line, sizeof(line), "leakgate: out of memory (%zu bytes)\n", n);
