@@ -4,20 +4,14 @@
  * The Go hook (hook/core.go) runs inside the test binary around m.Run and
  * writes snapshots into a directory the runner names in LEAKGATE_HOOK_DIR.
  * This module generates the overlay that injects the hook into a package
- * that has no TestMain of its own, and reads the hook's manifest back.
- * The manifest is untrusted input: its size is capped, its types checked,
- * and the file names it lists must be plain names inside the hook directory.
+ * that has no TestMain of its own; hook_manifest.h reads what it wrote.
  */
 #ifndef LG_HOOK_H
 #define LG_HOOK_H
 
+#include "hook_manifest.h"
 #include "model.h"
 #include "util.h"
-
-#define LG_HOOK_PROTOCOL 1
-#define LG_HOOK_MANIFEST "hook.json"
-#define LG_HOOK_MAX_MANIFEST (1 << 20)
-#define LG_HOOK_FILE_NAME "zz_leakgate_hook_test.go"
 
 /* The Go hook source, embedded at build time from hook/core.go. */
 extern const unsigned char lg_hook_go_src[];
@@ -28,31 +22,6 @@ extern const unsigned char lg_hook_api_src[];
 extern const size_t lg_hook_api_src_len;
 extern const unsigned char lg_hook_gomod_src[];
 extern const size_t lg_hook_gomod_src_len;
-
-struct lg_hook_snapshot {
-	int present;
-	int64_t time_unix_nano;
-	struct lg_memstats mem;
-	char *stacks;       /* absolute paths, NULL when absent */
-	char *heap_profile;
-	char *leak_stacks;
-};
-
-struct lg_hook_manifest {
-	enum lg_hook_state phase;
-	int protocol;
-	char *go_version;
-	int gomaxprocs;
-	int exit_code;
-	double settle_waited_ms;
-	int settle_rounds, settle_remaining;
-	int leak_profile;
-	struct lg_hook_snapshot before, after;
-	char **errors;
-	size_t nerrors;
-};
-
-void lg_hook_manifest_release(struct lg_hook_manifest *m);
 
 /* A package that gets the hook injected. */
 struct lg_hook_target {
@@ -74,12 +43,5 @@ struct lg_hook_target {
  */
 int lg_hook_write_overlay(const char *dir, const struct lg_hook_target *t, size_t n,
 			  const char *overlay_path, struct lg_err *err);
-
-/*
- * Reads `<dir>/hook.json`.  A missing manifest is not an error: phase is
- * LG_HOOK_ABSENT.  A malformed one, a newer protocol, or a file name that
- * leaves the directory is an error naming the file.
- */
-int lg_hook_read_manifest(const char *dir, struct lg_hook_manifest *m, struct lg_err *err);
 
 #endif

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "hashmap.h"
-#include "hook.h"
 #include "leak.h"
 #include "owner.h"
 #include "pattern.h"

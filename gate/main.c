@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "help.h"
-#include "hook.h"
+#include "hook_manifest.h"
 #include "jsonutil.h"
 #include "junit.h"
 #include "proc.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hook.h"
+#include "hook_manifest.h"
 #include "owner.h"
 
 int lg_owner_in_module(const char *file, const char *root)

@@ -11,7 +11,7 @@
 #define LG_VERDICT_H
 
 #include "config.h"
-#include "hook.h"
+#include "hook_manifest.h"
 #include "model.h"
 #include "probe.h"
 #include "proc.h"

@@ -20,7 +20,7 @@
 
 #include "baseline.h"
 #include "config.h"
-#include "hook.h"
+#include "hook_manifest.h"
 #include "model.h"
 #include "report.h"
 #include "util.h"

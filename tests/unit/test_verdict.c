@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "hook.h"
+#include "hook_manifest.h"
 #include "model.h"
 #include "proc.h"
 #include "verdict.h"

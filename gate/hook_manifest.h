@@ -1,0 +1,52 @@
+/*
+ * hook_manifest.h — what the Go hook leaves behind for the gate: the
+ * protocol's constants and the manifest (hook.json) with its snapshots
+ * (schema/hook-protocol.schema.json).  The manifest is untrusted input: its
+ * size is capped, its types checked, and the file names it lists must be
+ * plain names inside the hook directory.
+ */
+#ifndef LG_HOOK_MANIFEST_H
+#define LG_HOOK_MANIFEST_H
+
+#include "model.h"
+#include "util.h"
+
+#define LG_HOOK_PROTOCOL 1
+#define LG_HOOK_MANIFEST "hook.json"
+#define LG_HOOK_MAX_MANIFEST (1 << 20)
+#define LG_HOOK_FILE_NAME "zz_leakgate_hook_test.go"
+
+struct lg_hook_snapshot {
+	int present;
+	int64_t time_unix_nano;
+	struct lg_memstats mem;
+	char *stacks;       /* absolute paths, NULL when absent */
+	char *heap_profile;
+	char *leak_stacks;
+};
+
+struct lg_hook_manifest {
+	enum lg_hook_state phase;
+	int protocol;
+	char *go_version;
+	int gomaxprocs;
+	int exit_code;
+	double settle_waited_ms;
+	int settle_rounds, settle_remaining;
+	int leak_profile;
+	struct lg_hook_snapshot before, after;
+	char **errors;
+	size_t nerrors;
+};
+
+/* Frees what the manifest owns; it is zeroed and may be read into again. */
+void lg_hook_manifest_release(struct lg_hook_manifest *m);
+
+/*
+ * Reads `<dir>/hook.json`.  A missing manifest is not an error: phase is
+ * LG_HOOK_ABSENT.  A malformed one, a newer protocol, or a file name that
+ * leaves the directory is an error naming the file.
+ */
+int lg_hook_read_manifest(const char *dir, struct lg_hook_manifest *m, struct lg_err *err);
+
+#endif
