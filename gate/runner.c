@@ -849,6 +849,8 @@ static void take_evidence(struct lg_package *p, struct lg_package *q)
 		SWAP(*pl, *ql);
 		SWAP(p->leaks, q->leaks);
 		SWAP(p->nleaks, q->nleaks);
+		SWAP(p->snapshot_note, q->snapshot_note);
+		SWAP(p->snapshot_aggregated, q->snapshot_aggregated);
 	}
 	SWAP(*ph, *qh);
 	SWAP(p->heap_sites, q->heap_sites);
