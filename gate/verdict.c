@@ -171,6 +171,10 @@ static void hang_check(const struct lg_verdict_in *in, struct lg_package *p,
 			    in->proc->killed ? "ignored SIGQUIT and was killed after the grace period"
 					     : "printed none");
 	}
+	if (in->proc->grace_extended > 0)
+		lg_buf_addf(&detail, "\nthe SIGKILL was postponed %.1fs past the grace period: "
+				     "the binary was still dumping goroutines\n",
+			    in->proc->grace_extended);
 	add_bad_lines(d, "stderr", &detail);
 	dump_loc(d, test, in->module_root, &c->loc);
 	set_check(c, test, &msg, &detail);
