@@ -194,6 +194,9 @@ static void skipped_summary(const struct lg_run *run, const struct lg_run_totals
 		for (k = 0; p->hook_notes && p->hook_notes[k]; k++)
 			if (shown++ < 10)
 				fprintf(stderr, "  %s: note: %s\n", p->import_path, p->hook_notes[k]);
+		if (p->snapshot_note && shown++ < 10)
+			fprintf(stderr, "  %s: note: %.*s\n", p->import_path,
+				(int)strcspn(p->snapshot_note, "\n"), p->snapshot_note);
 		if (p->hook == LG_HOOK_DONE || !p->hook_note)
 			continue;
 		if (shown++ < 10)

@@ -25,6 +25,7 @@ void lg_hook_manifest_release(struct lg_hook_manifest *m)
 		free(s[i]->stacks);
 		free(s[i]->heap_profile);
 		free(s[i]->leak_stacks);
+		free(s[i]->sample_stacks);
 	}
 	for (i = 0; i < m->nerrors; i++)
 		free(m->errors[i]);
@@ -89,6 +90,10 @@ static int read_snapshot(const char *dir, json_t *o, struct lg_hook_snapshot *s,
 		ret = file_ref(dir, o, "heap_profile", &s->heap_profile, mpath, err);
 	if (!ret)
 		ret = file_ref(dir, o, "leak_stacks", &s->leak_stacks, mpath, err);
+	s->aggregated = json_is_true(json_object_get(o, "aggregated"));
+	s->sample_cut = json_is_true(json_object_get(o, "sample_cut"));
+	if (!ret && s->aggregated)
+		ret = file_ref(dir, o, "sample_stacks", &s->sample_stacks, mpath, err);
 	return ret;
 }
 
@@ -133,6 +138,7 @@ static int read_fields(const char *dir, json_t *root, struct lg_hook_manifest *m
 		m->settle_waited_ms = json_number_value(json_object_get(settle, "waited_ms"));
 		m->settle_rounds = (int)ju64(settle, "rounds");
 		m->settle_remaining = (int)ju64(settle, "remaining");
+		m->settle_counted = json_is_true(json_object_get(settle, "counted"));
 	}
 	read_errors(json_object_get(root, "errors"), m);
 	ret = read_snapshot(dir, json_object_get(root, "before"), &m->before, mpath, err);

@@ -23,6 +23,16 @@ struct lg_hook_snapshot {
 	char *stacks;       /* absolute paths, NULL when absent */
 	char *heap_profile;
 	char *leak_stacks;
+	/*
+	 * Aggregated snapshot (more goroutines than the hook dumps in full):
+	 * `stacks` is the goroutine profile at debug=1 (one entry per stack,
+	 * with its count), `leak_stacks` the goroutineleak profile at debug=1,
+	 * and `sample_stacks` (NULL when absent) a runtime.Stack(all) cut at a
+	 * fixed size when `sample_cut`.
+	 */
+	int aggregated;
+	char *sample_stacks;
+	int sample_cut;
 };
 
 struct lg_hook_manifest {
@@ -33,6 +43,7 @@ struct lg_hook_manifest {
 	int exit_code;
 	double settle_waited_ms;
 	int settle_rounds, settle_remaining;
+	int settle_counted; /* some settle rounds only counted goroutines */
 	int leak_profile;
 	struct lg_hook_snapshot before, after;
 	char **errors;

@@ -257,6 +257,185 @@ int lg_leak_find(const struct lg_dump *before, const struct lg_dump *after,
 	return total;
 }
 
+/*
+ * The key aggregated snapshots are matched by: the functions of g's own
+ * frames outside package runtime (a debug=1 profile hides the runtime's
+ * innermost frames, a dump shows them), hashed.
+ */
+static uint64_t stack_key(const struct lg_goroutine *g)
+{
+	uint64_t h = LG_FNV_OFFSET;
+	size_t i;
+
+	for (i = 0; i < g->nframes; i++) {
+		const char *fn = g->frames[i].func;
+
+		if (fn && !lg_starts_with(fn, "runtime."))
+			h = lg_fnv1a(h, fn);
+	}
+	return h;
+}
+
+/* One distinct stack of the aggregated comparison. */
+struct keyed {
+	uint64_t key;
+	int64_t before, after;
+	const struct lg_goroutine *entry; /* after's first entry with the key */
+	const struct lg_goroutine *rep;   /* representative goroutine, or NULL */
+	int proven;
+};
+
+static int cmp_keyed(const void *x, const void *y)
+{
+	const struct keyed *a = x, *b = y;
+
+	return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* The table entry for key (sorted table), or NULL. */
+static struct keyed *keyed_find(struct keyed *t, size_t n, uint64_t key)
+{
+	struct keyed k;
+
+	k.key = key;
+	return n ? bsearch(&k, t, n, sizeof(*t), cmp_keyed) : NULL;
+}
+
+/* Adds d's entries to the table (unsorted), as before or after counts. */
+static void keyed_add(struct keyed **t, size_t *n, size_t *alloc, const struct lg_dump *d,
+		      int after)
+{
+	size_t i, j;
+
+	for (i = 0; i < d->n; i++) {
+		const struct lg_goroutine *g = &d->g[i];
+		uint64_t key = stack_key(g);
+		int64_t c = g->count > 0 ? g->count : 1;
+
+		for (j = 0; j < *n && (*t)[j].key != key; j++)
+			;
+		if (j == *n) {
+			LG_GROW(*t, *alloc, *n + 1);
+			memset(&(*t)[j], 0, sizeof(**t));
+			(*t)[j].key = key;
+			(*n)++;
+		}
+		if (after) {
+			(*t)[j].after += c;
+			if (!(*t)[j].entry)
+				(*t)[j].entry = g;
+		} else {
+			(*t)[j].before += c;
+		}
+	}
+}
+
+/*
+ * A goroutine known only from a profile entry (no creator, no status):
+ * the runtime's, the testing package's or the hook's, by its frames.
+ */
+static int entry_owned_by_system(const struct lg_goroutine *g)
+{
+	size_t i;
+	int all_system = 1;
+
+	if (g->wait == LG_WAIT_RUNTIME || !g->nframes)
+		return 1;
+	for (i = 0; i < g->nframes; i++) {
+		const char *f = g->frames[i].func;
+
+		if (!f)
+			continue;
+		if (strstr(f, ".leakgateRun") || strstr(f, "leakgatehook.") ||
+		    strcmp(f, "os/signal.signal_recv") == 0)
+			return 1;
+		if (!lg_starts_with(f, "testing.") && !lg_starts_with(f, "runtime."))
+			all_system = 0;
+	}
+	return all_system;
+}
+
+int lg_leak_find_aggregated(const struct lg_dump *before, const struct lg_dump *after,
+			    const struct lg_dump *sample, const struct lg_dump *proof,
+			    int proof_aggregated, const struct lg_leak_opts *o,
+			    struct lg_package *p, int *unsampled)
+{
+	struct keyed *t = NULL;
+	size_t n = 0, alloc = 0, i, ngroups = 0, after_n;
+	const struct lg_dump *reps = sample ? sample : after;
+	struct lg_leak_group *groups = NULL;
+	int total = 0, nunsampled = 0, before_full = 1;
+
+	if (before) {
+		keyed_add(&t, &n, &alloc, before, 0);
+		for (i = 0; i < before->n; i++)
+			if (before->g[i].id < 0)
+				before_full = 0;
+	}
+	keyed_add(&t, &n, &alloc, after, 1);
+	after_n = n;
+	if (n)
+		qsort(t, n, sizeof(*t), cmp_keyed);
+	/* representatives: the first goroutine of each stack that is new */
+	for (i = 0; reps && i < reps->n; i++) {
+		const struct lg_goroutine *g = &reps->g[i];
+		struct keyed *k;
+
+		if (g->id < 0 || (before && before_full && lg_dump_find(before, g->id)))
+			continue;
+		k = keyed_find(t, after_n, stack_key(g));
+		if (k && !k->rep)
+			k->rep = g;
+	}
+	for (i = 0; proof && i < proof->n; i++) {
+		struct keyed *k = keyed_find(t, after_n, stack_key(&proof->g[i]));
+
+		if (k && (proof_aggregated || proof->g[i].leaked))
+			k->proven = proof_aggregated || (k->rep && k->rep->id == proof->g[i].id);
+	}
+	for (i = 0; i < n; i++) {
+		struct keyed *k = &t[i];
+		const struct lg_goroutine *g = k->rep ? k->rep : k->entry;
+		struct acc a;
+		char sig[17];
+		int64_t diff = k->after - k->before;
+
+		if (diff <= 0 || !g)
+			continue;
+		if (k->rep ? lg_owner_system(g) || ignored(o, g)
+			   : entry_owned_by_system(g) || ignored(o, g))
+			continue;
+		lg_goroutine_signature(g, sig);
+		group_init(&a, g, sig, reps ? reps : after, o);
+		a.g.count = diff > INT32_MAX ? INT32_MAX : (int)diff;
+		tally_test(&a.g, g);
+		if (a.g.ntests)
+			a.g.tests[0].count = a.g.count;
+		a.g.proven = k->proven;
+		finish_tests(&a.g);
+		if (!k->rep) {
+			/* a profile entry has no status: say so rather than "running" */
+			free(a.g.wait_reason);
+			a.g.wait_reason = lg_xstrdup("wait unknown: not in the sample");
+			nunsampled++;
+		}
+		groups = lg_xrealloc(groups, (ngroups + 1) * sizeof(*groups));
+		groups[ngroups++] = a.g;
+		total += a.g.count;
+	}
+	if (ngroups) {
+		p->leaks = lg_xrealloc(p->leaks, (p->nleaks + ngroups) * sizeof(*p->leaks));
+		memcpy(p->leaks + p->nleaks, groups, ngroups * sizeof(*groups));
+		qsort(p->leaks + p->nleaks, ngroups, sizeof(*p->leaks), cmp_groups);
+		p->nleaks += ngroups;
+	}
+	if (unsampled)
+		*unsampled = nunsampled;
+	free(groups);
+	free(t);
+	return total;
+}
+
 void lg_leak_format_group(const struct lg_leak_group *g, struct lg_buf *out)
 {
 	size_t i;

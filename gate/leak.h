@@ -34,6 +34,27 @@ int lg_leak_find(const struct lg_dump *before, const struct lg_dump *after,
 		 const struct lg_dump *proof, const struct lg_leak_opts *o,
 		 struct lg_package *p);
 
+/*
+ * lg_leak_find for aggregated snapshots: `before` and `after` may each be
+ * a full dump or a goroutine profile at debug=1 (entries with counts; the
+ * hook writes one instead of a full dump above a goroutine count).  Stacks
+ * are matched by their functions outside package runtime (debug=1 hides
+ * the runtime's innermost frames); a stack with more goroutines after than
+ * before is a leak group of the difference.  Each group takes its `go`
+ * statement, wait reason, test and signature from a representative found
+ * in `sample` (the hook's cut full dump; may be NULL) or in a full
+ * `after`: a goroutine with the same stack that `before` (when full) does
+ * not hold.  Without one the group is described from the profile entry
+ * alone (no creator, no test).  `proof` may be NULL, a full goroutineleak
+ * dump (matched by the representative's id) or an aggregated one (matched
+ * by stack).  *unsampled (may be NULL) gets the number of groups described
+ * without a representative.  Returns the number of leaked goroutines.
+ */
+int lg_leak_find_aggregated(const struct lg_dump *before, const struct lg_dump *after,
+			    const struct lg_dump *sample, const struct lg_dump *proof,
+			    int proof_aggregated, const struct lg_leak_opts *o,
+			    struct lg_package *p, int *unsampled);
+
 /* Appends a readable description of a group (used as failure bodies). */
 void lg_leak_format_group(const struct lg_leak_group *g, struct lg_buf *out);
 

@@ -196,6 +196,7 @@ void lg_package_release(struct lg_package *p)
 	free(p->dir);
 	free(p->rel_dir);
 	free(p->hook_note);
+	free(p->snapshot_note);
 	lg_strv_free(p->hook_notes);
 	free(p->go_version);
 	for (i = 0; i < p->ntests; i++) {

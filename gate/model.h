@@ -180,6 +180,10 @@ struct lg_package {
 	enum lg_hook_via hook_via;
 	enum lg_evidence evidence; /* report "evidence_run" */
 	char **hook_notes; /* NULL-terminated or NULL: what rewriting TestMain could not keep */
+	int snapshot_aggregated; /* a hook snapshot was aggregated (too many goroutines to
+	                            dump in full) */
+	char *snapshot_note; /* what the hook aggregated or only counted, and what that
+	                        means for the leak check; NULL when nothing */
 	char *go_version;
 	int gomaxprocs;
 

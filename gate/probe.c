@@ -385,6 +385,18 @@ static void judge(struct lg_probe *pr, int k, const char *const *running, size_t
 	lg_dump_init(&proof);
 	if (lg_dump_parse_file(&d, stacks, &err))
 		goto out;
+	/*
+	 * An aggregated probe (the hook met more goroutines than it dumps in
+	 * full and wrote the goroutine profile: entries without ids) cannot
+	 * be compared goroutine by goroutine: no verdict from it, and the
+	 * unchanged-state watch starts over.
+	 */
+	for (i = 0; i < d.n; i++) {
+		if (d.g[i].id < 0) {
+			pr->nwatch = 0;
+			goto out;
+		}
+	}
 	memset(&pc, 0, sizeof(pc));
 	pc.pr = pr;
 	pc.d = &d;

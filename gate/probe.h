@@ -20,6 +20,10 @@
  *              created) blocked that way; the binary runs on to its deadline
  *              unless `fail_fast`.
  *
+ * A probe the hook aggregated (more goroutines than it dumps in full: the
+ * goroutine profile, entries without ids) gives no verdict and restarts
+ * the unchanged-state watch.
+ *
  * A test that sleeps, waits on I/O, a timer or a child process is never
  * reported: such goroutines are not blocked on a synchronisation primitive,
  * and the goroutineleak profile never marks them.  Probe files are

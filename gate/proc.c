@@ -169,6 +169,15 @@ struct pump {
 	const struct lg_proc_opts *o;
 	struct pollfd fds[2];
 	int open;
+	size_t err_bytes; /* read from stderr so far */
+};
+
+/* Progress of a dump after the SIGQUIT (lg_proc_opts.grace_max). */
+struct dumpwatch {
+	double at;          /* last look */
+	double progress_at; /* last progress seen */
+	size_t err_bytes;
+	long long cpu;      /* utime + stime in clock ticks, -1 unknown */
 };
 
 /* Reads what is ready on the pipes; closes a pipe at EOF. */
@@ -198,6 +207,8 @@ static void pump_once(struct pump *p, int wait_ms)
 			p->open--;
 			continue;
 		}
+		if (i == 1)
+			p->err_bytes += (size_t)n;
 		if (i == 0 && p->o->on_stdout)
 			p->o->on_stdout(p->o->ctx, chunk, (size_t)n);
 		else if (i == 1 && p->o->on_stderr)
@@ -251,9 +262,57 @@ static int group_members(pid_t pid)
 	return n;
 }
 
-/* The deadline logic: SIGQUIT once, SIGKILL to the group after the grace. */
+/*
+ * CPU time (utime + stime, clock ticks) of `pid` from /proc/N/stat, fields
+ * 14 and 15 (counted after the parenthesised command); -1 when unknown.
+ */
+static long long cpu_ticks(pid_t pid)
+{
+	char path[64], line[1024];
+	const char *close;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+	int ok = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f) && (close = strrchr(line, ')')) != NULL &&
+	    sscanf(close + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &ut, &st) == 2)
+		ok = 1;
+	fclose(f);
+	return ok ? (long long)(ut + st) : -1;
+}
+
+/*
+ * 1 while a dump looks under way (see lg_proc_opts.grace_max): stderr grew,
+ * or the busy file exists and the CPU time grew, within the last second.
+ */
+static int dump_progressing(const struct lg_proc_opts *o, const struct pump *p,
+			    struct dumpwatch *w, pid_t pid, double now)
+{
+	if (now - w->at >= 0.5) {
+		long long cpu = cpu_ticks(pid);
+		int busy = o->busy_file && access(o->busy_file, F_OK) == 0;
+
+		if (p->err_bytes != w->err_bytes || (busy && cpu >= 0 && cpu > w->cpu))
+			w->progress_at = now;
+		w->err_bytes = p->err_bytes;
+		w->cpu = cpu;
+		w->at = now;
+	}
+	return now - w->progress_at < 1.0;
+}
+
+/*
+ * The deadline logic: SIGQUIT once, SIGKILL to the group after the grace,
+ * postponed up to grace_max while a dump makes progress.
+ */
 static void enforce_deadline(const struct lg_proc_opts *o, struct lg_proc_result *r,
-			     pid_t pid, double start, double *quit_at)
+			     pid_t pid, double start, double *quit_at, const struct pump *p,
+			     struct dumpwatch *w)
 {
 	double now = lg_now();
 
@@ -269,7 +328,15 @@ static void enforce_deadline(const struct lg_proc_opts *o, struct lg_proc_result
 		kill(pid, SIGQUIT);
 		r->quit_sent = 1;
 		*quit_at = now;
+		w->at = w->progress_at = now;
+		w->err_bytes = p->err_bytes;
+		w->cpu = cpu_ticks(pid);
 	} else if (!r->killed && now - *quit_at >= o->grace) {
+		if (o->grace_max > o->grace && now - *quit_at < o->grace_max &&
+		    dump_progressing(o, p, w, pid, now)) {
+			r->grace_extended = now - *quit_at - o->grace;
+			return;
+		}
 		kill(-pid, SIGKILL);
 		r->killed = 1;
 	}
@@ -279,12 +346,14 @@ int lg_proc_run(const struct lg_proc_opts *o, struct lg_proc_result *r, struct l
 {
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct pump p;
+	struct dumpwatch w;
 	double start, quit_at = 0, exited_at = 0;
 	pid_t pid = -1;
 	int slot = -1, status = 0, reaped = 0, ret = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&p, 0, sizeof(p));
+	memset(&w, 0, sizeof(w));
 	p.fds[0].fd = p.fds[1].fd = -1;
 	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		ret = lg_error(err, "cannot create pipes: %s", strerror(errno));
@@ -324,7 +393,7 @@ int lg_proc_run(const struct lg_proc_opts *o, struct lg_proc_result *r, struct l
 		if (reaped && (!p.open || lg_now() - exited_at > 2.0))
 			break;
 		if (!reaped)
-			enforce_deadline(o, r, pid, start, &quit_at);
+			enforce_deadline(o, r, pid, start, &quit_at, &p, &w);
 	}
 	r->interrupted = lg_proc_interrupted();
 	r->seconds = lg_now() - start;

@@ -42,6 +42,16 @@ struct lg_proc_opts {
 	char *const *envp;      /* NULL = inherit */
 	double timeout;         /* seconds; 0 = no deadline */
 	double grace;           /* seconds between SIGQUIT and SIGKILL */
+	/*
+	 * A dump in progress postpones the SIGKILL past `grace`, up to
+	 * `grace_max` seconds after the SIGQUIT (0: never postponed): while
+	 * stderr keeps receiving bytes (the runtime printing its SIGQUIT dump),
+	 * or while `busy_file` exists (the hook's busy marker, may be NULL)
+	 * and the child's CPU time keeps growing.  Progress is looked at every
+	 * half second; a second without it ends the postponement.
+	 */
+	double grace_max;
+	const char *busy_file;
 	int allow_core;         /* keep the core-dump limit instead of 0 */
 	int merge_stderr;       /* send stderr to the stdout callback too */
 	/* Called with each chunk of stdout as it arrives. */
@@ -65,6 +75,7 @@ struct lg_proc_result {
 	int stopped;     /* on_tick asked to stop it before the deadline */
 	int quit_sent;   /* SIGQUIT was sent */
 	int killed;      /* SIGKILL was needed */
+	double grace_extended; /* seconds the SIGKILL was postponed for a dump in progress */
 	int interrupted; /* lg_proc_interrupt() ended it */
 	int children_at_deadline; /* other live processes in its group when the deadline
 	                             passed (the tests' child processes); -1 unknown */

@@ -238,6 +238,10 @@ static json_t *jpackage(const struct lg_package *p)
 		for (i = 0; p->hook_notes[i]; i++)
 			json_array_append_new(a, lg_json_str(p->hook_notes[i]));
 	}
+	if (p->snapshot_aggregated)
+		set(o, "snapshot_aggregated", json_true());
+	if (p->snapshot_note)
+		set(o, "snapshot_note", lg_json_str(p->snapshot_note));
 	set(o, "go_version", lg_json_str(p->go_version));
 	set(o, "gomaxprocs", json_integer(p->gomaxprocs));
 	set(o, "heap_growth", json_integer(p->heap_growth));
@@ -808,6 +812,8 @@ static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 	    get_enum(rd, o, "evidence_run", 0, LG_EVIDENCE_INCONCLUSIVE + 1, evidence_name,
 		     &evidence) < 0 ||
 	    get_strv(rd, o, "hook_notes", &p->hook_notes) < 0 ||
+	    get_str(rd, o, "snapshot_note", 0, &p->snapshot_note) < 0 ||
+	    get_bool(rd, o, "snapshot_aggregated", &p->snapshot_aggregated) < 0 ||
 	    get_str(rd, o, "go_version", 0, &p->go_version) < 0 ||
 	    get_i32(rd, o, "gomaxprocs", 0, &p->gomaxprocs) < 0 ||
 	    get_i64(rd, o, "heap_growth", &p->heap_growth) < 0 ||

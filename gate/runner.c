@@ -35,6 +35,8 @@ extern char **environ;
 #define STDERR_HEAD ((size_t)8 << 20)
 #define STDERR_TAIL ((size_t)56 << 20)
 #define STDERR_MAX_LINE (64 * 1024)
+/* Longest postponement of the SIGKILL past --grace while a dump is in progress. */
+#define LG_GRACE_DUMP_EXTRA 60.0
 
 /* What the build phase left for each package. */
 struct pkgstate {
@@ -352,7 +354,7 @@ static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_pac
 	char **env = build_env(o->cfg, hookdir, gp->dir, hooked, evidence);
 	char **argv = binary_argv(o, st->br.binary, extra);
 	struct lg_probe_opts pro;
-	char *last_run = NULL;
+	char *last_run = NULL, *busy = NULL;
 	int hook_failed;
 
 	memset(&c, 0, sizeof(c));
@@ -374,6 +376,11 @@ static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_pac
 	po.envp = env;
 	po.timeout = timeout;
 	po.grace = o->cfg->grace;
+	/* a dump in progress (the hook's busy marker, or the SIGQUIT dump
+	   still flowing) postpones the SIGKILL, for at most this long */
+	po.grace_max = o->cfg->grace + LG_GRACE_DUMP_EXTRA;
+	busy = lg_xasprintf("%s/busy.json", hookdir);
+	po.busy_file = hooked ? busy : NULL;
 	po.allow_core = o->allow_core;
 	po.on_stdout = on_stdout;
 	po.on_stderr = on_stderr;
@@ -423,6 +430,7 @@ out:
 	lg_buf_release(&errtext);
 	lg_strv_free(env);
 	free(argv);
+	free(busy);
 }
 
 /*
@@ -849,6 +857,8 @@ static void take_evidence(struct lg_package *p, struct lg_package *q)
 		SWAP(*pl, *ql);
 		SWAP(p->leaks, q->leaks);
 		SWAP(p->nleaks, q->nleaks);
+		SWAP(p->snapshot_note, q->snapshot_note);
+		SWAP(p->snapshot_aggregated, q->snapshot_aggregated);
 	}
 	SWAP(*ph, *qh);
 	SWAP(p->heap_sites, q->heap_sites);

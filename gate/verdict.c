@@ -172,6 +172,10 @@ static void hang_check(const struct lg_verdict_in *in, struct lg_package *p,
 			    in->proc->killed ? "ignored SIGQUIT and was killed after the grace period"
 					     : "printed none");
 	}
+	if (in->proc->grace_extended > 0)
+		lg_buf_addf(&detail, "\nthe SIGKILL was postponed %.1fs past the grace period: "
+				     "the binary was still dumping goroutines\n",
+			    in->proc->grace_extended);
 	add_bad_lines(d, "stderr", &detail);
 	dump_loc(d, test, in->module_root, &c->loc);
 	set_check(c, test, &msg, &detail);
@@ -444,22 +448,55 @@ static void no_proof_check(const struct lg_verdict_in *in, struct lg_package *p,
 			       "GOEXPERIMENT=goroutineleakprofile; --leaks alive checks without it\n");
 }
 
+/*
+ * The note an aggregated snapshot leaves on the leak check and the report
+ * (snapshot_note): how many goroutines the hook counted, that it wrote the
+ * goroutine profile instead of a full dump, whether its sample was cut,
+ * and how many groups no sampled goroutine described (those lack the `go`
+ * statement and the test).  Never fails.
+ */
+static void aggregated_note(const struct lg_hook_manifest *m, int unsampled, struct lg_buf *out)
+{
+	const struct lg_hook_snapshot *s[2] = { &m->before, &m->after };
+	const char *name[2] = { "before", "after" };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!s[i]->aggregated)
+			continue;
+		lg_buf_addf(out, "%s snapshot aggregated: %lld goroutines, too many to dump in full; "
+				 "the goroutine profile (counts per stack) was read%s\n",
+			    name[i], (long long)s[i]->mem.num_goroutine,
+			    !s[i]->sample_stacks ? ", no sample"
+			    : s[i]->sample_cut ? ", with a sample dump capped in size"
+					       : ", with a full sample dump");
+	}
+	if (unsampled)
+		lg_buf_addf(out, "%d leak group%s had no goroutine in the capped sample: "
+				 "described from the profile, without the go statement and the test\n",
+			    unsampled, unsampled == 1 ? "" : "s");
+	if (m->settle_counted)
+		lg_buf_adds(out, "settle: goroutines only counted while there were too many to dump\n");
+}
+
 static void leak_check(const struct lg_verdict_in *in, struct lg_package *p)
 {
 	const struct lg_hook_manifest *m = in->hook;
-	struct lg_dump before, after, proof;
+	struct lg_dump before, after, proof, sample;
 	struct lg_ignore_rule *ignores = NULL; /* shallow copies: config's, then the package's */
 	struct lg_leak_opts lo;
 	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT, alive = LG_BUF_INIT;
 	struct lg_err err;
 	struct lg_check *c;
 	size_t first = p->nleaks, i;
-	int n, have_proof = 0, nalive = 0;
+	int n, have_proof = 0, nalive = 0, have_sample = 0;
 	int proven_only = in->cfg->leaks == LG_LEAKS_PROVEN;
+	struct lg_buf snapnote = LG_BUF_INIT;
 
 	lg_dump_init(&before);
 	lg_dump_init(&after);
 	lg_dump_init(&proof);
+	lg_dump_init(&sample);
 	if (parse_snapshot(m->before.stacks, &before, &err) ||
 	    parse_snapshot(m->after.stacks, &after, &err)) {
 		add_skipped(p, LG_CHECK_LEAK, err.msg);
@@ -485,7 +522,21 @@ static void leak_check(const struct lg_verdict_in *in, struct lg_package *p)
 	}
 	lo.nignores = in->cfg->nignores + in->nextra_ignores;
 	lo.read_sources = in->read_sources;
-	n = lg_leak_find(&before, &after, have_proof ? &proof : NULL, &lo, p);
+	if (m->before.aggregated || m->after.aggregated) {
+		int unsampled = 0;
+
+		if (m->after.sample_stacks &&
+		    lg_dump_parse_file(&sample, m->after.sample_stacks, &err) == 0)
+			have_sample = 1;
+		n = lg_leak_find_aggregated(&before, &after, have_sample ? &sample : NULL,
+					    have_proof ? &proof : NULL,
+					    have_proof && m->after.aggregated, &lo, p, &unsampled);
+		aggregated_note(m, unsampled, &snapnote);
+		p->snapshot_aggregated = 1;
+	} else {
+		n = lg_leak_find(&before, &after, have_proof ? &proof : NULL, &lo, p);
+		aggregated_note(m, 0, &snapnote);
+	}
 	if (proven_only)
 		n = keep_proven(p, first, &alive, &nalive);
 	c = lg_package_add_check(p, LG_CHECK_LEAK,
@@ -512,6 +563,11 @@ static void leak_check(const struct lg_verdict_in *in, struct lg_package *p)
 		lg_buf_addf(&detail, "settled for %.0fms before the after snapshot (%d rounds)\n",
 			    m->settle_waited_ms, m->settle_rounds);
 	add_bad_lines(&after, "after.stacks", &detail);
+	if (snapnote.len) {
+		lg_buf_add(&detail, snapnote.buf, snapnote.len);
+		free(p->snapshot_note);
+		p->snapshot_note = lg_buf_detach(&snapnote, NULL);
+	}
 	if (p->nleaks > first) {
 		const struct lg_leak_group *g = &p->leaks[first];
 		const struct lg_location *l = g->created_at.file ? &g->created_at : &g->blocked_at;
@@ -527,7 +583,9 @@ out:
 	lg_dump_release(&before);
 	lg_dump_release(&after);
 	lg_dump_release(&proof);
+	lg_dump_release(&sample);
 	lg_buf_release(&alive);
+	lg_buf_release(&snapnote);
 }
 
 #define MIB(v) ((double)(v) / 1048576.0)

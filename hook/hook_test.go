@@ -267,7 +267,20 @@ func readManifest(t *testing.T, dir, phase string) map[string]interface{} {
 			t.Errorf("%s file names %v %v", side, snap["stacks"], snap["heap_profile"])
 		}
 		stacks, err := os.ReadFile(filepath.Join(dir, side+".stacks"))
-		if err != nil || !bytes.HasPrefix(stacks, []byte("goroutine ")) {
+		if snap["aggregated"] == true {
+			// the goroutine profile at debug=1, and a sample dump
+			if err != nil || !bytes.HasPrefix(stacks, []byte("goroutine profile: total ")) {
+				t.Errorf("aggregated %s.stacks: %v %.40q", side, err, stacks)
+			}
+			sample, err := os.ReadFile(filepath.Join(dir, side+".sample.stacks"))
+			if snap["sample_stacks"] != side+".sample.stacks" || err != nil ||
+				!bytes.HasPrefix(sample, []byte("goroutine ")) {
+				t.Errorf("%s sample_stacks %v: %v %.40q", side, snap["sample_stacks"], err, sample)
+			}
+			if _, ok := snap["sample_cut"].(bool); !ok {
+				t.Errorf("%s sample_cut %v", side, snap["sample_cut"])
+			}
+		} else if err != nil || !bytes.HasPrefix(stacks, []byte("goroutine ")) {
 			t.Errorf("%s.stacks: %v %.40q", side, err, stacks)
 		}
 		heap, err := os.ReadFile(filepath.Join(dir, side+".heap.pb.gz"))
@@ -292,7 +305,8 @@ func readManifest(t *testing.T, dir, phase string) map[string]interface{} {
 
 func settleOf(t *testing.T, m map[string]interface{}) (waited, rounds, remaining float64) {
 	s, ok := m["settle"].(map[string]interface{})
-	if !ok || keys(s) != "budget_ms remaining rounds waited_ms" {
+	if !ok || (keys(s) != "budget_ms remaining rounds waited_ms" &&
+		keys(s) != "budget_ms counted remaining rounds waited_ms") {
 		t.Fatalf("settle = %v", m["settle"])
 	}
 	return s["waited_ms"].(float64), s["rounds"].(float64), s["remaining"].(float64)
@@ -335,6 +349,33 @@ func TestMainProtocol(t *testing.T) {
 		}
 	})
 
+	t.Run("aggregated above LEAKGATE_FULL_DUMP_MAX", func(t *testing.T) {
+		dir, code, out := run(t, "TestLeaks", "LEAKGATE_SETTLE=60ms", "LEAKGATE_FULL_DUMP_MAX=0")
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		m := readManifest(t, dir, "after")
+		for _, side := range []string{"before", "after"} {
+			if snap := m[side].(map[string]interface{}); snap["aggregated"] != true {
+				t.Errorf("%s not aggregated with a limit of 0 goroutines: %v", side, snap)
+			}
+		}
+		_, _, remaining := settleOf(t, m)
+		if m["settle"].(map[string]interface{})["counted"] != true || remaining < 1 {
+			t.Errorf("settle did not count: %v", m["settle"])
+		}
+		after, _ := os.ReadFile(filepath.Join(dir, "after.stacks"))
+		if !regexp.MustCompile(`(?m)^1 @( 0x[0-9a-f]+)+\n#\t0x[0-9a-f]+\tleakgate.test/leaky.TestLeaks.func`).Match(after) {
+			t.Errorf("after.stacks (profile) does not show the leak with its count:\n%s", after)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "busy.json")); err == nil {
+			t.Error("busy.json left behind")
+		}
+		if n := len(m["errors"].([]interface{})); n != 0 {
+			t.Errorf("errors: %v", m["errors"])
+		}
+	})
+
 	t.Run("lingering goroutine settles", func(t *testing.T) {
 		dir, code, out := run(t, "TestLingers")
 		if code != 0 {
@@ -347,7 +388,8 @@ func TestMainProtocol(t *testing.T) {
 	})
 
 	t.Run("failing tests still snapshot", func(t *testing.T) {
-		dir, code, out := run(t, "TestFails", "LEAKGATE_SETTLE=bogus", "LEAKGATE_MEMPROFILERATE=1")
+		dir, code, out := run(t, "TestFails", "LEAKGATE_SETTLE=bogus", "LEAKGATE_MEMPROFILERATE=1",
+			"LEAKGATE_FULL_DUMP_MAX=many")
 		if code != 1 {
 			t.Fatalf("exit %d, want 1\n%s", code, out)
 		}
@@ -358,6 +400,9 @@ func TestMainProtocol(t *testing.T) {
 		errs := fmt.Sprint(m["errors"])
 		if !strings.Contains(errs, "LEAKGATE_SETTLE") {
 			t.Errorf("bad LEAKGATE_SETTLE not reported: %s", errs)
+		}
+		if !strings.Contains(errs, "LEAKGATE_FULL_DUMP_MAX") {
+			t.Errorf("bad LEAKGATE_FULL_DUMP_MAX not reported: %s", errs)
 		}
 		if m["settle"].(map[string]interface{})["budget_ms"] != 500.0 {
 			t.Errorf("budget_ms = %v, want the default", m["settle"])

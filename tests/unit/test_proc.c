@@ -1,7 +1,7 @@
 /*
  * test_proc.c — child processes: exit status, signals, the outside
- * deadline (SIGQUIT, then SIGKILL to the group), capped capture, and no
- * survivors.  Uses /bin/sh programs: real processes, real signals.
+ * deadline (SIGQUIT, then SIGKILL to the group, postponed while a dump is
+ * in progress), capped capture, and no survivors.  Uses /bin/sh programs: real processes, real signals.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -201,6 +201,79 @@ static void test_flood_bounded(void)
 	lg_capture_release(&err);
 }
 
+/*
+ * Runs `script` with a deadline of 0.3 s, a grace of 0.3 s and a postponement
+ * bound of `grace_max` for a dump in progress, `busy` as the busy marker.
+ */
+static int run_dumping(const char *script, double grace_max, const char *busy,
+		       struct lg_proc_result *r)
+{
+	char *argv[] = { "sh", "-c", (char *)script, NULL };
+	struct lg_proc_opts o;
+	struct lg_capture err;
+	struct lg_err e;
+	int ret;
+
+	memset(&o, 0, sizeof(o));
+	lg_capture_init(&err, 1024, 1024);
+	o.argv = argv;
+	o.timeout = 0.3;
+	o.grace = 0.3;
+	o.grace_max = grace_max;
+	o.busy_file = busy;
+	o.err_capture = &err;
+	ret = lg_proc_run(&o, r, &e);
+	lg_capture_release(&err);
+	return ret;
+}
+
+/* A SIGQUIT dump still flowing to stderr past the grace postpones the SIGKILL. */
+static void test_grace_dump_flowing(void)
+{
+	struct lg_proc_result r;
+
+	/* on SIGQUIT: 2 s of output, a line every 50 ms, then exit 2 */
+	CHECK_INT(run_dumping("trap 'i=0; while [ $i -lt 40 ]; do echo goroutine $i >&2; "
+			      "sleep 0.05; i=$((i+1)); done; exit 2' QUIT; "
+			      "while :; do sleep 0.05; done", 10, NULL, &r), 0);
+	CHECK_INT(r.quit_sent, 1);
+	CHECK_INT(r.killed, 0);
+	CHECK_INT(r.exit_code, 2);
+	CHECK(r.grace_extended > 1.0);
+	CHECK(r.seconds < 5);
+}
+
+/* The busy marker with CPU time growing postpones it too; without the marker it does not. */
+static void test_grace_busy_marker(void)
+{
+	char dir[] = "/tmp/lg_test_proc_XXXXXX";
+	char *busy, *script;
+	struct lg_proc_result r;
+
+	CHECK(mkdtemp(dir) != NULL);
+	busy = lg_xasprintf("%s/busy.json", dir);
+	/* ignores SIGQUIT, burns CPU silently for about 2 s with the marker, removes it, exits 3 */
+	script = lg_xasprintf("trap '' QUIT; echo '{}' > %s; end=$(($(date +%%s) + 3)); "
+			      "while [ $(date +%%s) -lt $end ]; do :; done; rm -f %s; exit 3",
+			      busy, busy);
+	CHECK_INT(run_dumping(script, 10, busy, &r), 0);
+	CHECK_INT(r.killed, 0);
+	CHECK_INT(r.exit_code, 3);
+	CHECK(r.grace_extended > 1.0);
+	/* the same without telling proc about the marker: killed after the grace */
+	CHECK_INT(run_dumping(script, 10, NULL, &r), 0);
+	CHECK_INT(r.killed, 1);
+	CHECK(r.seconds < 1.5);
+	/* and the postponement is bounded: grace_max 1 s kills it at about 1 s */
+	CHECK_INT(run_dumping(script, 1.0, busy, &r), 0);
+	CHECK_INT(r.killed, 1);
+	CHECK(r.seconds < 2.0);
+	unlink(busy);
+	rmdir(dir);
+	free(script);
+	free(busy);
+}
+
 int main(void)
 {
 	static const struct lg_check_case cases[] = {
@@ -212,6 +285,8 @@ int main(void)
 		{ "not_found", test_not_found },
 		{ "capture_caps", test_capture_caps },
 		{ "flood_bounded", test_flood_bounded },
+		{ "grace_dump_flowing", test_grace_dump_flowing },
+		{ "grace_busy_marker", test_grace_busy_marker },
 	};
 
 	return LG_CHECK_RUN(cases);
