@@ -1584,17 +1584,17 @@ static void test_diff_labels(void)
 	struct lg_pprof_label l4[] = { { "bytes", NULL, 64, "bytes" } };
 	int64_t v[] = { 2, 5, 3, 4, 1, 1 };
 	struct lg_pprof_sample sb[] = {
-		{ &v[0], fa, 2, l1, 2 }, /* worker role=fetch shard=7: 2 */
-		{ &v[4], fb, 2, NULL, 0 }, /* other: 1 */
-		{ &v[5], fa, 2, l4, 1 }, /* worker bytes=64: 1 */
+		{ &v[0], fa, 2, l1, 2, NULL, 0, 0 }, /* worker role=fetch shard=7: 2 */
+		{ &v[4], fb, 2, NULL, 0, NULL, 0, 0 }, /* other: 1 */
+		{ &v[5], fa, 2, l4, 1, NULL, 0, 0 }, /* worker bytes=64: 1 */
 	};
 	struct lg_pprof_sample sa[] = {
-		{ &v[1], fa, 2, l2, 2 }, /* same labels, other order: 5 */
-		{ &v[2], fa, 2, l3, 1 }, /* role=store: 3, new */
-		{ &v[3], fa, 2, l4, 1 }, /* bytes=64: 4 */
+		{ &v[1], fa, 2, l2, 2, NULL, 0, 0 }, /* same labels, other order: 5 */
+		{ &v[2], fa, 2, l3, 1, NULL, 0, 0 }, /* role=store: 3, new */
+		{ &v[3], fa, 2, l4, 1, NULL, 0, 0 }, /* bytes=64: 4 */
 	};
-	struct lg_pprof before = { &vt, 1, { "goroutine", "count" }, 1, 100, 0, sb, 3, "", NULL };
-	struct lg_pprof after = { &vt, 1, { "goroutine", "count" }, 1, 300, 0, sa, 3, "", NULL };
+	struct lg_pprof before = { &vt, 1, { "goroutine", "count" }, 1, 100, 0, sb, 3, "", NULL, NULL, 0, NULL, 0 };
+	struct lg_pprof after = { &vt, 1, { "goroutine", "count" }, 1, 300, 0, sa, 3, "", NULL, NULL, 0, NULL, 0 };
 	struct lg_pprof d;
 	struct lg_err err;
 	char *path = tmp_path("labels.pb.gz");
