@@ -88,13 +88,16 @@ static int check_kinds(const struct lg_input *a, const struct lg_input *b, const
 	return 0;
 }
 
-static int write_profile(const struct lg_input *a, const struct lg_input *b, const char *path)
+/* Writes after - before of two profiles to `path`; on failure the exit code of an I/O error. */
+static int write_profile(struct lg_input *a, struct lg_input *b, const char *path)
 {
 	struct lg_pprof d;
 	struct lg_err err;
 	int ret = 0;
 
 	lg_pprof_init(&d);
+	lg_pprof_expand(&a->prof); /* the diff works on frames */
+	lg_pprof_expand(&b->prof);
 	if (lg_pprof_diff(&a->prof, &b->prof, &d, &err) || lg_pprof_write_file(&d, path, &err))
 		ret = lg_cli_fail(LG_EXIT_ENV, "%s", err.msg);
 	lg_pprof_release(&d);

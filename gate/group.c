@@ -1,5 +1,7 @@
 /*
- * group.c — grouping goroutines and profile samples by stack.
+ * group.c — grouping goroutines and profile samples by stack: the core
+ * (interning, keys, the group table, finishing) and goroutines of dumps;
+ * profiles come in through group_profile.c, set diffs are group_diff.c.
  *
  * Grouping runs once per goroutine or sample of inputs that may hold
  * millions of them, so the hot path does no allocation and no string work:
@@ -19,80 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "group.h"
+#include "group_int.h"
 #include "pattern.h"
 
-/*
- * Strings and frames are interned per set: a string by its content (so a
- * profile whose string table repeats a string still groups by content),
- * a frame by its (func, file, line) pointers.  Each interned string and
- * frame carries a hash of its content, computed once, so that a group's
- * key and stable id are a few multiplications per frame.
- */
-struct str_ent {
-	const char *ptr;  /* as offered */
-	const char *canon; /* the first pointer seen with this content */
-	uint64_t hash;    /* of the content */
-};
+#define NO_ID LG_HMAP_NONE
 
-struct frame_ent {
-	const char *func, *file; /* as offered (the lookup key) */
-	int line;
-	const char *cfunc, *cfile; /* canonical */
-	uint64_t hfull, hfunc;   /* content: func+file+line, func alone */
-	uint32_t id[2];          /* in the set's frame table, not inlined / inlined;
-	                            NO_ID until first needed */
-	unsigned runtime : 1;
-};
-
-#define NO_ID UINT32_MAX
-
-/* A direct-mapped memo of lg_wait_class_of_func by function pointer. */
-#define WAIT_MEMO 256
-struct wait_memo {
-	const char *func;
-	enum lg_wait_class wait;
-};
-
-/* Open addressing over entry indices + 1 (0 = free), power-of-two size. */
-struct index_table {
-	uint32_t *slot;
-	size_t n;
-};
-
-struct priv {
-	uint64_t *hash;   /* per group: its content key (level, wait, frames, ...) */
-	size_t galloc;
-	struct index_table groups;
-	struct str_ent *strs;
-	size_t nstrs, strs_alloc;
-	struct index_table by_ptr, by_content;
-	struct frame_ent *frames;
-	size_t nframes, frames_alloc;
-	struct index_table frame_tab;
-	struct lg_frame *tab; /* the set's frame table: distinct by content (s->frames) */
-	unsigned char *tab_rt; /* per table frame: a runtime frame */
-	size_t ntab, tab_alloc, tab_rt_alloc;
-	struct index_table tab_slots; /* by canonical pointers, line and inlined */
-	uint32_t *ids;        /* scratch: one entry's frame ids */
-	size_t ids_alloc;
-	struct wait_memo wait_memo[WAIT_MEMO];
-	/*
-	 * After lg_group_finish: table frame k's function as folded text,
-	 * ";func" with any ';' in it made ':', is fold.buf[fold_at[k] ..
-	 * fold_at[k + 1]), so that a folded stack is a copy per frame.
-	 */
-	struct lg_buf fold;
-	size_t *fold_at;
-	struct lg_frame *fr;  /* scratch: a group's frames as structs (finish) */
-	size_t fr_alloc;
-	const void *input; /* the one dump or profile the set reads */
-	int finished;
-	int no_patterns;   /* a profile that does not count goroutines */
-	struct lg_buf scratch;
-	struct lg_arena arena; /* groups' frames, label values, profile label text */
-};
+/* FNV's prime inverted mod 2^64: undoes the step lg_fnv1a takes for the NUL. */
+#define FNV_PRIME_INV 0xce965057aff6957bull
 
 static int is_runtime(const struct lg_frame *f)
 {
@@ -104,160 +39,109 @@ static int reason_matters(enum lg_wait_class w)
 {
 	return w == LG_WAIT_RUNTIME || w == LG_WAIT_OTHER;
 }
-
 /* ---------------------------------------------------------------------- */
 /* Hashing and interning. */
 
-static uint64_t hash_ptr(const void *p)
-{
-	uint64_t v = (uint64_t)(uintptr_t)p;
-
-	v ^= v >> 29;
-	v *= 0xbf58476d1ce4e5b9ull;
-	return v ^ (v >> 32);
-}
-
-/* FNV-1a of the content, NULL apart from "". */
+/*
+ * The content hash of a string: FNV-1a of its bytes without the NUL (NULL
+ * apart from "").  Group ids are made of it, so its values never change;
+ * it is lg_fnv1a, which also hashes the NUL, with that last step undone.
+ */
 static uint64_t hash_content(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
 	if (!s)
 		return 0x6e756c6cull;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return lg_fnv1a(LG_FNV_OFFSET, s) * FNV_PRIME_INV;
 }
 
-/* Slot for `h` in t: the first free one or the one whose entry `eq` accepts. */
-#define TABLE_PROBE(t, h, i, eq)                                                   \
-	for (i = (size_t)(h) & ((t)->n - 1); (t)->slot[i] && !(eq);                \
-	     i = (i + 1) & ((t)->n - 1))
-
-/* Doubles t when `used` passes half of it; `hash_of` gives entry k's hash. */
-static void table_fit(struct index_table *t, size_t used, uint64_t (*hash_of)(const struct priv *, size_t),
-		      const struct priv *pv)
-{
-	size_t n, i, mask;
-	uint32_t *slot;
-
-	if (t->n && used * 2 <= t->n)
-		return;
-	n = t->n ? t->n * 2 : 1024;
-	mask = n - 1;
-	slot = lg_xcalloc(n, sizeof(*slot));
-	for (i = 0; i < t->n; i++) {
-		size_t j;
-
-		if (!t->slot[i])
-			continue;
-		for (j = hash_of(pv, t->slot[i] - 1) & mask; slot[j]; j = (j + 1) & mask)
-			;
-		slot[j] = t->slot[i];
-	}
-	free(t->slot);
-	t->slot = slot;
-	t->n = n;
-}
-
-static uint64_t str_ptr_hash(const struct priv *pv, size_t k)
-{
-	return hash_ptr(pv->strs[k].ptr);
-}
-
-static uint64_t str_content_hash(const struct priv *pv, size_t k)
-{
-	return pv->strs[k].hash;
-}
-
+/* The in-memory hash of a frame key: its string pointers and line. */
 static uint64_t frame_key_hash(const char *func, const char *file, int line)
 {
-	return lg_hash_mix(hash_ptr(func) ^ (hash_ptr(file) * 31), (uint64_t)(uint32_t)line);
+	return lg_hash_mix(lg_hash_ptr(func) ^ (lg_hash_ptr(file) * 31), (uint64_t)(uint32_t)line);
 }
 
-static uint64_t frame_ent_hash(const struct priv *pv, size_t k)
+/* Is string entry k the pointer looked up? */
+static int str_ptr_eq(const void *ctx, uint32_t k)
 {
+	const struct priv *pv = ctx;
+
+	return pv->strs[k].ptr == pv->key_ptr;
+}
+
+/* Is string entry k's canonical string the content looked up? */
+static int str_content_eq(const void *ctx, uint32_t k)
+{
+	const struct priv *pv = ctx;
+	const char *s = pv->key_ptr, *c = pv->strs[k].canon;
+
+	return pv->strs[k].hash == pv->key_hash && (s && c ? !strcmp(c, s) : c == s);
+}
+
+/* Is frame entry k the (func, file, line) pointers looked up? */
+static int frame_eq(const void *ctx, uint32_t k)
+{
+	const struct priv *pv = ctx;
 	const struct frame_ent *e = &pv->frames[k];
 
-	return frame_key_hash(e->func, e->file, e->line);
+	return e->func == pv->key_frame->func && e->file == pv->key_frame->file &&
+	       e->line == pv->key_frame->line;
 }
 
-static uint64_t tab_key_hash(const char *cfunc, const char *cfile, int line, int inlined)
+/* Is table frame k the canonical frame looked up (inlined mark included)? */
+static int tab_eq(const void *ctx, uint32_t k)
 {
-	return frame_key_hash(cfunc, cfile, line) ^ (uint64_t)inlined;
-}
+	const struct priv *pv = ctx;
+	const struct lg_frame *a = &pv->tab[k], *b = pv->key_frame;
 
-static uint64_t tab_ent_hash(const struct priv *pv, size_t k)
-{
-	const struct lg_frame *f = &pv->tab[k];
-
-	return tab_key_hash(f->func, f->file, f->line, f->inlined);
-}
-
-static uint64_t group_hash(const struct priv *pv, size_t k)
-{
-	return pv->hash[k];
+	return a->func == b->func && a->file == b->file && a->line == b->line &&
+	       a->inlined == b->inlined;
 }
 
 /* The interned entry of string `s` (by pointer, then by content). */
 static const struct str_ent *intern_str(struct priv *pv, const char *s)
 {
-	uint64_t hp = hash_ptr(s), hc;
-	size_t i, k;
+	uint64_t hp = lg_hash_ptr(s), hc;
+	uint32_t k, c;
 
-	TABLE_PROBE(&pv->by_ptr, hp, i, pv->strs[pv->by_ptr.slot[i] - 1].ptr == s)
-		;
-	if (pv->by_ptr.slot[i])
-		return &pv->strs[pv->by_ptr.slot[i] - 1];
+	pv->key_ptr = s;
+	k = lg_hmap_find(&pv->by_ptr, hp, str_ptr_eq, pv);
+	if (k != LG_HMAP_NONE)
+		return &pv->strs[k];
 	hc = hash_content(s);
-	TABLE_PROBE(&pv->by_content, hc, i,
-		    pv->strs[pv->by_content.slot[i] - 1].hash == hc &&
-			    (s && pv->strs[pv->by_content.slot[i] - 1].canon
-				     ? !strcmp(pv->strs[pv->by_content.slot[i] - 1].canon, s)
-				     : pv->strs[pv->by_content.slot[i] - 1].canon == s))
-		;
+	pv->key_hash = hc;
+	c = lg_hmap_find(&pv->by_content, hc, str_content_eq, pv);
 	LG_GROW(pv->strs, pv->strs_alloc, pv->nstrs + 1);
-	k = pv->nstrs++;
+	k = (uint32_t)pv->nstrs++;
 	pv->strs[k].ptr = s;
 	pv->strs[k].hash = hc;
-	pv->strs[k].canon = pv->by_content.slot[i] ? pv->strs[pv->by_content.slot[i] - 1].canon : s;
-	if (!pv->by_content.slot[i]) {
-		pv->by_content.slot[i] = (uint32_t)(k + 1);
-		table_fit(&pv->by_content, pv->nstrs, str_content_hash, pv);
-	}
-	TABLE_PROBE(&pv->by_ptr, hp, i, 0)
-		;
-	pv->by_ptr.slot[i] = (uint32_t)(k + 1);
-	table_fit(&pv->by_ptr, pv->nstrs, str_ptr_hash, pv);
+	pv->strs[k].canon = c != LG_HMAP_NONE ? pv->strs[c].canon : s;
+	if (c == LG_HMAP_NONE)
+		lg_hmap_add(&pv->by_content, hc, k);
+	lg_hmap_add(&pv->by_ptr, hp, k);
 	return &pv->strs[k];
 }
 
-static struct frame_ent *intern_frame(struct priv *pv, const char *func, const char *file,
-					    int line)
+/* The entry of frame (func, file, line), interned when new; its index in pv->frames. */
+static uint32_t intern_frame(struct priv *pv, const char *func, const char *file, int line)
 {
 	uint64_t h = frame_key_hash(func, file, line);
+	struct lg_frame key = { func, file, line, 0 };
 	const char *cfunc, *cfile;
 	uint64_t hfunc, hfile;
 	struct frame_ent *e;
-	struct lg_frame probe;
-	size_t i, k;
+	uint32_t k;
 
-	TABLE_PROBE(&pv->frame_tab, h, i,
-		    pv->frames[pv->frame_tab.slot[i] - 1].func == func &&
-			    pv->frames[pv->frame_tab.slot[i] - 1].file == file &&
-			    pv->frames[pv->frame_tab.slot[i] - 1].line == line)
-		;
-	if (pv->frame_tab.slot[i])
-		return &pv->frames[pv->frame_tab.slot[i] - 1];
+	pv->key_frame = &key;
+	k = lg_hmap_find(&pv->frame_tab, h, frame_eq, pv);
+	if (k != LG_HMAP_NONE)
+		return k;
 	/* each call may move pv->strs: keep values, not entries */
 	cfunc = intern_str(pv, func)->canon;
 	hfunc = intern_str(pv, func)->hash;
 	cfile = intern_str(pv, file)->canon;
 	hfile = intern_str(pv, file)->hash;
 	LG_GROW(pv->frames, pv->frames_alloc, pv->nframes + 1);
-	k = pv->nframes++;
+	k = (uint32_t)pv->nframes++;
 	e = &pv->frames[k];
 	e->func = func;
 	e->file = file;
@@ -266,44 +150,46 @@ static struct frame_ent *intern_frame(struct priv *pv, const char *func, const c
 	e->cfile = cfile;
 	e->hfunc = hfunc;
 	e->hfull = lg_hash_mix(lg_hash_mix(hfunc, hfile), (uint64_t)(uint32_t)line);
-	probe.func = func;
-	e->runtime = is_runtime(&probe);
+	e->runtime = is_runtime(&key);
 	e->id[0] = e->id[1] = NO_ID;
-	pv->frame_tab.slot[i] = (uint32_t)(k + 1);
-	table_fit(&pv->frame_tab, pv->nframes, frame_ent_hash, pv);
-	return e;
+	lg_hmap_add(&pv->frame_tab, h, k);
+	return k;
 }
 
 /* The id in the frame table of entry `e` with this inlined flag, added when new. */
 static uint32_t table_id(struct priv *pv, struct frame_ent *e, int inlined)
 {
+	struct lg_frame key = { e->cfunc, e->cfile, e->line, (unsigned)inlined };
 	uint64_t h;
-	size_t i;
+	uint32_t k;
 
 	if (e->id[inlined] != NO_ID)
 		return e->id[inlined];
-	h = tab_key_hash(e->cfunc, e->cfile, e->line, inlined);
-	TABLE_PROBE(&pv->tab_slots, h, i,
-		    pv->tab[pv->tab_slots.slot[i] - 1].func == e->cfunc &&
-			    pv->tab[pv->tab_slots.slot[i] - 1].file == e->cfile &&
-			    pv->tab[pv->tab_slots.slot[i] - 1].line == e->line &&
-			    pv->tab[pv->tab_slots.slot[i] - 1].inlined == (unsigned)inlined)
-		;
-	if (!pv->tab_slots.slot[i]) {
+	h = frame_key_hash(e->cfunc, e->cfile, e->line) ^ (uint64_t)inlined;
+	pv->key_frame = &key;
+	k = lg_hmap_find(&pv->tab_slots, h, tab_eq, pv);
+	if (k == LG_HMAP_NONE) {
 		LG_GROW(pv->tab, pv->tab_alloc, pv->ntab + 1);
 		LG_GROW(pv->tab_rt, pv->tab_rt_alloc, pv->ntab + 1);
-		pv->tab[pv->ntab].func = e->cfunc;
-		pv->tab[pv->ntab].file = e->cfile;
-		pv->tab[pv->ntab].line = e->line;
-		pv->tab[pv->ntab].inlined = (unsigned)inlined;
+		pv->tab[pv->ntab] = key;
 		pv->tab_rt[pv->ntab] = e->runtime;
-		pv->tab_slots.slot[i] = (uint32_t)++pv->ntab;
-		table_fit(&pv->tab_slots, pv->ntab, tab_ent_hash, pv);
-		e->id[inlined] = (uint32_t)(pv->ntab - 1);
-	} else {
-		e->id[inlined] = pv->tab_slots.slot[i] - 1;
+		k = (uint32_t)pv->ntab++;
+		lg_hmap_add(&pv->tab_slots, h, k);
 	}
-	return e->id[inlined];
+	e->id[inlined] = k;
+	return k;
+}
+
+/* Frame i of an entry is entry e: its table id into pv->ids, its content into h. */
+static inline uint64_t mix_frame(struct priv *pv, enum lg_group_by by, size_t i, uint32_t fe,
+				 int inlined, uint64_t h)
+{
+	struct frame_ent *e = &pv->frames[fe];
+
+	pv->ids[i] = table_id(pv, e, inlined);
+	if (by == LG_GROUP_EXACT || !e->runtime)
+		h = lg_hash_mix(h, by == LG_GROUP_FUNCS ? e->hfunc : e->hfull);
+	return h;
 }
 
 /*
@@ -312,13 +198,15 @@ static uint32_t table_id(struct priv *pv, struct frame_ent *e, int inlined)
  * flags, frames, creator and the grouping label.  Being made of contents
  * only, it is equal across inputs and is the group's stable id at the
  * exact and lines levels.  `g` gets the canonical status and creator.
+ * The frames are g's, or those of locations locs[0..nlocs) of `p`.
  */
-static uint64_t intern_entry(struct lg_group_set *s, struct lg_goroutine *g, const char *label)
+static uint64_t intern_entry(struct lg_group_set *s, struct lg_goroutine *g, const char *label,
+			     const struct lg_pprof *p, const uint32_t *locs, size_t nlocs)
 {
 	struct priv *pv = s->priv;
 	enum lg_group_by by = s->opts.by;
 	uint64_t h = lg_hash_mix(lg_hash_mix(0x51ed27, (uint64_t)by), (uint64_t)g->wait);
-	size_t i;
+	size_t i, j, n = 0;
 
 	if (by == LG_GROUP_EXACT || reason_matters(g->wait)) {
 		const struct str_ent *st = intern_str(pv, g->status);
@@ -329,17 +217,30 @@ static uint64_t intern_entry(struct lg_group_set *s, struct lg_goroutine *g, con
 	if (by == LG_GROUP_EXACT)
 		h = lg_hash_mix(h, (uint64_t)(g->locked | g->leaked << 1));
 	LG_GROW(pv->ids, pv->ids_alloc, g->nframes + 1);
-	for (i = 0; i < g->nframes; i++) {
-		const struct lg_frame *f = &g->frames[i];
-		struct frame_ent *e = intern_frame(pv, f->func, f->file, f->line);
+	if (p) {
+		/* each location frame is interned once, on first use */
+		for (i = 0; i < nlocs; i++) {
+			const struct lg_pprof_location *l = &p->locations[locs[i]];
 
-		pv->ids[i] = table_id(pv, e, f->inlined);
-		if (by == LG_GROUP_EXACT || !e->runtime)
-			h = lg_hash_mix(h, by == LG_GROUP_FUNCS ? e->hfunc : e->hfull);
+			for (j = l->first; j < l->first + l->n; j++, n++) {
+				const struct lg_frame *f = &p->loc_frames[j];
+
+				if (pv->loc_fe[j] == NO_ID)
+					pv->loc_fe[j] = intern_frame(pv, f->func, f->file, f->line);
+				h = mix_frame(pv, by, n, pv->loc_fe[j], f->inlined, h);
+			}
+		}
+	} else {
+		for (i = 0; i < g->nframes; i++) {
+			const struct lg_frame *f = &g->frames[i];
+
+			h = mix_frame(pv, by, i, intern_frame(pv, f->func, f->file, f->line),
+				      f->inlined, h);
+		}
 	}
 	if (by != LG_GROUP_FUNCS && g->creator.func) {
-		const struct frame_ent *e =
-			intern_frame(pv, g->creator.func, g->creator.file, g->creator.line);
+		uint32_t k = intern_frame(pv, g->creator.func, g->creator.file, g->creator.line);
+		const struct frame_ent *e = &pv->frames[k]; /* after the call: it may move frames */
 
 		g->creator.func = e->cfunc;
 		g->creator.file = e->cfile;
@@ -413,12 +314,19 @@ static int key_equal(const struct lg_group_set *s, const struct lg_group *grp,
 		return 0;
 	return same_frames(s, grp, g);
 }
-
 /* ---------------------------------------------------------------------- */
 /* The table. */
 
-/* Room for `n` groups (and their keys). */
-static void reserve_groups(struct lg_group_set *s, size_t n)
+/* Is group k the entry looked up (pv->key_g, key_label, key_hash)? */
+static int group_eq(const void *ctx, uint32_t k)
+{
+	const struct lg_group_set *s = ctx;
+	const struct priv *pv = s->priv;
+
+	return pv->hash[k] == pv->key_hash && key_equal(s, &s->g[k], pv->key_g, pv->key_label);
+}
+
+void lg_group_reserve_(struct lg_group_set *s, size_t n)
 {
 	struct priv *pv = s->priv;
 	size_t before = pv->galloc;
@@ -430,18 +338,19 @@ static void reserve_groups(struct lg_group_set *s, size_t n)
 		pv->hash = lg_xrealloc(pv->hash, pv->galloc * sizeof(*pv->hash));
 }
 
+/* A new group for entry g (its frame ids in pv->ids) under key hash h. */
 static struct lg_group *new_group(struct lg_group_set *s, const struct lg_goroutine *g,
-				  const char *label, uint64_t h, size_t slot)
+				  const char *label, uint64_t h)
 {
 	struct priv *pv = s->priv;
 	struct lg_group *grp;
 	size_t gn = s->n;
 
-	reserve_groups(s, s->n + 1);
+	lg_group_reserve_(s, s->n + 1);
 	grp = &s->g[s->n++];
 	memset(grp, 0, sizeof(*grp));
 	pv->hash[gn] = h;
-	pv->groups.slot[slot] = (uint32_t)(gn + 1);
+	lg_hmap_add(&pv->groups, h, (uint32_t)gn);
 	grp->status = g->status ? g->status : "";
 	grp->wait = g->wait;
 	grp->locked = g->locked;
@@ -460,7 +369,6 @@ static struct lg_group *new_group(struct lg_group_set *s, const struct lg_gorout
 	grp->creator = g->creator;
 	grp->min_minutes = grp->max_minutes = g->minutes;
 	grp->first_line = g->first_line;
-	table_fit(&pv->groups, s->n, group_hash, pv);
 	return grp;
 }
 
@@ -481,28 +389,28 @@ static void add_id(struct lg_group *grp, int64_t id)
 	grp->ids[i] = id;
 }
 
-/* Adds one entry; `g0` is the caller's, its strings as the input holds them. */
-static void add_entry(struct lg_group_set *s, const struct lg_goroutine *g0, int64_t weight,
-		      int64_t entries, const char *label)
+void lg_group_add_entry_(struct lg_group_set *s, const struct lg_goroutine *g0, int64_t weight,
+			 int64_t entries, const char *label, const struct lg_pprof *p,
+			 const uint32_t *locs, size_t nlocs)
 {
 	struct priv *pv = s->priv;
 	struct lg_goroutine g = *g0;
-	uint64_t h = intern_entry(s, &g, label);
+	uint64_t h = intern_entry(s, &g, label, p, locs, nlocs);
 	struct lg_group *grp = NULL;
-	size_t i;
+	uint32_t k;
 
-	TABLE_PROBE(&pv->groups, h, i,
-		    pv->hash[pv->groups.slot[i] - 1] == h &&
-			    key_equal(s, &s->g[pv->groups.slot[i] - 1], &g, label))
-		;
-	if (pv->groups.slot[i])
-		grp = &s->g[pv->groups.slot[i] - 1];
+	pv->key_g = &g;
+	pv->key_label = label;
+	pv->key_hash = h;
+	k = lg_hmap_find(&pv->groups, h, group_eq, s);
+	if (k != LG_HMAP_NONE)
+		grp = &s->g[k];
 	if (!grp) {
 		if (s->n >= LG_GROUP_MAX_GROUPS) {
 			s->overflow += entries;
 			return;
 		}
-		grp = new_group(s, &g, label, h, i);
+		grp = new_group(s, &g, label, h);
 	}
 	grp->count = lg_sat_add64(grp->count, weight);
 	grp->entries += entries;
@@ -589,7 +497,7 @@ out:
 /* ---------------------------------------------------------------------- */
 /* Goroutines. */
 
-static int state_matches(const char *want, const struct lg_goroutine *g)
+int lg_group_state_matches_(const char *want, const struct lg_goroutine *g)
 {
 	if (!want)
 		return 1;
@@ -598,7 +506,7 @@ static int state_matches(const char *want, const struct lg_goroutine *g)
 	return !strcmp(want, lg_wait_class_name(g->wait));
 }
 
-static int func_matches(const regex_t *re, const struct lg_frame *f, size_t n)
+int lg_group_func_matches_(const regex_t *re, const struct lg_frame *f, size_t n)
 {
 	size_t i;
 
@@ -620,17 +528,11 @@ static struct priv *priv_of(struct lg_group_set *s)
 		lg_buf_init(&pv->scratch);
 		lg_buf_init(&pv->fold);
 		s->priv = pv;
-		table_fit(&pv->groups, 0, group_hash, pv);
-		table_fit(&pv->by_ptr, 0, str_ptr_hash, pv);
-		table_fit(&pv->by_content, 0, str_content_hash, pv);
-		table_fit(&pv->frame_tab, 0, frame_ent_hash, pv);
-		table_fit(&pv->tab_slots, 0, tab_ent_hash, pv);
 	}
 	return pv;
 }
 
-/* Claims the set for one input; 0 when `input` is (now) the set's input. */
-static int claim(struct lg_group_set *s, const void *input)
+int lg_group_claim_(struct lg_group_set *s, const void *input)
 {
 	struct priv *pv = priv_of(s);
 
@@ -647,18 +549,18 @@ void lg_group_visit(void *set, const struct lg_dump *d, const struct lg_goroutin
 	struct lg_buf *val;
 	const char *label = NULL;
 
-	if (claim(s, d))
+	if (lg_group_claim_(s, d))
 		return;
 	val = &((struct priv *)s->priv)->scratch;
 	s->seen++;
-	if (!state_matches(f->state, g) || !func_matches(f->func, g->frames, g->nframes))
+	if (!lg_group_state_matches_(f->state, g) || !lg_group_func_matches_(f->func, g->frames, g->nframes))
 		goto filtered;
 	if (f->label_key && (lg_labels_get(g->labels, f->label_key, val) ||
 			     (f->label_value && strcmp(val->buf, f->label_value))))
 		goto filtered;
 	if (s->opts.by_label && lg_labels_get(g->labels, s->opts.by_label, val) == 0)
 		label = val->buf;
-	add_entry(s, g, g->count, 1, label);
+	lg_group_add_entry_(s, g, g->count, 1, label, NULL, NULL, 0);
 	return;
 filtered:
 	s->filtered++;
@@ -671,273 +573,6 @@ void lg_group_add_dump(struct lg_group_set *s, const struct lg_dump *d)
 	for (i = 0; i < d->n; i++)
 		lg_group_visit(s, d, &d->g[i]);
 }
-
-/* ---------------------------------------------------------------------- */
-/* Profiles. */
-
-/* The sample's label `key`, or NULL (also for a NULL key). */
-static const struct lg_pprof_label *find_label(const struct lg_pprof_sample *sm, const char *key)
-{
-	size_t i;
-
-	for (i = 0; key && i < sm->nlabels; i++)
-		if (!strcmp(sm->labels[i].key, key))
-			return &sm->labels[i];
-	return NULL;
-}
-
-/* A numeric or string label's value, as text, into out; -1 when absent. */
-static int sample_label(const struct lg_pprof_sample *sm, const char *key, struct lg_buf *out)
-{
-	const struct lg_pprof_label *l = find_label(sm, key);
-
-	lg_buf_reset(out);
-	if (!l)
-		return -1;
-	if (l->str)
-		lg_buf_add(out, l->str, strnlen(l->str, LG_GROUP_MAX_LABEL));
-	else
-		lg_buf_add_int(out, l->num);
-	return 0;
-}
-
-/* Profile labels as text, `{k: "v", n: 3}`, for the group's first sample. */
-static const char *sample_labels_text(struct priv *pv, const struct lg_pprof_sample *sm)
-{
-	struct lg_buf *b = &pv->scratch;
-	size_t i;
-
-	if (!sm->nlabels)
-		return NULL;
-	lg_buf_reset(b);
-	lg_buf_addch(b, '{');
-	for (i = 0; i < sm->nlabels; i++) {
-		const struct lg_pprof_label *l = &sm->labels[i];
-
-		if (i)
-			lg_buf_add(b, ", ", 2);
-		lg_buf_adds(b, l->key);
-		lg_buf_add(b, ": ", 2);
-		if (l->str) {
-			lg_buf_addch(b, '"');
-			lg_buf_add(b, l->str, strnlen(l->str, LG_GROUP_MAX_LABEL));
-			lg_buf_addch(b, '"');
-		} else {
-			lg_buf_add_int(b, l->num);
-			if (l->unit && *l->unit) {
-				lg_buf_addch(b, ' ');
-				lg_buf_adds(b, l->unit);
-			}
-		}
-	}
-	lg_buf_addch(b, '}');
-	return lg_arena_strndup(&pv->arena, b->buf, b->len);
-}
-
-/*
- * Samples are merged before they are grouped: by stack (the decoder gives
- * samples with the same location list one frames array, so its pointer is
- * the key) and by the --by-label value.  A goroutine profile with a label
- * per request is 100,000 samples but a handful of stacks; the wait class
- * and the stack filters are then worked out once per stack.
- */
-struct merged {
-	const struct lg_frame *frames;
-	size_t nframes;
-	int lkind;         /* 0: no --by-label label, 1: string, 2: number */
-	const char *lstr;  /* the label's value (string labels) */
-	int64_t lnum;      /* ... or number */
-	size_t first;      /* first sample taken into it */
-	int64_t weight, entries;
-	enum lg_wait_class wait;
-	int pass;          /* the stack passes the state and func filters */
-};
-
-struct merge_tab {
-	struct merged *e;
-	size_t n, alloc;
-	uint32_t *slot; /* index + 1, 0 = free */
-	size_t nslot;
-};
-
-static uint64_t merged_hash(const struct merged *m)
-{
-	uint64_t h = lg_hash_mix(hash_ptr(m->frames), (uint64_t)m->lkind);
-
-	return lg_hash_mix(h, m->lkind == 1 ? hash_ptr(m->lstr) : (uint64_t)m->lnum);
-}
-
-static int same_merge_key(const struct merged *a, const struct merged *b)
-{
-	return a->frames == b->frames && a->nframes == b->nframes && a->lkind == b->lkind &&
-	       a->lstr == b->lstr && a->lnum == b->lnum;
-}
-
-static void merge_fit(struct merge_tab *t)
-{
-	size_t n, i, j;
-	uint32_t *slot;
-
-	if (t->nslot && t->n * 2 <= t->nslot)
-		return;
-	n = t->nslot ? t->nslot * 2 : 1024;
-	slot = lg_xcalloc(n, sizeof(*slot));
-	for (i = 0; i < t->n; i++) {
-		for (j = merged_hash(&t->e[i]) & (n - 1); slot[j]; j = (j + 1) & (n - 1))
-			;
-		slot[j] = (uint32_t)(i + 1);
-	}
-	free(t->slot);
-	t->slot = slot;
-	t->nslot = n;
-}
-
-/*
- * lg_wait_class_of_frames with the class of each function remembered
- * (frames of profiles repeat in stack after stack).
- */
-static enum lg_wait_class frames_wait(struct priv *pv, const struct lg_frame *f, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		struct wait_memo *m = &pv->wait_memo[hash_ptr(f[i].func) & (WAIT_MEMO - 1)];
-
-		if (m->func != f[i].func || !m->func) {
-			m->func = f[i].func;
-			m->wait = lg_wait_class_of_func(f[i].func);
-		}
-		if (m->wait != LG_WAIT_NONE)
-			return m->wait;
-	}
-	return LG_WAIT_NONE;
-}
-
-/*
- * A stack as a goroutine the filters and groups can take, with the wait
- * class `m` knows, or else none yet.  Its frames are the profile's own
- * (one frame type): the grouper only reads a goroutine's frames.
- */
-static void stack_goroutine(const struct lg_frame *pf, size_t n, const struct merged *m,
-			    struct lg_goroutine *g)
-{
-	memset(g, 0, sizeof(*g));
-	g->id = -1;
-	g->status = "";
-	g->frames = (struct lg_frame *)pf;
-	g->nframes = n;
-	g->creator.parent_id = -1;
-	g->wait = m ? m->wait : LG_WAIT_NONE;
-}
-
-/* The merged entry of sample `sm` (index i), made on first sight. */
-static struct merged *merge_slot(struct lg_group_set *s, struct merge_tab *t,
-				 const struct lg_pprof_sample *sm, size_t i)
-{
-	const struct lg_pprof_label *l = find_label(sm, s->opts.by_label);
-	const struct lg_group_filter *f = &s->opts.filter;
-	struct lg_goroutine g;
-	struct merged k;
-	size_t j;
-
-	memset(&k, 0, sizeof(k));
-	k.frames = sm->frames;
-	k.nframes = sm->nframes;
-	k.lkind = !l ? 0 : l->str ? 1 : 2;
-	k.lstr = l ? l->str : NULL;
-	k.lnum = l && !l->str ? l->num : 0;
-	for (j = merged_hash(&k) & (t->nslot - 1); t->slot[j]; j = (j + 1) & (t->nslot - 1))
-		if (same_merge_key(&t->e[t->slot[j] - 1], &k))
-			return &t->e[t->slot[j] - 1];
-	stack_goroutine(sm->frames, sm->nframes, NULL, &g);
-	g.wait = frames_wait(s->priv, g.frames, g.nframes);
-	k.wait = g.wait;
-	k.pass = state_matches(f->state, &g) && func_matches(f->func, g.frames, g.nframes);
-	k.first = i;
-	LG_GROW(t->e, t->alloc, t->n + 1);
-	t->e[t->n] = k;
-	t->slot[j] = (uint32_t)(t->n + 1);
-	t->n++;
-	merge_fit(t);
-	return &t->e[t->n - 1];
-}
-
-/* A sample the label filter leaves out. */
-static int label_filtered(const struct lg_group_filter *f, const struct lg_pprof_sample *sm,
-			  struct lg_buf *val)
-{
-	return f->label_key && (sample_label(sm, f->label_key, val) ||
-				(f->label_value && strcmp(val->buf, f->label_value)));
-}
-
-static int cmp_merged_first(const void *x, const void *y)
-{
-	const struct merged *a = x, *b = y;
-
-	return a->first < b->first ? -1 : a->first > b->first;
-}
-
-/* Adds the merged entries, in the order of their first sample. */
-static void add_merged(struct lg_group_set *s, const struct lg_pprof *p, struct merge_tab *t)
-{
-	struct lg_buf val = LG_BUF_INIT;
-	size_t i;
-
-	if (s->opts.filter.label_key && t->n)
-		qsort(t->e, t->n, sizeof(*t->e), cmp_merged_first);
-	reserve_groups(s, s->n + t->n);
-	for (i = 0; i < t->n; i++) {
-		const struct merged *m = &t->e[i];
-		const struct lg_pprof_sample *sm = &p->samples[m->first];
-		const char *label = NULL;
-		struct lg_goroutine g;
-		size_t before = s->n;
-
-		if (!m->entries)
-			continue;
-		stack_goroutine(m->frames, m->nframes, m, &g);
-		if (m->lkind && sample_label(sm, s->opts.by_label, &val) == 0)
-			label = val.buf;
-		add_entry(s, &g, m->weight, m->entries, label);
-		if (s->n > before)
-			s->g[s->n - 1].labels = sample_labels_text(s->priv, sm);
-	}
-	lg_buf_release(&val);
-}
-
-void lg_group_add_profile(struct lg_group_set *s, const struct lg_pprof *p, int index)
-{
-	struct merge_tab t;
-	struct lg_buf val = LG_BUF_INIT;
-	size_t i;
-
-	if (claim(s, p) || index < 0 || (size_t)index >= p->nsample_types)
-		return;
-	/* leak patterns describe goroutines, not allocations or contention */
-	((struct priv *)s->priv)->no_patterns =
-		strcmp(p->sample_types[index].type, "goroutine") &&
-		strcmp(p->sample_types[index].type, "goroutineleak");
-	memset(&t, 0, sizeof(t));
-	merge_fit(&t);
-	for (i = 0; i < p->nsamples; i++) {
-		const struct lg_pprof_sample *sm = &p->samples[i];
-		struct merged *m = merge_slot(s, &t, sm, i);
-
-		s->seen++;
-		if (!m->pass || label_filtered(&s->opts.filter, sm, &val)) {
-			s->filtered++;
-			continue;
-		}
-		if (!m->entries++)
-			m->first = i;
-		m->weight = lg_sat_add64(m->weight, sm->values[index]);
-	}
-	add_merged(s, p, &t);
-	free(t.e);
-	free(t.slot);
-	lg_buf_release(&val);
-}
-
 /* ---------------------------------------------------------------------- */
 /* Finishing. */
 
@@ -1104,8 +739,7 @@ void lg_group_finish(struct lg_group_set *s, int64_t min_count)
 		complete(s, &s->g[i], pv->hash[i]);
 	sort_groups(s, min_count);
 	/* the table indexes the unsorted order; finding is by id from now on */
-	free(pv->groups.slot);
-	memset(&pv->groups, 0, sizeof(pv->groups));
+	lg_hmap_release(&pv->groups);
 }
 
 long lg_group_find(const struct lg_group_set *s, const char *id)
@@ -1158,105 +792,6 @@ void lg_group_folded(const struct lg_group_set *s, const struct lg_group *g, str
 }
 
 /* ---------------------------------------------------------------------- */
-/* Diffing two sets. */
-
-static int cmp_by_id(const void *x, const void *y)
-{
-	const struct lg_group *a = *(const struct lg_group *const *)x;
-	const struct lg_group *b = *(const struct lg_group *const *)y;
-
-	return strcmp(a->id, b->id);
-}
-
-static const struct lg_group **sorted_by_id(const struct lg_group_set *s)
-{
-	const struct lg_group **v = lg_xmalloc((s->n ? s->n : 1) * sizeof(*v));
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		v[i] = &s->g[i];
-	qsort(v, s->n, sizeof(*v), cmp_by_id);
-	return v;
-}
-
-static int shares_id(const struct lg_group *a, const struct lg_group *b)
-{
-	size_t i, j;
-
-	for (i = 0; i < a->nids; i++)
-		for (j = 0; j < b->nids; j++)
-			if (a->ids[i] == b->ids[j])
-				return 1;
-	return 0;
-}
-
-static void set_change(struct lg_group_change *c, const struct lg_group *a, const struct lg_group *b)
-{
-	memset(c, 0, sizeof(*c));
-	c->before = a;
-	c->after = b;
-	c->delta = (b ? b->count : 0) - (a ? a->count : 0);
-	if (!a)
-		c->kind = LG_CHANGE_NEW;
-	else if (!b)
-		c->kind = LG_CHANGE_GONE;
-	else
-		c->kind = c->delta > 0 ? LG_CHANGE_GROWN : c->delta < 0 ? LG_CHANGE_SHRUNK : LG_CHANGE_SAME;
-	if (a && b)
-		c->long_lived = shares_id(a, b) || b->max_minutes > a->max_minutes;
-}
-
-static int64_t abs64(int64_t v)
-{
-	return v < 0 ? -v : v;
-}
-
-static int cmp_changes(const void *x, const void *y)
-{
-	const struct lg_group_change *a = x, *b = y;
-	int64_t ca = a->after ? a->after->count : 0, cb = b->after ? b->after->count : 0;
-	const char *ia = a->after ? a->after->id : a->before->id;
-	const char *ib = b->after ? b->after->id : b->before->id;
-
-	if (abs64(a->delta) != abs64(b->delta))
-		return abs64(a->delta) < abs64(b->delta) ? 1 : -1;
-	if (ca != cb)
-		return ca < cb ? 1 : -1;
-	return strcmp(ia, ib);
-}
-
-size_t lg_group_diff(const struct lg_group_set *before, const struct lg_group_set *after,
-		     struct lg_group_change **out)
-{
-	const struct lg_group **a = sorted_by_id(before), **b = sorted_by_id(after);
-	struct lg_group_change *c = lg_xmalloc((before->n + after->n + 1) * sizeof(*c));
-	size_t i = 0, j = 0, n = 0;
-
-	while (i < before->n || j < after->n) {
-		int cmp = i == before->n ? 1 : j == after->n ? -1 : strcmp(a[i]->id, b[j]->id);
-
-		if (cmp < 0)
-			set_change(&c[n++], a[i++], NULL);
-		else if (cmp > 0)
-			set_change(&c[n++], NULL, b[j++]);
-		else
-			set_change(&c[n++], a[i++], b[j++]);
-	}
-	qsort(c, n, sizeof(*c), cmp_changes);
-	free(a);
-	free(b);
-	*out = c;
-	return n;
-}
-
-const char *lg_change_kind_name(enum lg_change_kind k)
-{
-	static const char *const names[] = { "new", "gone", "grown", "shrunk", "same" };
-
-	return (unsigned)k < LG_ARRAY_SIZE(names) ? names[k] : "unknown";
-}
-
-/* ---------------------------------------------------------------------- */
 /* Life cycle and names. */
 
 void lg_group_set_init(struct lg_group_set *s, const struct lg_group_opts *o)
@@ -1276,11 +811,12 @@ void lg_group_set_release(struct lg_group_set *s)
 	}
 	free(s->g);
 	free(pv->hash);
-	free(pv->groups.slot);
-	free(pv->by_ptr.slot);
-	free(pv->by_content.slot);
-	free(pv->frame_tab.slot);
-	free(pv->tab_slots.slot);
+	lg_hmap_release(&pv->groups);
+	lg_hmap_release(&pv->by_ptr);
+	lg_hmap_release(&pv->by_content);
+	lg_hmap_release(&pv->frame_tab);
+	lg_hmap_release(&pv->tab_slots);
+	free(pv->loc_fe);
 	free(pv->tab);
 	free(pv->tab_rt);
 	free(pv->ids);

@@ -92,7 +92,8 @@ static int group_profile(struct lg_input *in, const unsigned char *data, size_t 
 			 const struct lg_input_opts *o, struct lg_err *err)
 {
 	in->kind = LG_INPUT_PROFILE;
-	if (lg_pprof_parse(&in->prof, data, len, in->name, err))
+	/* location ids only: grouping needs no per-sample frames (lg_pprof_expand) */
+	if (lg_pprof_decode(&in->prof, data, len, in->name, err))
 		return -1;
 	in->sample_index = lg_input_sample_index(&in->prof, o->sample_type);
 	if (in->sample_index < 0)

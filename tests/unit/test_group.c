@@ -652,10 +652,10 @@ static void test_profile_merge(void)
 	static struct lg_pprof_label la = { "role", "a", 0, "" }, lb = { "role", "b", 0, "" };
 	int64_t one = 1, two = 2, big = INT64_MAX;
 	struct lg_pprof_sample sm[] = {
-		{ &one, (struct lg_frame *)park, 3, &la, 1 },
-		{ &two, (struct lg_frame *)park, 3, &lb, 1 },
-		{ &one, (struct lg_frame *)park2, 3, &lb, 1 },
-		{ &big, (struct lg_frame *)park, 3, &la, 1 },
+		{ &one, (struct lg_frame *)park, 3, &la, 1, NULL, 0, 0 },
+		{ &two, (struct lg_frame *)park, 3, &lb, 1, NULL, 0, 0 },
+		{ &one, (struct lg_frame *)park2, 3, &lb, 1, NULL, 0, 0 },
+		{ &big, (struct lg_frame *)park, 3, &la, 1, NULL, 0, 0 },
 	};
 	struct lg_group_opts o = opts_by(LG_GROUP_EXACT);
 	struct lg_group_set s;
@@ -701,9 +701,9 @@ static void test_profile_numeric_by_label(void)
 				     large = { "bytes", NULL, -4096, "B" };
 	int64_t v[] = { 64, 128, 4096 };
 	struct lg_pprof_sample sm[] = {
-		{ &v[0], (struct lg_frame *)alloc, 1, &small, 1 },
-		{ &v[1], (struct lg_frame *)alloc, 1, &small, 1 },
-		{ &v[2], (struct lg_frame *)alloc, 1, &large, 1 },
+		{ &v[0], (struct lg_frame *)alloc, 1, &small, 1, NULL, 0, 0 },
+		{ &v[1], (struct lg_frame *)alloc, 1, &small, 1, NULL, 0, 0 },
+		{ &v[2], (struct lg_frame *)alloc, 1, &large, 1, NULL, 0, 0 },
 	};
 	struct lg_group_opts o = opts_by(LG_GROUP_LINES);
 	struct lg_group_set s;

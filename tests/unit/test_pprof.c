@@ -1584,17 +1584,17 @@ static void test_diff_labels(void)
 	struct lg_pprof_label l4[] = { { "bytes", NULL, 64, "bytes" } };
 	int64_t v[] = { 2, 5, 3, 4, 1, 1 };
 	struct lg_pprof_sample sb[] = {
-		{ &v[0], fa, 2, l1, 2 }, /* worker role=fetch shard=7: 2 */
-		{ &v[4], fb, 2, NULL, 0 }, /* other: 1 */
-		{ &v[5], fa, 2, l4, 1 }, /* worker bytes=64: 1 */
+		{ &v[0], fa, 2, l1, 2, NULL, 0, 0 }, /* worker role=fetch shard=7: 2 */
+		{ &v[4], fb, 2, NULL, 0, NULL, 0, 0 }, /* other: 1 */
+		{ &v[5], fa, 2, l4, 1, NULL, 0, 0 }, /* worker bytes=64: 1 */
 	};
 	struct lg_pprof_sample sa[] = {
-		{ &v[1], fa, 2, l2, 2 }, /* same labels, other order: 5 */
-		{ &v[2], fa, 2, l3, 1 }, /* role=store: 3, new */
-		{ &v[3], fa, 2, l4, 1 }, /* bytes=64: 4 */
+		{ &v[1], fa, 2, l2, 2, NULL, 0, 0 }, /* same labels, other order: 5 */
+		{ &v[2], fa, 2, l3, 1, NULL, 0, 0 }, /* role=store: 3, new */
+		{ &v[3], fa, 2, l4, 1, NULL, 0, 0 }, /* bytes=64: 4 */
 	};
-	struct lg_pprof before = { &vt, 1, { "goroutine", "count" }, 1, 100, 0, sb, 3, "", NULL };
-	struct lg_pprof after = { &vt, 1, { "goroutine", "count" }, 1, 300, 0, sa, 3, "", NULL };
+	struct lg_pprof before = { &vt, 1, { "goroutine", "count" }, 1, 100, 0, sb, 3, "", NULL, NULL, 0, NULL, 0 };
+	struct lg_pprof after = { &vt, 1, { "goroutine", "count" }, 1, 300, 0, sa, 3, "", NULL, NULL, 0, NULL, 0 };
 	struct lg_pprof d;
 	struct lg_err err;
 	char *path = tmp_path("labels.pb.gz");
@@ -1636,6 +1636,74 @@ static void test_diff_labels(void)
 	free(path);
 }
 
+/*
+ * lg_pprof_decode gives location ids and stack ids, no frames; expanding
+ * gives each sample the frames of its locations, in order, shared by the
+ * samples of one stack, exactly what lg_pprof_parse gives.
+ */
+static void check_stack_ids(const char *name)
+{
+	struct lg_pprof d, e;
+	struct lg_buf b = LG_BUF_INIT;
+	struct lg_err err;
+	size_t i, j, k, n, distinct = 0;
+
+	read_fixture(name, &b);
+	lg_pprof_init(&d);
+	lg_pprof_init(&e);
+	CHECK(lg_pprof_decode(&d, (unsigned char *)b.buf, b.len, name, &err) == 0);
+	CHECK(lg_pprof_parse(&e, (unsigned char *)b.buf, b.len, name, &err) == 0);
+	CHECK(d.nsamples == e.nsamples && d.nsamples > 0);
+	CHECK(d.nlocations > 0 && d.nstacks > 0 && d.nstacks <= d.nsamples);
+	for (i = 0; i < d.nsamples; i++) {
+		const struct lg_pprof_sample *s = &d.samples[i];
+
+		CHECK(s->frames == NULL && s->stack < d.nstacks);
+		for (j = 0; j < s->nlocs; j++)
+			CHECK(s->locs[j] < d.nlocations);
+		for (j = 0; j < i; j++) {
+			const struct lg_pprof_sample *o = &d.samples[j];
+			int same = s->nlocs == o->nlocs &&
+				   !memcmp(s->locs, o->locs, s->nlocs * sizeof(*s->locs));
+
+			CHECK(same == (s->stack == o->stack));
+		}
+		for (j = 0; j < i && d.samples[j].stack != s->stack; j++)
+			;
+		distinct += j == i;
+	}
+	CHECK_INT(distinct, d.nstacks);
+	lg_pprof_expand(&d);
+	for (i = 0; i < d.nsamples; i++) {
+		const struct lg_pprof_sample *s = &d.samples[i], *p = &e.samples[i];
+
+		CHECK_INT(s->nframes, p->nframes);
+		for (j = n = 0; j < s->nlocs; j++) {
+			const struct lg_pprof_location *l = &d.locations[s->locs[j]];
+
+			for (k = 0; k < l->n && n < s->nframes; k++, n++) {
+				CHECK_STR(s->frames[n].func, d.loc_frames[l->first + k].func);
+				CHECK_STR(s->frames[n].func, p->frames[n].func);
+				CHECK_INT(s->frames[n].line, p->frames[n].line);
+			}
+		}
+		CHECK_INT(n, s->nframes);
+		for (j = 0; j < i; j++)
+			if (d.samples[j].stack == s->stack)
+				CHECK(d.samples[j].frames == s->frames);
+	}
+	lg_pprof_release(&d);
+	lg_pprof_release(&e);
+	lg_buf_release(&b);
+}
+
+static void test_stack_ids(void)
+{
+	check_stack_ids("goroutine.pb.gz"); /* labelled samples sharing stacks */
+	check_stack_ids("mutex.pb.gz");     /* inlined frames: locations of several */
+	check_stack_ids("heap_after.pb.gz");
+}
+
 int main(void)
 {
 	static const struct lg_check_case cases[] = {
@@ -1659,6 +1727,7 @@ int main(void)
 		{ "interleaved_samples", test_interleaved_samples },
 		{ "zero_location_ids", test_zero_location_ids },
 		{ "shared_frames", test_shared_frames },
+		{ "stack_ids", test_stack_ids },
 		{ "truncated_gzip", test_truncated_gzip },
 		{ "corrupt_gzip", test_corrupt_gzip },
 		{ "gzip_bomb", test_gzip_bomb },
