@@ -44,6 +44,7 @@ struct lg_gate_flags {
 	int jobs, max_leaks, schedtrace, ancestors, mem_rate;
 	int leaks; /* enum lg_leaks_mode, -1 = not given */
 	int64_t max_heap;
+	int heap_passes;
 	double timeout, grace, settle, deadlock_after, stress;
 	int fail_fast_deadlock;
 	char **build, **test; /* go build flags, test binary flags (owned) */

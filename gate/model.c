@@ -253,6 +253,19 @@ const char *lg_hook_via_name(enum lg_hook_via v)
 	return "none";
 }
 
+const char *lg_heap_method_name(enum lg_heap_method m)
+{
+	switch (m) {
+	case LG_HEAP_PER_PASS:
+		return "per-pass";
+	case LG_HEAP_INCONCLUSIVE:
+		return "per-pass-inconclusive";
+	case LG_HEAP_TOTAL:
+		break;
+	}
+	return "total";
+}
+
 const char *lg_evidence_name(enum lg_evidence e)
 {
 	switch (e) {
