@@ -442,6 +442,10 @@ int lg_gate_main(int argc, char **argv, const struct lg_gate_mode *mode)
 	g.count = f.count;
 	g.quiet = f.quiet;
 	g.out = stdout;
+	if (mode->baselines) {
+		o.accepted = lg_gate_baseline_accepts;
+		o.accepted_ctx = &g;
+	}
 	runs = lg_xcalloc((size_t)f.count, sizeof(*runs));
 	install_signals();
 	ret = run_gate(&f, &o, runs, &g);

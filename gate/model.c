@@ -273,6 +273,8 @@ const char *lg_evidence_name(enum lg_evidence e)
 		return "used";
 	case LG_EVIDENCE_INCONCLUSIVE:
 		return "inconclusive";
+	case LG_EVIDENCE_BASELINED:
+		return "baselined";
 	case LG_EVIDENCE_NONE:
 		break;
 	}

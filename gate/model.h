@@ -148,10 +148,11 @@ const char *lg_hook_via_name(enum lg_hook_via v);
 enum lg_evidence {
 	LG_EVIDENCE_NONE,         /* one run decided everything */
 	LG_EVIDENCE_USED,         /* leak and heap verdicts are the evidence run's */
-	LG_EVIDENCE_INCONCLUSIVE  /* the evidence run broke: the first run's verdicts stand */
+	LG_EVIDENCE_INCONCLUSIVE, /* the evidence run broke: the first run's verdicts stand */
+	LG_EVIDENCE_BASELINED     /* not run: the baseline accepts what the lean run failed on */
 };
 
-/* "none", "used", "inconclusive". */
+/* "none", "used", "inconclusive", "baselined". */
 const char *lg_evidence_name(enum lg_evidence e);
 
 /* What decided the heap check (report "heap_method"). */
