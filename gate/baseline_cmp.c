@@ -259,11 +259,14 @@ int lg_baseline_accepts(const struct lg_baseline *b, const struct lg_package *p,
 	for (i = 0; o->strict && i < b->nleaks; i++)
 		if (!group_has_sig(p, b->leaks[i].signature))
 			return 0;
-	if (heap && heap->status == LG_STATUS_FAILED) {
+	/* compare_heap's rule: the configured limit's verdict stands without an
+	 * envelope, else the growth is held against the envelope's limit */
+	if (heap && heap->status != LG_STATUS_SKIPPED) {
 		int64_t env = lg_baseline_heap_limit(b);
 		int64_t limit = o->strict || env > o->max_heap ? env : o->max_heap;
 
-		if (b->heap_runs <= 0 || lg_package_heap_counted(p) > limit)
+		if (b->heap_runs <= 0 ? heap->status == LG_STATUS_FAILED
+				      : lg_package_heap_counted(p) > limit)
 			return 0;
 	}
 	return 1;
