@@ -165,6 +165,20 @@ int lg_baseline_compare(const struct lg_baseline *b, struct lg_package *p,
 			const struct lg_baseline_cmp_opts *o);
 
 /*
+ * Whether `b` already accepts what package `p` failed on, before any
+ * baseline step has touched `p`: every leak group has an entry that has not
+ * expired, the goroutines beyond the entries' counts are within
+ * o->max_leaks, no entry is stale under o->strict, and the heap check's
+ * counted growth is within the limit lg_baseline_compare would apply (a
+ * baseline without a heap envelope accepts no failed heap check): exactly
+ * when lg_baseline_compare would leave neither check failed.  The
+ * runner asks this to skip the evidence run of such a package: its verdicts
+ * cannot change.  Reads `b` and `p` only; 1 accepted, 0 not; never fails.
+ */
+int lg_baseline_accepts(const struct lg_baseline *b, const struct lg_package *p,
+			const struct lg_baseline_cmp_opts *o);
+
+/*
  * What recording `cur` over `old` (may be NULL: no baseline yet) would
  * change that matters to the gate: leak groups added, removed or with other
  * counts, a heap envelope that moved beyond the tolerance, an older schema.

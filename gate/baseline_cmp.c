@@ -233,6 +233,45 @@ int lg_baseline_compare(const struct lg_baseline *b, struct lg_package *p,
 	return stale;
 }
 
+int lg_baseline_accepts(const struct lg_baseline *b, const struct lg_package *p,
+			const struct lg_baseline_cmp_opts *o)
+{
+	const struct lg_check *heap = NULL;
+	int excess = 0;
+	size_t i;
+
+	for (i = 0; i < p->nchecks; i++)
+		if (p->checks[i].kind == LG_CHECK_HEAP)
+			heap = &p->checks[i];
+	for (i = 0; i < p->nleaks; i++) {
+		const struct lg_leak_group *g = &p->leaks[i];
+		const struct lg_baseline_leak *e = lg_baseline_find(b, g->signature);
+
+		if (!e)
+			excess += g->count;
+		else if (e->expires && o->today && strcmp(e->expires, o->today) < 0)
+			return 0;
+		else if (g->count > e->count)
+			excess += g->count - e->count;
+	}
+	if (excess > o->max_leaks)
+		return 0;
+	for (i = 0; o->strict && i < b->nleaks; i++)
+		if (!group_has_sig(p, b->leaks[i].signature))
+			return 0;
+	/* compare_heap's rule: the configured limit's verdict stands without an
+	 * envelope, else the growth is held against the envelope's limit */
+	if (heap && heap->status != LG_STATUS_SKIPPED) {
+		int64_t env = lg_baseline_heap_limit(b);
+		int64_t limit = o->strict || env > o->max_heap ? env : o->max_heap;
+
+		if (b->heap_runs <= 0 ? heap->status == LG_STATUS_FAILED
+				      : lg_package_heap_counted(p) > limit)
+			return 0;
+	}
+	return 1;
+}
+
 /* --- what an update would change ------------------------------------------ */
 
 static void describe(struct lg_buf *out, const char *mark, const struct lg_baseline_leak *e)

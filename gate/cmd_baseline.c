@@ -297,8 +297,8 @@ static int cmd_show(int argc, char **argv)
 
 int lg_cmd_baseline(int argc, char **argv)
 {
-	static const struct lg_gate_mode update = { "baseline update", lg_help_baseline_update, update_after, NULL, 0 };
-	static const struct lg_gate_mode diff = { "baseline diff", lg_help_baseline_diff, diff_after, NULL, 0 };
+	static const struct lg_gate_mode update = { "baseline update", lg_help_baseline_update, update_after, NULL, 0, 0 };
+	static const struct lg_gate_mode diff = { "baseline diff", lg_help_baseline_diff, diff_after, NULL, 0, 0 };
 
 	if (argc < 2) {
 		fputs(lg_help_baseline, stderr);

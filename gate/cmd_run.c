@@ -64,7 +64,7 @@ static int finish_run(struct lg_gate *g, void *ctx)
 
 int lg_cmd_run(int argc, char **argv)
 {
-	static const struct lg_gate_mode run_mode = { "run", lg_help_run, finish_run, NULL, 1 };
+	static const struct lg_gate_mode run_mode = { "run", lg_help_run, finish_run, NULL, 1, 1 };
 
 	return lg_gate_main(argc, argv, &run_mode);
 }

@@ -26,6 +26,7 @@ void lg_config_init(struct lg_config *c)
 	c->schedtrace_ms = 1000;
 	c->ancestors = 10;
 	c->mem_profile_rate = LG_DEFAULT_MEM_PROFILE_RATE;
+	c->heap_passes = LG_DEFAULT_HEAP_PASSES;
 	c->deadlock_after = 2;
 }
 
@@ -248,6 +249,8 @@ static int load_key(struct lg_config *c, const char *key, json_t *v, const char 
 		return load_int(v, path, key, 0, 3600000, &c->schedtrace_ms, err);
 	if (strcmp(key, "traceback_ancestors") == 0)
 		return load_int(v, path, key, 0, 1000, &c->ancestors, err);
+	if (strcmp(key, "heap_passes") == 0)
+		return load_int(v, path, key, 1, 100, &c->heap_passes, err);
 	if (strcmp(key, "mem_profile_rate") == 0)
 		return load_int(v, path, key, 0, 1 << 30, &c->mem_profile_rate, err);
 	if (strcmp(key, "deadlock_after") == 0)

@@ -24,6 +24,8 @@
  * for small objects; 1 (every allocation) slows allocation-heavy tests
  * several times for little more precision.  README "heap growth". */
 #define LG_DEFAULT_MEM_PROFILE_RATE 4096
+/* passes of the tests in the evidence run of a package whose heap check failed */
+#define LG_DEFAULT_HEAP_PASSES 2
 
 /*
  * Which goroutines left behind fail the leak check (--leaks, key "leaks").
@@ -52,6 +54,10 @@ struct lg_config {
 	int max_leaks;           /* leaked goroutines allowed per package (0) */
 	enum lg_leaks_mode leaks; /* which leftovers count (alive) */
 	int64_t max_heap_growth; /* bytes of HeapInuse growth allowed (1 MiB) */
+	/* times the evidence run of a package whose heap check failed runs its
+	 * tests in one process; >= 2: the heap check judges growth per pass
+	 * (--heap-passes, key "heap_passes"; LG_DEFAULT_HEAP_PASSES) */
+	int heap_passes;
 	double timeout;          /* per test binary, seconds (600) */
 	double grace;            /* between SIGQUIT and SIGKILL, seconds (5) */
 	double settle;           /* hook's settle budget, seconds (0.5) */

@@ -28,7 +28,7 @@ enum {
 	OPT_TAGS, OPT_RACE, OPT_BUILD_FLAG, OPT_RUN, OPT_TEST_FLAG, OPT_NO_HOOK, OPT_CORE,
 	OPT_KEEP, OPT_NO_REWRITE, OPT_NO_RERUN, OPT_HELP, OPT_COUNT, OPT_BASELINES, OPT_BASELINE_URL, OPT_STRICT, OPT_FORCE,
 	OPT_BASELINE_TIMEOUT, OPT_FORMAT, OPT_SHARD, OPT_LEAKS, OPT_DEADLOCK_AFTER,
-	OPT_FAIL_FAST_DEADLOCK, OPT_STRESS
+	OPT_FAIL_FAST_DEADLOCK, OPT_STRESS, OPT_HEAP_PASSES
 };
 
 static const struct option gate_options[] = {
@@ -40,6 +40,7 @@ static const struct option gate_options[] = {
 	{ "max-leaks", required_argument, NULL, OPT_MAX_LEAKS },
 	{ "leaks", required_argument, NULL, OPT_LEAKS },
 	{ "max-heap-growth", required_argument, NULL, OPT_MAX_HEAP },
+	{ "heap-passes", required_argument, NULL, OPT_HEAP_PASSES },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "grace", required_argument, NULL, OPT_GRACE },
 	{ "settle", required_argument, NULL, OPT_SETTLE },
@@ -114,6 +115,8 @@ static int parse_one(int c, const char *arg, struct lg_gate_flags *f)
 	}
 	case OPT_MAX_HEAP:
 		return lg_parse_size(arg, &f->max_heap) ? bad_value("max-heap-growth", arg, "a size such as 1MiB") : 0;
+	case OPT_HEAP_PASSES:
+		return parse_int(arg, 1, 100, &f->heap_passes) ? bad_value("heap-passes", arg, "a number from 1 to 100") : 0;
 	case OPT_TIMEOUT:
 		return lg_parse_duration(arg, &f->timeout) ? bad_value("timeout", arg, "a duration such as 10m") : 0;
 	case OPT_GRACE:
@@ -181,6 +184,7 @@ void lg_gate_flags_init(struct lg_gate_flags *f)
 	f->rerun = 1;
 	f->jobs = f->max_leaks = f->schedtrace = f->ancestors = f->mem_rate = f->leaks = -1;
 	f->max_heap = -1;
+	f->heap_passes = -1;
 	f->timeout = f->grace = f->settle = f->deadlock_after = f->stress = -1;
 	f->count = 1;
 }
@@ -230,6 +234,7 @@ void lg_gate_flags_apply(const struct lg_gate_flags *f, struct lg_config *cfg)
 	if (f->max_leaks >= 0) cfg->max_leaks = f->max_leaks;
 	if (f->leaks >= 0) cfg->leaks = (enum lg_leaks_mode)f->leaks;
 	if (f->max_heap >= 0) cfg->max_heap_growth = f->max_heap;
+	if (f->heap_passes >= 0) cfg->heap_passes = f->heap_passes;
 	if (f->timeout >= 0) cfg->timeout = f->timeout;
 	if (f->grace >= 0) cfg->grace = f->grace;
 	if (f->settle >= 0) cfg->settle = f->settle;
@@ -437,6 +442,10 @@ int lg_gate_main(int argc, char **argv, const struct lg_gate_mode *mode)
 	g.count = f.count;
 	g.quiet = f.quiet;
 	g.out = stdout;
+	if (mode->baselines) {
+		o.accepted = lg_gate_baseline_accepts;
+		o.accepted_ctx = &g;
+	}
 	runs = lg_xcalloc((size_t)f.count, sizeof(*runs));
 	install_signals();
 	ret = run_gate(&f, &o, runs, &g);

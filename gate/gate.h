@@ -35,6 +35,8 @@ struct lg_gate_mode {
 	void *ctx;
 	int live;          /* package lines shown as packages finish (unless a
 			      baseline may change them, then `after` shows them) */
+	int baselines;     /* `after` judges packages by their baselines: a package
+			      whose baseline accepts its lean run needs no evidence run */
 };
 
 /* The run flags; -1 / NULL = not given, so config and defaults apply. */
@@ -44,6 +46,7 @@ struct lg_gate_flags {
 	int jobs, max_leaks, schedtrace, ancestors, mem_rate;
 	int leaks; /* enum lg_leaks_mode, -1 = not given */
 	int64_t max_heap;
+	int heap_passes;
 	double timeout, grace, settle, deadlock_after, stress;
 	int fail_fast_deadlock;
 	char **build, **test; /* go build flags, test binary flags (owned) */
@@ -164,5 +167,15 @@ const char *lg_gate_unrecordable(const struct lg_package *p);
  * when a baseline could not be read or fetched (the error printed).
  */
 int lg_gate_apply_baselines(struct lg_gate *g);
+
+/*
+ * The runner's question before an evidence run (struct lg_runner_opts
+ * accepted): does package `p`'s baseline, from where the baseline step
+ * will read it, already accept what the lean run failed on
+ * (lg_baseline_accepts)?  `ctx` is the struct lg_gate.  A missing or
+ * unreadable baseline is "no" (the baseline step reports the error); safe
+ * to call from the runner's threads.
+ */
+int lg_gate_baseline_accepts(void *ctx, const char *module_root, const struct lg_package *p);
 
 #endif

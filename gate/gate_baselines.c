@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,36 @@ int lg_gate_source_load(const struct lg_gate_source *s, const char *import_path,
 	free(path);
 	free(name);
 	return ret;
+}
+
+/* --- before the evidence run --------------------------------------------- */
+
+int lg_gate_baseline_accepts(void *ctx, const char *module_root, const struct lg_package *p)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER; /* one fetch at a time */
+	const struct lg_gate *g = ctx;
+	struct lg_gate_source s;
+	struct lg_baseline b;
+	struct lg_err err;
+	char today[16], *where = NULL;
+	int code, ok = 0;
+
+	pthread_mutex_lock(&mu);
+	lg_gate_source_init(&s, g, module_root);
+	today_utc(today);
+	lg_baseline_init(&b);
+	if ((s.url || is_dir(s.dir)) &&
+	    lg_gate_source_load(&s, p->import_path, &b, &where, &code, &err) == 0) {
+		struct lg_baseline_cmp_opts o = { where, today, g->strict, g->cfg->max_leaks,
+						  g->cfg->max_heap_growth };
+
+		ok = lg_baseline_accepts(&b, p, &o);
+	}
+	lg_baseline_release(&b);
+	free(where);
+	lg_gate_source_release(&s);
+	pthread_mutex_unlock(&mu);
+	return ok;
 }
 
 /* --- leakgate run's baseline step ----------------------------------------- */

@@ -366,6 +366,20 @@ void lg_heapgrowth_release(struct lg_heapgrowth *g)
 	memset(g, 0, sizeof(*g));
 }
 
+void lg_heapgrowth_per_pass(struct lg_heapgrowth *g, int passes)
+{
+	size_t i;
+	int k;
+
+	if (passes <= 1)
+		return;
+	for (k = 0; k < LG_HEAPGROWTH_NKINDS; k++)
+		g->net[k] /= passes;
+	g->total /= passes;
+	for (i = 0; i < g->nsites; i++)
+		g->sites[i].delta /= passes;
+}
+
 int64_t lg_heapgrowth_discount(const struct lg_heapgrowth *g, int64_t heap_inuse_growth,
 			       int *scaled)
 {

@@ -95,6 +95,14 @@ void lg_heapgrowth_release(struct lg_heapgrowth *g);
 int64_t lg_heapgrowth_discount(const struct lg_heapgrowth *g, int64_t heap_inuse_growth,
 			       int *scaled);
 
+/*
+ * Divides every figure of `g` (each kind's net, the total, each site's
+ * delta) by `passes`, rounding toward zero: a classification of the growth
+ * over `passes` runs of the tests becomes the growth per run.  passes <= 1
+ * leaves `g` as it is; never fails.
+ */
+void lg_heapgrowth_per_pass(struct lg_heapgrowth *g, int passes);
+
 /* The kind of one allocation stack (leaf first); never fails. */
 enum lg_heapgrowth_kind lg_heapgrowth_kind_of(const struct lg_frame *f, size_t n);
 /* Index of the site frame of a stack of n >= 1 frames (see above). */

@@ -27,6 +27,13 @@ void lg_hook_manifest_release(struct lg_hook_manifest *m)
 		free(s[i]->leak_stacks);
 		free(s[i]->sample_stacks);
 	}
+	for (i = 0; i < m->npasses; i++) {
+		free(m->passes[i].snap.stacks);
+		free(m->passes[i].snap.heap_profile);
+		free(m->passes[i].snap.leak_stacks);
+		free(m->passes[i].snap.sample_stacks);
+	}
+	free(m->passes);
 	for (i = 0; i < m->nerrors; i++)
 		free(m->errors[i]);
 	free(m->errors);
@@ -112,6 +119,41 @@ static void read_errors(json_t *arr, struct lg_hook_manifest *m)
 	}
 }
 
+/*
+ * The "passes" array: each entry an object with a pass number that follows
+ * the one before (2, 3, ...); anything else is an error naming the manifest.
+ * No array is no passes.
+ */
+static int read_passes(const char *dir, json_t *arr, struct lg_hook_manifest *m,
+		       const char *mpath, struct lg_err *err)
+{
+	size_t i;
+	json_t *v;
+
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr) || json_array_size(arr) > LG_HOOK_MAX_PASSES)
+		return lg_error(err, "'%s': passes: expected an array of at most %d passes", mpath,
+				LG_HOOK_MAX_PASSES);
+	m->passes = lg_xcalloc(json_array_size(arr) + 1, sizeof(*m->passes));
+	json_array_foreach(arr, i, v) {
+		struct lg_hook_pass *p = &m->passes[m->npasses];
+		json_t *n = json_object_get(v, "pass");
+
+		if (!json_is_object(v) || !json_is_integer(n) ||
+		    json_integer_value(n) != (json_int_t)i + 2)
+			return lg_error(err, "'%s': passes[%zu]: expected an object for pass %zu",
+					mpath, i, i + 2);
+		p->pass = (int)i + 2;
+		p->exit_code = (int)json_integer_value(json_object_get(v, "exit_code"));
+		p->remaining = (int)ju64(v, "remaining");
+		m->npasses++;
+		if (read_snapshot(dir, v, &p->snap, mpath, err))
+			return -1;
+	}
+	return 0;
+}
+
 static int read_fields(const char *dir, json_t *root, struct lg_hook_manifest *m,
 		       const char *mpath, struct lg_err *err)
 {
@@ -144,6 +186,8 @@ static int read_fields(const char *dir, json_t *root, struct lg_hook_manifest *m
 	ret = read_snapshot(dir, json_object_get(root, "before"), &m->before, mpath, err);
 	if (!ret)
 		ret = read_snapshot(dir, json_object_get(root, "after"), &m->after, mpath, err);
+	if (!ret)
+		ret = read_passes(dir, json_object_get(root, "passes"), m, mpath, err);
 	if (!ret && m->phase == LG_HOOK_DONE && !m->after.present)
 		ret = lg_error(err, "'%s': phase \"after\" without an after snapshot", mpath);
 	return ret;

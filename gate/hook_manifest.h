@@ -35,6 +35,16 @@ struct lg_hook_snapshot {
 	int sample_cut;
 };
 
+/* The heap after a further run of the tests in the same process (LEAKGATE_HEAP_PASSES). */
+struct lg_hook_pass {
+	int pass;      /* 2, 3, ... */
+	int exit_code; /* this pass's m.Run */
+	int remaining; /* goroutines of the pass still alive after its settle wait */
+	struct lg_hook_snapshot snap; /* memstats and heap_profile; no stacks */
+};
+
+#define LG_HOOK_MAX_PASSES 100
+
 struct lg_hook_manifest {
 	enum lg_hook_state phase;
 	int protocol;
@@ -46,6 +56,8 @@ struct lg_hook_manifest {
 	int settle_counted; /* some settle rounds only counted goroutines */
 	int leak_profile;
 	struct lg_hook_snapshot before, after;
+	struct lg_hook_pass *passes; /* in order, pass 2 first; NULL when none */
+	size_t npasses;
 	char **errors;
 	size_t nerrors;
 };

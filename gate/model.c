@@ -254,6 +254,19 @@ const char *lg_hook_via_name(enum lg_hook_via v)
 	return "none";
 }
 
+const char *lg_heap_method_name(enum lg_heap_method m)
+{
+	switch (m) {
+	case LG_HEAP_PER_PASS:
+		return "per-pass";
+	case LG_HEAP_INCONCLUSIVE:
+		return "per-pass-inconclusive";
+	case LG_HEAP_TOTAL:
+		break;
+	}
+	return "total";
+}
+
 const char *lg_evidence_name(enum lg_evidence e)
 {
 	switch (e) {
@@ -261,6 +274,8 @@ const char *lg_evidence_name(enum lg_evidence e)
 		return "used";
 	case LG_EVIDENCE_INCONCLUSIVE:
 		return "inconclusive";
+	case LG_EVIDENCE_BASELINED:
+		return "baselined";
 	case LG_EVIDENCE_NONE:
 		break;
 	}

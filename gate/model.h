@@ -148,11 +148,23 @@ const char *lg_hook_via_name(enum lg_hook_via v);
 enum lg_evidence {
 	LG_EVIDENCE_NONE,         /* one run decided everything */
 	LG_EVIDENCE_USED,         /* leak and heap verdicts are the evidence run's */
-	LG_EVIDENCE_INCONCLUSIVE  /* the evidence run broke: the first run's verdicts stand */
+	LG_EVIDENCE_INCONCLUSIVE, /* the evidence run broke: the first run's verdicts stand */
+	LG_EVIDENCE_BASELINED     /* not run: the baseline accepts what the lean run failed on */
 };
 
-/* "none", "used", "inconclusive". */
+/* "none", "used", "inconclusive", "baselined". */
 const char *lg_evidence_name(enum lg_evidence e);
+
+/* What decided the heap check (report "heap_method"). */
+enum lg_heap_method {
+	LG_HEAP_TOTAL,        /* growth over the whole run of the tests */
+	LG_HEAP_PER_PASS,     /* growth per pass, the tests run heap_passes times in one process */
+	LG_HEAP_INCONCLUSIVE  /* per pass was asked for and could not be measured (a later
+	                         pass failed or died): the total decided */
+};
+
+/* "total", "per-pass", "per-pass-inconclusive". */
+const char *lg_heap_method_name(enum lg_heap_method m);
 
 /* What --stress did with a package after its normal run (aggregate only). */
 struct lg_stress {
@@ -196,7 +208,12 @@ struct lg_package {
 	struct lg_heap_site *heap_sites;
 	size_t nheap_sites;
 	struct lg_memstats before, after;
-	int64_t heap_growth; /* after.heap_inuse - before.heap_inuse */
+	/* after.heap_inuse - before.heap_inuse; with heap_method per-pass, the
+	 * growth per pass: (HeapInuse after the last pass - after the first)
+	 * / (heap_passes - 1) */
+	int64_t heap_growth;
+	enum lg_heap_method heap_method;
+	int heap_passes; /* passes of the tests that the heap check measured (1: one) */
 	/* of heap_growth, what the heap profiles put down to one-time
 	 * initialisation, runtime goroutine bookkeeping or the hook (0..growth);
 	 * the heap check counts the rest (lg_package_heap_counted) */

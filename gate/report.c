@@ -246,6 +246,8 @@ static json_t *jpackage(const struct lg_package *p)
 	set(o, "gomaxprocs", json_integer(p->gomaxprocs));
 	set(o, "heap_growth", json_integer(p->heap_growth));
 	set(o, "heap_discounted", json_integer(p->heap_discounted));
+	set(o, "heap_method", json_string(lg_heap_method_name(p->heap_method)));
+	set(o, "heap_passes", json_integer(p->heap_passes > 0 ? p->heap_passes : 1));
 	set(o, "before", jmemstats(&p->before));
 	set(o, "after", jmemstats(&p->after));
 	set(o, "tests", a = json_array());
@@ -509,6 +511,7 @@ static const char *check_status_name(int i) { return lg_check_status_name((enum 
 static const char *hook_state_name(int i) { return hook_name((enum lg_hook_state)i); }
 static const char *hook_via_name(int i) { return lg_hook_via_name((enum lg_hook_via)i); }
 static const char *evidence_name(int i) { return lg_evidence_name((enum lg_evidence)i); }
+static const char *heap_method_name(int i) { return lg_heap_method_name((enum lg_heap_method)i); }
 static const char *build_timing_name(int i) { return i ? "batch" : "package"; }
 
 
@@ -795,7 +798,7 @@ static struct lg_sched_sample *add_sched(struct lg_package *p)
 
 static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 {
-	int hook = LG_HOOK_ABSENT, via = -1, evidence = LG_EVIDENCE_NONE;
+	int hook = LG_HOOK_ABSENT, via = -1, evidence = LG_EVIDENCE_NONE, method = LG_HEAP_TOTAL;
 
 	if (get_str(rd, o, "import_path", 1, &p->import_path) < 0 ||
 	    get_str(rd, o, "dir", 0, &p->dir) < 0 ||
@@ -809,7 +812,7 @@ static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 	    get_enum(rd, o, "hook", 0, LG_HOOK_DONE + 1, hook_state_name, &hook) < 0 ||
 	    get_str(rd, o, "hook_note", 0, &p->hook_note) < 0 ||
 	    get_enum(rd, o, "hook_via", 0, LG_VIA_USER + 1, hook_via_name, &via) < 0 ||
-	    get_enum(rd, o, "evidence_run", 0, LG_EVIDENCE_INCONCLUSIVE + 1, evidence_name,
+	    get_enum(rd, o, "evidence_run", 0, LG_EVIDENCE_BASELINED + 1, evidence_name,
 		     &evidence) < 0 ||
 	    get_strv(rd, o, "hook_notes", &p->hook_notes) < 0 ||
 	    get_str(rd, o, "snapshot_note", 0, &p->snapshot_note) < 0 ||
@@ -818,6 +821,9 @@ static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 	    get_i32(rd, o, "gomaxprocs", 0, &p->gomaxprocs) < 0 ||
 	    get_i64(rd, o, "heap_growth", &p->heap_growth) < 0 ||
 	    get_i64(rd, o, "heap_discounted", &p->heap_discounted) < 0 ||
+	    get_enum(rd, o, "heap_method", 0, LG_HEAP_INCONCLUSIVE + 1, heap_method_name,
+		     &method) < 0 ||
+	    get_i32(rd, o, "heap_passes", 0, &p->heap_passes) < 0 ||
 	    read_memstats(rd, o, "before", &p->before) < 0 ||
 	    read_memstats(rd, o, "after", &p->after) < 0 ||
 	    get_str(rd, o, "stray_output", 0, &p->stray_output) < 0 ||
@@ -827,6 +833,7 @@ static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 		return -1;
 	p->hook = (enum lg_hook_state)hook;
 	p->evidence = (enum lg_evidence)evidence;
+	p->heap_method = (enum lg_heap_method)method;
 	/* Reports written before hook_via existed: the hook was injected when it ran. */
 	p->hook_via = via >= 0 ? (enum lg_hook_via)via
 		    : hook != LG_HOOK_ABSENT ? LG_VIA_INJECTED : LG_VIA_NONE;

@@ -199,7 +199,7 @@ static char *godebug_value(const struct lg_config *cfg, int ancestors)
  * The test binary's environment: the user's, with PWD set to the package
  * directory as go test does, and — when the hook runs in the binary —
  * GOTRACEBACK=crash, the gate's GODEBUG additions and the hook protocol
- * variables.  The user's own GODEBUG and GOTRACEBACK travel as
+ * variables (LEAKGATE_HEAP_PASSES when `passes` >= 2).  The user's own GODEBUG and GOTRACEBACK travel as
  * LEAKGATE_ORIG_* so the hook can hand them back to the processes the tests
  * start.  Without the hook nothing could hand them back, so a binary
  * without it keeps the user's settings: a test that runs Go subprocesses
@@ -207,7 +207,7 @@ static char *godebug_value(const struct lg_config *cfg, int ancestors)
  * Deadlock and SIGQUIT dumps list every goroutine either way.
  */
 static char **build_env(const struct lg_config *cfg, const char *hookdir, const char *pkgdir,
-			int hooked, int evidence)
+			int hooked, int evidence, int passes)
 {
 	char **env = NULL, *gd = godebug_value(cfg, evidence ? cfg->ancestors : 0);
 	const char *user_gd = getenv("GODEBUG"), *user_tb = getenv("GOTRACEBACK");
@@ -244,6 +244,8 @@ static char **build_env(const struct lg_config *cfg, const char *hookdir, const 
 		env[n++] = lg_xstrdup("LEAKGATE_PROBE=1");
 	if (evidence && cfg->mem_profile_rate > 0)
 		env[n++] = lg_xasprintf("LEAKGATE_MEMPROFILERATE=%d", cfg->mem_profile_rate);
+	if (passes >= 2)
+		env[n++] = lg_xasprintf("LEAKGATE_HEAP_PASSES=%d", passes);
 	env[n] = NULL;
 	free(gd);
 	return env;
@@ -336,11 +338,13 @@ static void notify(struct pool *pl, enum lg_runner_event ev, const struct lg_pac
 
 /*
  * Runs the built binary and judges it.  `extra` are more -test. flags
- * (NULL: none); `timeout` is the deadline in seconds.
+ * (NULL: none); `timeout` is the deadline in seconds; `evidence`: with
+ * ancestry and fine heap sampling; `passes` >= 2: the hook runs the tests
+ * that many times and the heap check judges growth per pass.
  */
 static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
 		       const struct pkgstate *st, const char *hookdir, char *const *extra,
-		       double timeout, int evidence)
+		       double timeout, int evidence, int passes)
 {
 	const struct lg_runner_opts *o = pl->o;
 	struct collect c;
@@ -351,7 +355,7 @@ static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_pac
 	struct lg_buf errtext = LG_BUF_INIT;
 	struct lg_err err, herr;
 	int hooked = st->via != LG_VIA_NONE || gp->calls_hook;
-	char **env = build_env(o->cfg, hookdir, gp->dir, hooked, evidence);
+	char **env = build_env(o->cfg, hookdir, gp->dir, hooked, evidence, hooked ? passes : 1);
 	char **argv = binary_argv(o, st->br.binary, extra);
 	struct lg_probe_opts pro;
 	char *last_run = NULL, *busy = NULL;
@@ -419,6 +423,7 @@ static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_pac
 	vin.read_sources = 1;
 	vin.probe = &c.probe.found;
 	vin.last_run = last_run;
+	vin.heap_passes = hooked ? passes : 1;
 	lg_verdict_package(&vin, p);
 	lg_hook_manifest_release(&m);
 out:
@@ -712,7 +717,7 @@ static void stress(struct pool *pl, const struct lg_gopkg *gp, struct lg_package
 
 			/* with ancestry: a leak found here must name its test */
 			run_binary(pl, gp, &q, st, hookdir, extra,
-				   deadline < cfg->timeout ? deadline : cfg->timeout, 1);
+				   deadline < cfg->timeout ? deadline : cfg->timeout, 1, 1);
 		} else {
 			s->note = lg_xstrdup("stress stopped: cannot create a work directory");
 		}
@@ -867,14 +872,28 @@ static void take_evidence(struct lg_package *p, struct lg_package *q)
 	SWAP(p->after, q->after);
 	SWAP(p->heap_growth, q->heap_growth);
 	SWAP(p->heap_discounted, q->heap_discounted);
+	SWAP(p->heap_method, q->heap_method);
+	SWAP(p->heap_passes, q->heap_passes);
 	lg_buf_release(&note);
 }
 
-/* Runs the built binary again with the evidence settings and takes its verdicts. */
+/*
+ * Runs the built binary again with the evidence settings and takes its
+ * verdicts.  When the lean run's heap check failed, the tests run
+ * --heap-passes times in the process so the heap check can judge growth per
+ * pass; a pass that hangs must not cost the whole --timeout, so the deadline
+ * is then a multiple of the lean run's time (the first pass's verdicts are
+ * on disk by then, and a pass cut short leaves the per-pass method
+ * inconclusive, never a pass).
+ */
 static void evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
 			 const struct pkgstate *st, const char *dir)
 {
 	char *hookdir = lg_xasprintf("%s/hook-evidence", dir);
+	const struct lg_check *heap = lg_package_find_check(p, LG_CHECK_HEAP);
+	const struct lg_config *cfg = pl->o->cfg;
+	int passes = heap && heap->status == LG_STATUS_FAILED ? cfg->heap_passes : 1;
+	double deadline = cfg->timeout;
 	struct lg_package q;
 
 	memset(&q, 0, sizeof(q));
@@ -882,7 +901,9 @@ static void evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_p
 	q.dir = lg_xstrdup(p->dir);
 	q.rel_dir = lg_xstrdup(p->rel_dir);
 	if (mkdir(hookdir, 0700) == 0) {
-		run_binary(pl, gp, &q, st, hookdir, NULL, pl->o->cfg->timeout, 1);
+		if (passes >= 2 && p->run_seconds * 3 * passes + 30 + cfg->settle * passes < deadline)
+			deadline = p->run_seconds * 3 * passes + 30 + cfg->settle * passes;
+		run_binary(pl, gp, &q, st, hookdir, NULL, deadline, 1, passes);
 		take_evidence(p, &q);
 	}
 	lg_package_release(&q);
@@ -918,9 +939,16 @@ static void process(struct pool *pl, size_t i)
 		build_failed(p, "cannot create a work directory", NULL);
 		goto out;
 	}
-	run_binary(pl, gp, p, st, hookdir, NULL, pl->o->cfg->timeout, !pl->o->rerun);
-	if (pl->o->rerun && wants_evidence(p) && !lg_proc_interrupted())
-		evidence_run(pl, gp, p, st, dir);
+	run_binary(pl, gp, p, st, hookdir, NULL, pl->o->cfg->timeout, !pl->o->rerun, 1);
+	if (pl->o->rerun && wants_evidence(p) && !lg_proc_interrupted()) {
+		/* signatures leave ancestry out: a lean run's groups match a
+		 * baseline recorded from an evidence run */
+		if (pl->o->accepted && p->hook == LG_HOOK_DONE &&
+		    pl->o->accepted(pl->o->accepted_ctx, pl->list->module_root, p))
+			p->evidence = LG_EVIDENCE_BASELINED;
+		else
+			evidence_run(pl, gp, p, st, dir);
+	}
 	stress(pl, gp, p, st, dir);
 out:
 	free(dir);

@@ -44,6 +44,12 @@ struct lg_runner_opts {
 	 * the same lock as progress.  May be NULL. */
 	void (*note)(void *ctx, const struct lg_package *p, const char *line);
 	void *ctx;
+	/* Whether the package's baseline already accepts what its lean run
+	 * failed on: then its evidence run is skipped, since the baseline step
+	 * decides its verdicts either way.  Called from the runner's threads;
+	 * may be NULL (every failing package gets its evidence run). */
+	int (*accepted)(void *ctx, const char *module_root, const struct lg_package *p);
+	void *accepted_ctx;
 	struct lg_shard shard;       /* run only shard K of N (total 0: all packages) */
 	const char *shard_times_dir; /* baselines with package times; NULL: <root>/baselines */
 };

@@ -659,25 +659,26 @@ static void describe_growth(const struct lg_heapgrowth *g, int64_t growth, int64
 }
 
 /*
- * Reads both heap profiles and classifies their growth.  Returns 0, or -1
- * with the reason in the detail (the growth is then counted whole).
+ * Reads the heap profiles of snapshots `from` and `to` and classifies the
+ * growth between them.  Returns 0, or -1 with the reason in the detail (the
+ * growth is then counted whole).
  */
-static int classify_growth(const struct lg_verdict_in *in, struct lg_heapgrowth *g,
+static int classify_growth(const struct lg_verdict_in *in, const struct lg_hook_snapshot *from,
+			   const struct lg_hook_snapshot *to, struct lg_heapgrowth *g,
 			   struct lg_buf *detail)
 {
-	const struct lg_hook_manifest *m = in->hook;
 	struct lg_pprof before, after;
 	struct lg_err err;
 	int ret = 0;
 
 	lg_pprof_init(&before);
 	lg_pprof_init(&after);
-	if (!m->before.heap_profile || !m->after.heap_profile) {
+	if (!from->heap_profile || !to->heap_profile) {
 		lg_buf_adds(detail, "\nno heap profiles from the hook: allocation sites unknown, "
 				    "all of the growth counted\n");
 		ret = -1;
-	} else if (lg_pprof_parse_file(&before, m->before.heap_profile, &err) ||
-		   lg_pprof_parse_file(&after, m->after.heap_profile, &err) ||
+	} else if (lg_pprof_parse_file(&before, from->heap_profile, &err) ||
+		   lg_pprof_parse_file(&after, to->heap_profile, &err) ||
 		   lg_heapgrowth_classify(&before, &after, in->module_root, HEAP_TOP_SITES, g,
 					  &err)) {
 		lg_buf_addf(detail, "\nallocation sites unknown, all of the growth counted: %s\n",
@@ -713,45 +714,131 @@ static void keep_sites(const struct lg_heapgrowth *g, struct lg_package *p, stru
 	}
 }
 
+/* The detail's MemStats table: before, after (the first pass), after the last pass. */
+static void heap_table(const struct lg_package *p, const struct lg_hook_snapshot *last,
+		       int passes, struct lg_buf *d)
+{
+	const struct lg_memstats *b = &p->before, *a = &p->after, *l = last ? &last->mem : NULL;
+	const char *names[4] = { "HeapInuse", "HeapAlloc", "HeapObjects", "TotalAlloc" };
+	uint64_t v[4][3] = {
+		{ b->heap_inuse, a->heap_inuse, l ? l->heap_inuse : 0 },
+		{ b->heap_alloc, a->heap_alloc, l ? l->heap_alloc : 0 },
+		{ b->heap_objects, a->heap_objects, l ? l->heap_objects : 0 },
+		{ b->total_alloc, a->total_alloc, l ? l->total_alloc : 0 },
+	};
+	int i;
+
+	if (l)
+		lg_buf_addf(d, "            before        after pass 1  after pass %d\n", passes);
+	else
+		lg_buf_adds(d, "            before        after\n");
+	for (i = 0; i < 4; i++) {
+		lg_buf_addf(d, "%-11s %-12llu  %llu", names[i], (unsigned long long)v[i][0],
+			    (unsigned long long)v[i][1]);
+		if (l)
+			lg_buf_addf(d, "%*s%llu", 14 - (int)snprintf(NULL, 0, "%llu",
+				    (unsigned long long)v[i][1]), "", (unsigned long long)v[i][2]);
+		lg_buf_addch(d, '\n');
+	}
+}
+
+/*
+ * Why growth per pass cannot be judged from the hook's passes when the
+ * runner asked for `want` (>= 2) of them, written to `buf`; NULL when it
+ * can: the first pass and every later one passed, all `want` finished, and
+ * each left a heap profile.  A suite that fails or dies when its tests run
+ * a second time in one process is not re-runnable: the total decides then.
+ */
+static const char *passes_unusable(const struct lg_hook_manifest *m, int want, char *buf,
+				   size_t n)
+{
+	size_t i;
+
+	if (m->exit_code != 0)
+		return "the first pass of the tests failed";
+	for (i = 0; i < m->npasses; i++) {
+		const struct lg_hook_pass *ps = &m->passes[i];
+
+		if (ps->exit_code != 0) {
+			snprintf(buf, n, "pass %d failed (exit %d): the tests do not pass when run "
+				 "again in one process", ps->pass, ps->exit_code);
+			return buf;
+		}
+		if (!ps->snap.heap_profile) {
+			snprintf(buf, n, "pass %d left no heap profile", ps->pass);
+			return buf;
+		}
+	}
+	if (m->npasses + 1 < (size_t)want) {
+		snprintf(buf, n, "pass %zu of %d did not finish (the test binary ended or was "
+			 "stopped in it)", m->npasses + 2, want);
+		return buf;
+	}
+	return NULL;
+}
+
 /*
  * HeapInuse after GC against --max-heap-growth.  Over the limit, the heap
  * profiles decide how much of the growth counts (heapgrowth.h): memory kept
  * by one-time initialisation, the runtime's goroutine structures or the
  * hook is taken off, and the message says so; the detail shows every kind.
+ *
+ * When the runner asked for in->heap_passes >= 2 passes of the tests and
+ * the hook delivered them, the growth judged is the growth per pass, from
+ * the first pass's after snapshot to the last pass's (divided by the passes
+ * between), classified the same way: memory a package keeps once drops
+ * out, memory it keeps on every call stays with its site.  When the passes
+ * cannot be used (passes_unusable) the total decides, exactly as without
+ * passes, and the message says why (heap_method per-pass-inconclusive).
  */
 static void heap_check(const struct lg_verdict_in *in, struct lg_package *p)
 {
 	const struct lg_hook_manifest *m = in->hook;
+	const struct lg_hook_snapshot *from = &m->before, *to = &m->after;
 	struct lg_buf msg = LG_BUF_INIT, detail = LG_BUF_INIT;
 	int64_t limit = in->cfg->max_heap_growth, discount = 0, counted;
 	struct lg_heapgrowth g;
 	struct lg_check *c;
-	int have_profile = 0, scaled = 0;
+	int have_profile = 0, scaled = 0, per = 1;
+	const char *why = NULL;
+	char whybuf[160];
 
 	memset(&g, 0, sizeof(g));
+	p->heap_method = LG_HEAP_TOTAL;
+	p->heap_passes = 1;
+	if (in->heap_passes >= 2) {
+		why = passes_unusable(m, in->heap_passes, whybuf, sizeof(whybuf));
+		if (why) {
+			p->heap_method = LG_HEAP_INCONCLUSIVE;
+		} else {
+			p->heap_method = LG_HEAP_PER_PASS;
+			p->heap_passes = in->heap_passes;
+			per = in->heap_passes - 1;
+			from = &m->after;
+			to = &m->passes[m->npasses - 1].snap;
+		}
+	}
 	p->before = m->before.mem;
 	p->after = m->after.mem;
-	p->heap_growth = (int64_t)m->after.mem.heap_inuse - (int64_t)m->before.mem.heap_inuse;
-	lg_buf_addf(&detail, "            before        after\n"
-			     "HeapInuse   %-12llu  %llu\nHeapAlloc   %-12llu  %llu\n"
-			     "HeapObjects %-12llu  %llu\nTotalAlloc  %-12llu  %llu\n",
-		    (unsigned long long)p->before.heap_inuse, (unsigned long long)p->after.heap_inuse,
-		    (unsigned long long)p->before.heap_alloc, (unsigned long long)p->after.heap_alloc,
-		    (unsigned long long)p->before.heap_objects,
-		    (unsigned long long)p->after.heap_objects,
-		    (unsigned long long)p->before.total_alloc,
-		    (unsigned long long)p->after.total_alloc);
-	if (p->heap_growth > limit && !classify_growth(in, &g, &detail)) {
+	p->heap_growth = ((int64_t)to->mem.heap_inuse - (int64_t)from->mem.heap_inuse) / per;
+	heap_table(p, p->heap_method == LG_HEAP_PER_PASS ? to : NULL, p->heap_passes, &detail);
+	if (p->heap_growth > limit && !classify_growth(in, from, to, &g, &detail)) {
 		have_profile = 1;
+		lg_heapgrowth_per_pass(&g, per);
 		discount = lg_heapgrowth_discount(&g, p->heap_growth, &scaled);
 	}
 	counted = p->heap_growth - discount;
 	p->heap_discounted = discount;
 	c = lg_package_add_check(p, LG_CHECK_HEAP,
 				 counted > limit ? LG_STATUS_FAILED : LG_STATUS_PASSED);
-	lg_buf_addf(&msg, "HeapInuse %s by %.2f MiB after GC",
+	lg_buf_addf(&msg, "HeapInuse %s by %.2f MiB %safter GC",
 		    p->heap_growth >= 0 ? "grew" : "shrank",
-		    MIB(p->heap_growth >= 0 ? p->heap_growth : -p->heap_growth));
+		    MIB(p->heap_growth >= 0 ? p->heap_growth : -p->heap_growth),
+		    p->heap_method == LG_HEAP_PER_PASS ? "per pass " : "");
+	if (p->heap_method == LG_HEAP_PER_PASS)
+		lg_buf_addf(&msg, " (the tests run %d times in one process; the first pass grew "
+			    "%.2f MiB)", p->heap_passes,
+			    MIB((int64_t)m->after.mem.heap_inuse - (int64_t)m->before.mem.heap_inuse));
 	if (discount >= HEAP_SHOWN_DISCOUNT) {
 		lg_buf_addf(&msg, ", %.2f MiB of it ", MIB(discount));
 		discounted_kinds(&g, &msg);
@@ -759,6 +846,8 @@ static void heap_check(const struct lg_verdict_in *in, struct lg_package *p)
 			    scaled ? ", span overhead in proportion" : "", MIB(counted));
 	}
 	lg_buf_addf(&msg, " (limit %.2f MiB)", MIB(limit));
+	if (why)
+		lg_buf_addf(&msg, "; growth per pass inconclusive: %s, so the total decided", why);
 	if (have_profile) {
 		describe_growth(&g, p->heap_growth, discount, scaled, &detail);
 		if (c->status == LG_STATUS_FAILED)

@@ -38,6 +38,9 @@ struct lg_verdict_in {
 	/* test2json's last "=== RUN" test: names the running test when the
 	 * recorded tests cannot (past the record cap); may be NULL */
 	const char *last_run;
+	/* passes of the tests the runner asked the hook for (LEAKGATE_HEAP_PASSES);
+	 * >= 2: the heap check judges growth per pass when the passes are usable */
+	int heap_passes;
 };
 
 /*

@@ -402,6 +402,8 @@ static void test_compare_leaks(void)
 		if (c->expires)
 			b.leaks[0].expires = lg_xstrdup(c->expires);
 		make_pkg(&p, c->found, c->nfound, 0, c->max_leaks, 1 << 20);
+		/* asked before the comparison, as the runner does: the same answer */
+		CHECK_INT(lg_baseline_accepts(&b, &p, &o), c->want_status == LG_STATUS_PASSED);
 		CHECK_INT(lg_baseline_compare(&b, &p, &o), c->want_stale);
 		chk = check_of(&p, LG_CHECK_LEAK);
 		CHECK_INT(chk->status, c->want_status);
@@ -489,6 +491,7 @@ static void test_compare_heap(void)
 
 		make_baseline(&b, NULL, 0, cases[i].recorded);
 		make_pkg(&p, NULL, 0, cases[i].grew, 0, cases[i].configured);
+		CHECK_INT(lg_baseline_accepts(&b, &p, &o), cases[i].want_status == LG_STATUS_PASSED);
 		lg_baseline_compare(&b, &p, &o);
 		chk = check_of(&p, LG_CHECK_HEAP);
 		if ((int)chk->status != cases[i].want_status)
@@ -499,6 +502,25 @@ static void test_compare_heap(void)
 		lg_package_release(&p);
 		lg_baseline_release(&b);
 	}
+}
+
+/* Without a heap envelope the configured limit's verdict stands: a failed heap check is not accepted. */
+static void test_accepts_no_envelope(void)
+{
+	static const struct gspec g[] = { { "a", 1 } };
+	struct lg_baseline_cmp_opts o = { "b.json", "2025-01-01", 0, 0, 1 << 20 };
+	struct lg_baseline b;
+	struct lg_package p;
+
+	make_baseline(&b, g, 1, 0);
+	b.heap_runs = 0;
+	make_pkg(&p, g, 1, 4 << 20, 0, 1 << 20);
+	CHECK_INT(check_of(&p, LG_CHECK_HEAP)->status, LG_STATUS_FAILED);
+	CHECK_INT(lg_baseline_accepts(&b, &p, &o), 0);
+	check_of(&p, LG_CHECK_HEAP)->status = LG_STATUS_PASSED;
+	CHECK_INT(lg_baseline_accepts(&b, &p, &o), 1);
+	lg_package_release(&p);
+	lg_baseline_release(&b);
 }
 
 /* A skipped check (the hook did not run) is not re-decided. */
@@ -612,6 +634,7 @@ int main(void)
 		{ "compare leaks", test_compare_leaks },
 		{ "leak note arithmetic", test_leak_note_arithmetic },
 		{ "compare heap", test_compare_heap },
+		{ "accepts without a heap envelope", test_accepts_no_envelope },
 		{ "compare leaves skipped checks", test_compare_leaves_skipped },
 		{ "diff", test_diff },
 		{ "report fields", test_report_fields },

@@ -68,7 +68,7 @@ static void test_defaults_and_full_file(void)
 	char *path = write_tmp("{\"$schema\": \"x\", \"version\": 1, \"max_leaked_goroutines\": 2,\n"
 			       " \"max_heap_growth\": \"4MiB\", \"timeout\": \"90s\", \"grace\": \"1s\",\n"
 			       " \"settle\": \"1s\", \"schedtrace_ms\": 250, \"traceback_ancestors\": 3,\n"
-			       " \"leaks\": \"proven\",\n"
+			       " \"leaks\": \"proven\", \"heap_passes\": 3,\n"
 			       " \"deadlock_after\": \"500ms\", \"fail_fast_deadlock\": true, \"stress\": \"30s\",\n"
 			       " \"ignore\": [{\"creator\": \"x.(*W).start\", \"reason\": \"singleton\"},\n"
 			       "  {\"top_function\": \"y.loop*\", \"wait_reason\": \"select\"}]}\n");
@@ -78,9 +78,11 @@ static void test_defaults_and_full_file(void)
 	CHECK_INT(c.max_heap_growth, 1 << 20);
 	CHECK(c.timeout == 600);
 	CHECK_INT(c.leaks, LG_LEAKS_ALIVE);
+	CHECK_INT(c.heap_passes, LG_DEFAULT_HEAP_PASSES);
 	CHECK(c.deadlock_after == 2 && c.stress == 0 && !c.fail_fast_deadlock);
 	CHECK_INT(lg_config_load(&c, path, 0, &err), 0);
 	CHECK_INT(c.leaks, LG_LEAKS_PROVEN);
+	CHECK_INT(c.heap_passes, 3);
 	CHECK_STR(lg_leaks_mode_name(c.leaks), "proven");
 	CHECK(c.deadlock_after == 0.5 && c.stress == 30 && c.fail_fast_deadlock);
 	CHECK_INT(c.max_leaks, 2);
@@ -108,6 +110,8 @@ static void test_errors(void)
 		{ "{\"fail_fast_deadlock\": 1}", "fail_fast_deadlock: expected true or false" },
 		{ "{\"max_heap_growth\": \"big\"}", "max_heap_growth: expected bytes" },
 		{ "{\"version\": 2}", "reads config version 1" },
+		{ "{\"heap_passes\": 0}", "heap_passes" },
+		{ "{\"heap_passes\": \"2\"}", "heap_passes" },
 		{ "{\"leaks\": \"stuck\"}", "leaks: expected \"alive\" or \"proven\"" },
 		{ "{\"leaks\": true}", "leaks: expected \"alive\" or \"proven\"" },
 		{ "{\"ignore\": {}}", "ignore: expected an array" },

@@ -28,7 +28,7 @@ static int contains(const char *hay, const char *needle)
 
 /* --- flags ---------------------------------------------------------------- */
 
-static const struct lg_gate_mode mode = { "run", "usage: leakgate run\n", NULL, NULL, 1 };
+static const struct lg_gate_mode mode = { "run", "usage: leakgate run\n", NULL, NULL, 1, 1 };
 
 /* Expected values; `what` says which of them the case checks. */
 struct flag_case {

@@ -305,6 +305,32 @@ static void test_discount(void)
 	CHECK(!scaled);
 }
 
+/* The growth over N passes becomes the growth per pass, sites included. */
+static void test_per_pass(void)
+{
+	struct lg_heapgrowth g;
+	const struct lg_heapgrowth_site *s;
+	int64_t once, counted, top;
+	int scaled;
+
+	classify("slice", &g);
+	once = g.net[LG_HEAPGROWTH_ONCE];
+	counted = g.net[LG_HEAPGROWTH_COUNTED];
+	s = top_site(&g, LG_HEAPGROWTH_COUNTED);
+	CHECK(s != NULL);
+	top = s ? s->delta : 0;
+	lg_heapgrowth_per_pass(&g, 1); /* one pass: nothing changes */
+	CHECK_INT(g.net[LG_HEAPGROWTH_COUNTED], counted);
+	lg_heapgrowth_per_pass(&g, 3);
+	CHECK_INT(g.net[LG_HEAPGROWTH_COUNTED], counted / 3);
+	CHECK_INT(g.net[LG_HEAPGROWTH_ONCE], once / 3);
+	s = top_site(&g, LG_HEAPGROWTH_COUNTED);
+	CHECK(s && s->delta == top / 3);
+	/* the discount of the per-pass figures is the per-pass discount */
+	CHECK(lg_heapgrowth_discount(&g, counted / 3, &scaled) <= counted / 3);
+	lg_heapgrowth_release(&g);
+}
+
 int main(void)
 {
 	static const struct lg_check_case cases[] = {
@@ -314,6 +340,7 @@ int main(void)
 		{ "no_inuse_space", test_no_inuse_space },
 		{ "stacks", test_stacks },
 		{ "discount", test_discount },
+		{ "per_pass", test_per_pass },
 	};
 
 	return LG_CHECK_RUN(cases);

@@ -124,6 +124,50 @@ static void test_manifest_good(void)
 	cleanup(dir);
 }
 
+/* The "passes" of a LEAKGATE_HEAP_PASSES run, as hook/core.go writes them. */
+static void test_manifest_passes(void)
+{
+	static const char text[] =
+		"{\"protocol\": 1, \"phase\": \"after\", \"exit_code\": 0,\n"
+		" \"before\": {\"memstats\": {\"heap_inuse\": 1000}, \"stacks\": \"before.stacks\"},\n"
+		" \"after\": {\"memstats\": {\"heap_inuse\": 5000}, \"stacks\": \"after.stacks\"},\n"
+		" \"passes\": [\n"
+		"  {\"pass\": 2, \"exit_code\": 0, \"remaining\": 0, \"time_unix_nano\": 1,\n"
+		"   \"num_goroutine\": 2, \"memstats\": {\"heap_inuse\": 6000},\n"
+		"   \"heap_profile\": \"pass-2.heap.pb.gz\"},\n"
+		"  {\"pass\": 3, \"exit_code\": 1, \"remaining\": 4, \"time_unix_nano\": 2,\n"
+		"   \"num_goroutine\": 6, \"memstats\": {\"heap_inuse\": 9000}}],\n"
+		" \"errors\": []}\n";
+	char *dir = tmpdir();
+	struct lg_hook_manifest m;
+	struct lg_err err;
+
+	put(dir, "hook.json", text);
+	put(dir, "pass-2.heap.pb.gz", "");
+	CHECK_INT(lg_hook_read_manifest(dir, &m, &err), 0);
+	CHECK_INT(m.npasses, 2);
+	if (m.npasses == 2) {
+		CHECK_INT(m.passes[0].pass, 2);
+		CHECK_INT(m.passes[0].exit_code, 0);
+		CHECK_INT(m.passes[0].snap.mem.heap_inuse, 6000);
+		CHECK(m.passes[0].snap.heap_profile &&
+		      lg_ends_with(m.passes[0].snap.heap_profile, "/pass-2.heap.pb.gz"));
+		CHECK_INT(m.passes[1].pass, 3);
+		CHECK_INT(m.passes[1].exit_code, 1);
+		CHECK_INT(m.passes[1].remaining, 4);
+		CHECK_INT(m.passes[1].snap.mem.num_goroutine, 6);
+		CHECK(m.passes[1].snap.heap_profile == NULL);
+	}
+	lg_hook_manifest_release(&m);
+	/* without "passes": none */
+	put(dir, "hook.json", good);
+	CHECK_INT(lg_hook_read_manifest(dir, &m, &err), 0);
+	CHECK_INT(m.npasses, 0);
+	CHECK(m.passes == NULL);
+	lg_hook_manifest_release(&m);
+	cleanup(dir);
+}
+
 static void test_manifest_absent(void)
 {
 	char *dir = tmpdir();
@@ -150,6 +194,14 @@ static void test_manifest_bad(void)
 		{ "{\"protocol\": 1, \"phase\": \"before\", \"before\": {\"stacks\": 7}}", "expected a file name" },
 		{ "{\"protocol\": 1, \"phase\": \"af", "hook.json':1:" },
 		{ "[]", "expected a JSON object" },
+		{ "{\"protocol\": 1, \"phase\": \"after\", \"after\": {}, \"passes\": {}}",
+		  "passes: expected an array" },
+		{ "{\"protocol\": 1, \"phase\": \"after\", \"after\": {}, \"passes\": [{\"pass\": 3}]}",
+		  "passes[0]: expected an object for pass 2" },
+		{ "{\"protocol\": 1, \"phase\": \"after\", \"after\": {}, \"passes\": [7]}",
+		  "passes[0]: expected an object" },
+		{ "{\"protocol\": 1, \"phase\": \"after\", \"after\": {}, \"passes\": "
+		  "[{\"pass\": 2, \"heap_profile\": \"../x\"}]}", "is not a plain file name" },
 	};
 	size_t i;
 
@@ -175,6 +227,7 @@ int main(void)
 	static const struct lg_check_case cases[] = {
 		{ "overlay", test_overlay },
 		{ "manifest_good", test_manifest_good },
+		{ "manifest_passes", test_manifest_passes },
 		{ "manifest_absent", test_manifest_absent },
 		{ "manifest_bad", test_manifest_bad },
 	};
