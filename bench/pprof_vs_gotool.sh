@@ -36,7 +36,7 @@ heap=$work/heap.pb.gz
 labelled=$work/labelled.pb.gz
 (cd "$root/bench/pprofgen" && go run -buildvcs=false . -stacks "$stacks" "$heap" &&
   go run -buildvcs=false . -labelled "$stacks" "$labelled")
-cc -O2 -I"$root/gate" "$root/bench/pprof_decode.c" -o "$work/pprof_decode" \
+cc -O2 -I"$root/gate" -I"$root/gate/base" -I"$root/gate/model" -I"$root/gate/read" "$root/bench/pprof_decode.c" -o "$work/pprof_decode" \
   "$build/libleakgate_core.a" "$build/liblg_proto.a" \
   $(pkg-config --libs libcurl zlib libxml-2.0 jansson libprotobuf-c) -lm
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cmd.h"
 #include "help.h"
 #include "hook_manifest.h"
 #include "jsonutil.h"

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "group.h"
-#include "traceback.h"
+#include "dump.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -22,7 +22,7 @@
 #include "config.h"
 #include "hook_manifest.h"
 #include "model.h"
-#include "report.h"
+#include "json.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (put(path, data, size))
 			break;
 		memset(&run, 0, sizeof(run));
-		rc = lg_report_read_json(&run, path, &err);
+		rc = lg_json_read_report(&run, path, &err);
 		must_explain(rc, &err);
 		lg_run_release(&run);
 		break;

@@ -27,18 +27,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	chunk = (size_t)data[0] + 1;
 	data++, size--;
-	t = lg_t2j_new();
+	t = lg_test2json_new();
 	for (off = 0; off < size; off += chunk) {
-		lg_t2j_feed(t, (const char *)data + off, size - off < chunk ? size - off : chunk);
-		nrun = lg_t2j_running(t, &running);
+		lg_test2json_feed(t, (const char *)data + off, size - off < chunk ? size - off : chunk);
+		nrun = lg_test2json_running(t, &running);
 		for (i = 0; i < nrun; i++)
 			(void)strlen(running[i]);
 	}
-	lg_t2j_finish(t);
-	(void)lg_t2j_complete(t);
-	(void)lg_t2j_framed(t);
+	lg_test2json_finish(t);
+	(void)lg_test2json_complete(t);
+	(void)lg_test2json_framed(t);
 	memset(&p, 0, sizeof(p));
-	lg_t2j_take(t, &p);
+	lg_test2json_take(t, &p);
 	for (i = 0; i < p.ntests; i++) {
 		const struct lg_test *x = &p.tests[i];
 
@@ -53,6 +53,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (p.stray_output)
 		(void)strlen(p.stray_output);
 	lg_package_release(&p);
-	lg_t2j_free(t);
+	lg_test2json_free(t);
 	return 0;
 }

@@ -15,7 +15,7 @@
 
 #include "baseline.h"
 #include "model.h"
-#include "report.h"
+#include "json.h"
 #include "util.h"
 #include "check.h"
 #include "pkg_fixture.h"
@@ -594,8 +594,8 @@ static void test_report_fields(void)
 	make_baseline(&b, g, 1, 0);
 	make_pkg(lg_run_add_package(&run), g, 2, 0, 0, 1 << 20);
 	lg_baseline_compare(&b, &run.pkgs[0], &o);
-	CHECK_INT(lg_report_write_json(&run, path, &err), 0);
-	CHECK_INT(lg_report_read_json(&back, path, &err), 0);
+	CHECK_INT(lg_json_write_report(&run, path, &err), 0);
+	CHECK_INT(lg_json_read_report(&back, path, &err), 0);
 	if (back.npkgs == 1) {
 		CHECK_INT(back.pkgs[0].checks[0].baselined, 1);
 		CHECK_STR(back.pkgs[0].checks[0].baseline_note, run.pkgs[0].checks[0].baseline_note);

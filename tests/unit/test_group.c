@@ -15,7 +15,7 @@
 #include "check.h"
 #include "group.h"
 #include "input.h"
-#include "traceback.h"
+#include "dump.h"
 
 static char *fixture(const char *rel)
 {

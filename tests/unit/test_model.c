@@ -15,7 +15,7 @@
 #include "check.h"
 #include "markdown.h"
 #include "model.h"
-#include "report.h"
+#include "json.h"
 #include "util.h"
 
 static struct lg_package *pkg(struct lg_run *r, const char *path)
@@ -122,7 +122,7 @@ static void test_outputs_agree(void)
 	CHECK(fd >= 0);
 	if (fd >= 0)
 		close(fd);
-	CHECK_INT(lg_report_write_json(&r, path, &err), 0);
+	CHECK_INT(lg_json_write_report(&r, path, &err), 0);
 	root = json_load_file(path, 0, NULL);
 	sum = json_object_get(root, "summary");
 	CHECK_INT(json_integer_value(json_object_get(sum, "packages")), 4);

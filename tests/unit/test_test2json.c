@@ -49,7 +49,7 @@ static unsigned next_rand(unsigned *s)
 static void decode(const char *data, size_t len, long chunk, unsigned seed,
 		   struct lg_package *p, int *complete)
 {
-	struct lg_t2j *t = lg_t2j_new();
+	struct lg_t2j *t = lg_test2json_new();
 	size_t off = 0;
 
 	while (off < len) {
@@ -62,14 +62,14 @@ static void decode(const char *data, size_t len, long chunk, unsigned seed,
 
 			n = r < n ? r : n;
 		}
-		lg_t2j_feed(t, data + off, n);
+		lg_test2json_feed(t, data + off, n);
 		off += n;
 	}
-	lg_t2j_finish(t);
+	lg_test2json_finish(t);
 	if (complete)
-		*complete = lg_t2j_complete(t);
-	lg_t2j_take(t, p);
-	lg_t2j_free(t);
+		*complete = lg_test2json_complete(t);
+	lg_test2json_take(t, p);
+	lg_test2json_free(t);
 }
 
 static int same_str(const char *a, const char *b)
@@ -308,45 +308,45 @@ static void test_panic_in_test(void)
 /* Past the record cap the last RUN still names the running test (hang reports). */
 static void test_last_run_past_cap(void)
 {
-	struct lg_t2j *t = lg_t2j_new();
+	struct lg_t2j *t = lg_test2json_new();
 	struct lg_buf b = LG_BUF_INIT;
 	const char **names = NULL;
 	size_t i;
 
-	CHECK(lg_t2j_last_run(t) == NULL);
+	CHECK(lg_test2json_last_run(t) == NULL);
 	/* distinct names: runs of one name share a record */
 	for (i = 0; i < LG_T2J_MAX_TESTS; i++)
 		lg_buf_addf(&b, "\x16=== RUN   TestRep%zu\n\x16--- PASS: TestRep%zu (0.00s)\n", i, i);
 	lg_buf_adds(&b, "\x16=== RUN   TestStuck\n");
-	lg_t2j_feed(t, b.buf, b.len);
-	CHECK_INT(lg_t2j_running(t, &names), 0); /* not recorded */
-	CHECK_STR(lg_t2j_last_run(t), "TestStuck");
+	lg_test2json_feed(t, b.buf, b.len);
+	CHECK_INT(lg_test2json_running(t, &names), 0); /* not recorded */
+	CHECK_STR(lg_test2json_last_run(t), "TestStuck");
 	lg_buf_release(&b);
-	lg_t2j_free(t);
+	lg_test2json_free(t);
 }
 
 static void test_binary_dies(void)
 {
 	struct lg_buf b = LG_BUF_INIT;
 	struct lg_package p = { 0 };
-	struct lg_t2j *t = lg_t2j_new();
+	struct lg_t2j *t = lg_test2json_new();
 	const char **names = NULL;
 	const struct lg_test *x;
 	size_t n;
 
 	CHECK(read_fixture("crashgo.out", &b) == 0);
-	lg_t2j_feed(t, b.buf, b.len);
-	CHECK_INT(lg_t2j_framed(t), 1);
-	CHECK_INT(lg_t2j_complete(t), 0);
-	CHECK_STR(lg_t2j_last_run(t), "TestGoroutinePanic/sub");
-	n = lg_t2j_running(t, &names);
+	lg_test2json_feed(t, b.buf, b.len);
+	CHECK_INT(lg_test2json_framed(t), 1);
+	CHECK_INT(lg_test2json_complete(t), 0);
+	CHECK_STR(lg_test2json_last_run(t), "TestGoroutinePanic/sub");
+	n = lg_test2json_running(t, &names);
 	CHECK_INT(n, 2);
 	if (n == 2) {
 		CHECK_STR(names[0], "TestGoroutinePanic");
 		CHECK_STR(names[1], "TestGoroutinePanic/sub");
 	}
-	lg_t2j_take(t, &p);
-	CHECK_INT(lg_t2j_running(t, &names), 0);
+	lg_test2json_take(t, &p);
+	CHECK_INT(lg_test2json_running(t, &names), 0);
 	CHECK_INT(p.ntests, 3);
 	CHECK_TEST(&p, "TestBefore", LG_TEST_PASS, NULL, 0);
 	CHECK_TEST(&p, "TestGoroutinePanic", LG_TEST_UNFINISHED, NULL, 0);
@@ -355,7 +355,7 @@ static void test_binary_dies(void)
 	if (x)
 		CHECK(x->elapsed == 0);
 	lg_package_release(&p);
-	lg_t2j_free(t);
+	lg_test2json_free(t);
 	lg_buf_release(&b);
 
 	/* with stderr merged, the panic lands in the running subtest */
@@ -401,7 +401,7 @@ static void test_no_tests(void)
 /* Feeds a NUL-terminated string. */
 static void feed_str(struct lg_t2j *t, const char *s)
 {
-	lg_t2j_feed(t, s, strlen(s));
+	lg_test2json_feed(t, s, strlen(s));
 }
 
 /* Decodes a literal stream in one piece. */
@@ -504,7 +504,7 @@ static void test_locations(void)
 
 static void test_flood_is_capped(void)
 {
-	struct lg_t2j *t = lg_t2j_new();
+	struct lg_t2j *t = lg_test2json_new();
 	struct lg_package p = { 0 };
 	char line[100];
 	struct lg_buf chunk = LG_BUF_INIT;
@@ -518,11 +518,11 @@ static void test_flood_is_capped(void)
 			snprintf(line, sizeof(line), "flood line %zu\n", i++);
 			lg_buf_adds(&chunk, line);
 		}
-		lg_t2j_feed(t, chunk.buf, chunk.len);
+		lg_test2json_feed(t, chunk.buf, chunk.len);
 		total += chunk.len;
 	}
 	feed_str(t, "the end\n\x16--- FAIL: TestFlood (9.00s)\n\x16" "FAIL\n");
-	lg_t2j_take(t, &p);
+	lg_test2json_take(t, &p);
 	CHECK_INT(p.ntests, 1);
 	x = find(&p, "TestFlood");
 	if (x) {
@@ -543,19 +543,19 @@ static void test_flood_is_capped(void)
 	for (i = 0; i < 1000; i++)
 		lg_buf_adds(&chunk, "init noise noise noise noise noise noise noise noise\n");
 	for (total = 0; total < 5u * 1024 * 1024; total += chunk.len)
-		lg_t2j_feed(t, chunk.buf, chunk.len);
-	lg_t2j_take(t, &p);
+		lg_test2json_feed(t, chunk.buf, chunk.len);
+	lg_test2json_take(t, &p);
 	CHECK(p.stray_output && strlen(p.stray_output) <= LG_T2J_MAX_STRAY + 200);
 	CHECK(lg_starts_with(p.stray_output, "init noise"));
 	CHECK(contains(p.stray_output, "cut at"));
 	lg_package_release(&p);
 	lg_buf_release(&chunk);
-	lg_t2j_free(t);
+	lg_test2json_free(t);
 }
 
 static void test_long_lines_and_names(void)
 {
-	struct lg_t2j *t = lg_t2j_new();
+	struct lg_t2j *t = lg_test2json_new();
 	struct lg_package p = { 0 };
 	struct lg_buf big = LG_BUF_INIT;
 	size_t i;
@@ -566,18 +566,18 @@ static void test_long_lines_and_names(void)
 		char kb[1024];
 
 		memset(kb, 'a' + (char)(i % 26), sizeof(kb));
-		lg_t2j_feed(t, kb, sizeof(kb));
+		lg_test2json_feed(t, kb, sizeof(kb));
 	}
 	feed_str(t, "\x16--- PASS: TestLong (0.10s)\n");
 	/* a framing line with a 2 MiB name: cut, and matched by its report */
 	for (i = 0; i < 2 * 1024 * 1024; i++)
 		lg_buf_addch(&big, 'N');
 	feed_str(t, "\x16=== RUN   ");
-	lg_t2j_feed(t, big.buf, big.len);
+	lg_test2json_feed(t, big.buf, big.len);
 	feed_str(t, "\n    x_test.go:4: hi\n\x16--- FAIL: ");
-	lg_t2j_feed(t, big.buf, big.len);
+	lg_test2json_feed(t, big.buf, big.len);
 	feed_str(t, " (0.20s)\n\x16PASS\n");
-	lg_t2j_take(t, &p);
+	lg_test2json_take(t, &p);
 	CHECK_INT(p.ntests, 2);
 	if (p.ntests == 2) {
 		CHECK_INT(p.tests[0].result, LG_TEST_PASS);
@@ -593,12 +593,12 @@ static void test_long_lines_and_names(void)
 	}
 	lg_package_release(&p);
 	lg_buf_release(&big);
-	lg_t2j_free(t);
+	lg_test2json_free(t);
 }
 
 static void test_test_cap_and_budget(void)
 {
-	struct lg_t2j *t = lg_t2j_new();
+	struct lg_t2j *t = lg_test2json_new();
 	struct lg_package p = { 0 };
 	struct lg_buf s = LG_BUF_INIT, out = LG_BUF_INIT;
 	size_t i, sum = 0, fail_kept = 0, pass_kept = 0;
@@ -606,9 +606,9 @@ static void test_test_cap_and_budget(void)
 	for (i = 0; i < LG_T2J_MAX_TESTS + 10; i++) {
 		lg_buf_reset(&s);
 		lg_buf_addf(&s, "\x16=== RUN   T%zu\n\x16--- PASS: T%zu (0.00s)\n", i, i);
-		lg_t2j_feed(t, s.buf, s.len);
+		lg_test2json_feed(t, s.buf, s.len);
 	}
-	lg_t2j_take(t, &p);
+	lg_test2json_take(t, &p);
 	CHECK_INT(p.ntests, LG_T2J_MAX_TESTS);
 	CHECK(contains(p.stray_output, "10 more tests were not recorded"));
 	lg_package_release(&p);
@@ -621,14 +621,14 @@ static void test_test_cap_and_budget(void)
 
 		lg_buf_reset(&s);
 		lg_buf_addf(&s, "\x16=== RUN   T%zu\n", i);
-		lg_t2j_feed(t, s.buf, s.len);
+		lg_test2json_feed(t, s.buf, s.len);
 		for (k = 0; k < 4; k++)
-			lg_t2j_feed(t, out.buf, out.len);
+			lg_test2json_feed(t, out.buf, out.len);
 		lg_buf_reset(&s);
 		lg_buf_addf(&s, "\x16--- %s: T%zu (0.00s)\n", i % 10 ? "PASS" : "FAIL", i);
-		lg_t2j_feed(t, s.buf, s.len);
+		lg_test2json_feed(t, s.buf, s.len);
 	}
-	lg_t2j_take(t, &p);
+	lg_test2json_take(t, &p);
 	CHECK_INT(p.ntests, 400);
 	for (i = 0; i < p.ntests; i++) {
 		size_t n = strlen(p.tests[i].output);
@@ -647,7 +647,7 @@ static void test_test_cap_and_budget(void)
 	lg_package_release(&p);
 	lg_buf_release(&s);
 	lg_buf_release(&out);
-	lg_t2j_free(t);
+	lg_test2json_free(t);
 }
 
 /*
@@ -789,7 +789,7 @@ static void test_repeated_runs(void)
  */
 static void test_repeated_output_is_bounded(void)
 {
-	struct lg_t2j *t = lg_t2j_new();
+	struct lg_t2j *t = lg_test2json_new();
 	struct lg_package p = { 0 };
 	struct lg_buf run = LG_BUF_INIT;
 	int i;
@@ -799,8 +799,8 @@ static void test_repeated_output_is_bounded(void)
 		lg_buf_adds(&run, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n");
 	lg_buf_adds(&run, "\x16--- PASS: TestLoud (0.00s)\n");
 	for (i = 0; i < 200000; i++)
-		lg_t2j_feed(t, run.buf, run.len);
-	lg_t2j_take(t, &p);
+		lg_test2json_feed(t, run.buf, run.len);
+	lg_test2json_take(t, &p);
 	CHECK_INT(p.ntests, 1);
 	if (p.ntests == 1) {
 		CHECK_INT(p.tests[0].runs, 200000);
@@ -810,26 +810,26 @@ static void test_repeated_output_is_bounded(void)
 	CHECK(p.stray_output == NULL);
 	lg_package_release(&p);
 	lg_buf_release(&run);
-	lg_t2j_free(t);
+	lg_test2json_free(t);
 }
 
 static void test_take_appends(void)
 {
-	struct lg_t2j *t = lg_t2j_new();
+	struct lg_t2j *t = lg_test2json_new();
 	struct lg_package p = { 0 };
 
 	lg_package_add_test(&p)->name = lg_xstrdup("Existing");
 	feed_str(t, "\x16=== RUN   TestA\n\x16--- PASS: TestA (0.00s)\n");
-	lg_t2j_take(t, &p);
-	lg_t2j_take(t, &p);
+	lg_test2json_take(t, &p);
+	lg_test2json_take(t, &p);
 	CHECK_INT(p.ntests, 2);
 	if (p.ntests == 2) {
 		CHECK_STR(p.tests[0].name, "Existing");
 		CHECK_STR(p.tests[1].name, "TestA");
 	}
 	lg_package_release(&p);
-	lg_t2j_free(t);
-	lg_t2j_free(NULL);
+	lg_test2json_free(t);
+	lg_test2json_free(NULL);
 }
 
 int main(void)

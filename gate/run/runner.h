@@ -1,0 +1,64 @@
+/*
+ * runner.h — `leakgate run` without the command line: list the packages,
+ * build each test binary (hook injected by overlay), run it under the gate's
+ * environment with an outside deadline, and turn what it left into a
+ * lg_package of the run model.
+ *
+ * Packages are processed by `jobs` worker threads; results keep the order
+ * of `go list`.  The progress callback is called under a lock, once per
+ * package phase, so a terminal display needs no locking of its own.
+ */
+#ifndef LG_RUNNER_H
+#define LG_RUNNER_H
+
+#include "config.h"
+#include "go.h"
+#include "model.h"
+#include "shard.h"
+#include "util.h"
+
+enum lg_runner_event {
+	LG_EV_BUILD,  /* a build started */
+	LG_EV_RUN,    /* the binary started */
+	LG_EV_DONE    /* the package is finished: p is complete */
+};
+
+struct lg_runner_opts {
+	char *const *patterns;
+	size_t npatterns;
+	struct lg_goflags goflags;
+	const struct lg_config *cfg;
+	int jobs;          /* parallel packages, >= 1 */
+	int inject;        /* inject the hook into packages without TestMain */
+	int rewrite;       /* and rewrite the TestMain of packages with one */
+	int rerun;         /* lean first run; failing packages again with the evidence
+	                      settings (ancestry, fine heap sampling); 0: one full run */
+	int allow_core;    /* keep core dumps */
+	int keep_tmp;      /* leave the work directory behind */
+	char *const *test_args; /* extra -test.* flags for every binary */
+	size_t ntest_args;
+	void (*progress)(void *ctx, enum lg_runner_event ev, const struct lg_package *p,
+			 size_t done, size_t total);
+	/* A line worth showing while the run goes on (a deadlock found, stress
+	 * progress, where --keep-work kept things); p may be NULL.  Called under
+	 * the same lock as progress.  May be NULL. */
+	void (*note)(void *ctx, const struct lg_package *p, const char *line);
+	void *ctx;
+	/* Whether the package's baseline already accepts what its lean run
+	 * failed on: then its evidence run is skipped, since the baseline step
+	 * decides its verdicts either way.  Called from the runner's threads;
+	 * may be NULL (every failing package gets its evidence run). */
+	int (*accepted)(void *ctx, const char *module_root, const struct lg_package *p);
+	void *accepted_ctx;
+	struct lg_shard shard;       /* run only shard K of N (total 0: all packages) */
+	const char *shard_times_dir; /* baselines with package times; NULL: <root>/baselines */
+};
+
+/*
+ * Runs the gate.  Fills `run` (which must be zeroed) package by package.
+ * Returns 0 when the run happened (whatever the verdicts), -1 with `err`
+ * when it could not (go missing, not in a module, no packages, no temp dir).
+ */
+int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_err *err);
+
+#endif
