@@ -25,17 +25,6 @@ static void set_text(char **slot, struct lg_buf *b)
 	*slot = lg_buf_detach(b, NULL);
 }
 
-static void point_at(struct lg_check *c, const struct lg_leak_group *g)
-{
-	const struct lg_location *l = g->created_at.file ? &g->created_at : &g->blocked_at;
-
-	lg_location_release(&c->loc);
-	c->loc.file = l->file ? lg_xstrdup(l->file) : NULL;
-	c->loc.line = l->line;
-	free(c->test);
-	c->test = g->test ? lg_xstrdup(g->test) : NULL;
-}
-
 static int broke(const struct lg_package *p)
 {
 	size_t i;
@@ -115,7 +104,7 @@ static void redecide_leaks(struct lg_package *p, int max_leaks, size_t nruns)
 	set_text(&c->message, &m);
 	set_text(&c->detail, &d);
 	if (p->nleaks)
-		point_at(c, &p->leaks[0]);
+		lg_check_point_at(c, &p->leaks[0]);
 }
 
 static void redecide_heap(struct lg_package *p, const struct lg_heap_band *band, int64_t limit)

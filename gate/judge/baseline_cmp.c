@@ -49,17 +49,6 @@ static void prefix_detail(struct lg_check *c, struct lg_buf *head)
 	set_text(&c->detail, head);
 }
 
-static void point_at(struct lg_check *c, const struct lg_leak_group *g)
-{
-	const struct lg_location *l = g->created_at.file ? &g->created_at : &g->blocked_at;
-
-	lg_location_release(&c->loc);
-	c->loc.file = l->file ? lg_xstrdup(l->file) : NULL;
-	c->loc.line = l->line;
-	free(c->test);
-	c->test = g->test ? lg_xstrdup(g->test) : NULL;
-}
-
 /* --- comparing ------------------------------------------------------------ */
 
 struct leak_tally {
@@ -178,7 +167,7 @@ static void compare_leaks(const struct lg_baseline *b, struct lg_package *p,
 		lg_buf_adds(&note, " — shrink the baseline (leakgate baseline update)");
 	set_text(&c->baseline_note, &note);
 	if (t.first_bad)
-		point_at(c, t.first_bad);
+		lg_check_point_at(c, t.first_bad);
 	prefix_detail(c, &head);
 }
 

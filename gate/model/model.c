@@ -28,6 +28,17 @@ int lg_check_failed(const struct lg_check *c)
 	return c->status == LG_STATUS_FAILED || c->status == LG_STATUS_ERROR;
 }
 
+void lg_check_point_at(struct lg_check *c, const struct lg_leak_group *g)
+{
+	const struct lg_location *l = g->created_at.file ? &g->created_at : &g->blocked_at;
+
+	lg_location_release(&c->loc);
+	c->loc.file = l->file ? lg_xstrdup(l->file) : NULL;
+	c->loc.line = l->line;
+	free(c->test);
+	c->test = g->test ? lg_xstrdup(g->test) : NULL;
+}
+
 void lg_run_totals(const struct lg_run *run, struct lg_run_totals *t)
 {
 	size_t i, j;

@@ -257,6 +257,12 @@ struct lg_run_totals {
 void lg_run_totals(const struct lg_run *run, struct lg_run_totals *t);
 /* 1 when the check's status is failed or error. */
 int lg_check_failed(const struct lg_check *c);
+/*
+ * Points check c at leak group g: its location becomes g's creation site
+ * (its blocking site when the creation is unknown) and its test g's test,
+ * both copied.  Never fails.
+ */
+void lg_check_point_at(struct lg_check *c, const struct lg_leak_group *g);
 
 /* heap_growth - heap_discounted: what the heap check holds against the limit. */
 int64_t lg_package_heap_counted(const struct lg_package *p);

@@ -14,7 +14,7 @@
 #include "gate.h"
 #include "model.h"
 #include "util.h"
-#include "check.h"
+#include "check_tmp.h"
 #include "pkg_fixture.h"
 
 #define KIB 1024
@@ -297,19 +297,5 @@ int main(void)
 		{ "unrecordable packages", test_unrecordable },
 		{ "merge runs", test_merge_runs },
 	};
-	const char *base = getenv("TMPDIR");
-	char *cmd;
-	int ret;
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/lg-gate-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	ret = LG_CHECK_RUN(cases);
-	cmd = lg_xasprintf("rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-	free(cmd);
-	return ret;
+	return LG_CHECK_RUN_TMP(cases, "lg-gate", tmpdir);
 }

@@ -13,14 +13,14 @@
 #include "model.h"
 #include "json.h"
 #include "util.h"
-#include "check.h"
+#include "check_tmp.h"
 
 #define FFFD "\xef\xbf\xbd"
 #define HOSTILE "<script>alert(1)</script> ]]> \"q\" \\ A\x01" "B\x1b" "C\xff\xfe" "D\xed\xa0\x80" "E"
 #define HOSTILE_CLEAN "<script>alert(1)</script> ]]> \"q\" \\ A\x01" "B\x1b" "C" FFFD FFFD "D" FFFD FFFD FFFD "E"
 #define BIG_SIZE (10u * 1024 * 1024)
 
-static char tmpdir[64];
+static char tmpdir[512];
 
 static char *tmp_path(const char *name)
 {
@@ -520,14 +520,5 @@ int main(void)
 		{ "truncated_and_foreign_roots", test_truncated_and_foreign_roots },
 		{ "io_errors", test_io_errors },
 	};
-	int rc;
-
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/lg-report-XXXXXX");
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	rc = LG_CHECK_RUN(cases);
-	rmdir(tmpdir);
-	return rc;
+	return LG_CHECK_RUN_TMP(cases, "lg-report", tmpdir);
 }

@@ -22,14 +22,14 @@
 #include "junit.h"
 #include "model.h"
 #include "util.h"
-#include "check.h"
+#include "check_tmp.h"
 
 #define FFFD "\xef\xbf\xbd"
 #define HOSTILE "<script>alert(1)</script> ]]> A\x01" "B\x1b" "C\xff\xfe" "D\xed\xa0\x80" "E &amp; \"q\" 'a'"
 #define HOSTILE_CLEAN "<script>alert(1)</script> ]]> A" FFFD "B" FFFD "C" FFFD FFFD "D" FFFD FFFD FFFD "E &amp; \"q\" 'a'"
 #define BIG_SIZE (3u * 1024 * 1024)
 
-static char tmpdir[64];
+static char tmpdir[512];
 
 static const char *source_dir(void)
 {
@@ -687,16 +687,9 @@ int main(void)
 		{ "validate_errors", test_validate_errors },
 		{ "write_errors_and_atomicity", test_write_errors_and_atomicity },
 	};
-	int rc;
-
 	LIBXML_TEST_VERSION
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/lg-junit-XXXXXX");
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	rc = LG_CHECK_RUN(cases);
-	rmdir(tmpdir);
+	int rc = LG_CHECK_RUN_TMP(cases, "lg-junit", tmpdir);
+
 	xmlCleanupParser();
 	return rc;
 }

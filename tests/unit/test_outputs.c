@@ -15,7 +15,7 @@
 #include "help.h"
 #include "outputs.h"
 #include "report_fixture.h"
-#include "check.h"
+#include "check_tmp.h"
 
 static char tmpdir[512];
 
@@ -250,19 +250,5 @@ int main(void)
 		{ "same bytes everywhere", test_same_bytes_everywhere },
 		{ "write errors", test_write_errors },
 	};
-	const char *base = getenv("TMPDIR");
-	char *cmd;
-	int ret;
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/lg-outputs-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	ret = LG_CHECK_RUN(cases);
-	cmd = lg_xasprintf("rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-	free(cmd);
-	return ret;
+	return LG_CHECK_RUN_TMP(cases, "lg-outputs", tmpdir);
 }

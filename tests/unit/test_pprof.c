@@ -25,7 +25,7 @@
 
 #include "pprof.h"
 #include "util.h"
-#include "check.h"
+#include "check_tmp.h"
 
 #define MAIN_GO "leakgate.test/pprofgen/main.go"
 
@@ -1241,7 +1241,7 @@ static void test_site_skips_runtime(void)
 
 /* ---- diff and writer, checked against `go tool pprof` ---- */
 
-static char tmpdir[] = "/tmp/lg-pprof-XXXXXX";
+static char tmpdir[512];
 
 static char *tmp_path(const char *name)
 {
@@ -1741,17 +1741,5 @@ int main(void)
 		{ "diff_self_and_mismatch", test_diff_self_and_mismatch },
 		{ "diff_labels", test_diff_labels },
 	};
-	char *cmd;
-	int ret;
-
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	ret = LG_CHECK_RUN(cases);
-	cmd = lg_xasprintf("rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		ret = 1;
-	free(cmd);
-	return ret;
+	return LG_CHECK_RUN_TMP(cases, "lg-pprof", tmpdir);
 }

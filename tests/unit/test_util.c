@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "util.h"
-#include "check.h"
+#include "check_tmp.h"
 
 static char tmpdir[512];
 
@@ -138,19 +138,5 @@ int main(void)
 		{ "bare file name", test_bare_name },
 		{ "FNV-1a", test_fnv1a },
 	};
-	const char *base = getenv("TMPDIR");
-	char *cmd;
-	int ret;
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/lg-util-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	ret = LG_CHECK_RUN(cases);
-	cmd = lg_xasprintf("chmod -R u+w '%s'; rm -rf '%s'", tmpdir, tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-	free(cmd);
-	return ret;
+	return LG_CHECK_RUN_TMP(cases, "lg-util", tmpdir);
 }

@@ -19,7 +19,7 @@
 #include "proc.h"
 #include "verdict.h"
 #include "util.h"
-#include "check.h"
+#include "check_tmp.h"
 
 static char tmpdir[512];
 
@@ -339,19 +339,5 @@ int main(void)
 		{ "hook snapshots: leaks and heap", test_hook_done_table },
 		{ "hook files missing or half", test_hook_files_missing },
 	};
-	const char *base = getenv("TMPDIR");
-	char *cmd;
-	int ret;
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/lg-verdict-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	ret = LG_CHECK_RUN(cases);
-	cmd = lg_xasprintf("rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-	free(cmd);
-	return ret;
+	return LG_CHECK_RUN_TMP(cases, "lg-verdict", tmpdir);
 }
