@@ -53,6 +53,9 @@ static void test_type_names(void)
 }
 
 static int fail(struct lg_err *err, const char *what, const char *file, const char *path,
+		const char *key, const char *fmt, ...) LG_PRINTF(6, 7);
+
+static int fail(struct lg_err *err, const char *what, const char *file, const char *path,
 		const char *key, const char *fmt, ...)
 {
 	struct lg_buf p = LG_BUF_INIT;
