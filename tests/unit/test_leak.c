@@ -201,35 +201,6 @@ static void test_signature_stable(void)
 	lg_package_release(&p);
 }
 
-static void test_test_names(void)
-{
-	static const struct { const char *func, *want; } cases[] = {
-		{ "example.com/m/pkg.TestFoo", "TestFoo" },
-		{ "example.com/m/pkg.TestFoo.func1.2", "TestFoo" },
-		{ "example.com/m/pkg_test.TestBar", "TestBar" },
-		{ "example.com/m/pkg.Testing", NULL },
-		{ "example.com/m/pkg.(*T).TestMethod", NULL },
-		{ "example.com/m/pkg.helper", NULL },
-		{ "main.Test", "Test" },
-		{ "example.com/m/pkg.TestGeneric[...]", "TestGeneric" },
-		{ "example.com/m/pkg_test.TestMain", NULL }, /* runs the tests, is none */
-		{ "example.com/m/pkg.TestMainPage", "TestMainPage" },
-		{ "", NULL },
-	};
-	size_t i;
-
-	for (i = 0; i < LG_ARRAY_SIZE(cases); i++) {
-		char *got = lg_owner_test_from_func(cases[i].func);
-
-		if (cases[i].want)
-			CHECK_STR(got, cases[i].want);
-		else
-			CHECK(got == NULL);
-		free(got);
-	}
-	CHECK(lg_owner_test_from_func(NULL) == NULL);
-}
-
 static void test_relpath(void)
 {
 	char *a = lg_relpath("/src/m", "/src/m/pkg/a.go");
@@ -545,7 +516,6 @@ int main(void)
 		{ "without_sources", test_without_sources },
 		{ "ignore_rules", test_ignore_rules },
 		{ "signature_stable", test_signature_stable },
-		{ "test_names", test_test_names },
 		{ "relpath", test_relpath },
 		{ "summarise", test_summarise },
 		{ "created_in_module", test_created_in_module },
