@@ -1,16 +1,17 @@
 /*
- * runner.c — the `leakgate run` pipeline for each package: overlay, build,
- * run under the gate's environment, collect, judge.
+ * runner.c — the `leakgate run` pipeline: list the packages, build their
+ * test binaries (hook overlay, TestMain rewriting, batches of go test -c
+ * under the cache's lock), then worker threads take the packages in turn
+ * and run each one's steps: the first run, the evidence run of a failing
+ * package, --stress (runner_exec.c, runner_judge.c, runner_rerun.c).
  *
- * A package's work directory holds its test binary, the overlay and the
- * hook's snapshots; it is removed afterwards unless asked to keep it.
- * stderr is split line by line: schedtrace lines become samples, the rest
- * (crash and SIGQUIT dumps, test noise) is kept within a head+tail budget.
+ * A package's work directory holds the hook's snapshots of its runs; it is
+ * removed afterwards unless asked to keep it.  Test binaries and overlays
+ * live in the build cache, kept between runs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,57 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hook.h"
-#include "probe.h"
-#include "proc.h"
-#include "rewrite.h"
-#include "runner.h"
-#include "schedtrace.h"
-#include "test2json.h"
-#include "verdict.h"
+#include "runner_int.h"
 
-extern char **environ;
-
-#define STDERR_HEAD ((size_t)8 << 20)
-#define STDERR_TAIL ((size_t)56 << 20)
-#define STDERR_MAX_LINE (64 * 1024)
-/* Longest postponement of the SIGKILL past --grace while a dump is in progress. */
-#define LG_GRACE_DUMP_EXTRA 60.0
-
-/* What the build phase left for each package. */
-struct pkgstate {
-	int buildable; /* has tests and go list had no error */
-	int inject;    /* the hook goes in by overlay (injected or rewritten TestMain) */
-	enum lg_hook_via via;
-	char *clause;  /* package clause of the injected hook file */
-	struct lg_rewrite_out rw; /* what the TestMain rewriter decided */
-	struct lg_gobuild_result br;
-};
-
-struct pool {
-	const struct lg_runner_opts *o;
-	struct lg_golist *list;
-	struct lg_run *run;
-	struct pkgstate *st;
-	char *workdir;  /* this run's snapshots; removed at the end */
-	char *cachedir; /* binaries and overlays kept between runs */
-	size_t next, done;
-	pthread_mutex_t mu;
-};
-
-/* Collects one binary's output while it runs. */
-struct collect {
-	struct pool *pl;
-	struct lg_t2j *t2j;
-	struct lg_capture err;
-	struct lg_buf line;
-	struct lg_package *p;
-	size_t sched_alloc;
-	struct lg_probe probe;
-	int probe_told; /* the finding was shown live */
-};
-
-static void note(struct pool *pl, const struct lg_package *p, const char *line)
+void lg_runner_note(struct pool *pl, const struct lg_package *p, const char *line)
 {
 	if (!pl->o->note)
 		return;
@@ -80,175 +33,13 @@ static void note(struct pool *pl, const struct lg_package *p, const char *line)
 	pthread_mutex_unlock(&pl->mu);
 }
 
-/*
- * Every ~50ms while the binary runs: the deadlock probes (probe.h).  A
- * finding is shown at once, so a suspected deadlock that runs on to the
- * deadline is seen in seconds.
- */
-static int on_tick(void *ctx, int pid, double elapsed)
+void lg_runner_notify(struct pool *pl, enum lg_runner_event ev, const struct lg_package *p)
 {
-	struct collect *c = ctx;
-	const char **names;
-	size_t n = lg_test2json_running(c->t2j, &names);
-	enum lg_probe_action a = lg_probe_tick(&c->probe, c->p->sched, c->p->nsched,
-					       (const char *const *)names, n, elapsed);
-
-	if (c->probe.found.kind != LG_PROBE_NONE && !c->probe_told) {
-		char *line = lg_xasprintf("%s (after %.1fs%s)", c->probe.found.message,
-					  c->probe.found.seconds,
-					  a == LG_PROBE_STOP ? "; stopping the test binary"
-					  : "; running on to the deadline, --fail-fast-deadlock stops it");
-
-		c->probe_told = 1;
-		note(c->pl, c->p, line);
-		free(line);
-	}
-	if (a == LG_PROBE_SIGNAL)
-		kill((pid_t)pid, SIGUSR1);
-	return a == LG_PROBE_STOP;
-}
-
-static void on_stdout(void *ctx, const char *data, size_t len)
-{
-	struct collect *c = ctx;
-
-	lg_test2json_feed(c->t2j, data, len);
-}
-
-static void stderr_line(struct collect *c, const char *s, size_t len, int nl)
-{
-	struct lg_sched_sample smp;
-	struct lg_package *p = c->p;
-
-	if (lg_sched_is_line(s, len)) {
-		if (p->nsched < LG_SCHED_MAX_SAMPLES && !lg_sched_parse_line(s, len, &smp)) {
-			LG_GROW(p->sched, c->sched_alloc, p->nsched + 1);
-			p->sched[p->nsched++] = smp;
-		}
+	if (!pl->o->progress)
 		return;
-	}
-	if (lg_sched_is_detail_line(s, len))
-		return;
-	lg_capture_add(&c->err, s, len);
-	if (nl)
-		lg_capture_add(&c->err, "\n", 1);
-}
-
-static void on_stderr(void *ctx, const char *data, size_t len)
-{
-	struct collect *c = ctx;
-
-	while (len) {
-		const char *nl = memchr(data, '\n', len);
-		size_t n = nl ? (size_t)(nl - data) : len;
-
-		if (!nl) {
-			lg_buf_add(&c->line, data, n);
-			if (c->line.len > STDERR_MAX_LINE) {
-				stderr_line(c, c->line.buf, c->line.len, 0);
-				lg_buf_reset(&c->line);
-			}
-			return;
-		}
-		if (c->line.len) {
-			lg_buf_add(&c->line, data, n);
-			stderr_line(c, c->line.buf, c->line.len, 1);
-			lg_buf_reset(&c->line);
-		} else {
-			stderr_line(c, data, n, 1);
-		}
-		data += n + 1;
-		len -= n + 1;
-	}
-}
-
-static int has_key(const char *godebug, const char *key)
-{
-	size_t n = strlen(key);
-	const char *p = godebug;
-
-	while (p && *p) {
-		if (strncmp(p, key, n) == 0 && p[n] == '=')
-			return 1;
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
-	return 0;
-}
-
-/*
- * The user's GODEBUG with the gate's settings added where the user has
- * none; `ancestors` is the tracebackancestors depth of this run (0: none).
- */
-static char *godebug_value(const struct lg_config *cfg, int ancestors)
-{
-	const char *user = getenv("GODEBUG");
-	struct lg_buf b = LG_BUF_INIT;
-
-	if (user && *user)
-		lg_buf_adds(&b, user);
-	if (cfg->schedtrace_ms > 0 && !has_key(user, "schedtrace"))
-		lg_buf_addf(&b, "%sschedtrace=%d", b.len ? "," : "", cfg->schedtrace_ms);
-	if (ancestors > 0 && !has_key(user, "tracebackancestors"))
-		lg_buf_addf(&b, "%stracebackancestors=%d", b.len ? "," : "", ancestors);
-	return lg_buf_detach(&b, NULL);
-}
-
-/*
- * The test binary's environment: the user's, with PWD set to the package
- * directory as go test does, and — when the hook runs in the binary —
- * GOTRACEBACK=crash, the gate's GODEBUG additions and the hook protocol
- * variables (LEAKGATE_HEAP_PASSES when `passes` >= 2).  The user's own GODEBUG and GOTRACEBACK travel as
- * LEAKGATE_ORIG_* so the hook can hand them back to the processes the tests
- * start.  Without the hook nothing could hand them back, so a binary
- * without it keeps the user's settings: a test that runs Go subprocesses
- * and reads their stderr or exit status must see what go test gives it.
- * Deadlock and SIGQUIT dumps list every goroutine either way.
- */
-static char **build_env(const struct lg_config *cfg, const char *hookdir, const char *pkgdir,
-			int hooked, int evidence, int passes)
-{
-	char **env = NULL, *gd = godebug_value(cfg, evidence ? cfg->ancestors : 0);
-	const char *user_gd = getenv("GODEBUG"), *user_tb = getenv("GOTRACEBACK");
-	size_t n = 0, alloc = 0, i;
-
-	for (i = 0; environ[i]; i++) {
-		if (lg_starts_with(environ[i], "GODEBUG=") || lg_starts_with(environ[i], "GOTRACEBACK=") ||
-		    lg_starts_with(environ[i], "LEAKGATE_") || lg_starts_with(environ[i], "PWD="))
-			continue;
-		LG_GROW(env, alloc, n + 1);
-		env[n++] = lg_xstrdup(environ[i]);
-	}
-	LG_GROW(env, alloc, n + 12);
-	env[n++] = lg_xasprintf("PWD=%s", pkgdir);
-	if (!hooked) {
-		if (user_gd)
-			env[n++] = lg_xasprintf("GODEBUG=%s", user_gd);
-		if (user_tb)
-			env[n++] = lg_xasprintf("GOTRACEBACK=%s", user_tb);
-		env[n] = NULL;
-		free(gd);
-		return env;
-	}
-	env[n++] = lg_xasprintf("GODEBUG=%s", gd);
-	env[n++] = lg_xstrdup("GOTRACEBACK=crash");
-	if (user_gd)
-		env[n++] = lg_xasprintf("LEAKGATE_ORIG_GODEBUG=%s", user_gd);
-	if (user_tb)
-		env[n++] = lg_xasprintf("LEAKGATE_ORIG_GOTRACEBACK=%s", user_tb);
-	env[n++] = lg_xasprintf("LEAKGATE_HOOK_DIR=%s", hookdir);
-	env[n++] = lg_xasprintf("LEAKGATE_HOOK_PROTOCOL=%d", LG_HOOK_PROTOCOL);
-	env[n++] = lg_xasprintf("LEAKGATE_SETTLE=%.0fms", cfg->settle * 1000.0);
-	if (cfg->deadlock_after > 0)
-		env[n++] = lg_xstrdup("LEAKGATE_PROBE=1");
-	if (evidence && cfg->mem_profile_rate > 0)
-		env[n++] = lg_xasprintf("LEAKGATE_MEMPROFILERATE=%d", cfg->mem_profile_rate);
-	if (passes >= 2)
-		env[n++] = lg_xasprintf("LEAKGATE_HEAP_PASSES=%d", passes);
-	env[n] = NULL;
-	free(gd);
-	return env;
+	pthread_mutex_lock(&pl->mu);
+	pl->o->progress(pl->o->ctx, ev, p, pl->done, pl->list->n);
+	pthread_mutex_unlock(&pl->mu);
 }
 
 /* "file.go:12:3: message" -> location (paths are relative to the module root). */
@@ -275,7 +66,7 @@ static void compiler_loc(const char *out, struct lg_location *loc)
 	}
 }
 
-static void build_failed(struct lg_package *p, const char *why, struct lg_buf *output)
+void lg_runner_build_failed(struct lg_package *p, const char *why, struct lg_buf *output)
 {
 	struct lg_check *c = lg_package_add_check(p, LG_CHECK_BUILD, LG_STATUS_ERROR);
 
@@ -286,490 +77,7 @@ static void build_failed(struct lg_package *p, const char *why, struct lg_buf *o
 	}
 }
 
-static char *join_rel(const char *rel_dir, const char *file)
-{
-	if (!rel_dir || strcmp(rel_dir, ".") == 0 || strchr(file, '/'))
-		return lg_xstrdup(file);
-	return lg_xasprintf("%s/%s", rel_dir, file);
-}
-
-static void fix_test_locations(struct lg_package *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->ntests; i++) {
-		struct lg_location *l = &p->tests[i].loc;
-		char *f;
-
-		if (!l->file)
-			continue;
-		f = join_rel(p->rel_dir, l->file);
-		free(l->file);
-		l->file = f;
-	}
-}
-
-/* The binary's arguments: the gate's, the user's, then `extra` (they win). */
-static char **binary_argv(const struct lg_runner_opts *o, const char *binary,
-			  char *const *extra)
-{
-	char **argv = lg_xcalloc(o->ntest_args + lg_strv_len(extra) + 4, sizeof(char *));
-	size_t n = 0, i;
-
-	argv[n++] = (char *)binary;
-	argv[n++] = "-test.timeout=0";
-	argv[n++] = "-test.v=test2json";
-	for (i = 0; i < o->ntest_args; i++)
-		argv[n++] = o->test_args[i];
-	for (i = 0; extra && extra[i]; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
-	return argv;
-}
-
-static void notify(struct pool *pl, enum lg_runner_event ev, const struct lg_package *p)
-{
-	if (!pl->o->progress)
-		return;
-	pthread_mutex_lock(&pl->mu);
-	pl->o->progress(pl->o->ctx, ev, p, pl->done, pl->list->n);
-	pthread_mutex_unlock(&pl->mu);
-}
-
-/*
- * Runs the built binary and judges it.  `extra` are more -test. flags
- * (NULL: none); `timeout` is the deadline in seconds; `evidence`: with
- * ancestry and fine heap sampling; `passes` >= 2: the hook runs the tests
- * that many times and the heap check judges growth per pass.
- */
-static void run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
-		       const struct pkgstate *st, const char *hookdir, char *const *extra,
-		       double timeout, int evidence, int passes)
-{
-	const struct lg_runner_opts *o = pl->o;
-	struct collect c;
-	struct lg_proc_opts po;
-	struct lg_proc_result r;
-	struct lg_hook_manifest m;
-	struct lg_verdict_in vin;
-	struct lg_buf errtext = LG_BUF_INIT;
-	struct lg_err err, herr;
-	int hooked = st->via != LG_VIA_NONE || gp->calls_hook;
-	char **env = build_env(o->cfg, hookdir, gp->dir, hooked, evidence, hooked ? passes : 1);
-	char **argv = binary_argv(o, st->br.binary, extra);
-	struct lg_probe_opts pro;
-	char *last_run = NULL, *busy = NULL;
-	int hook_failed;
-
-	memset(&c, 0, sizeof(c));
-	c.pl = pl;
-	c.t2j = lg_test2json_new();
-	c.p = p;
-	memset(&pro, 0, sizeof(pro));
-	pro.after = hooked ? o->cfg->deadlock_after : 0;
-	pro.fail_fast = o->cfg->fail_fast_deadlock;
-	pro.hookdir = hookdir;
-	pro.module_root = pl->list->module_root;
-	pro.read_sources = 1;
-	lg_probe_init(&c.probe, &pro);
-	lg_capture_init(&c.err, STDERR_HEAD, STDERR_TAIL);
-	lg_buf_init(&c.line);
-	memset(&po, 0, sizeof(po));
-	po.argv = argv;
-	po.dir = gp->dir;
-	po.envp = env;
-	po.timeout = timeout;
-	po.grace = o->cfg->grace;
-	/* a dump in progress (the hook's busy marker, or the SIGQUIT dump
-	   still flowing) postpones the SIGKILL, for at most this long */
-	po.grace_max = o->cfg->grace + LG_GRACE_DUMP_EXTRA;
-	busy = lg_xasprintf("%s/busy.json", hookdir);
-	po.busy_file = hooked ? busy : NULL;
-	po.allow_core = o->allow_core;
-	po.on_stdout = on_stdout;
-	po.on_stderr = on_stderr;
-	po.on_tick = pro.after > 0 ? on_tick : NULL;
-	po.ctx = &c;
-	notify(pl, LG_EV_RUN, p);
-	if (lg_proc_run(&po, &r, &err)) {
-		build_failed(p, err.msg, NULL);
-		goto out;
-	}
-	if (c.line.len)
-		stderr_line(&c, c.line.buf, c.line.len, 0);
-	lg_test2json_finish(c.t2j);
-	p->exit_code = r.exit_code;
-	p->term_signal = r.term_signal;
-	p->run_seconds = r.seconds;
-	memset(&vin, 0, sizeof(vin));
-	vin.t2j_complete = lg_test2json_complete(c.t2j);
-	last_run = lg_test2json_last_run(c.t2j) ? lg_xstrdup(lg_test2json_last_run(c.t2j)) : NULL;
-	lg_test2json_take(c.t2j, p);
-	fix_test_locations(p);
-	lg_capture_text(&c.err, &errtext);
-	hook_failed = lg_hook_read_manifest(hookdir, &m, &herr);
-	vin.cfg = o->cfg;
-	vin.module_root = pl->list->module_root;
-	vin.proc = &r;
-	vin.stderr_text = errtext.buf;
-	vin.stderr_len = errtext.len;
-	vin.hook = &m;
-	vin.hook_error = hook_failed ? herr.msg : NULL;
-	vin.via = st->via;
-	vin.via_reason = st->rw.reason;
-	vin.via_notes = (const char *const *)st->rw.notes;
-	vin.extra_ignores = st->rw.ignores;
-	vin.nextra_ignores = st->rw.nignores;
-	vin.read_sources = 1;
-	vin.probe = &c.probe.found;
-	vin.last_run = last_run;
-	vin.heap_passes = hooked ? passes : 1;
-	lg_verdict_package(&vin, p);
-	lg_hook_manifest_release(&m);
-out:
-	lg_probe_release(&c.probe);
-	free(last_run);
-	lg_test2json_free(c.t2j);
-	lg_capture_release(&c.err);
-	lg_buf_release(&c.line);
-	lg_buf_release(&errtext);
-	lg_strv_free(env);
-	free(argv);
-	free(busy);
-}
-
-/*
- * --stress: the normal run passed; rerun the package's tests in the same
- * binary for up to the budget, in chunks of -test.count repetitions sized
- * from the measured time per repetition, rotating -test.cpu through 1, 2, 4
- * and the CPU count, each chunk shuffled with a recorded seed, until a chunk
- * ends in a failing verdict.  Only aggregates are kept; a failing chunk's
- * failed tests and checks replace the normal run's (a leak group the normal
- * run already had stays as it was, so a baseline that accepts it still
- * does).
- */
-#define STRESS_MAX_COUNT 100000
-#define STRESS_MIN_CHUNK 0.5  /* seconds a chunk should take */
-#define STRESS_MAX_CHUNK 5.0
-#define STRESS_FIRST_REP 0.002 /* seconds per repetition assumed for "0.00s" tests */
-#define STRESS_MIN_REP 1e-5
-
-/* Top-level test time of one repetition, from a run's test results. */
-static double rep_seconds(const struct lg_package *p)
-{
-	double t = 0;
-	size_t i;
-
-	for (i = 0; i < p->ntests; i++)
-		if (!strchr(p->tests[i].name, '/'))
-			t += p->tests[i].elapsed;
-	return t;
-}
-
-static int has_group(const struct lg_package *p, const char *sig)
-{
-	size_t i;
-
-	for (i = 0; i < p->nleaks; i++)
-		if (p->leaks[i].signature && sig && strcmp(p->leaks[i].signature, sig) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * A failing verdict the normal run `p` did not already have.  Heap growth is
- * judged on the normal run only: repetition multiplies whatever caches and
- * accepted (baselined) leaks keep, which is no new finding.
- */
-static int chunk_failed(const struct lg_package *p, const struct lg_package *q)
-{
-	size_t i;
-
-	for (i = 0; i < q->ntests; i++)
-		if (q->tests[i].result == LG_TEST_FAIL || q->tests[i].result == LG_TEST_UNFINISHED)
-			return 1;
-	for (i = 0; i < q->nchecks; i++) {
-		if (!lg_check_failed(&q->checks[i]))
-			continue;
-		if (q->checks[i].kind != LG_CHECK_LEAK && q->checks[i].kind != LG_CHECK_HEAP)
-			return 1;
-	}
-	for (i = 0; i < q->nleaks; i++)
-		if (!has_group(p, q->leaks[i].signature))
-			return 1;
-	return 0;
-}
-
-/* The first failing test of the chunk, else the test a failed check names. */
-static const char *failing_test(const struct lg_package *q)
-{
-	size_t i;
-
-	for (i = 0; i < q->ntests; i++)
-		if (q->tests[i].result == LG_TEST_FAIL && !strchr(q->tests[i].name, '/'))
-			return q->tests[i].name;
-	for (i = 0; i < q->ntests; i++)
-		if (q->tests[i].result == LG_TEST_FAIL || q->tests[i].result == LG_TEST_UNFINISHED)
-			return q->tests[i].name;
-	for (i = 0; i < q->nchecks; i++)
-		if (lg_check_failed(&q->checks[i]) && q->checks[i].test)
-			return q->checks[i].test;
-	for (i = 0; i < q->nleaks; i++)
-		if (!q->leaks[i].baselined && q->leaks[i].test)
-			return q->leaks[i].test;
-	return NULL;
-}
-
-static void swap_test(struct lg_test *a, struct lg_test *b)
-{
-	struct lg_test t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-/* Moves the failing chunk's verdicts into p (see above); q keeps the rest. */
-static void take_failure(struct lg_package *p, struct lg_package *q)
-{
-	struct lg_check *checks = p->checks;
-	size_t nchecks = p->nchecks, i, j;
-
-	for (i = 0; i < q->ntests; i++) {
-		struct lg_test *t = &q->tests[i];
-
-		if (t->result != LG_TEST_FAIL && t->result != LG_TEST_UNFINISHED)
-			continue;
-		for (j = 0; j < p->ntests && strcmp(p->tests[j].name, t->name); j++)
-			;
-		if (j == p->ntests)
-			lg_package_add_test(p);
-		else if (p->tests[j].result == LG_TEST_FAIL || p->tests[j].result == LG_TEST_UNFINISHED)
-			continue; /* one failed run of a test is enough */
-		swap_test(&p->tests[j], t);
-	}
-	p->checks = q->checks;
-	p->nchecks = q->nchecks;
-	q->checks = checks;
-	q->nchecks = nchecks;
-	/* the normal run's heap check stands (see chunk_failed) */
-	for (i = 0; i < p->nchecks; i++) {
-		if (p->checks[i].kind != LG_CHECK_HEAP)
-			continue;
-		for (j = 0; j < q->nchecks && q->checks[j].kind != LG_CHECK_HEAP; j++)
-			;
-		if (j < q->nchecks && p->checks[i].status != LG_STATUS_SKIPPED) {
-			struct lg_check t = p->checks[i];
-
-			p->checks[i] = q->checks[j];
-			q->checks[j] = t;
-		}
-	}
-	for (i = 0; i < q->nleaks; i++) {
-		if (has_group(p, q->leaks[i].signature))
-			continue;
-		p->leaks = lg_xrealloc(p->leaks, (p->nleaks + 1) * sizeof(*p->leaks));
-		p->leaks[p->nleaks++] = q->leaks[i];
-		memset(&q->leaks[i], 0, sizeof(q->leaks[i]));
-	}
-	p->exit_code = q->exit_code;
-	p->term_signal = q->term_signal;
-}
-
-/* Repetitions of `test` in the chunk up to its first failure: how far it got. */
-static int64_t runs_of(const struct lg_package *q, const char *test)
-{
-	int64_t n = 0;
-	size_t i;
-
-	for (i = 0; test && i < q->ntests; i++) {
-		if (strcmp(q->tests[i].name, test))
-			continue;
-		n++;
-		if (q->tests[i].result == LG_TEST_FAIL || q->tests[i].result == LG_TEST_UNFINISHED)
-			break;
-	}
-	return n;
-}
-
-static char *shell_quote(const char *s)
-{
-	struct lg_buf b = LG_BUF_INIT;
-
-	lg_buf_addch(&b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			lg_buf_adds(&b, "'\\''");
-		else
-			lg_buf_addch(&b, *s);
-	}
-	lg_buf_addch(&b, '\'');
-	return lg_buf_detach(&b, NULL);
-}
-
-/* "^TestX$" for a test, "^TestX$/^sub$" for a subtest. */
-static char *run_regex(const char *test)
-{
-	struct lg_buf b = LG_BUF_INIT;
-	const char *p = test;
-
-	while (*p) {
-		size_t n = strcspn(p, "/");
-
-		lg_buf_addf(&b, "%s^%.*s$", b.len ? "/" : "", (int)n, p);
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	return lg_buf_detach(&b, NULL);
-}
-
-/* Says on each failed check and test that --stress found it, and how to rerun it. */
-static void mark_stress_finding(struct lg_package *p, const struct lg_stress *s)
-{
-	char *line = lg_xasprintf("\nfound by --stress after %lld iterations (%s); reproduce:\n  %s\n",
-				  (long long)s->iterations, s->exposed_by, s->command);
-	size_t i;
-
-	for (i = 0; i < p->nchecks; i++) {
-		struct lg_check *c = &p->checks[i];
-		char *d;
-
-		if (!lg_check_failed(c))
-			continue;
-		d = lg_xasprintf("%s%s", c->detail ? c->detail : "", line);
-		free(c->detail);
-		c->detail = d;
-	}
-	for (i = 0; i < p->ntests; i++) {
-		struct lg_test *t = &p->tests[i];
-		char *o;
-
-		if (t->result != LG_TEST_FAIL && t->result != LG_TEST_UNFINISHED)
-			continue;
-		o = lg_xasprintf("%s%s", t->output ? t->output : "", line);
-		free(t->output);
-		t->output = o;
-	}
-	free(line);
-}
-
-static void stress(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
-		   const struct pkgstate *st, const char *dir)
-{
-	const struct lg_config *cfg = pl->o->cfg;
-	int cpus[4], ncpus = 0, n = (int)sysconf(_SC_NPROCESSORS_ONLN), k, i;
-	const int want[4] = { 1, 2, 4, n > 0 ? n : 1 };
-	double start = lg_now(), per_rep;
-	struct lg_stress *s = &p->stress;
-	unsigned seed_base = (unsigned)time(NULL) ^ (unsigned)getpid() ^ (unsigned)(uintptr_t)p;
-
-	s->budget = cfg->stress;
-	if (cfg->stress <= 0)
-		return;
-	if (!p->ntests || chunk_failed(p, p)) {
-		s->note = lg_xstrdup(p->ntests ? "not stressed: the normal run failed"
-						: "not stressed: no tests ran");
-		return;
-	}
-	for (k = 0; k < 4; k++) {
-		for (i = 0; i < ncpus && cpus[i] != want[k]; i++)
-			;
-		if (i == ncpus)
-			cpus[ncpus++] = want[k];
-	}
-	/* "0.00s" is anything below 5ms: start from a guess that cannot make
-	 * the first chunk run far past its target */
-	per_rep = rep_seconds(p);
-	if (per_rep < STRESS_FIRST_REP)
-		per_rep = STRESS_FIRST_REP;
-	for (k = 0; !lg_proc_interrupted(); k++) {
-		double left = cfg->stress - (lg_now() - start), target, chunk_start, took;
-		struct lg_package q;
-		char *extra[5], *cdir, *hookdir;
-		long count;
-		unsigned seed = seed_base + (unsigned)k * 2654435761u;
-
-		if (left < 0.2)
-			break;
-		target = cfg->stress / 8;
-		target = target < STRESS_MIN_CHUNK ? STRESS_MIN_CHUNK
-		       : target > STRESS_MAX_CHUNK ? STRESS_MAX_CHUNK : target;
-		if (target > left)
-			target = left;
-		count = (long)(target / per_rep);
-		count = count < 1 ? 1 : count > STRESS_MAX_COUNT ? STRESS_MAX_COUNT : count;
-		extra[0] = lg_xasprintf("-test.count=%ld", count);
-		extra[1] = lg_xasprintf("-test.cpu=%d", cpus[k % ncpus]);
-		extra[2] = lg_xasprintf("-test.shuffle=%u", seed);
-		extra[3] = "-test.failfast"; /* the first failure ends the chunk */
-		extra[4] = NULL;
-		cdir = lg_xasprintf("%s/stress-%d", dir, k);
-		hookdir = lg_xasprintf("%s/hook", cdir);
-		memset(&q, 0, sizeof(q));
-		q.import_path = lg_xstrdup(p->import_path);
-		q.dir = lg_xstrdup(p->dir);
-		q.rel_dir = lg_xstrdup(p->rel_dir);
-		q.built = 1;
-		chunk_start = lg_now();
-		if (mkdir(cdir, 0700) == 0 && mkdir(hookdir, 0700) == 0) {
-			/* a chunk that hangs is a finding: its deadline follows its size */
-			double deadline = count * per_rep * 5 + 10 + cfg->settle;
-
-			/* with ancestry: a leak found here must name its test */
-			run_binary(pl, gp, &q, st, hookdir, extra,
-				   deadline < cfg->timeout ? deadline : cfg->timeout, 1, 1);
-		} else {
-			s->note = lg_xstrdup("stress stopped: cannot create a work directory");
-		}
-		took = lg_now() - chunk_start;
-		s->chunks++;
-		if (!s->note && chunk_failed(p, &q)) {
-			const char *t = failing_test(&q);
-			char *re = t ? run_regex(t) : NULL, *qre = re ? shell_quote(re) : NULL;
-			char *qdir = shell_quote(p->rel_dir ? p->rel_dir : ".");
-
-			s->failed = 1;
-			s->iterations += t ? runs_of(&q, t) : count;
-			s->exposed_by = lg_xasprintf("-test.count=%ld -test.cpu=%d -test.shuffle=%u",
-						     count, cpus[k % ncpus], seed);
-			s->command = lg_xasprintf(
-				"cd %s && go test -c -o stress.test . && ./stress.test%s%s "
-				"-test.count=%ld -test.cpu=%d -test.shuffle=%u -test.v", qdir,
-				qre ? " -test.run " : "", qre ? qre : "", count, cpus[k % ncpus], seed);
-			take_failure(p, &q);
-			mark_stress_finding(p, s);
-			free(re);
-			free(qre);
-			free(qdir);
-		} else if (!s->note) {
-			s->iterations += count;
-			/* measured, so chunks follow the real cost; test2json's 10ms
-			 * resolution makes the tests' own times useless for small ones */
-			per_rep = took / (double)count > STRESS_MIN_REP ? took / (double)count
-									 : STRESS_MIN_REP;
-		}
-		lg_package_release(&q);
-		for (i = 0; i < 3; i++)
-			free(extra[i]);
-		free(cdir);
-		free(hookdir);
-		if (s->failed || s->note)
-			break;
-	}
-	s->seconds = lg_now() - start;
-	{
-		char *line = s->failed
-			? lg_xasprintf("stress: failed after %lld iterations in %.1fs (%s); "
-				       "reproduce: %s", (long long)s->iterations, s->seconds,
-				       s->exposed_by, s->command)
-			: lg_xasprintf("stress: %lld iterations in %d runs, %.1fs, no failure",
-				       (long long)s->iterations, s->chunks, s->seconds);
-
-		note(pl, p, line);
-		free(line);
-	}
-}
-
+/* dir relative to the module root, "." for the root, dir itself when outside it. */
 static char *rel_dir(const char *root, const char *dir)
 {
 	size_t n = strlen(root);
@@ -781,6 +89,7 @@ static char *rel_dir(const char *root, const char *dir)
 	return lg_xstrdup(dir);
 }
 
+/* Package i of the run gets its names from go list. */
 static void identify(struct pool *pl, size_t i)
 {
 	const struct lg_gopkg *gp = &pl->list->pkgs[i];
@@ -789,125 +98,6 @@ static void identify(struct pool *pl, size_t i)
 	p->import_path = lg_xstrdup(gp->import_path);
 	p->dir = lg_xstrdup(gp->dir);
 	p->rel_dir = rel_dir(pl->list->module_root, gp->dir);
-}
-
-/*
- * The first run of a package is lean: no tracebackancestors (which costs
- * clean packages up to half their time) and Go's default heap sampling.
- * A package whose leak or heap check failed is run once more with both,
- * and that run's evidence decides: the test behind a leak, the `go`
- * statement in the module, heap growth classified precisely.  Only the
- * packages that fail pay for it, and of those with leaks only the ones
- * whose groups the lean run could not attribute.
- */
-/*
- * Every leak group already names its test and a `go` statement in the
- * module (a test's own `go` statement needs no ancestry to be seen): the
- * evidence run would add nothing to the leak verdict.
- */
-static int attributed(const struct lg_package *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nleaks; i++) {
-		const struct lg_leak_group *g = &p->leaks[i];
-
-		if (!g->test || !g->created_at.file || g->created_at.file[0] == '/')
-			return 0;
-	}
-	return 1;
-}
-
-static int wants_evidence(const struct lg_package *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nchecks; i++) {
-		const struct lg_check *c = &p->checks[i];
-
-		if (c->status != LG_STATUS_FAILED)
-			continue;
-		if (c->kind == LG_CHECK_HEAP || (c->kind == LG_CHECK_LEAK && !attributed(p)))
-			return 1;
-	}
-	return 0;
-}
-
-#define SWAP(a, b) do { __typeof__(a) t_ = (a); (a) = (b); (b) = t_; } while (0)
-
-/*
- * Takes the evidence run's leak and heap verdicts into p.  A leak that did
- * not come back in the evidence run keeps the first run's verdict (it
- * failed once: a leak that depends on timing is still a leak), with a note.
- */
-static void take_evidence(struct lg_package *p, struct lg_package *q)
-{
-	struct lg_check *pl = lg_package_find_check(p, LG_CHECK_LEAK), *ql = lg_package_find_check(q, LG_CHECK_LEAK);
-	struct lg_check *ph = lg_package_find_check(p, LG_CHECK_HEAP), *qh = lg_package_find_check(q, LG_CHECK_HEAP);
-	struct lg_buf note = LG_BUF_INIT;
-
-	p->run_seconds += q->run_seconds;
-	if (q->hook != LG_HOOK_DONE || !pl || !ql || !ph || !qh) {
-		p->evidence = LG_EVIDENCE_INCONCLUSIVE;
-		return;
-	}
-	p->evidence = LG_EVIDENCE_USED;
-	if (pl->status == LG_STATUS_FAILED && ql->status != LG_STATUS_FAILED) {
-		lg_buf_adds(&note, pl->detail ? pl->detail : "");
-		lg_buf_adds(&note, "\nleakgate ran the package again (with tracebackancestors) and "
-				   "it did not leak then: a leak that depends on timing\n");
-		free(pl->detail);
-		pl->detail = lg_buf_detach(&note, NULL);
-	} else {
-		SWAP(*pl, *ql);
-		SWAP(p->leaks, q->leaks);
-		SWAP(p->nleaks, q->nleaks);
-		SWAP(p->snapshot_note, q->snapshot_note);
-		SWAP(p->snapshot_aggregated, q->snapshot_aggregated);
-	}
-	SWAP(*ph, *qh);
-	SWAP(p->heap_sites, q->heap_sites);
-	SWAP(p->nheap_sites, q->nheap_sites);
-	SWAP(p->before, q->before);
-	SWAP(p->after, q->after);
-	SWAP(p->heap_growth, q->heap_growth);
-	SWAP(p->heap_discounted, q->heap_discounted);
-	SWAP(p->heap_method, q->heap_method);
-	SWAP(p->heap_passes, q->heap_passes);
-	lg_buf_release(&note);
-}
-
-/*
- * Runs the built binary again with the evidence settings and takes its
- * verdicts.  When the lean run's heap check failed, the tests run
- * --heap-passes times in the process so the heap check can judge growth per
- * pass; a pass that hangs must not cost the whole --timeout, so the deadline
- * is then a multiple of the lean run's time (the first pass's verdicts are
- * on disk by then, and a pass cut short leaves the per-pass method
- * inconclusive, never a pass).
- */
-static void evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
-			 const struct pkgstate *st, const char *dir)
-{
-	char *hookdir = lg_xasprintf("%s/hook-evidence", dir);
-	const struct lg_check *heap = lg_package_find_check(p, LG_CHECK_HEAP);
-	const struct lg_config *cfg = pl->o->cfg;
-	int passes = heap && heap->status == LG_STATUS_FAILED ? cfg->heap_passes : 1;
-	double deadline = cfg->timeout;
-	struct lg_package q;
-
-	memset(&q, 0, sizeof(q));
-	q.import_path = lg_xstrdup(p->import_path);
-	q.dir = lg_xstrdup(p->dir);
-	q.rel_dir = lg_xstrdup(p->rel_dir);
-	if (mkdir(hookdir, 0700) == 0) {
-		if (passes >= 2 && p->run_seconds * 3 * passes + 30 + cfg->settle * passes < deadline)
-			deadline = p->run_seconds * 3 * passes + 30 + cfg->settle * passes;
-		run_binary(pl, gp, &q, st, hookdir, NULL, deadline, 1, passes);
-		take_evidence(p, &q);
-	}
-	lg_package_release(&q);
-	free(hookdir);
 }
 
 /* Runs package i's test binary (the build phase is over). */
@@ -919,7 +109,7 @@ static void process(struct pool *pl, size_t i)
 	char *dir = NULL, *hookdir = NULL;
 
 	if (gp->list_error) {
-		build_failed(p, gp->list_error, NULL);
+		lg_runner_build_failed(p, gp->list_error, NULL);
 		goto out;
 	}
 	if (!gp->has_tests) {
@@ -929,32 +119,33 @@ static void process(struct pool *pl, size_t i)
 	}
 	p->built = st->br.built;
 	if (!p->built) {
-		build_failed(p, st->br.output.len ? "test binary failed to build"
+		lg_runner_build_failed(p, st->br.output.len ? "test binary failed to build"
 						 : "test binary was not built", &st->br.output);
 		goto out;
 	}
 	dir = lg_xasprintf("%s/%zu", pl->workdir, i);
 	hookdir = lg_xasprintf("%s/hook", dir);
 	if (mkdir(dir, 0700) || mkdir(hookdir, 0700)) {
-		build_failed(p, "cannot create a work directory", NULL);
+		lg_runner_build_failed(p, "cannot create a work directory", NULL);
 		goto out;
 	}
-	run_binary(pl, gp, p, st, hookdir, NULL, pl->o->cfg->timeout, !pl->o->rerun, 1);
-	if (pl->o->rerun && wants_evidence(p) && !lg_proc_interrupted()) {
+	lg_runner_run_binary(pl, gp, p, st, hookdir, NULL, pl->o->cfg->timeout, !pl->o->rerun, 1);
+	if (pl->o->rerun && lg_runner_wants_evidence(p) && !lg_proc_interrupted()) {
 		/* signatures leave ancestry out: a lean run's groups match a
 		 * baseline recorded from an evidence run */
 		if (pl->o->accepted && p->hook == LG_HOOK_DONE &&
 		    pl->o->accepted(pl->o->accepted_ctx, pl->list->module_root, p))
 			p->evidence = LG_EVIDENCE_BASELINED;
 		else
-			evidence_run(pl, gp, p, st, dir);
+			lg_runner_evidence_run(pl, gp, p, st, dir);
 	}
-	stress(pl, gp, p, st, dir);
+	lg_runner_stress(pl, gp, p, st, dir);
 out:
 	free(dir);
 	free(hookdir);
 }
 
+/* A worker thread: takes the next package until none is left or Ctrl-C. */
 static void *worker(void *arg)
 {
 	struct pool *pl = arg;
@@ -978,6 +169,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* nftw callback removing the work directory; a failure leaves the entry. */
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	remove(path);
@@ -994,7 +186,7 @@ static void mark_unrun(struct pool *pl)
 
 		if (p->built || p->nchecks || p->no_tests)
 			continue;
-		build_failed(p, "not run: leakgate was interrupted", NULL);
+		lg_runner_build_failed(p, "not run: leakgate was interrupted", NULL);
 	}
 }
 
@@ -1017,6 +209,7 @@ static char *cache_root(void)
 	return lg_xasprintf("/tmp/leakgate-cache-%ld", (long)getuid());
 }
 
+/* <root>/<hash of the module root, go flags and GO* variables>. */
 static char *cache_dir(const struct lg_runner_opts *o, const char *root, const char *module_root)
 {
 	static const char *const vars[] = { "GOFLAGS", "GOOS", "GOARCH", "CGO_ENABLED",
@@ -1096,7 +289,7 @@ static void build_batch(struct pool *pl, const int *batch, int k)
 		}
 		n++;
 	}
-	notify(pl, LG_EV_BUILD, &pl->run->pkgs[idx[0]]);
+	lg_runner_notify(pl, LG_EV_BUILD, &pl->run->pkgs[idx[0]]);
 	if (lg_mkdir_p(hookdir, 0700, NULL) || lg_mkdir_p(outdir, 0700, NULL)) {
 		failed = lg_error(&err, "cannot create the build cache '%s': %s", pl->cachedir,
 				  strerror(errno));
@@ -1129,6 +322,7 @@ static void build_batch(struct pool *pl, const int *batch, int k)
 	free(outdir);
 }
 
+/* Runs `jobs` workers and waits; with no thread started, works in this one. */
 static void start_pool(struct pool *pl, int jobs)
 {
 	pthread_t *th = lg_xcalloc((size_t)jobs, sizeof(*th));

@@ -7,6 +7,10 @@
  * Packages are processed by `jobs` worker threads; results keep the order
  * of `go list`.  The progress callback is called under a lock, once per
  * package phase, so a terminal display needs no locking of its own.
+ *
+ * Judging a binary that has ended is one function of what it left
+ * (lg_runner_judge_recorded): a live run goes through the same code, so a
+ * recorded run gives the checks the live one would.
  */
 #ifndef LG_RUNNER_H
 #define LG_RUNNER_H
@@ -14,6 +18,8 @@
 #include "config.h"
 #include "go.h"
 #include "model.h"
+#include "probe.h"
+#include "proc.h"
 #include "shard.h"
 #include "util.h"
 
@@ -60,5 +66,43 @@ struct lg_runner_opts {
  * when it could not (go missing, not in a module, no packages, no temp dir).
  */
 int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_err *err);
+
+/*
+ * Judging one finished test binary — what lg_runner_run does after each
+ * binary ends, with nothing started: the same code judges a live run and a
+ * recorded one.  The options say what the runner knew of the package
+ * before it ran; the record is what the binary left.
+ */
+struct lg_runner_judge_opts {
+	const struct lg_config *cfg;
+	const char *module_root;
+	const char *hookdir;          /* the hook's directory (hook.json and snapshots) */
+	enum lg_hook_via via;         /* how the hook got in */
+	const char *via_reason;       /* for LG_VIA_NONE: why not */
+	const char *const *via_notes; /* NULL-terminated or NULL */
+	const struct lg_ignore_rule *extra_ignores; /* the package's own (its TestMain's) */
+	size_t nextra_ignores;
+	int heap_passes;              /* passes asked of the hook; 1 when it is not in */
+	int read_sources;             /* look at the module's sources (owner, patterns) */
+	size_t stderr_head, stderr_tail; /* stderr kept; 0: the runner's 8 + 56 MiB */
+};
+
+struct lg_runner_recorded {
+	const char *stdout_text;  /* what the binary printed under -test.v=test2json */
+	size_t stdout_len;
+	const char *stderr_text;  /* as the binary wrote it, schedtrace lines included */
+	size_t stderr_len;
+	const struct lg_proc_result *proc; /* how it ended */
+	const struct lg_probe_finding *probe; /* the deadlock probes' finding; may be NULL */
+};
+
+/*
+ * Fills `p` (identified, with no tests yet: import path, dir, rel_dir) from
+ * a recorded run: its tests (locations module-relative), scheduler samples,
+ * exit status and the checks of the verdict, exactly as a live run would.
+ * Does not fail: unreadable hook files become skipped checks with the reason.
+ */
+void lg_runner_judge_recorded(const struct lg_runner_judge_opts *o,
+			      const struct lg_runner_recorded *rec, struct lg_package *p);
 
 #endif

@@ -1,0 +1,115 @@
+/*
+ * runner_int.h — what the runner's files share inside (not a public
+ * header).  The runner is four files: runner.c schedules (go list, the
+ * build phase, the worker threads, one package's steps), runner_exec.c
+ * starts one test binary under the gate's environment and deadline,
+ * runner_judge.c turns what a finished binary left into checks (the seam
+ * that recorded runs are fed through, runner.h), runner_rerun.c runs a
+ * package again (the evidence run of a failing package, --stress).
+ *
+ * Functions here are called from the worker threads; the ones that call the
+ * caller's callbacks take the pool's lock themselves.
+ */
+#ifndef LG_RUNNER_INT_H
+#define LG_RUNNER_INT_H
+
+#include <pthread.h>
+
+#include "hook.h"
+#include "proc.h"
+#include "rewrite.h"
+#include "runner.h"
+#include "test2json.h"
+
+/* What the build phase left for each package. */
+struct pkgstate {
+	int buildable; /* has tests and go list had no error */
+	int inject;    /* the hook goes in by overlay (injected or rewritten TestMain) */
+	enum lg_hook_via via;
+	char *clause;  /* package clause of the injected hook file */
+	struct lg_rewrite_out rw; /* what the TestMain rewriter decided */
+	struct lg_gobuild_result br;
+};
+
+struct pool {
+	const struct lg_runner_opts *o;
+	struct lg_golist *list;
+	struct lg_run *run;
+	struct pkgstate *st;
+	char *workdir;  /* this run's snapshots; removed at the end */
+	char *cachedir; /* binaries and overlays kept between runs */
+	size_t next, done;
+	pthread_mutex_t mu;
+};
+
+/*
+ * One binary's output as it arrives (live from lg_proc_run's callbacks, or
+ * a recorded run in one piece): stdout goes to the test2json decoder,
+ * stderr is split into lines, schedtrace lines become p->sched samples and
+ * the rest is kept within a head+tail budget.
+ */
+struct lg_runner_collect {
+	struct lg_package *p;
+	struct lg_t2j *t2j;
+	struct lg_capture err;
+	struct lg_buf line; /* an unfinished stderr line */
+	size_t sched_alloc;
+};
+
+/* Starts collecting into `p`; head/tail 0: the runner's stderr budget.  Cannot fail. */
+void lg_runner_collect_init(struct lg_runner_collect *c, struct lg_package *p,
+			    size_t err_head, size_t err_tail);
+/* Feeds a chunk of stdout or stderr (any size, lines may straddle chunks). */
+void lg_runner_collect_stdout(struct lg_runner_collect *c, const char *data, size_t len);
+void lg_runner_collect_stderr(struct lg_runner_collect *c, const char *data, size_t len);
+/* Frees what the collector owns (not p). */
+void lg_runner_collect_release(struct lg_runner_collect *c);
+
+/*
+ * The binary has ended with `r`: flushes the collector, moves the tests
+ * into c->p (module-relative locations), reads the hook's manifest from
+ * o->hookdir and appends the verdict's checks.  `probe` is what the
+ * deadlock probes found (NULL: none).  Does not fail: an unreadable
+ * manifest becomes skipped leak and heap checks with the reason.
+ */
+void lg_runner_judge(struct lg_runner_collect *c, const struct lg_runner_judge_opts *o,
+		     const struct lg_proc_result *r, const struct lg_probe_finding *probe);
+
+/* Calls o->note under the pool's lock; nothing when there is none. */
+void lg_runner_note(struct pool *pl, const struct lg_package *p, const char *line);
+/* Calls o->progress under the pool's lock; nothing when there is none. */
+void lg_runner_notify(struct pool *pl, enum lg_runner_event ev, const struct lg_package *p);
+/*
+ * Adds an error build check saying `why`; with `output` (the compiler's),
+ * its first file:line is the location and the output the detail.
+ */
+void lg_runner_build_failed(struct lg_package *p, const char *why, struct lg_buf *output);
+
+/*
+ * Runs package gp's built binary and judges it into p.  `extra` are more
+ * -test. flags (NULL: none); `timeout` is the deadline in seconds;
+ * `evidence`: with ancestry and fine heap sampling; `passes` >= 2: the hook
+ * runs the tests that many times and the heap check judges growth per pass.
+ * A binary that cannot be started becomes an error build check.
+ */
+void lg_runner_run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
+			  const struct pkgstate *st, const char *hookdir, char *const *extra,
+			  double timeout, int evidence, int passes);
+
+/* 1 when p's lean run failed a leak or heap check the evidence run could decide better. */
+int lg_runner_wants_evidence(const struct lg_package *p);
+/*
+ * The evidence run of p in `dir` (runner_rerun.c); its leak and heap
+ * verdicts replace the lean run's.  A hook directory that cannot be made
+ * leaves p as it was.
+ */
+void lg_runner_evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
+			    const struct pkgstate *st, const char *dir);
+/*
+ * --stress of p in `dir` (nothing when the budget is 0): the outcome in
+ * p->stress, a failing chunk's verdicts in p, a note line at the end.
+ */
+void lg_runner_stress(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
+		      const struct pkgstate *st, const char *dir);
+
+#endif
