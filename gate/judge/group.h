@@ -63,7 +63,9 @@ struct lg_group {
 	int64_t count;      /* goroutines; for profiles the sum of the sample value */
 	int64_t entries;    /* goroutine entries or samples merged */
 	int min_minutes, max_minutes;
-	int64_t ids[LG_GROUP_MAX_IDS]; /* the smallest (oldest) ids, ascending */
+	int64_t *ids;       /* the nids (<= LG_GROUP_MAX_IDS) smallest (oldest) ids,
+	                       ascending, owned by the set; NULL while nids is 0
+	                       (profiles): kept out of the group to keep it small */
 	size_t nids;
 	const char *status; /* of the first goroutine; "" for profiles */
 	enum lg_wait_class wait;

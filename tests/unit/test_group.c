@@ -849,6 +849,52 @@ static void test_folded(void)
 	lg_buf_release(&b);
 }
 
+/*
+ * lg_group_finish hashes signatures from its frame table (kept lengths and
+ * runtime marks) for speed: every group of every dump and profile fixture,
+ * at every level, must get exactly lg_goroutine_signature of its own
+ * frames, the persisted definition.  A change to either side fails here.
+ */
+static void test_signature_from_table(void)
+{
+	static const char *const files[] = {
+		"dumps/go126_sigquit.txt", "dumps/go127_sigquit_crash.txt", "dumps/go126_pprof1.txt",
+		"dumps/go127_pprof2.txt", "dumps/go127_leak1.txt", "dumps/go126_gen11_h2.txt",
+		"pprof/goroutine.pb.gz", "pprof/goroutineleak.pb.gz", "pprof/heap_after.pb.gz",
+		"pprof/mutex.pb.gz", "pprof/block.pb.gz",
+	};
+	size_t f, i, k, checked = 0;
+	enum lg_group_by by;
+
+	for (f = 0; f < LG_ARRAY_SIZE(files); f++)
+		for (by = LG_GROUP_EXACT; by <= LG_GROUP_FUNCS; by++) {
+			struct lg_group_opts o = opts_by(by);
+			struct lg_input in;
+
+			load(&in, files[f], &o, NULL, 0);
+			for (i = 0; i < in.groups.n; i++) {
+				const struct lg_group *g = &in.groups.g[i];
+				struct lg_frame *fr = lg_xcalloc(g->nframes + 1, sizeof(*fr));
+				struct lg_goroutine gr;
+				char sig[17];
+
+				for (k = 0; k < g->nframes; k++)
+					fr[k] = *lg_group_frame(&in.groups, g, k);
+				memset(&gr, 0, sizeof(gr));
+				gr.status = g->status;
+				gr.wait = g->wait;
+				gr.frames = fr;
+				gr.nframes = g->nframes;
+				lg_goroutine_signature(&gr, sig);
+				CHECK_STR(g->signature, sig);
+				checked++;
+				free(fr);
+			}
+			lg_input_release(&in);
+		}
+	CHECK(checked > 100);
+}
+
 static const struct lg_check_case cases[] = {
 	{ "stream_equals_whole", test_stream_equals_whole },
 	{ "stream_pending_frame_across_chunks", test_stream_pending_frame_across_chunks },
@@ -856,6 +902,7 @@ static const struct lg_check_case cases[] = {
 	{ "stream_input_cap", test_stream_input_cap },
 	{ "levels", test_levels },
 	{ "funcs_id_is_signature", test_funcs_id_is_signature },
+	{ "signature_from_table", test_signature_from_table },
 	{ "ids_stable_across_inputs", test_ids_stable_across_inputs },
 	{ "smallest_ids_kept", test_smallest_ids_kept },
 	{ "min_count", test_min_count },
