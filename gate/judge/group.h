@@ -146,6 +146,16 @@ long lg_group_find(const struct lg_group_set *s, const char *id);
 void lg_group_folded(const struct lg_group_set *s, const struct lg_group *g, struct lg_buf *out);
 
 /*
+ * The groups of a finished set in the strcmp order of their folded stacks
+ * (lg_group_folded), worked out without making the text: order[0..s->n)
+ * gets group indexes, and same[i] is 1 when group order[i]'s folded stack
+ * equals group order[i - 1]'s (equal stacks are adjacent; same[0] is 0).
+ * The caller gives both arrays, s->n long.  Cannot fail (allocation
+ * failure exits).
+ */
+void lg_group_folded_order(const struct lg_group_set *s, uint32_t *order, unsigned char *same);
+
+/*
  * Looks up `key` in a goroutine's raw label text in any form Go prints:
  * `{"k": "v", ...}` (1.26 tracebacks), `{k: "v w", k2: v2}` (1.27) or
  * `{"k":"v", ...}` (debug=1 profiles).  Puts the unquoted value in `out`
