@@ -163,18 +163,6 @@ void lg_buf_add_grow(struct lg_buf *b, const void *data, size_t len)
 	b->buf[b->len] = '\0';
 }
 
-uint64_t lg_fnv1a_bytes(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 uint64_t lg_fnv1a(uint64_t h, const char *s)
 {
 	if (!s)

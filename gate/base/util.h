@@ -168,8 +168,20 @@ int64_t lg_sat_add64(int64_t a, int64_t b);
  * lg_hash_mix folds a value into a hash.
  */
 #define LG_FNV_OFFSET 0xcbf29ce484222325ull
-uint64_t lg_fnv1a_bytes(uint64_t h, const void *p, size_t n);
 uint64_t lg_fnv1a(uint64_t h, const char *s);
+
+/* Inline: group signatures hash every function name of 100,000s of stacks. */
+static inline uint64_t lg_fnv1a_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
 
 /* Inline: grouping mixes a few values per frame of every stack. */
 static inline uint64_t lg_hash_mix(uint64_t h, uint64_t v)

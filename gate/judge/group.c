@@ -171,8 +171,10 @@ static uint32_t table_id(struct priv *pv, struct frame_ent *e, int inlined)
 	if (k == LG_HMAP_NONE) {
 		LG_GROW(pv->tab, pv->tab_alloc, pv->ntab + 1);
 		LG_GROW(pv->tab_rt, pv->tab_rt_alloc, pv->ntab + 1);
+		LG_GROW(pv->tab_flen, pv->tab_flen_alloc, pv->ntab + 1);
 		pv->tab[pv->ntab] = key;
 		pv->tab_rt[pv->ntab] = e->runtime;
+		pv->tab_flen[pv->ntab] = key.func ? (uint32_t)strlen(key.func) : 0;
 		k = (uint32_t)pv->ntab++;
 		lg_hmap_add(&pv->tab_slots, h, k);
 	}
@@ -334,8 +336,11 @@ void lg_group_reserve_(struct lg_group_set *s, size_t n)
 	if (n > LG_GROUP_MAX_GROUPS)
 		n = LG_GROUP_MAX_GROUPS;
 	LG_GROW(s->g, pv->galloc, n);
-	if (pv->galloc != before)
+	if (pv->galloc != before) {
 		pv->hash = lg_xrealloc(pv->hash, pv->galloc * sizeof(*pv->hash));
+		/* the map too, so that it is not rehashed while groups are added */
+		lg_hmap_reserve(&pv->groups, n);
+	}
 }
 
 /* A new group for entry g (its frame ids in pv->ids) under key hash h. */
@@ -372,13 +377,19 @@ static struct lg_group *new_group(struct lg_group_set *s, const struct lg_gorout
 	return grp;
 }
 
-/* Keeps the smallest ids: the oldest goroutines of a group. */
-static void add_id(struct lg_group *grp, int64_t id)
+/*
+ * Keeps the smallest ids: the oldest goroutines of a group.  Room for them
+ * comes from the set's arena on the first id (cannot fail: exhaustion exits).
+ */
+static void add_id(struct priv *pv, struct lg_group *grp, int64_t id)
 {
 	size_t i;
 
 	if (id < 0)
 		return;
+	if (!grp->ids)
+		grp->ids = lg_arena_alloc(&pv->arena, LG_GROUP_MAX_IDS * sizeof(*grp->ids),
+					  sizeof(*grp->ids));
 	if (grp->nids == LG_GROUP_MAX_IDS && id >= grp->ids[LG_GROUP_MAX_IDS - 1])
 		return;
 	i = grp->nids < LG_GROUP_MAX_IDS ? grp->nids++ : LG_GROUP_MAX_IDS - 1;
@@ -420,7 +431,7 @@ void lg_group_add_entry_(struct lg_group_set *s, const struct lg_goroutine *g0, 
 	if (g.minutes > grp->max_minutes)
 		grp->max_minutes = g.minutes;
 	grp->leaked |= g.leaked;
-	add_id(grp, g.id);
+	add_id(pv, grp, g.id);
 	s->frames = pv->tab;
 	s->nframes = pv->ntab;
 }
@@ -577,16 +588,54 @@ void lg_group_add_dump(struct lg_group_set *s, const struct lg_dump *d)
 /* Finishing. */
 
 /*
+ * lg_goroutine_signature's value for a group, from the frame table: the
+ * same bytes hashed in the same order (wait class name, the reason when
+ * it matters, each non-runtime function with its NUL), with the lengths
+ * and runtime marks the table keeps, so no strlen or prefix test per
+ * frame.  tests/unit/test_group.c checks it against lg_goroutine_signature.
+ * Cannot fail.
+ */
+static uint64_t group_signature(const struct priv *pv, const struct lg_group *grp)
+{
+	uint64_t h = lg_fnv1a(LG_FNV_OFFSET, lg_wait_class_name(grp->wait));
+	size_t i;
+
+	if ((grp->wait == LG_WAIT_RUNTIME || grp->wait == LG_WAIT_OTHER) && grp->status)
+		h = lg_fnv1a(h, grp->status);
+	for (i = 0; i < grp->nframes; i++) {
+		uint32_t k = grp->frames[i];
+
+		if (!pv->tab_rt[k])
+			h = lg_fnv1a_bytes(h, pv->tab[k].func, pv->tab_flen[k] + 1);
+	}
+	return h;
+}
+
+/*
  * `key` is the group's content hash (intern_entry): at the exact and lines
  * levels it is the stable id; at funcs the signature is, with the label
- * mixed in when grouped by one.
+ * mixed in when grouped by one.  Returns the id's value (the number its
+ * hex text spells), for sorting.  Cannot fail.
  */
-static void complete(const struct lg_group_set *s, struct lg_group *grp, uint64_t key)
+static uint64_t complete(const struct lg_group_set *s, struct lg_group *grp, uint64_t key)
 {
 	struct priv *pv = s->priv;
+	uint64_t sig = group_signature(pv, grp), id;
 	struct lg_goroutine g;
 	size_t i;
 
+	lg_hex16(sig, grp->signature);
+	if (s->opts.by == LG_GROUP_FUNCS && !grp->label)
+		id = sig;
+	else if (s->opts.by == LG_GROUP_FUNCS)
+		id = lg_fnv1a(lg_fnv1a(LG_FNV_OFFSET, grp->signature), grp->label);
+	else
+		id = key;
+	lg_hex16(id, grp->id);
+	if (pv->no_patterns) {
+		grp->pattern = grp->pattern_title = grp->hint = NULL;
+		return id;
+	}
 	LG_GROW(pv->fr, pv->fr_alloc, grp->nframes + 1);
 	for (i = 0; i < grp->nframes; i++)
 		pv->fr[i] = pv->tab[grp->frames[i]];
@@ -597,22 +646,14 @@ static void complete(const struct lg_group_set *s, struct lg_group *grp, uint64_
 	g.frames = pv->fr;
 	g.nframes = grp->nframes;
 	g.creator = grp->creator;
-	lg_goroutine_signature(&g, grp->signature);
-	if (s->opts.by == LG_GROUP_FUNCS && !grp->label)
-		memcpy(grp->id, grp->signature, sizeof(grp->id));
-	else if (s->opts.by == LG_GROUP_FUNCS)
-		lg_hex16(lg_fnv1a(lg_fnv1a(LG_FNV_OFFSET, grp->signature), grp->label), grp->id);
-	else
-		lg_hex16(key, grp->id);
-	if (pv->no_patterns)
-		grp->pattern = grp->pattern_title = grp->hint = NULL;
-	else {
+	{
 		const struct lg_pattern *pat = lg_pattern_of(&g, s->opts.module_root, s->opts.read_sources, NULL);
 
 		grp->pattern = pat->id;
 		grp->pattern_title = pat->title;
 		grp->hint = pat->hint;
 	}
+	return id;
 }
 
 /* What groups are sorted by, kept apart from the (big) groups themselves. */
@@ -622,15 +663,6 @@ struct order {
 	uint64_t id; /* the hex id's value: compares as the text does */
 	size_t at;
 };
-
-static uint64_t id_value(const char *id)
-{
-	uint64_t v = 0;
-
-	for (; *id; id++)
-		v = v << 4 | (uint64_t)(*id <= '9' ? *id - '0' : *id - 'a' + 10);
-	return v;
-}
 
 /* Bigger count first, then earlier first line, then smaller id. */
 static int order_before(const struct order *a, const struct order *b)
@@ -671,21 +703,14 @@ static void sort_orders(struct order *o, size_t n)
 }
 
 /*
- * Puts the groups in order, then drops those under min_count (the tail).
- * The groups move in place, cycle by cycle: a profile's groups are tens of
+ * Puts the groups in the order of their keys o[0..s->n) (which it frees),
+ * then drops those under min_count (the tail).  The groups move in place, cycle by cycle: a profile's groups are tens of
  * megabytes, and a sorted copy would be as many again.
  */
-static void sort_groups(struct lg_group_set *s, int64_t min_count)
+static void sort_groups(struct lg_group_set *s, struct order *o, int64_t min_count)
 {
-	struct order *o = lg_xmalloc((s->n ? s->n : 1) * sizeof(*o));
 	size_t i, j;
 
-	for (i = 0; i < s->n; i++) {
-		o[i].count = s->g[i].count;
-		o[i].first_line = s->g[i].first_line;
-		o[i].id = id_value(s->g[i].id);
-		o[i].at = i;
-	}
 	sort_orders(o, s->n);
 	/* place i gets the group at o[i].at; a placed slot points at itself */
 	for (i = 0; i < s->n; i++) {
@@ -729,15 +754,21 @@ static void fold_names(struct priv *pv)
 void lg_group_finish(struct lg_group_set *s, int64_t min_count)
 {
 	struct priv *pv = priv_of(s);
+	struct order *o;
 	size_t i;
 
 	if (pv->finished)
 		return;
 	pv->finished = 1;
 	fold_names(pv);
-	for (i = 0; i < s->n; i++)
-		complete(s, &s->g[i], pv->hash[i]);
-	sort_groups(s, min_count);
+	o = lg_xmalloc((s->n ? s->n : 1) * sizeof(*o));
+	for (i = 0; i < s->n; i++) {
+		o[i].id = complete(s, &s->g[i], pv->hash[i]);
+		o[i].count = s->g[i].count;
+		o[i].first_line = s->g[i].first_line;
+		o[i].at = i;
+	}
+	sort_groups(s, o, min_count);
 	/* the table indexes the unsorted order; finding is by id from now on */
 	lg_hmap_release(&pv->groups);
 }
@@ -819,6 +850,7 @@ void lg_group_set_release(struct lg_group_set *s)
 	free(pv->loc_fe);
 	free(pv->tab);
 	free(pv->tab_rt);
+	free(pv->tab_flen);
 	free(pv->ids);
 	free(pv->strs);
 	free(pv->frames);

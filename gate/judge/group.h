@@ -63,7 +63,9 @@ struct lg_group {
 	int64_t count;      /* goroutines; for profiles the sum of the sample value */
 	int64_t entries;    /* goroutine entries or samples merged */
 	int min_minutes, max_minutes;
-	int64_t ids[LG_GROUP_MAX_IDS]; /* the smallest (oldest) ids, ascending */
+	int64_t *ids;       /* the nids (<= LG_GROUP_MAX_IDS) smallest (oldest) ids,
+	                       ascending, owned by the set; NULL while nids is 0
+	                       (profiles): kept out of the group to keep it small */
 	size_t nids;
 	const char *status; /* of the first goroutine; "" for profiles */
 	enum lg_wait_class wait;
@@ -142,6 +144,16 @@ long lg_group_find(const struct lg_group_set *s, const char *id);
  * After lg_group_finish each frame is a copy of text made once per set.
  */
 void lg_group_folded(const struct lg_group_set *s, const struct lg_group *g, struct lg_buf *out);
+
+/*
+ * The groups of a finished set in the strcmp order of their folded stacks
+ * (lg_group_folded), worked out without making the text: order[0..s->n)
+ * gets group indexes, and same[i] is 1 when group order[i]'s folded stack
+ * equals group order[i - 1]'s (equal stacks are adjacent; same[0] is 0).
+ * The caller gives both arrays, s->n long.  Cannot fail (allocation
+ * failure exits).
+ */
+void lg_group_folded_order(const struct lg_group_set *s, uint32_t *order, unsigned char *same);
 
 /*
  * Looks up `key` in a goroutine's raw label text in any form Go prints:

@@ -52,7 +52,8 @@ struct priv {
 	struct lg_hmap frame_tab;
 	struct lg_frame *tab;  /* the set's frame table: distinct by content (s->frames) */
 	unsigned char *tab_rt; /* per table frame: a runtime frame */
-	size_t ntab, tab_alloc, tab_rt_alloc;
+	uint32_t *tab_flen;    /* per table frame: strlen of its function (NULL: 0) */
+	size_t ntab, tab_alloc, tab_rt_alloc, tab_flen_alloc;
 	struct lg_hmap tab_slots; /* by canonical pointers, line and inlined */
 	uint32_t *ids;            /* scratch: one entry's frame ids */
 	size_t ids_alloc;

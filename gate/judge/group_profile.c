@@ -95,6 +95,11 @@ struct merge_tab {
 	size_t n, alloc;
 	struct lg_hmap map;
 	const struct merged *key; /* being looked up */
+	/*
+	 * Without --by-label a decoded profile's key is its dense stack id
+	 * alone: per stack id, its entry (LG_HMAP_NONE: none yet), no hashing.
+	 */
+	uint32_t *by_stack;
 };
 
 /* The in-memory hash of a merge key. */
@@ -218,10 +223,17 @@ static struct merged *merge_slot(struct lg_group_set *s, struct merge_tab *t,
 	k.lkind = !l ? 0 : l->str ? 1 : 2;
 	k.lstr = l ? l->str : NULL;
 	k.lnum = l && !l->str ? l->num : 0;
-	t->key = &k;
-	at = lg_hmap_find_or_add(&t->map, merged_hash(&k), same_merge_key, t, (uint32_t)t->n);
-	if (at != t->n)
-		return &t->e[at];
+	if (t->by_stack) {
+		at = t->by_stack[sm->stack];
+		if (at != LG_HMAP_NONE)
+			return &t->e[at];
+		t->by_stack[sm->stack] = (uint32_t)t->n;
+	} else {
+		t->key = &k;
+		at = lg_hmap_find_or_add(&t->map, merged_hash(&k), same_merge_key, t, (uint32_t)t->n);
+		if (at != t->n)
+			return &t->e[at];
+	}
 	k.frames = p->locations ? NULL : sm->frames;
 	k.locs = sm->locs;
 	k.nlocs = sm->nlocs;
@@ -310,7 +322,13 @@ void lg_group_add_profile(struct lg_group_set *s, const struct lg_pprof *p, int 
 			  strcmp(p->sample_types[index].type, "goroutineleak");
 	loc_cache(pv, p);
 	memset(&t, 0, sizeof(t));
-	lg_hmap_reserve(&t.map, p->nstacks ? p->nstacks : 64);
+	if (p->locations && !s->opts.by_label) {
+		t.by_stack = lg_xmalloc((p->nstacks ? p->nstacks : 1) * sizeof(*t.by_stack));
+		memset(t.by_stack, 0xff, (p->nstacks ? p->nstacks : 1) * sizeof(*t.by_stack));
+		LG_GROW(t.e, t.alloc, p->nstacks ? p->nstacks : 1);
+	} else {
+		lg_hmap_reserve(&t.map, p->nstacks ? p->nstacks : 64);
+	}
 	for (i = 0; i < p->nsamples; i++) {
 		const struct lg_pprof_sample *sm = &p->samples[i];
 		struct merged *m = merge_slot(s, &t, p, sm, i);
@@ -325,6 +343,7 @@ void lg_group_add_profile(struct lg_group_set *s, const struct lg_pprof *p, int 
 		m->weight = lg_sat_add64(m->weight, sm->values[index]);
 	}
 	add_merged(s, p, &t);
+	free(t.by_stack);
 	free(t.e);
 	lg_hmap_release(&t.map);
 	lg_buf_release(&val);

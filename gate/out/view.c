@@ -446,15 +446,36 @@ static void emit_folded(struct folded_list *l, const struct lg_view *v, struct l
 	lg_buf_release(&l->text);
 }
 
+/*
+ * A set's groups are put in order by lg_group_folded_order, as sequences of
+ * ranked frames, and only the lines printed are made: the same lines in the
+ * same order as emit_folded's string sort, at a fraction of the work.
+ */
 void lg_view_folded(const struct lg_input *in, const struct lg_view *v, struct lg_buf *out)
 {
 	const struct lg_group_set *s = &in->groups;
-	struct folded_list l = { lg_xcalloc(s->n + 1, sizeof(*l.f)), 0, LG_BUF_INIT };
-	size_t i;
+	uint32_t *order = lg_xmalloc((s->n + 1) * sizeof(*order));
+	unsigned char *same = lg_xmalloc(s->n + 1);
+	size_t i = 0, j;
 
-	for (i = 0; i < s->n; i++)
-		folded_add(&l, s, &s->g[i], s->g[i].count);
-	emit_folded(&l, v, out);
+	lg_group_folded_order(s, order, same);
+	while (i < s->n) {
+		int64_t sum = s->g[order[i]].count;
+
+		for (j = i + 1; j < s->n && same[j]; j++)
+			sum += s->g[order[j]].count;
+		if (sum > 0) {
+			lg_group_folded(s, &s->g[order[i]], out);
+			lg_buf_addch(out, ' ');
+			lg_buf_add_int(out, sum);
+			lg_buf_addch(out, '\n');
+			stream_out(v, out, 0);
+		}
+		i = j;
+	}
+	stream_out(v, out, 1);
+	free(same);
+	free(order);
 }
 
 void lg_view_folded_growth(const struct lg_input *after, const struct lg_group_change *c,

@@ -849,6 +849,135 @@ static void test_folded(void)
 	lg_buf_release(&b);
 }
 
+/*
+ * lg_group_finish hashes signatures from its frame table (kept lengths and
+ * runtime marks) for speed: every group of every dump and profile fixture,
+ * at every level, must get exactly lg_goroutine_signature of its own
+ * frames, the persisted definition.  A change to either side fails here.
+ */
+static void test_signature_from_table(void)
+{
+	static const char *const files[] = {
+		"dumps/go126_sigquit.txt", "dumps/go127_sigquit_crash.txt", "dumps/go126_pprof1.txt",
+		"dumps/go127_pprof2.txt", "dumps/go127_leak1.txt", "dumps/go126_gen11_h2.txt",
+		"pprof/goroutine.pb.gz", "pprof/goroutineleak.pb.gz", "pprof/heap_after.pb.gz",
+		"pprof/mutex.pb.gz", "pprof/block.pb.gz",
+	};
+	size_t f, i, k, checked = 0;
+	enum lg_group_by by;
+
+	for (f = 0; f < LG_ARRAY_SIZE(files); f++)
+		for (by = LG_GROUP_EXACT; by <= LG_GROUP_FUNCS; by++) {
+			struct lg_group_opts o = opts_by(by);
+			struct lg_input in;
+
+			load(&in, files[f], &o, NULL, 0);
+			for (i = 0; i < in.groups.n; i++) {
+				const struct lg_group *g = &in.groups.g[i];
+				struct lg_frame *fr = lg_xcalloc(g->nframes + 1, sizeof(*fr));
+				struct lg_goroutine gr;
+				char sig[17];
+
+				for (k = 0; k < g->nframes; k++)
+					fr[k] = *lg_group_frame(&in.groups, g, k);
+				memset(&gr, 0, sizeof(gr));
+				gr.status = g->status;
+				gr.wait = g->wait;
+				gr.frames = fr;
+				gr.nframes = g->nframes;
+				lg_goroutine_signature(&gr, sig);
+				CHECK_STR(g->signature, sig);
+				checked++;
+				free(fr);
+			}
+			lg_input_release(&in);
+		}
+	CHECK(checked > 100);
+}
+
+/* Checks lg_group_folded_order on a finished set against strcmp of the text. */
+static size_t check_folded_order(const struct lg_group_set *s)
+{
+	uint32_t *order = lg_xmalloc((s->n + 1) * sizeof(*order));
+	unsigned char *same = lg_xmalloc(s->n + 1);
+	struct lg_buf a = LG_BUF_INIT, b = LG_BUF_INIT;
+	size_t i, bad = 0;
+
+	lg_group_folded_order(s, order, same);
+	for (i = 1; i < s->n; i++) {
+		int c;
+
+		lg_buf_reset(&a);
+		lg_buf_reset(&b);
+		lg_group_folded(s, &s->g[order[i - 1]], &a);
+		lg_group_folded(s, &s->g[order[i]], &b);
+		c = strcmp(a.buf, b.buf);
+		if (c > 0 || (c == 0) != (same[i] == 1)) {
+			fprintf(stderr, "folded order: \"%s\" then \"%s\" (same %d)\n", a.buf, b.buf, same[i]);
+			bad++;
+		}
+	}
+	if (s->n)
+		CHECK_INT(same[0], 0);
+	lg_buf_release(&a);
+	lg_buf_release(&b);
+	free(same);
+	free(order);
+	return bad;
+}
+
+/*
+ * The folded view's order is worked out on ranked tokens, not text: it
+ * must be strcmp's on names that are prefixes of each other ("a.f" before
+ * "a.f.g" as the last frame, after it when a frame follows: ';' > '.'),
+ * names holding ';' (shown as ':'), equal folded text from different
+ * frames (same function, other lines), and the fixtures at every level
+ * and by label.
+ */
+static const char fold_dump[] =
+	"goroutine 1 [select]:\nmain.f()\n\t/s/m.go:1 +0x1\nmain.r()\n\t/s/m.go:9 +0x1\n\n"
+	"goroutine 2 [select]:\nmain.f.g()\n\t/s/m.go:2 +0x1\nmain.r()\n\t/s/m.go:9 +0x1\n\n"
+	"goroutine 3 [select]:\nmain.x()\n\t/s/m.go:3 +0x1\nmain.f()\n\t/s/m.go:1 +0x1\nmain.r()\n\t/s/m.go:9 +0x1\n\n"
+	"goroutine 4 [select]:\nmain.x()\n\t/s/m.go:3 +0x1\nmain.f.g()\n\t/s/m.go:2 +0x1\nmain.r()\n\t/s/m.go:9 +0x1\n\n"
+	"goroutine 5 [select]:\nmain.f()\n\t/s/m.go:7 +0x1\nmain.r()\n\t/s/m.go:9 +0x1\n\n"
+	"goroutine 6 [select]:\nmain.f;g()\n\t/s/m.go:4 +0x1\nmain.r()\n\t/s/m.go:9 +0x1\n\n"
+	"goroutine 7 [select]:\nmain.f:g()\n\t/s/m.go:5 +0x1\nmain.r()\n\t/s/m.go:9 +0x1\n\n"
+	"goroutine 8 [select]:\nmain.r()\n\t/s/m.go:9 +0x1\n\n"
+	"goroutine 9 [select]:\nmain.r.x()\n\t/s/m.go:8 +0x1\n\n"
+	"goroutine 10 [select]:\nmain.f()\n\t/s/m.go:1 +0x1\nmain.r.()\n\t/s/m.go:6 +0x1\n\n";
+
+static void test_folded_order(void)
+{
+	static const char *const files[] = {
+		"dumps/go126_sigquit.txt", "dumps/go127_sigquit_crash.txt", "dumps/go126_pprof1.txt",
+		"dumps/go127_leak1.txt", "pprof/goroutine.pb.gz", "pprof/heap_after.pb.gz",
+		"pprof/mutex.pb.gz",
+	};
+	struct lg_dump d;
+	struct lg_group_set s;
+	struct lg_group_opts o = opts_by(LG_GROUP_EXACT);
+	size_t f, total = 0;
+	enum lg_group_by by;
+
+	group_text(&d, &s, fold_dump, &o);
+	CHECK_INT(s.n, 10);
+	CHECK_INT(check_folded_order(&s), 0);
+	lg_group_set_release(&s);
+	lg_dump_release(&d);
+	for (f = 0; f < LG_ARRAY_SIZE(files); f++)
+		for (by = LG_GROUP_EXACT; by <= LG_GROUP_FUNCS; by++) {
+			struct lg_input in;
+
+			o = opts_by(by);
+			o.by_label = by == LG_GROUP_LINES ? "role" : NULL;
+			load(&in, files[f], &o, NULL, 0);
+			CHECK_INT(check_folded_order(&in.groups), 0);
+			total += in.groups.n;
+			lg_input_release(&in);
+		}
+	CHECK(total > 100);
+}
+
 static const struct lg_check_case cases[] = {
 	{ "stream_equals_whole", test_stream_equals_whole },
 	{ "stream_pending_frame_across_chunks", test_stream_pending_frame_across_chunks },
@@ -856,6 +985,7 @@ static const struct lg_check_case cases[] = {
 	{ "stream_input_cap", test_stream_input_cap },
 	{ "levels", test_levels },
 	{ "funcs_id_is_signature", test_funcs_id_is_signature },
+	{ "signature_from_table", test_signature_from_table },
 	{ "ids_stable_across_inputs", test_ids_stable_across_inputs },
 	{ "smallest_ids_kept", test_smallest_ids_kept },
 	{ "min_count", test_min_count },
@@ -873,6 +1003,7 @@ static const struct lg_check_case cases[] = {
 	{ "diff_dumps", test_diff_dumps },
 	{ "by_names", test_by_names },
 	{ "folded", test_folded },
+	{ "folded_order", test_folded_order },
 };
 
 int main(void)
