@@ -15,7 +15,9 @@
 #   default modules: x/sync, zap, x/net, prometheus/client_golang and a
 #   grpc subset (./internal/transport/... ./balancer/... ./credentials/...)
 # env:   LEAKGATE (binary, default build/leakgate), LG_FLAGS (extra flags
-#        for leakgate run), KEEP=1 keeps the scratch directory
+#        for leakgate run), KEEP=1 keeps the scratch directory, BASELINE=1
+#        records baselines first (`leakgate baseline update`, as a team
+#        adopting the gate would) so the figures are the gate against them
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -87,7 +89,13 @@ for spec in "${modules[@]}"; do
   # shellcheck disable=SC2086
   (
     cd "$dir"
-    echo "== $mod ($(basename "$dir"))"
+    against=
+    [[ ${BASELINE:-0} == 1 ]] && against=", against a baseline"
+    echo "== $mod ($(basename "$dir"))$against"
+    if [[ -n $against ]]; then
+      "$leakgate" baseline update -q ${LG_FLAGS:-} $pkgs >"$scratch/baseline.txt" 2>&1 ||
+        { echo "  baseline update failed:"; sed 's/^/    /' "$scratch/baseline.txt" | tail -5; }
+    fi
     go test -count=1 $pkgs >"$scratch/gotest.txt" 2>&1 || true
     "$leakgate" run -q ${LG_FLAGS:-} --json "$scratch/report.json" $pkgs >"$scratch/lg.txt" 2>&1 || true
     compare "$scratch/gotest.txt" "$scratch/report.json"
