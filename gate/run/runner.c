@@ -27,6 +27,7 @@
 #include "rewrite.h"
 #include "runner.h"
 #include "schedtrace.h"
+#include "schedule.h"
 #include "test2json.h"
 #include "verdict.h"
 
@@ -46,6 +47,8 @@ struct pkgstate {
 	char *clause;  /* package clause of the injected hook file */
 	struct lg_rewrite_out rw; /* what the TestMain rewriter decided */
 	struct lg_gobuild_result br;
+	double lean_seconds; /* the first run's time, for the next run's order */
+	int timed;           /* lean_seconds was measured (the run was not cut short) */
 };
 
 struct pool {
@@ -56,6 +59,7 @@ struct pool {
 	char *workdir;  /* this run's snapshots; removed at the end */
 	char *cachedir; /* binaries and overlays kept between runs */
 	size_t next, done;
+	size_t *order;  /* the k-th package to start is order[k] (schedule.h) */
 	pthread_mutex_t mu;
 };
 
@@ -940,6 +944,8 @@ static void process(struct pool *pl, size_t i)
 		goto out;
 	}
 	run_binary(pl, gp, p, st, hookdir, NULL, pl->o->cfg->timeout, !pl->o->rerun, 1);
+	st->lean_seconds = p->run_seconds;
+	st->timed = p->run_seconds > 0 && !lg_proc_interrupted();
 	if (pl->o->rerun && wants_evidence(p) && !lg_proc_interrupted()) {
 		/* signatures leave ancestry out: a lean run's groups match a
 		 * baseline recorded from an evidence run */
@@ -963,7 +969,8 @@ static void *worker(void *arg)
 		size_t i;
 
 		pthread_mutex_lock(&pl->mu);
-		i = pl->next++;
+		i = pl->next < pl->list->n ? pl->order[pl->next] : pl->list->n;
+		pl->next++;
 		pthread_mutex_unlock(&pl->mu);
 		if (i >= pl->list->n || lg_proc_interrupted())
 			break;
@@ -1129,6 +1136,60 @@ static void build_batch(struct pool *pl, const int *batch, int k)
 	free(outdir);
 }
 
+/*
+ * Longest first: the order the workers start packages in, from the times
+ * the last run recorded in the build cache (schedule.h).  A times file
+ * that cannot be used is noted and leaves the go list order; cannot fail.
+ */
+static void plan_order(struct pool *pl, struct lg_sched_times *times)
+{
+	char *file = lg_xasprintf("%s/%s", pl->cachedir, LG_SCHED_TIMES_FILE);
+	char *why = lg_sched_times_read(times, file);
+	double *expected = lg_xcalloc(pl->list->n ? pl->list->n : 1, sizeof(*expected));
+	size_t i;
+
+	if (why)
+		note(pl, NULL, why);
+	for (i = 0; i < pl->list->n; i++)
+		expected[i] = lg_sched_expected(times, pl->list->pkgs[i].import_path);
+	pl->order = lg_xcalloc(pl->list->n ? pl->list->n : 1, sizeof(*pl->order));
+	lg_sched_order(expected, pl->list->n, pl->order);
+	free(expected);
+	free(why);
+	free(file);
+}
+
+/*
+ * Records the measured time of every package whose first run finished
+ * (lean time, and whether it needed an evidence run) for the next run's
+ * order; the other packages keep what was recorded.  A file of a newer
+ * leakgate is left alone; one that cannot be written is noted, no failure.
+ */
+static void record_times(struct pool *pl, struct lg_sched_times *times)
+{
+	char *file = lg_xasprintf("%s/%s", pl->cachedir, LG_SCHED_TIMES_FILE);
+	struct lg_err err;
+	size_t i, n = 0;
+
+	for (i = 0; i < pl->list->n; i++) {
+		const struct lg_package *p = &pl->run->pkgs[i];
+
+		if (!pl->st[i].timed)
+			continue;
+		lg_sched_times_set(times, p->import_path, pl->st[i].lean_seconds,
+				   p->evidence == LG_EVIDENCE_USED ||
+				   p->evidence == LG_EVIDENCE_INCONCLUSIVE);
+		n++;
+	}
+	if (n && !times->newer && lg_sched_times_write(times, file, &err)) {
+		char *line = lg_xasprintf("package times not recorded: %s", err.msg);
+
+		note(pl, NULL, line);
+		free(line);
+	}
+	free(file);
+}
+
 static void start_pool(struct pool *pl, int jobs)
 {
 	pthread_t *th = lg_xcalloc((size_t)jobs, sizeof(*th));
@@ -1278,6 +1339,7 @@ static void build_all(struct pool *pl)
 int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_err *err)
 {
 	struct lg_golist list;
+	struct lg_sched_times times;
 	struct pool pl;
 	const char *tmp = getenv("TMPDIR");
 	double start = lg_now();
@@ -1333,7 +1395,11 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 		identify(&pl, i);
 	pthread_mutex_init(&pl.mu, NULL);
 	build_all(&pl);
+	lg_sched_times_init(&times, list.module_root);
+	plan_order(&pl, &times);
 	start_pool(&pl, o->jobs > 0 ? o->jobs : 1);
+	record_times(&pl, &times);
+	lg_sched_times_release(&times);
 	pthread_mutex_destroy(&pl.mu);
 	mark_unrun(&pl);
 	if (!o->keep_tmp) {
@@ -1353,6 +1419,7 @@ out:
 		free(pl.st[i].clause);
 	}
 	free(pl.st);
+	free(pl.order);
 	free(pl.cachedir);
 	free(pl.workdir);
 	lg_golist_release(&list);
