@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include "hook.h"
-#include "narrow.h"
 #include "probe.h"
 #include "proc.h"
 #include "rewrite.h"
@@ -843,10 +842,9 @@ static int wants_evidence(const struct lg_package *p)
 /*
  * Takes the evidence run's leak and heap verdicts into p.  A leak that did
  * not come back in the evidence run keeps the first run's verdict (it
- * failed once: a leak that depends on timing is still a leak), with a note;
- * `filter` is the -test.run the evidence run was limited to, or NULL.
+ * failed once: a leak that depends on timing is still a leak), with a note.
  */
-static void take_evidence(struct lg_package *p, struct lg_package *q, const char *filter)
+static void take_evidence(struct lg_package *p, struct lg_package *q)
 {
 	struct lg_check *pl = lg_package_find_check(p, LG_CHECK_LEAK), *ql = lg_package_find_check(q, LG_CHECK_LEAK);
 	struct lg_check *ph = lg_package_find_check(p, LG_CHECK_HEAP), *qh = lg_package_find_check(q, LG_CHECK_HEAP);
@@ -860,32 +858,16 @@ static void take_evidence(struct lg_package *p, struct lg_package *q, const char
 	p->evidence = LG_EVIDENCE_USED;
 	if (pl->status == LG_STATUS_FAILED && ql->status != LG_STATUS_FAILED) {
 		lg_buf_adds(&note, pl->detail ? pl->detail : "");
-		if (filter)
-			lg_buf_addf(&note, "\nleakgate ran the tests behind these groups again (%s, "
-				    "with tracebackancestors) and they did not leak then: a leak "
-				    "that depends on timing or on the other tests\n", filter);
-		else
-			lg_buf_adds(&note, "\nleakgate ran the package again (with tracebackancestors) and "
-					   "it did not leak then: a leak that depends on timing\n");
+		lg_buf_adds(&note, "\nleakgate ran the package again (with tracebackancestors) and "
+				   "it did not leak then: a leak that depends on timing\n");
 		free(pl->detail);
 		pl->detail = lg_buf_detach(&note, NULL);
 	} else {
-		if (filter && ql->status == LG_STATUS_FAILED) {
-			lg_buf_adds(&note, ql->detail ? ql->detail : "");
-			lg_buf_addf(&note, "\nattributed by an evidence run of only the tests behind "
-				    "these groups (%s)\n", filter);
-			free(ql->detail);
-			ql->detail = lg_buf_detach(&note, NULL);
-		}
 		SWAP(*pl, *ql);
 		SWAP(p->leaks, q->leaks);
 		SWAP(p->nleaks, q->nleaks);
 		SWAP(p->snapshot_note, q->snapshot_note);
 		SWAP(p->snapshot_aggregated, q->snapshot_aggregated);
-	}
-	if (filter) { /* some tests only: the heap check of them all stands */
-		lg_buf_release(&note);
-		return;
 	}
 	SWAP(*ph, *qh);
 	SWAP(p->heap_sites, q->heap_sites);
@@ -906,8 +888,7 @@ static void take_evidence(struct lg_package *p, struct lg_package *q, const char
  * pass; a pass that hangs must not cost the whole --timeout, so the deadline
  * is then a multiple of the lean run's time (the first pass's verdicts are
  * on disk by then, and a pass cut short leaves the per-pass method
- * inconclusive, never a pass).  A run for the leak groups alone, whose
- * tests the lean run named, runs only those tests (narrow.h).
+ * inconclusive, never a pass).
  */
 static void evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
 			 const struct pkgstate *st, const char *dir)
@@ -917,8 +898,6 @@ static void evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_p
 	const struct lg_config *cfg = pl->o->cfg;
 	int passes = heap && heap->status == LG_STATUS_FAILED ? cfg->heap_passes : 1;
 	double deadline = cfg->timeout;
-	char *filter = lg_narrow_evidence_filter(p, pl->o->test_args, pl->o->ntest_args);
-	char *extra[2] = { filter, NULL };
 	struct lg_package q;
 
 	memset(&q, 0, sizeof(q));
@@ -928,11 +907,10 @@ static void evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_p
 	if (mkdir(hookdir, 0700) == 0) {
 		if (passes >= 2 && p->run_seconds * 3 * passes + 30 + cfg->settle * passes < deadline)
 			deadline = p->run_seconds * 3 * passes + 30 + cfg->settle * passes;
-		run_binary(pl, gp, &q, st, hookdir, filter ? extra : NULL, deadline, 1, passes);
-		take_evidence(p, &q, filter);
+		run_binary(pl, gp, &q, st, hookdir, NULL, deadline, 1, passes);
+		take_evidence(p, &q);
 	}
 	lg_package_release(&q);
-	free(filter);
 	free(hookdir);
 }
 
