@@ -15,7 +15,10 @@
 #   default modules: x/sync, zap, x/net, prometheus/client_golang and a
 #   grpc subset (./internal/transport/... ./balancer/... ./credentials/...)
 # env:   LEAKGATE (binary, default build/leakgate), LG_FLAGS (extra flags
-#        for leakgate run), KEEP=1 keeps the scratch directory
+#        for leakgate run), KEEP=1 keeps the scratch directory, BASELINE=1
+#        records baselines first (`leakgate baseline update`, as a team
+#        adopting the gate would) so the figures are the gate against them,
+#        REPORTS=DIR keeps each module's JSON report there
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -59,6 +62,7 @@ rep = json.load(open(sys.argv[2]))
 via = {}
 tested = lg_pass = gt_pass = 0
 diffs = []
+ndiff = 0
 for p in rep["packages"]:
     if p["no_tests"] and p["built"]:
         continue
@@ -68,12 +72,24 @@ for p in rep["packages"]:
     gt_pass += bool(ok_gt)
     lg_pass += p["passed"]
     if p["passed"] != bool(ok_gt):
+        ndiff += 1
         bad = [c for c in p["checks"] if c["status"] in ("failed", "error")]
         what = "; ".join(f'{c["kind"]}: {c["message"].splitlines()[0][:110]}' for c in bad) or "passed"
         diffs.append(f'    {p["import_path"]}: go test {"ok" if ok_gt else "FAIL" if ok_gt is False else "?"}, leakgate {what}')
+        # what to judge each verdict by: the groups and the heap sites
+        for g in p.get("leaks") or []:
+            if g.get("baselined"):
+                continue
+            at = lambda l: f'{l["file"]}:{l["line"]}' if l and l.get("file") else "?"
+            diffs.append(f'      {g["count"]} x {g.get("top_func")} [{g.get("wait_reason")}] created at '
+                         f'{at(g.get("created_at"))} in {g.get("test") or "?"}, blocked at {at(g.get("blocked_at"))}'
+                         f' ({g.get("pattern") or "?"})')
+        for h in (p.get("heap_sites") or [])[:3]:
+            loc = h.get("loc") or {}
+            diffs.append(f'      heap +{h["growth_bytes"] / 1048576:.2f} MiB at {loc.get("file")}:{loc.get("line")} ({h.get("func")})')
 print(f"  packages with tests: {tested}; hook: " + ", ".join(f"{k} {v}" for k, v in sorted(via.items())))
 print(f"  pass under go test: {gt_pass}, under leakgate: {lg_pass}")
-print(f"  verdicts that differ: {len(diffs)}")
+print(f"  verdicts that differ: {ndiff}")
 for d in diffs:
     print(d)
 EOF
@@ -87,10 +103,17 @@ for spec in "${modules[@]}"; do
   # shellcheck disable=SC2086
   (
     cd "$dir"
-    echo "== $mod ($(basename "$dir"))"
+    against=
+    [[ ${BASELINE:-0} == 1 ]] && against=", against a baseline"
+    echo "== $mod ($(basename "$dir"))$against"
+    if [[ -n $against ]]; then
+      "$leakgate" baseline update -q ${LG_FLAGS:-} $pkgs >"$scratch/baseline.txt" 2>&1 ||
+        { echo "  baseline update failed:"; sed 's/^/    /' "$scratch/baseline.txt" | tail -5; }
+    fi
     go test -count=1 $pkgs >"$scratch/gotest.txt" 2>&1 || true
     "$leakgate" run -q ${LG_FLAGS:-} --json "$scratch/report.json" $pkgs >"$scratch/lg.txt" 2>&1 || true
     compare "$scratch/gotest.txt" "$scratch/report.json"
+    [[ -z ${REPORTS:-} ]] || { mkdir -p "$REPORTS" && cp "$scratch/report.json" "$REPORTS/$(basename "$dir").json"; }
     gt=() lg=()
     for ((i = 0; i < rounds; i++)); do
       t0=$(now); go test -count=1 $pkgs >/dev/null 2>&1 || true; t1=$(now)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "runner_int.h"
+#include "schedule.h"
 
 void lg_runner_note(struct pool *pl, const struct lg_package *p, const char *line)
 {
@@ -130,6 +131,8 @@ static void process(struct pool *pl, size_t i)
 		goto out;
 	}
 	lg_runner_run_binary(pl, gp, p, st, hookdir, NULL, pl->o->cfg->timeout, !pl->o->rerun, 1);
+	st->lean_seconds = p->run_seconds;
+	st->timed = p->run_seconds > 0 && !lg_proc_interrupted();
 	if (pl->o->rerun && lg_runner_wants_evidence(p) && !lg_proc_interrupted()) {
 		/* signatures leave ancestry out: a lean run's groups match a
 		 * baseline recorded from an evidence run */
@@ -154,7 +157,8 @@ static void *worker(void *arg)
 		size_t i;
 
 		pthread_mutex_lock(&pl->mu);
-		i = pl->next++;
+		i = pl->next < pl->list->n ? pl->order[pl->next] : pl->list->n;
+		pl->next++;
 		pthread_mutex_unlock(&pl->mu);
 		if (i >= pl->list->n || lg_proc_interrupted())
 			break;
@@ -322,6 +326,60 @@ static void build_batch(struct pool *pl, const int *batch, int k)
 	free(outdir);
 }
 
+/*
+ * Longest first: the order the workers start packages in, from the times
+ * the last run recorded in the build cache (schedule.h).  A times file
+ * that cannot be used is noted and leaves the go list order; cannot fail.
+ */
+static void plan_order(struct pool *pl, struct lg_sched_times *times)
+{
+	char *file = lg_xasprintf("%s/%s", pl->cachedir, LG_SCHED_TIMES_FILE);
+	char *why = lg_sched_times_read(times, file);
+	double *expected = lg_xcalloc(pl->list->n ? pl->list->n : 1, sizeof(*expected));
+	size_t i;
+
+	if (why)
+		lg_runner_note(pl, NULL, why);
+	for (i = 0; i < pl->list->n; i++)
+		expected[i] = lg_sched_expected(times, pl->list->pkgs[i].import_path);
+	pl->order = lg_xcalloc(pl->list->n ? pl->list->n : 1, sizeof(*pl->order));
+	lg_sched_order(expected, pl->list->n, pl->order);
+	free(expected);
+	free(why);
+	free(file);
+}
+
+/*
+ * Records the measured time of every package whose first run finished
+ * (lean time, and whether it needed an evidence run) for the next run's
+ * order; the other packages keep what was recorded.  A file of a newer
+ * leakgate is left alone; one that cannot be written is noted, no failure.
+ */
+static void record_times(struct pool *pl, struct lg_sched_times *times)
+{
+	char *file = lg_xasprintf("%s/%s", pl->cachedir, LG_SCHED_TIMES_FILE);
+	struct lg_err err;
+	size_t i, n = 0;
+
+	for (i = 0; i < pl->list->n; i++) {
+		const struct lg_package *p = &pl->run->pkgs[i];
+
+		if (!pl->st[i].timed)
+			continue;
+		lg_sched_times_set(times, p->import_path, pl->st[i].lean_seconds,
+				   p->evidence == LG_EVIDENCE_USED ||
+				   p->evidence == LG_EVIDENCE_INCONCLUSIVE);
+		n++;
+	}
+	if (n && !times->newer && lg_sched_times_write(times, file, &err)) {
+		char *line = lg_xasprintf("package times not recorded: %s", err.msg);
+
+		lg_runner_note(pl, NULL, line);
+		free(line);
+	}
+	free(file);
+}
+
 /* Runs `jobs` workers and waits; with no thread started, works in this one. */
 static void start_pool(struct pool *pl, int jobs)
 {
@@ -472,6 +530,7 @@ static void build_all(struct pool *pl)
 int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_err *err)
 {
 	struct lg_golist list;
+	struct lg_sched_times times;
 	struct pool pl;
 	const char *tmp = getenv("TMPDIR");
 	double start = lg_now();
@@ -527,7 +586,11 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 		identify(&pl, i);
 	pthread_mutex_init(&pl.mu, NULL);
 	build_all(&pl);
+	lg_sched_times_init(&times, list.module_root);
+	plan_order(&pl, &times);
 	start_pool(&pl, o->jobs > 0 ? o->jobs : 1);
+	record_times(&pl, &times);
+	lg_sched_times_release(&times);
 	pthread_mutex_destroy(&pl.mu);
 	mark_unrun(&pl);
 	if (!o->keep_tmp) {
@@ -547,6 +610,7 @@ out:
 		free(pl.st[i].clause);
 	}
 	free(pl.st);
+	free(pl.order);
 	free(pl.cachedir);
 	free(pl.workdir);
 	lg_golist_release(&list);

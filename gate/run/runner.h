@@ -4,8 +4,9 @@
  * environment with an outside deadline, and turn what it left into a
  * lg_package of the run model.
  *
- * Packages are processed by `jobs` worker threads; results keep the order
- * of `go list`.  The progress callback is called under a lock, once per
+ * Packages are processed by `jobs` worker threads, started longest first
+ * by the times the last run recorded in the build cache (schedule.h);
+ * results keep the order of `go list`.  The progress callback is called under a lock, once per
  * package phase, so a terminal display needs no locking of its own.
  *
  * Judging a binary that has ended is one function of what it left

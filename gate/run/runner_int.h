@@ -29,6 +29,8 @@ struct pkgstate {
 	char *clause;  /* package clause of the injected hook file */
 	struct lg_rewrite_out rw; /* what the TestMain rewriter decided */
 	struct lg_gobuild_result br;
+	double lean_seconds; /* the first run's time, for the next run's order */
+	int timed;           /* lean_seconds was measured (the run was not cut short) */
 };
 
 struct pool {
@@ -39,6 +41,7 @@ struct pool {
 	char *workdir;  /* this run's snapshots; removed at the end */
 	char *cachedir; /* binaries and overlays kept between runs */
 	size_t next, done;
+	size_t *order;  /* the k-th package to start is order[k] (schedule.h) */
 	pthread_mutex_t mu;
 };
 

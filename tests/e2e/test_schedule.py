@@ -1,0 +1,113 @@
+"""End to end: longest-first scheduling from the package times in the build cache.
+
+Purpose: `leakgate run` records each package's measured time (lean run, and
+whether it needed an evidence run) in times.json in its build cache, and
+the next run starts packages in decreasing order of expected time.  On a
+small module made here (two quick packages listed before a slow one), with
+-p 1 so the order of the result lines is the start order: the first run
+keeps the go list order, the second starts the slow package first; a
+package whose heap check fails records that it needed an evidence run, and
+a run of some packages keeps the others' times; a corrupt times file and
+one of a newer version are noted on stderr and never fail the run (the
+newer one is left as it was, the corrupt one is written anew).
+"""
+import glob
+import json
+import os
+import re
+import shutil
+
+from lgtest import WORK, Checker, run_leakgate
+
+MODULE = "sched.test/m"
+QUICK = 'package {0}\n\nimport "testing"\n\nfunc TestQuick(t *testing.T) {{}}\n'
+SLOW = ('package z\n\nimport (\n\t"testing"\n\t"time"\n)\n\n'
+        'func TestSlow(t *testing.T) { time.Sleep(1500 * time.Millisecond) }\n')
+# 4 MiB kept past the tests: the heap check fails, so an evidence run follows
+HEAP = ('package h\n\nimport "testing"\n\nvar keep [][]byte\n\n'
+        'func TestGrow(t *testing.T) {\n\tfor i := 0; i < 64; i++ {\n'
+        '\t\tkeep = append(keep, make([]byte, 64<<10))\n\t}\n}\n')
+
+
+def make_module(root):
+    shutil.rmtree(root, ignore_errors=True)
+    for name, text in (("a", QUICK.format("a")), ("b", QUICK.format("b")), ("z", SLOW), ("h", HEAP)):
+        os.makedirs(os.path.join(root, name))
+        with open(os.path.join(root, name, name + "_test.go"), "w") as f:
+            f.write(text)
+    with open(os.path.join(root, "go.mod"), "w") as f:
+        f.write(f"module {MODULE}\n\ngo 1.21\n")
+
+
+def order(out):
+    """The packages in the order their result lines came (-p 1: start order)."""
+    return [m.group(1)[len(MODULE) + 1:] for m in
+            re.finditer(r"^(?:ok|FAIL)\s+(" + re.escape(MODULE) + r"/\S+)", out, re.M)]
+
+
+def times_file(cache):
+    files = glob.glob(os.path.join(cache, "*", "times.json"))
+    return files[0] if len(files) == 1 else None
+
+
+def main():
+    c = Checker()
+    root = os.path.join(WORK, "schedule", "mod")
+    cache = os.path.join(WORK, "schedule", "cache")
+    make_module(root)
+    shutil.rmtree(cache, ignore_errors=True)
+    env = dict(os.environ, LEAKGATE_CACHE=cache)
+    pkgs = ["./a", "./b", "./z"]
+
+    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env)
+    c.check("first run passes", rc == 0, err[-2000:])
+    c.check("first run: go list order", order(out) == ["a", "b", "z"], out)
+    c.check("first run: no note about times", "package times" not in err, err[-2000:])
+    path = times_file(cache)
+    if not c.check("times.json written", path is not None, os.listdir(cache) if os.path.isdir(cache) else "no cache"):
+        c.finish()
+    doc = json.load(open(path))
+    c.check("times.json: version 1, this module's root",
+            doc.get("version") == 1 and doc.get("module_root") == os.path.realpath(root), doc)
+    z = doc["packages"].get(MODULE + "/z", {})
+    c.check("times.json: the slow package took its 1.5 s, no evidence run",
+            z.get("lean_seconds", 0) >= 1.5 and z.get("evidence") is False, z)
+
+    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env)
+    c.check("second run passes", rc == 0, err[-2000:])
+    c.check("second run: the slow package starts first", order(out)[:1] == ["z"], out)
+
+    rc, out, err, _ = run_leakgate(["run", "-p", "1", "./h"], root, env=env)
+    c.check("heap package fails its heap check", rc == 1, out[-2000:] + err[-2000:])
+    doc = json.load(open(path))
+    h = doc["packages"].get(MODULE + "/h", {})
+    c.check("times.json: the heap package needed an evidence run", h.get("evidence") is True, h)
+    c.check("times.json: a run of one package keeps the others' times",
+            all(MODULE + "/" + p in doc["packages"] for p in ("a", "b", "z")), doc["packages"].keys())
+
+    with open(path, "w") as f:
+        f.write('{"version": 1, "module_root": "')  # cut short
+    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env)
+    c.check("corrupt times: the run still passes", rc == 0, err[-2000:])
+    c.check("corrupt times: a note says they were ignored",
+            "package times ignored" in err and "go list order" in err, err[-2000:])
+    c.check("corrupt times: go list order", order(out) == ["a", "b", "z"], out)
+    try:
+        ok = json.load(open(path)).get("version") == 1
+    except ValueError:
+        ok = False
+    c.check("corrupt times: written anew", ok, open(path).read()[:300])
+
+    newer = '{"version": 99, "module_root": "x", "packages": {}, "future": true}'
+    with open(path, "w") as f:
+        f.write(newer)
+    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env)
+    c.check("newer times: the run still passes", rc == 0, err[-2000:])
+    c.check("newer times: a note names the newer leakgate", "newer leakgate (version 99" in err,
+            err[-2000:])
+    c.check("newer times: the file is left as it was", open(path).read() == newer, open(path).read()[:300])
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
