@@ -748,9 +748,11 @@ static void heap_table(const struct lg_package *p, const struct lg_hook_snapshot
  * can: the first pass and every later one passed, all `want` finished, and
  * each left a heap profile.  A suite that fails or dies when its tests run
  * a second time in one process is not re-runnable: the total decides then.
+ * `proc` (may be NULL) is how the binary ended: it tells a deadline, a
+ * signal and a crash in a later pass apart.
  */
-static const char *passes_unusable(const struct lg_hook_manifest *m, int want, char *buf,
-				   size_t n)
+static const char *passes_unusable(const struct lg_hook_manifest *m, const struct lg_proc_result *proc,
+				   int want, char *buf, size_t n)
 {
 	size_t i;
 
@@ -770,8 +772,19 @@ static const char *passes_unusable(const struct lg_hook_manifest *m, int want, c
 		}
 	}
 	if (m->npasses + 1 < (size_t)want) {
-		snprintf(buf, n, "pass %zu of %d did not finish (the test binary ended or was "
-			 "stopped in it)", m->npasses + 2, want);
+		if (proc && proc->timed_out)
+			snprintf(buf, n, "pass %zu of %d did not finish before its deadline",
+				 m->npasses + 2, want);
+		else if (proc && proc->term_signal)
+			snprintf(buf, n, "the test binary was ended by signal %d in pass %zu of %d",
+				 proc->term_signal, m->npasses + 2, want);
+		else if (proc && proc->exit_code != 0)
+			snprintf(buf, n, "the test binary exited with status %d in pass %zu of %d: "
+				 "the tests do not run twice in one process (a panic or a fatal "
+				 "error on the second run)", proc->exit_code, m->npasses + 2, want);
+		else
+			snprintf(buf, n, "pass %zu of %d did not finish (the test binary ended or was "
+				 "stopped in it)", m->npasses + 2, want);
 		return buf;
 	}
 	return NULL;
@@ -801,13 +814,13 @@ static void heap_check(const struct lg_verdict_in *in, struct lg_package *p)
 	struct lg_check *c;
 	int have_profile = 0, scaled = 0, per = 1;
 	const char *why = NULL;
-	char whybuf[160];
+	char whybuf[240];
 
 	memset(&g, 0, sizeof(g));
 	p->heap_method = LG_HEAP_TOTAL;
 	p->heap_passes = 1;
 	if (in->heap_passes >= 2) {
-		why = passes_unusable(m, in->heap_passes, whybuf, sizeof(whybuf));
+		why = passes_unusable(m, in->proc, in->heap_passes, whybuf, sizeof(whybuf));
 		if (why) {
 			p->heap_method = LG_HEAP_INCONCLUSIVE;
 		} else {

@@ -287,6 +287,76 @@ static void test_hook_done_table(void)
 	free(after);
 }
 
+/*
+ * Heap growth per pass asked for (2 passes) but the binary ended before the
+ * second pass was recorded: the total decides, and the message tells how
+ * the binary ended (a crash on the second run, a deadline, a signal).
+ */
+static void test_heap_passes_ended(void)
+{
+	static const struct {
+		int exit_code, term_signal, timed_out;
+		const char *why;
+	} cases[] = {
+		{ 2, 0, 0, "the test binary exited with status 2 in pass 2 of 2: the tests do not run twice" },
+		{ -1, 0, 1, "pass 2 of 2 did not finish before its deadline" },
+		{ -1, 9, 0, "the test binary was ended by signal 9 in pass 2 of 2" },
+		{ 0, 0, 0, "pass 2 of 2 did not finish (the test binary ended or was stopped in it)" },
+	};
+	char *before = write_tmp("before.txt", SNAP_MAIN);
+	size_t i;
+
+	for (i = 0; i < LG_ARRAY_SIZE(cases); i++) {
+		struct lg_config cfg;
+		struct lg_proc_result r;
+		struct lg_hook_manifest m;
+		struct lg_verdict_in in;
+		struct lg_package p;
+		struct lg_check *c;
+
+		lg_config_init(&cfg);
+		cfg.max_heap_growth = 1 << 20;
+		memset(&r, 0, sizeof(r));
+		r.exit_code = cases[i].exit_code;
+		r.term_signal = cases[i].term_signal;
+		r.timed_out = cases[i].timed_out;
+		memset(&m, 0, sizeof(m));
+		m.phase = LG_HOOK_DONE;
+		m.before.present = m.after.present = 1;
+		m.before.stacks = m.after.stacks = before;
+		m.before.mem.heap_inuse = 4 << 20;
+		m.after.mem.heap_inuse = 7 << 20;
+		memset(&in, 0, sizeof(in));
+		in.cfg = &cfg;
+		in.module_root = "/src/m";
+		in.proc = &r;
+		in.stderr_text = "";
+		in.hook = &m;
+		in.t2j_complete = 1;
+		in.via = LG_VIA_INJECTED;
+		in.heap_passes = 2;
+		memset(&p, 0, sizeof(p));
+		p.import_path = lg_xstrdup("example.com/m/p");
+		add_tests(&p, "TestSum:p");
+
+		lg_verdict_package(&in, &p);
+		CHECK_INT(p.heap_method, LG_HEAP_INCONCLUSIVE);
+		c = lg_package_find_check(&p, LG_CHECK_HEAP);
+		CHECK(c != NULL);
+		if (c) {
+			CHECK_INT(c->status, LG_STATUS_FAILED); /* the total decides: 3 MiB > 1 MiB */
+			if (!strstr(c->message, cases[i].why)) {
+				fprintf(stderr, "case %zu: message \"%s\" lacks \"%s\"\n", i, c->message,
+					cases[i].why);
+				lg_check_failures++;
+			}
+		}
+		lg_package_release(&p);
+		lg_config_release(&cfg);
+	}
+	free(before);
+}
+
 /* The hook's files unreadable: skipped with the reason, never absent. */
 static void test_hook_files_missing(void)
 {
@@ -338,6 +408,7 @@ int main(void)
 		{ "endings of a test binary", test_endings_table },
 		{ "hook snapshots: leaks and heap", test_hook_done_table },
 		{ "hook files missing or half", test_hook_files_missing },
+		{ "heap passes cut short", test_heap_passes_ended },
 	};
 	return LG_CHECK_RUN_TMP(cases, "lg-verdict", tmpdir);
 }
