@@ -154,6 +154,8 @@ static char **build_env(const struct lg_config *cfg, const char *hookdir, const 
 		env[n++] = lg_xstrdup("LEAKGATE_PROBE=1");
 	if (evidence && cfg->mem_profile_rate > 0)
 		env[n++] = lg_xasprintf("LEAKGATE_MEMPROFILERATE=%d", cfg->mem_profile_rate);
+	else if (!evidence)
+		env[n++] = lg_xasprintf("LEAKGATE_MEMPROFILERATE=%d", LG_LEAN_MEM_PROFILE_RATE);
 	if (passes >= 2)
 		env[n++] = lg_xasprintf("LEAKGATE_HEAP_PASSES=%d", passes);
 	env[n] = NULL;
