@@ -208,7 +208,7 @@ static const struct rcase cases[] = {
 	  "TestPanics", "p/crash_test.go", 15, "goroutines at the crash, grouped:", NULL, NULL,
 	  LG_STATUS_SKIPPED, SKIP_BROKE, NULL },
 	{ "a panic while a test runs, schedtrace lines between the dump's lines",
-	  T2J_BOOM_RUNNING, SCHED_LINE "panic: boom\n" SCHED_LINE, PANIC_BOOM + 12, 0, 2, 0, 0,
+	  T2J_BOOM_RUNNING, SCHED_LINE "panic: boom\n" SCHED_LINE, &PANIC_BOOM[12], 0, 2, 0, 0,
 	  H_ABSENT, 0, 0,
 	  "TestA:p TestBoom:u", 2, LG_CHECK_CRASH, LG_STATUS_ERROR, "panic: boom (in TestBoom)",
 	  "TestBoom", "p/boom_test.go", 9, "example.com/m/p.TestBoom", "SCHED", NULL,
