@@ -354,6 +354,78 @@ static void test_min_count(void)
 	lg_dump_release(&d);
 }
 
+/* Finishes levels_dump at level `by` with opts.skip `skip` and `min_count`. */
+static void finish_skipping(struct lg_dump *d, struct lg_group_set *s, enum lg_group_by by,
+			    unsigned skip, int64_t min_count)
+{
+	struct lg_group_opts o = opts_by(by);
+
+	o.skip = skip;
+	parse_text(d, levels_dump);
+	lg_group_set_init(s, &o);
+	lg_group_add_dump(s, d);
+	lg_group_finish(s, min_count);
+}
+
+/*
+ * What opts.skip leaves out is left out, and only that: SIGNATURE leaves
+ * ids, order and patterns as a full finish makes them (and signatures at
+ * funcs, where they are the ids); ORDER keeps the groups in the order first
+ * seen, with no id, and drops those under min_count all the same.
+ */
+static void test_finish_skip(void)
+{
+	struct lg_dump d0, d1;
+	struct lg_group_set full, s;
+	enum lg_group_by by;
+	size_t i;
+	int64_t sum = 0;
+
+	for (by = LG_GROUP_EXACT; by <= LG_GROUP_FUNCS; by++) {
+		finish_skipping(&d0, &full, by, 0, 0);
+		finish_skipping(&d1, &s, by, LG_GROUP_SKIP_SIGNATURE, 0);
+		CHECK_INT(s.n, full.n);
+		for (i = 0; i < s.n && i < full.n; i++) {
+			CHECK_STR(s.g[i].id, full.g[i].id);
+			CHECK_INT(s.g[i].count, full.g[i].count);
+			CHECK_STR(s.g[i].pattern, full.g[i].pattern);
+			CHECK_STR(s.g[i].signature, by == LG_GROUP_FUNCS ? full.g[i].signature : "");
+			CHECK_INT(strlen(full.g[i].signature), 16);
+		}
+		lg_group_set_release(&s);
+		lg_group_set_release(&full);
+		lg_dump_release(&d0);
+		lg_dump_release(&d1);
+	}
+	/* exact: counts 2, 1, 1, 1 in the order first seen (first line 1, 11, 16, 20) */
+	finish_skipping(&d1, &s, LG_GROUP_EXACT, LG_GROUP_SKIP_ORDER, 0);
+	CHECK_INT(s.n, 4);
+	CHECK_INT(s.hidden, 0);
+	for (i = 0; i < s.n; i++) {
+		CHECK(i == 0 || s.g[i].first_line > s.g[i - 1].first_line);
+		CHECK_STR(s.g[i].id, "");
+		CHECK_STR(s.g[i].signature, "");
+		sum += s.g[i].count;
+	}
+	CHECK_INT(sum, 5);
+	lg_group_set_release(&s);
+	lg_dump_release(&d1);
+	finish_skipping(&d1, &s, LG_GROUP_EXACT, LG_GROUP_SKIP_ORDER, 2);
+	CHECK_INT(s.n, 1);
+	CHECK_INT(s.hidden, 3);
+	CHECK_INT(s.hidden_count, 3);
+	CHECK_INT(s.n ? s.g[0].count : 0, 2);
+	lg_group_set_release(&s);
+	lg_dump_release(&d1);
+	/* a set dropping every group */
+	finish_skipping(&d1, &s, LG_GROUP_FUNCS, LG_GROUP_SKIP_ORDER, 100);
+	CHECK_INT(s.n, 0);
+	CHECK_INT(s.hidden, 2);
+	CHECK_INT(s.hidden_count, 5);
+	lg_group_set_release(&s);
+	lg_dump_release(&d1);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Filters and labels. */
 
@@ -989,6 +1061,7 @@ static const struct lg_check_case cases[] = {
 	{ "ids_stable_across_inputs", test_ids_stable_across_inputs },
 	{ "smallest_ids_kept", test_smallest_ids_kept },
 	{ "min_count", test_min_count },
+	{ "finish skips what opts.skip names", test_finish_skip },
 	{ "labels_get", test_labels_get },
 	{ "labels_in_fixtures", test_labels_in_fixtures },
 	{ "state_and_func_filters", test_state_and_func_filters },
