@@ -69,10 +69,12 @@ size_t lg_huge_range(uintptr_t p, size_t n, uintptr_t *start)
  * `madvise` mode): one fault per 2 MiB instead of one per 4 KiB when a big
  * array is filled.  Only blocks of LG_HUGE_MIN bytes or more, which malloc
  * hands out from mappings of their own and which are filled soon after:
- * a huge page makes all of its 2 MiB resident.  A hint: a failure (no THP,
- * an old kernel) changes nothing and is ignored.
+ * a huge page makes all of its 2 MiB resident.  Not for arrays that
+ * lg_xrealloc grows geometrically (their unfilled tail would become
+ * resident); a caller that sized one exactly hints it itself.  A hint: a
+ * failure (no THP, an old kernel) changes nothing and is ignored.
  */
-static void hint_huge(void *p, size_t n)
+void lg_hint_huge(void *p, size_t n)
 {
 #ifdef MADV_HUGEPAGE
 	uintptr_t start;
@@ -95,7 +97,7 @@ void *lg_xmalloc(size_t n)
 
 	if (!p)
 		die_oom(n);
-	hint_huge(p, n);
+	lg_hint_huge(p, n);
 	return p;
 }
 
@@ -105,7 +107,7 @@ void *lg_xcalloc(size_t nmemb, size_t size)
 
 	if (!p)
 		die_oom(nmemb * size);
-	hint_huge(p, nmemb * size);
+	lg_hint_huge(p, nmemb * size);
 	return p;
 }
 
@@ -115,7 +117,6 @@ void *lg_xrealloc(void *p, size_t n)
 
 	if (!q)
 		die_oom(n);
-	hint_huge(q, n);
 	return q;
 }
 
