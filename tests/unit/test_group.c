@@ -766,6 +766,65 @@ static void test_profile_merge(void)
 	lg_group_set_release(&s);
 }
 
+/*
+ * A profile of mostly distinct stacks is grouped sample by sample, without
+ * the table of merged stacks; the groups must be those merging makes.
+ * --by-label with a label no sample has forces merging and changes
+ * nothing else, so each fixture, at each level and with filters, is
+ * grouped both ways and compared group by group.
+ */
+static void test_profile_each_sample(void)
+{
+	static const char *const files[] = {
+		"pprof/heap_after.pb.gz", "pprof/heap_before.pb.gz", "pprof/mutex.pb.gz",
+		"pprof/block.pb.gz", "pprof/goroutine.pb.gz",
+	};
+	regex_t re;
+	size_t f, i, k, alone = 0, compared = 0;
+	enum lg_group_by by;
+	int variant;
+
+	CHECK_INT(regcomp(&re, "main\\.", REG_EXTENDED | REG_NOSUB), 0);
+	for (f = 0; f < LG_ARRAY_SIZE(files); f++)
+		for (by = LG_GROUP_EXACT; by <= LG_GROUP_FUNCS; by++)
+			for (variant = 0; variant < 3; variant++) {
+				struct lg_group_opts o = opts_by(by), om;
+				struct lg_input a, b;
+
+				if (variant == 1)
+					o.filter.func = &re;
+				if (variant == 2)
+					o.filter.label_key = "bytes";
+				om = o;
+				om.by_label = "no-such-label";
+				load(&a, files[f], &o, NULL, 0);
+				load(&b, files[f], &om, NULL, 0);
+				alone += a.prof.nstacks * 2 >= a.prof.nsamples && a.prof.nstacks > 1;
+				CHECK_INT(a.groups.n, b.groups.n);
+				CHECK_INT(a.groups.seen, b.groups.seen);
+				CHECK_INT(a.groups.filtered, b.groups.filtered);
+				CHECK(a.groups.total == b.groups.total);
+				for (i = 0; i < a.groups.n && i < b.groups.n; i++) {
+					const struct lg_group *x = &a.groups.g[i], *y = &b.groups.g[i];
+
+					CHECK_STR(x->id, y->id);
+					CHECK(x->count == y->count);
+					CHECK(x->entries == y->entries);
+					CHECK_STR(x->labels ? x->labels : "-", y->labels ? y->labels : "-");
+					CHECK_INT(x->nframes, y->nframes);
+					for (k = 0; k < x->nframes && k < y->nframes; k++)
+						CHECK_STR(lg_group_frame(&a.groups, x, k)->func,
+							  lg_group_frame(&b.groups, y, k)->func);
+					compared++;
+				}
+				lg_input_release(&a);
+				lg_input_release(&b);
+			}
+	regfree(&re);
+	CHECK(alone > 0);     /* some fixture takes the sample-by-sample way */
+	CHECK(compared > 100);
+}
+
 static void test_profile_numeric_by_label(void)
 {
 	static const struct lg_frame alloc[] = { { "main.fill", "main.go", 30, 0 } };
@@ -1071,6 +1130,7 @@ static const struct lg_check_case cases[] = {
 	{ "profile_heap_diff", test_profile_heap_diff },
 	{ "profile_merge", test_profile_merge },
 	{ "profile_numeric_by_label", test_profile_numeric_by_label },
+	{ "profile grouped sample by sample as merged", test_profile_each_sample },
 	{ "input_detection", test_input_detection },
 	{ "input_errors", test_input_errors },
 	{ "diff_dumps", test_diff_dumps },
