@@ -69,12 +69,12 @@ size_t lg_huge_range(uintptr_t p, size_t n, uintptr_t *start)
  * `madvise` mode): one fault per 2 MiB instead of one per 4 KiB when a big
  * array is filled.  Only blocks of LG_HUGE_MIN bytes or more, which malloc
  * hands out from mappings of their own and which are filled soon after:
- * a huge page makes all of its 2 MiB resident.  Not for arrays that
- * lg_xrealloc grows geometrically (their unfilled tail would become
- * resident); a caller that sized one exactly hints it itself.  A hint: a
+ * a huge page makes all of its 2 MiB resident, so an array lg_grow
+ * doubles costs up to 2 MiB of its unfilled tail (the profile path frees
+ * more than that elsewhere: see group_profile.c's add_each).  A hint: a
  * failure (no THP, an old kernel) changes nothing and is ignored.
  */
-void lg_hint_huge(void *p, size_t n)
+static void hint_huge(void *p, size_t n)
 {
 #ifdef MADV_HUGEPAGE
 	uintptr_t start;
@@ -97,7 +97,7 @@ void *lg_xmalloc(size_t n)
 
 	if (!p)
 		die_oom(n);
-	lg_hint_huge(p, n);
+	hint_huge(p, n);
 	return p;
 }
 
@@ -107,7 +107,7 @@ void *lg_xcalloc(size_t nmemb, size_t size)
 
 	if (!p)
 		die_oom(nmemb * size);
-	lg_hint_huge(p, nmemb * size);
+	hint_huge(p, nmemb * size);
 	return p;
 }
 
@@ -117,6 +117,7 @@ void *lg_xrealloc(void *p, size_t n)
 
 	if (!q)
 		die_oom(n);
+	hint_huge(q, n);
 	return q;
 }
 

@@ -42,9 +42,8 @@ void lg_set_oom_hook(void (*fn)(void));
 
 /*
  * Allocation helpers: never return NULL (exit LG_OOM_EXIT on exhaustion).
- * Blocks lg_xmalloc and lg_xcalloc make of LG_HUGE_MIN bytes or more get
- * the kernel's huge-page hint for their 2 MiB-aligned middle (fewer page
- * faults while they are filled); lg_xrealloc's do not (see lg_hint_huge).
+ * Blocks of LG_HUGE_MIN bytes or more get the kernel's huge-page hint for
+ * their 2 MiB-aligned middle (fewer page faults while they are filled).
  */
 void *lg_xmalloc(size_t n);
 void *lg_xcalloc(size_t nmemb, size_t size);
@@ -59,12 +58,6 @@ char *lg_xstrdup(const char *s);
  * then).  Cannot fail.
  */
 size_t lg_huge_range(uintptr_t p, size_t n, uintptr_t *start);
-/*
- * The huge-page hint for a block of n bytes at p that will be filled
- * whole (a no-op under LG_HUGE_MIN bytes); for arrays grown to their
- * exact size with lg_xrealloc.  A hint: no failure.
- */
-void lg_hint_huge(void *p, size_t n);
 char *lg_xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string. */
 char *lg_xasprintf(const char *fmt, ...) LG_PRINTF(1, 2);

@@ -628,11 +628,6 @@ static void pools_presize(struct pw_budget *b, struct pw_pools *sp, const struct
 	POOL_RESERVE_EXACT(b, sp->vals.v, sp->vals.alloc, c->vals + 1);
 	POOL_RESERVE_EXACT(b, sp->labels, sp->labels_alloc, c->labels + 1);
 	POOL_RESERVE_EXACT(b, sp->spans, sp->spans_alloc, c->samples + 2);
-	/* exact, so filled whole: huge pages cost no unfilled tail */
-	lg_hint_huge(sp->locs.v, sp->locs.alloc * sizeof(*sp->locs.v));
-	lg_hint_huge(sp->vals.v, sp->vals.alloc * sizeof(*sp->vals.v));
-	lg_hint_huge(sp->labels, sp->labels_alloc * sizeof(*sp->labels));
-	lg_hint_huge(sp->spans, sp->spans_alloc * sizeof(*sp->spans));
 }
 
 int pw_split_profile(struct pw_budget *b, struct pw_pools *sp, const unsigned char *pb,
