@@ -40,11 +40,24 @@
  */
 void lg_set_oom_hook(void (*fn)(void));
 
-/* Allocation helpers: never return NULL (exit LG_OOM_EXIT on exhaustion). */
+/*
+ * Allocation helpers: never return NULL (exit LG_OOM_EXIT on exhaustion).
+ * Blocks of LG_HUGE_MIN bytes or more get the kernel's huge-page hint for
+ * their 2 MiB-aligned middle (fewer page faults while they are filled).
+ */
 void *lg_xmalloc(size_t n);
 void *lg_xcalloc(size_t nmemb, size_t size);
 void *lg_xrealloc(void *p, size_t n);
 char *lg_xstrdup(const char *s);
+
+#define LG_HUGE_PAGE ((size_t)2 << 20)
+#define LG_HUGE_MIN ((size_t)4 << 20)
+/*
+ * The 2 MiB-aligned middle of the block [p, p + n): its length (0 when no
+ * whole huge page fits, or the block wraps around) and *start (set only
+ * then).  Cannot fail.
+ */
+size_t lg_huge_range(uintptr_t p, size_t n, uintptr_t *start);
 char *lg_xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string. */
 char *lg_xasprintf(const char *fmt, ...) LG_PRINTF(1, 2);

@@ -72,6 +72,11 @@ int lg_cmd_stacks(int argc, char **argv)
 								  : "--json and --folded exclude each other");
 		goto out;
 	}
+	/* what the view will not read, finishing need not make */
+	if (f.folded)
+		f.group.skip = LG_GROUP_SKIP_SIGNATURE | LG_GROUP_SKIP_ORDER;
+	else if (!f.json)
+		f.group.skip = LG_GROUP_SKIP_SIGNATURE;
 	ret = lg_stack_load(&in, optind < argc ? argv[optind] : "-", &f, min_count, &malformed);
 	if (ret)
 		goto out;

@@ -620,11 +620,14 @@ static uint64_t group_signature(const struct priv *pv, const struct lg_group *gr
 static uint64_t complete(const struct lg_group_set *s, struct lg_group *grp, uint64_t key)
 {
 	struct priv *pv = s->priv;
-	uint64_t sig = group_signature(pv, grp), id;
+	uint64_t sig = 0, id;
 	struct lg_goroutine g;
 	size_t i;
 
-	lg_hex16(sig, grp->signature);
+	if (s->opts.by == LG_GROUP_FUNCS || !(s->opts.skip & LG_GROUP_SKIP_SIGNATURE)) {
+		sig = group_signature(pv, grp);
+		lg_hex16(sig, grp->signature);
+	}
 	if (s->opts.by == LG_GROUP_FUNCS && !grp->label)
 		id = sig;
 	else if (s->opts.by == LG_GROUP_FUNCS)
@@ -738,6 +741,28 @@ static void sort_groups(struct lg_group_set *s, struct order *o, int64_t min_cou
 
 static void add_folded(struct lg_buf *out, const char *s, int sep);
 
+/*
+ * Drops the groups under min_count (counted in hidden, hidden_count) and
+ * closes the gaps, the others keeping their order: finishing without the
+ * sort (LG_GROUP_SKIP_ORDER).  Cannot fail.
+ */
+static void drop_small(struct lg_group_set *s, int64_t min_count)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->g[i].count < min_count) {
+			s->hidden++;
+			s->hidden_count = lg_sat_add64(s->hidden_count, s->g[i].count);
+		} else {
+			if (n != i)
+				s->g[n] = s->g[i];
+			n++;
+		}
+	}
+	s->n = n;
+}
+
 /* Fills pv->fold and fold_at from the frame table. */
 static void fold_names(struct priv *pv)
 {
@@ -761,6 +786,11 @@ void lg_group_finish(struct lg_group_set *s, int64_t min_count)
 		return;
 	pv->finished = 1;
 	fold_names(pv);
+	if (s->opts.skip & LG_GROUP_SKIP_ORDER) {
+		drop_small(s, min_count);
+		lg_hmap_release(&pv->groups);
+		return;
+	}
 	o = lg_xmalloc((s->n ? s->n : 1) * sizeof(*o));
 	for (i = 0; i < s->n; i++) {
 		o[i].id = complete(s, &s->g[i], pv->hash[i]);

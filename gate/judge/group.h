@@ -54,7 +54,19 @@ struct lg_group_opts {
 	struct lg_group_filter filter;
 	const char *module_root; /* for the leak pattern's blocked frame, or NULL */
 	int read_sources;        /* let the pattern classifier read source lines */
+	unsigned skip;           /* LG_GROUP_SKIP_*: what lg_group_finish may leave out */
 };
+
+/*
+ * What a caller that will not read it lets lg_group_finish leave out (the
+ * fields stay empty strings): SIGNATURE, the signatures, unless the funcs
+ * level makes ids of them (the text view shows none); ORDER, ids,
+ * signatures, patterns and the sort too (`stacks --folded`, which orders
+ * by folded text and sums by it).  Groups under min_count are dropped
+ * either way.
+ */
+#define LG_GROUP_SKIP_SIGNATURE 1u
+#define LG_GROUP_SKIP_ORDER 2u
 
 struct lg_group {
 	char id[17];        /* the group's key at its level, hashed from its strings:
@@ -131,7 +143,9 @@ void lg_group_add_profile(struct lg_group_set *s, const struct lg_pprof *p, int 
 /*
  * Completes the groups: ids, signatures and leak patterns, sorted biggest
  * count first (ties: first seen first), then groups whose count is below
- * `min_count` dropped (counted in hidden, hidden_count).  Call once.
+ * `min_count` dropped (counted in hidden, hidden_count); less as
+ * opts.skip allows (with LG_GROUP_SKIP_ORDER the groups stay in the order
+ * first seen).  Call once; cannot fail.
  */
 void lg_group_finish(struct lg_group_set *s, int64_t min_count);
 

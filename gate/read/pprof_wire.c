@@ -60,9 +60,11 @@ void pw_budget_free(void *data, void *ptr)
 /*
  * Makes room for `need` elements of `size` bytes in the array *arr of
  * *alloc, charging what it adds to the budget: -1 when that would pass the
- * cap.  Grows geometrically, but never past the cap when `need` still fits.
+ * cap.  Grows geometrically (exactly to `need` when `exact`), but never
+ * past the cap when `need` still fits.
  */
-static int pool_reserve(struct pw_budget *b, void **arr, size_t *alloc, size_t need, size_t size)
+static int pool_reserve(struct pw_budget *b, void **arr, size_t *alloc, size_t need, size_t size,
+			int exact)
 {
 	size_t n = *alloc ? *alloc : 64;
 
@@ -70,6 +72,8 @@ static int pool_reserve(struct pw_budget *b, void **arr, size_t *alloc, size_t n
 		return 0;
 	while (n < need) /* need is bounded by the input bytes: no overflow */
 		n *= 2;
+	if (exact)
+		n = need;
 	if (n - *alloc > (b->cap - b->used) / size)
 		n = need;
 	if (n - *alloc > (b->cap - b->used) / size || pw_budget_charge(b, (n - *alloc) * size)) {
@@ -81,7 +85,9 @@ static int pool_reserve(struct pw_budget *b, void **arr, size_t *alloc, size_t n
 	return 0;
 }
 #define POOL_RESERVE(b, arr, alloc, need) \
-	pool_reserve((b), (void **)&(arr), &(alloc), (need), sizeof(*(arr)))
+	pool_reserve((b), (void **)&(arr), &(alloc), (need), sizeof(*(arr)), 0)
+#define POOL_RESERVE_EXACT(b, arr, alloc, need) \
+	pool_reserve((b), (void **)&(arr), &(alloc), (need), sizeof(*(arr)), 1)
 
 /* Frees the pools only decoding needs; the values stay with the samples (no failure). */
 void pw_pools_drop_scratch(struct pw_pools *sp)
@@ -309,6 +315,16 @@ static enum wire_err skip_value(const unsigned char **p, const unsigned char *en
 	return WIRE_OK;
 }
 
+/* Varints in the packed run [p, end): its bytes without the continuation bit. */
+static size_t count_varints(const unsigned char *p, const unsigned char *end)
+{
+	size_t n = 0;
+
+	for (; p < end; p++)
+		n += *p < 0x80;
+	return n;
+}
+
 /*
  * Appends one location_id or value field to `pool`: a varint (wire type 0)
  * or a packed run of them (wire type 2).  Either may come any number of
@@ -334,8 +350,8 @@ static enum wire_err read_ints(struct pw_budget *b, const unsigned char **p,
 		return WIRE_TYPE;
 	if ((e = get_body(&q, end, &qend)))
 		return e;
-	/* Every value takes a byte at least: room for all of them at once. */
-	if (POOL_RESERVE(b, pool->v, pool->alloc, pool->n + (size_t)(qend - q)))
+	/* Each value ends in a byte under 0x80: room for all of them at once. */
+	if (POOL_RESERVE(b, pool->v, pool->alloc, pool->n + count_varints(q, qend)))
 		return WIRE_BUDGET;
 	v = pool->v; /* locals: stores through v cannot alias them */
 	n = pool->n;
@@ -541,11 +557,87 @@ static int split_profile(struct sample_reader *sr, const unsigned char *pb, size
 }
 
 
+/* Adds the location ids, values and labels of the Sample [p, end) to *c. */
+static void count_sample(const unsigned char *p, const unsigned char *end,
+			 struct pw_counts *c)
+{
+	const unsigned char *body_end;
+	uint32_t field;
+	unsigned wt;
+
+	while (p < end && !get_tag(&p, end, &field, &wt)) {
+		if (field <= 3 && wt == 2) {
+			if (get_body(&p, end, &body_end))
+				return;
+			if (field == 1)
+				c->locs += count_varints(p, body_end);
+			else if (field == 2)
+				c->vals += count_varints(p, body_end);
+			else
+				c->labels++;
+			p = body_end;
+			continue;
+		}
+		if (field == 1 && wt == 0)
+			c->locs++;
+		else if (field == 2 && wt == 0)
+			c->vals++;
+		if (skip_value(&p, end, wt))
+			return;
+	}
+}
+
+void pw_count_samples(const unsigned char *pb, size_t len, struct pw_counts *c)
+{
+	const unsigned char *p = pb, *end = pb + len, *body_end;
+	uint32_t field;
+	unsigned wt;
+
+	memset(c, 0, sizeof(*c));
+	while (p < end && !get_tag(&p, end, &field, &wt)) {
+		if (field != 2 || wt != 2) {
+			if (skip_value(&p, end, wt))
+				return;
+			continue;
+		}
+		if (get_body(&p, end, &body_end))
+			return;
+		c->samples++;
+		count_sample(p, body_end, c);
+		p = body_end;
+	}
+}
+
+/*
+ * Gives the pools the room the counts ask for at once, when it is well
+ * within the budget (else they grow as they fill, and fail as before):
+ * one allocation each instead of a doubling series of copies.  No failure.
+ */
+static void pools_presize(struct pw_budget *b, struct pw_pools *sp, const struct pw_counts *c)
+{
+	size_t left = (b->cap - b->used) / 2, need;
+
+	if (c->locs > left / sizeof(*sp->locs.v) || c->vals > left / sizeof(*sp->vals.v) ||
+	    c->labels > left / sizeof(*sp->labels) || c->samples > left / sizeof(*sp->spans))
+		return;
+	need = (c->locs + 1) * sizeof(*sp->locs.v) + (c->vals + 1) * sizeof(*sp->vals.v) +
+	       (c->labels + 1) * sizeof(*sp->labels) + (c->samples + 2) * sizeof(*sp->spans);
+	if (need > left)
+		return;
+	POOL_RESERVE_EXACT(b, sp->locs.v, sp->locs.alloc, c->locs + 1);
+	POOL_RESERVE_EXACT(b, sp->vals.v, sp->vals.alloc, c->vals + 1);
+	POOL_RESERVE_EXACT(b, sp->labels, sp->labels_alloc, c->labels + 1);
+	POOL_RESERVE_EXACT(b, sp->spans, sp->spans_alloc, c->samples + 2);
+}
+
 int pw_split_profile(struct pw_budget *b, struct pw_pools *sp, const unsigned char *pb,
 		     size_t len, unsigned char *rest, size_t *restlen, const char *name,
 		     struct lg_err *err)
 {
 	struct sample_reader sr = { name, 0, b, sp, err };
+	struct pw_counts c;
 
+	pw_count_samples(pb, len, &c);
+	pools_presize(b, sp, &c);
 	return split_profile(&sr, pb, len, rest, restlen);
 }

@@ -88,6 +88,20 @@ void pw_pools_drop_scratch(struct pw_pools *sp);
 int pw_gunzip(const unsigned char *in, size_t len, const char *name, unsigned char **out,
 	      size_t *outlen, struct lg_err *err);
 
+/* What the samples of a profile put in the pools. */
+struct pw_counts {
+	size_t samples, locs, vals, labels;
+};
+
+/*
+ * Counts the samples of the Profile message [pb, pb + len) and the location
+ * ids, values and labels in them (a packed run counts its bytes without the
+ * continuation bit), as pw_split_profile will decode them from a
+ * well-formed message; reading stops quietly at anything malformed (the
+ * decode reports it), so the counts are then a part.  No failure.
+ */
+void pw_count_samples(const unsigned char *pb, size_t len, struct pw_counts *c);
+
 /*
  * Splits the top-level Profile message [pb, pb + len): each Sample is
  * decoded into `sp`, and every other field is copied byte for byte, in

@@ -354,6 +354,78 @@ static void test_min_count(void)
 	lg_dump_release(&d);
 }
 
+/* Finishes levels_dump at level `by` with opts.skip `skip` and `min_count`. */
+static void finish_skipping(struct lg_dump *d, struct lg_group_set *s, enum lg_group_by by,
+			    unsigned skip, int64_t min_count)
+{
+	struct lg_group_opts o = opts_by(by);
+
+	o.skip = skip;
+	parse_text(d, levels_dump);
+	lg_group_set_init(s, &o);
+	lg_group_add_dump(s, d);
+	lg_group_finish(s, min_count);
+}
+
+/*
+ * What opts.skip leaves out is left out, and only that: SIGNATURE leaves
+ * ids, order and patterns as a full finish makes them (and signatures at
+ * funcs, where they are the ids); ORDER keeps the groups in the order first
+ * seen, with no id, and drops those under min_count all the same.
+ */
+static void test_finish_skip(void)
+{
+	struct lg_dump d0, d1;
+	struct lg_group_set full, s;
+	enum lg_group_by by;
+	size_t i;
+	int64_t sum = 0;
+
+	for (by = LG_GROUP_EXACT; by <= LG_GROUP_FUNCS; by++) {
+		finish_skipping(&d0, &full, by, 0, 0);
+		finish_skipping(&d1, &s, by, LG_GROUP_SKIP_SIGNATURE, 0);
+		CHECK_INT(s.n, full.n);
+		for (i = 0; i < s.n && i < full.n; i++) {
+			CHECK_STR(s.g[i].id, full.g[i].id);
+			CHECK_INT(s.g[i].count, full.g[i].count);
+			CHECK_STR(s.g[i].pattern, full.g[i].pattern);
+			CHECK_STR(s.g[i].signature, by == LG_GROUP_FUNCS ? full.g[i].signature : "");
+			CHECK_INT(strlen(full.g[i].signature), 16);
+		}
+		lg_group_set_release(&s);
+		lg_group_set_release(&full);
+		lg_dump_release(&d0);
+		lg_dump_release(&d1);
+	}
+	/* exact: counts 2, 1, 1, 1 in the order first seen (first line 1, 11, 16, 20) */
+	finish_skipping(&d1, &s, LG_GROUP_EXACT, LG_GROUP_SKIP_ORDER, 0);
+	CHECK_INT(s.n, 4);
+	CHECK_INT(s.hidden, 0);
+	for (i = 0; i < s.n; i++) {
+		CHECK(i == 0 || s.g[i].first_line > s.g[i - 1].first_line);
+		CHECK_STR(s.g[i].id, "");
+		CHECK_STR(s.g[i].signature, "");
+		sum += s.g[i].count;
+	}
+	CHECK_INT(sum, 5);
+	lg_group_set_release(&s);
+	lg_dump_release(&d1);
+	finish_skipping(&d1, &s, LG_GROUP_EXACT, LG_GROUP_SKIP_ORDER, 2);
+	CHECK_INT(s.n, 1);
+	CHECK_INT(s.hidden, 3);
+	CHECK_INT(s.hidden_count, 3);
+	CHECK_INT(s.n ? s.g[0].count : 0, 2);
+	lg_group_set_release(&s);
+	lg_dump_release(&d1);
+	/* a set dropping every group */
+	finish_skipping(&d1, &s, LG_GROUP_FUNCS, LG_GROUP_SKIP_ORDER, 100);
+	CHECK_INT(s.n, 0);
+	CHECK_INT(s.hidden, 2);
+	CHECK_INT(s.hidden_count, 5);
+	lg_group_set_release(&s);
+	lg_dump_release(&d1);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Filters and labels. */
 
@@ -694,6 +766,65 @@ static void test_profile_merge(void)
 	lg_group_set_release(&s);
 }
 
+/*
+ * A profile of mostly distinct stacks is grouped sample by sample, without
+ * the table of merged stacks; the groups must be those merging makes.
+ * --by-label with a label no sample has forces merging and changes
+ * nothing else, so each fixture, at each level and with filters, is
+ * grouped both ways and compared group by group.
+ */
+static void test_profile_each_sample(void)
+{
+	static const char *const files[] = {
+		"pprof/heap_after.pb.gz", "pprof/heap_before.pb.gz", "pprof/mutex.pb.gz",
+		"pprof/block.pb.gz", "pprof/goroutine.pb.gz",
+	};
+	regex_t re;
+	size_t f, i, k, alone = 0, compared = 0;
+	enum lg_group_by by;
+	int variant;
+
+	CHECK_INT(regcomp(&re, "main\\.", REG_EXTENDED | REG_NOSUB), 0);
+	for (f = 0; f < LG_ARRAY_SIZE(files); f++)
+		for (by = LG_GROUP_EXACT; by <= LG_GROUP_FUNCS; by++)
+			for (variant = 0; variant < 3; variant++) {
+				struct lg_group_opts o = opts_by(by), om;
+				struct lg_input a, b;
+
+				if (variant == 1)
+					o.filter.func = &re;
+				if (variant == 2)
+					o.filter.label_key = "bytes";
+				om = o;
+				om.by_label = "no-such-label";
+				load(&a, files[f], &o, NULL, 0);
+				load(&b, files[f], &om, NULL, 0);
+				alone += a.prof.nstacks * 2 >= a.prof.nsamples && a.prof.nstacks > 1;
+				CHECK_INT(a.groups.n, b.groups.n);
+				CHECK_INT(a.groups.seen, b.groups.seen);
+				CHECK_INT(a.groups.filtered, b.groups.filtered);
+				CHECK(a.groups.total == b.groups.total);
+				for (i = 0; i < a.groups.n && i < b.groups.n; i++) {
+					const struct lg_group *x = &a.groups.g[i], *y = &b.groups.g[i];
+
+					CHECK_STR(x->id, y->id);
+					CHECK(x->count == y->count);
+					CHECK(x->entries == y->entries);
+					CHECK_STR(x->labels ? x->labels : "-", y->labels ? y->labels : "-");
+					CHECK_INT(x->nframes, y->nframes);
+					for (k = 0; k < x->nframes && k < y->nframes; k++)
+						CHECK_STR(lg_group_frame(&a.groups, x, k)->func,
+							  lg_group_frame(&b.groups, y, k)->func);
+					compared++;
+				}
+				lg_input_release(&a);
+				lg_input_release(&b);
+			}
+	regfree(&re);
+	CHECK(alone > 0);     /* some fixture takes the sample-by-sample way */
+	CHECK(compared > 100);
+}
+
 static void test_profile_numeric_by_label(void)
 {
 	static const struct lg_frame alloc[] = { { "main.fill", "main.go", 30, 0 } };
@@ -989,6 +1120,7 @@ static const struct lg_check_case cases[] = {
 	{ "ids_stable_across_inputs", test_ids_stable_across_inputs },
 	{ "smallest_ids_kept", test_smallest_ids_kept },
 	{ "min_count", test_min_count },
+	{ "finish skips what opts.skip names", test_finish_skip },
 	{ "labels_get", test_labels_get },
 	{ "labels_in_fixtures", test_labels_in_fixtures },
 	{ "state_and_func_filters", test_state_and_func_filters },
@@ -998,6 +1130,7 @@ static const struct lg_check_case cases[] = {
 	{ "profile_heap_diff", test_profile_heap_diff },
 	{ "profile_merge", test_profile_merge },
 	{ "profile_numeric_by_label", test_profile_numeric_by_label },
+	{ "profile grouped sample by sample as merged", test_profile_each_sample },
 	{ "input_detection", test_input_detection },
 	{ "input_errors", test_input_errors },
 	{ "diff_dumps", test_diff_dumps },

@@ -24,6 +24,7 @@
 #include <zlib.h>
 
 #include "pprof.h"
+#include "pprof_wire.h"
 #include "util.h"
 #include "check_tmp.h"
 
@@ -804,6 +805,107 @@ static void test_mixed_packing(void)
 	lg_buf_release(&smp);
 	lg_buf_release(&m);
 	lg_buf_release(&b);
+}
+
+/*
+ * pw_count_samples counts what pw_split_profile then decodes: samples,
+ * location ids, values and labels, packed or not (`b` is a raw profile),
+ * so the pools are sized once.  Returns the counts.
+ */
+static struct pw_counts check_counts(const struct lg_buf *b)
+{
+	struct pw_budget budget;
+	struct pw_pools sp;
+	struct pw_counts c;
+	struct lg_err err;
+	unsigned char *rest = lg_xmalloc(b->len + 1);
+	size_t restlen;
+
+	memset(&budget, 0, sizeof(budget));
+	budget.cap = LG_PPROF_MAX_UNPACKED;
+	pw_pools_init(&sp, &budget);
+	pw_count_samples((const unsigned char *)b->buf, b->len, &c);
+	CHECK_INT(pw_split_profile(&budget, &sp, (const unsigned char *)b->buf, b->len, rest,
+				   &restlen, "counted.pb", &err), 0);
+	CHECK_INT(c.samples, sp.nsamples);
+	CHECK_INT(c.locs, sp.locs.n);
+	CHECK_INT(c.vals, sp.vals.n);
+	CHECK_INT(c.labels, sp.nlabels);
+	/* the pools got that room at once (past their first 64): no more, and enough */
+	CHECK_INT(sp.locs.alloc, c.locs + 1 > 64 ? c.locs + 1 : 64);
+	CHECK_INT(sp.spans_alloc, c.samples + 2 > 64 ? c.samples + 2 : 64);
+	pw_pools_drop_scratch(&sp);
+	free(sp.vals.v);
+	lg_arena_release(&budget.arena);
+	free(rest);
+	return c;
+}
+
+/* Counting a profile cut anywhere stays within the whole one's counts. */
+static void check_cut_counts(const struct lg_buf *b, const struct pw_counts *whole)
+{
+	size_t cut;
+
+	for (cut = 0; cut < b->len; cut += 1 + cut / 8) {
+		struct pw_counts c;
+
+		pw_count_samples((const unsigned char *)b->buf, cut, &c);
+		CHECK(c.samples <= whole->samples && c.locs <= whole->locs &&
+		      c.vals <= whole->vals && c.labels <= whole->labels);
+	}
+}
+
+static void test_sample_counts(void)
+{
+	static const char *const files[] = { "heap_after.pb.gz", "goroutine.pb.gz", "mutex.pb.gz" };
+	struct lg_buf smp = LG_BUF_INIT, m = LG_BUF_INIT, b = LG_BUF_INIT, gz = LG_BUF_INIT;
+	uint64_t three = 3, one_two[] = { 1, 2 }, v640 = 640;
+	struct spec sa = good_spec(1), sb = good_spec(0);
+	struct pw_counts c;
+	size_t i;
+
+	/* mixed packing: ids 3, 1, 2 and values 5, 640 with two labels */
+	pb_repeated(&m, 1, &three, 1, 1);
+	pb_uint(&m, 2, 5);
+	pb_bytes(&m, 1, "", 0);
+	hand_labels(&m);
+	pb_repeated(&m, 2, &v640, 1, 1);
+	pb_uint(&m, 1, one_two[0]);
+	pb_repeated(&m, 1, &one_two[1], 1, 1);
+	pb_msg(&smp, 2, &m);
+	with_samples(&b, &smp);
+	c = check_counts(&b);
+	CHECK_INT(c.samples, 1);
+	CHECK_INT(c.locs, 3);
+	CHECK_INT(c.vals, 2);
+	CHECK(c.labels > 0);
+	check_cut_counts(&b, &c);
+	lg_buf_reset(&b);
+	build(&b, &sa);
+	c = check_counts(&b);
+	CHECK(c.samples > 0 && c.locs > 0);
+	lg_buf_reset(&b);
+	build(&b, &sb);
+	check_counts(&b);
+	for (i = 0; i < LG_ARRAY_SIZE(files); i++) {
+		unsigned char *raw = NULL;
+		size_t rawlen = 0;
+		struct lg_err err;
+
+		lg_buf_reset(&gz);
+		read_fixture(files[i], &gz);
+		CHECK_INT(pw_gunzip((unsigned char *)gz.buf, gz.len, files[i], &raw, &rawlen, &err), 0);
+		lg_buf_reset(&b);
+		lg_buf_add(&b, raw, rawlen);
+		c = check_counts(&b);
+		CHECK(c.samples > 0 && c.locs >= c.samples);
+		check_cut_counts(&b, &c);
+		free(raw);
+	}
+	lg_buf_release(&smp);
+	lg_buf_release(&m);
+	lg_buf_release(&b);
+	lg_buf_release(&gz);
 }
 
 /* Ten bytes is the longest varint (2^64 - 1); eleven are corrupt, wherever they are. */
@@ -1720,6 +1822,7 @@ int main(void)
 		{ "frame_cap", test_frame_cap },
 		{ "unsymbolised_location", test_unsymbolised_location },
 		{ "mixed_packing", test_mixed_packing },
+		{ "sample counts size the pools", test_sample_counts },
 		{ "overlong_varint", test_overlong_varint },
 		{ "sample_past_end", test_sample_past_end },
 		{ "wrong_wire_types", test_wrong_wire_types },

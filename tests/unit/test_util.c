@@ -130,6 +130,34 @@ static void test_fnv1a(void)
 	CHECK(lg_fnv1a(LG_FNV_OFFSET, "") == 0xaf63bd4c8601b7dfull); /* FNV-1a of one NUL byte */
 }
 
+/*
+ * The huge-page hint covers only whole 2 MiB pages inside the block:
+ * aligned blocks whole, unaligned ones rounded inward, nothing for a
+ * block with no whole page in it or one that wraps around; and a big
+ * allocation, hinted, is still memory to use.
+ */
+static void test_huge_range(void)
+{
+	const uintptr_t M2 = LG_HUGE_PAGE;
+	uintptr_t start = 7;
+	unsigned char *big;
+
+	CHECK(lg_huge_range(4 * M2, 3 * M2, &start) == 3 * M2 && start == 4 * M2);
+	CHECK(lg_huge_range(4 * M2 + 16, 3 * M2, &start) == 2 * M2 && start == 5 * M2);
+	CHECK(lg_huge_range(4 * M2 - 16, M2 + 32, &start) == M2 && start == 4 * M2);
+	start = 7;
+	CHECK(lg_huge_range(4 * M2 + 16, 2 * M2 - 32, &start) == 0 && start == 7);
+	CHECK(lg_huge_range(4 * M2 + 16, M2, &start) == 0 && start == 7);
+	CHECK(lg_huge_range(4 * M2, M2 - 1, &start) == 0 && start == 7);
+	CHECK(lg_huge_range(UINTPTR_MAX - M2, 4 * M2, &start) == 0 && start == 7);
+	big = lg_xcalloc(1, LG_HUGE_MIN + 4096);
+	CHECK(big[0] == 0 && big[LG_HUGE_MIN + 4095] == 0);
+	big[LG_HUGE_MIN] = 1;
+	big = lg_xrealloc(big, 2 * LG_HUGE_MIN);
+	CHECK(big[LG_HUGE_MIN] == 1);
+	free(big);
+}
+
 int main(void)
 {
 	static const struct lg_check_case cases[] = {
@@ -137,6 +165,7 @@ int main(void)
 		{ "errors name the file", test_errors },
 		{ "bare file name", test_bare_name },
 		{ "FNV-1a", test_fnv1a },
+		{ "huge-page range", test_huge_range },
 	};
 	return LG_CHECK_RUN_TMP(cases, "lg-util", tmpdir);
 }
