@@ -191,16 +191,8 @@ func leakgateRun(m *leakgatetesting.M) int {
 // tests run in this process (1 when unset); a bad value is reported and
 // means 1.
 func (s *leakgateState) heapPasses() int {
-	v := leakgateos.Getenv("LEAKGATE_HEAP_PASSES")
-	if v == "" {
-		return 1
-	}
-	n, err := leakgatestrconv.Atoi(v)
-	if err != nil || n < 1 || n > 100 {
-		s.errorf("LEAKGATE_HEAP_PASSES %q is not a count from 1 to 100; running the tests once", v)
-		return 1
-	}
-	return n
+	return s.envInt("LEAKGATE_HEAP_PASSES", 1, 1, 100,
+		"a count from 1 to 100; running the tests once")
 }
 
 // morePasses runs the tests passes-1 more times after the first pass: the
@@ -427,16 +419,10 @@ func (s *leakgateState) guard(what string, step func()) {
 // the hook allocates anything, or early allocations are sampled at the old
 // rate.
 func (s *leakgateState) applyMemProfileRate() {
-	v := leakgateos.Getenv("LEAKGATE_MEMPROFILERATE")
-	if v == "" {
-		return
+	if rate := s.envInt("LEAKGATE_MEMPROFILERATE", -1, 0, int(^uint(0)>>1),
+		"a non-negative integer"); rate >= 0 {
+		leakgateruntime.MemProfileRate = rate
 	}
-	rate, err := leakgatestrconv.Atoi(v)
-	if err != nil || rate < 0 {
-		s.errorf("LEAKGATE_MEMPROFILERATE %q is not a non-negative integer", v)
-		return
-	}
-	leakgateruntime.MemProfileRate = rate
 }
 
 // settleBudget reads LEAKGATE_SETTLE, the most the hook may wait after
@@ -459,15 +445,22 @@ func (s *leakgateState) settleBudget() leakgatetime.Duration {
 // snapshots are aggregated; a bad value falls back to the default and is
 // reported.
 func (s *leakgateState) fullDumpMax() int {
-	v := leakgateos.Getenv("LEAKGATE_FULL_DUMP_MAX")
+	return s.envInt("LEAKGATE_FULL_DUMP_MAX", leakgateDefaultFullDumpMax, 0, int(^uint(0)>>1),
+		leakgatefmt.Sprintf("a non-negative integer; using %d", leakgateDefaultFullDumpMax))
+}
+
+// envInt reads the integer variable name: def when unset, else its value
+// when it lies in [lo, hi]; anything else is reported to the manifest's
+// errors as "NAME "v" is not <want>" and gives def.
+func (s *leakgateState) envInt(name string, def, lo, hi int, want string) int {
+	v := leakgateos.Getenv(name)
 	if v == "" {
-		return leakgateDefaultFullDumpMax
+		return def
 	}
 	n, err := leakgatestrconv.Atoi(v)
-	if err != nil || n < 0 {
-		s.errorf("LEAKGATE_FULL_DUMP_MAX %q is not a non-negative integer; using %d",
-			v, leakgateDefaultFullDumpMax)
-		return leakgateDefaultFullDumpMax
+	if err != nil || n < lo || n > hi {
+		s.errorf("%s %q is not %s", name, v, want)
+		return def
 	}
 	return n
 }
