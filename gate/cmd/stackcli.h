@@ -22,6 +22,17 @@ enum {
 	LG_SOPT_INSECURE, LG_SOPT_TIMEOUT, LG_SOPT_HELP, LG_SOPT_OUTPUT, LG_SOPT_MIN_DELTA
 };
 
+/* The options of reading from a URL, and --help: the tail of every table below. */
+#define LG_SOPT_URL_LONGOPTS                                                        \
+	{ "header", required_argument, NULL, LG_SOPT_HEADER },                     \
+	{ "user", required_argument, NULL, LG_SOPT_USER },                         \
+	{ "cacert", required_argument, NULL, LG_SOPT_CACERT },                     \
+	{ "cert", required_argument, NULL, LG_SOPT_CERT },                         \
+	{ "key", required_argument, NULL, LG_SOPT_KEY },                           \
+	{ "insecure", no_argument, NULL, LG_SOPT_INSECURE },                       \
+	{ "timeout", required_argument, NULL, LG_SOPT_TIMEOUT },                   \
+	{ "help", no_argument, NULL, LG_SOPT_HELP }
+
 /* getopt_long entries of the shared flags (end the table with your own). */
 #define LG_STACK_LONGOPTS                                                          \
 	{ "by", required_argument, NULL, LG_SOPT_BY },                             \
@@ -34,14 +45,7 @@ enum {
 	{ "folded", no_argument, NULL, LG_SOPT_FOLDED },                           \
 	{ "no-source", no_argument, NULL, LG_SOPT_NO_SOURCE },                     \
 	{ "frames", required_argument, NULL, LG_SOPT_FRAMES },                     \
-	{ "header", required_argument, NULL, LG_SOPT_HEADER },                     \
-	{ "user", required_argument, NULL, LG_SOPT_USER },                         \
-	{ "cacert", required_argument, NULL, LG_SOPT_CACERT },                     \
-	{ "cert", required_argument, NULL, LG_SOPT_CERT },                         \
-	{ "key", required_argument, NULL, LG_SOPT_KEY },                           \
-	{ "insecure", no_argument, NULL, LG_SOPT_INSECURE },                       \
-	{ "timeout", required_argument, NULL, LG_SOPT_TIMEOUT },                   \
-	{ "help", no_argument, NULL, LG_SOPT_HELP }
+	LG_SOPT_URL_LONGOPTS
 
 struct lg_stack_flags {
 	struct lg_group_opts group;

@@ -32,14 +32,7 @@ enum {
 	{ "func", required_argument, NULL, LG_SOPT_FUNC },                         \
 	{ "label", required_argument, NULL, LG_SOPT_LABEL },                       \
 	{ "no-source", no_argument, NULL, LG_SOPT_NO_SOURCE },                     \
-	{ "header", required_argument, NULL, LG_SOPT_HEADER },                     \
-	{ "user", required_argument, NULL, LG_SOPT_USER },                         \
-	{ "cacert", required_argument, NULL, LG_SOPT_CACERT },                     \
-	{ "cert", required_argument, NULL, LG_SOPT_CERT },                         \
-	{ "key", required_argument, NULL, LG_SOPT_KEY },                           \
-	{ "insecure", no_argument, NULL, LG_SOPT_INSECURE },                       \
-	{ "timeout", required_argument, NULL, LG_SOPT_TIMEOUT },                   \
-	{ "help", no_argument, NULL, LG_SOPT_HELP }
+	LG_SOPT_URL_LONGOPTS
 
 struct lg_watch_flags {
 	struct lg_stack_flags sf;  /* grouping, filters, URL options */

@@ -202,6 +202,20 @@ static char *write_tmp(const char *name, const char *text)
 	return path;
 }
 
+/* A verdict input for a binary the hook ran in and that ended as `r` says. */
+static void hooked_input(struct lg_verdict_in *in, struct lg_config *cfg, struct lg_proc_result *r,
+			 struct lg_hook_manifest *m)
+{
+	memset(in, 0, sizeof(*in));
+	in->cfg = cfg;
+	in->module_root = "/src/m";
+	in->proc = r;
+	in->stderr_text = "";
+	in->hook = m;
+	in->t2j_complete = 1;
+	in->via = LG_VIA_INJECTED;
+}
+
 static void test_hook_done_table(void)
 {
 	static const struct {
@@ -244,14 +258,7 @@ static void test_hook_done_table(void)
 		m.after.stacks = after;
 		m.before.mem.heap_inuse = cases[i].heap_before;
 		m.after.mem.heap_inuse = cases[i].heap_after;
-		memset(&in, 0, sizeof(in));
-		in.cfg = &cfg;
-		in.module_root = "/src/m";
-		in.proc = &r;
-		in.stderr_text = "";
-		in.hook = &m;
-		in.t2j_complete = 1;
-		in.via = LG_VIA_INJECTED;
+		hooked_input(&in, &cfg, &r, &m);
 		memset(&p, 0, sizeof(p));
 		p.import_path = lg_xstrdup("example.com/m/p");
 		add_tests(&p, "TestSum:p");
@@ -326,14 +333,7 @@ static void test_heap_passes_ended(void)
 		m.before.stacks = m.after.stacks = before;
 		m.before.mem.heap_inuse = 4 << 20;
 		m.after.mem.heap_inuse = 7 << 20;
-		memset(&in, 0, sizeof(in));
-		in.cfg = &cfg;
-		in.module_root = "/src/m";
-		in.proc = &r;
-		in.stderr_text = "";
-		in.hook = &m;
-		in.t2j_complete = 1;
-		in.via = LG_VIA_INJECTED;
+		hooked_input(&in, &cfg, &r, &m);
 		in.heap_passes = 2;
 		memset(&p, 0, sizeof(p));
 		p.import_path = lg_xstrdup("example.com/m/p");
