@@ -73,4 +73,15 @@ static inline struct lg_check *check_of(struct lg_package *p, enum lg_check_kind
 	return NULL;
 }
 
+/* The check that says how the binary ended: the first that is neither leak nor heap. */
+static inline const struct lg_check *ending_check(const struct lg_package *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nchecks; i++)
+		if (p->checks[i].kind != LG_CHECK_LEAK && p->checks[i].kind != LG_CHECK_HEAP)
+			return &p->checks[i];
+	return NULL;
+}
+
 #endif

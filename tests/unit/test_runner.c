@@ -24,6 +24,7 @@
 #include "runner.h"
 #include "util.h"
 #include "check.h"
+#include "pkg_fixture.h"
 
 static char tmpdir[512];
 
@@ -152,16 +153,6 @@ static void check_tests(const struct lg_package *p, const char *spec)
 	}
 	CHECK_STR(got.len ? got.buf : "", spec);
 	lg_buf_release(&got);
-}
-
-static const struct lg_check *ending_check(const struct lg_package *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nchecks; i++)
-		if (p->checks[i].kind != LG_CHECK_LEAK && p->checks[i].kind != LG_CHECK_HEAP)
-			return &p->checks[i];
-	return NULL;
 }
 
 struct rcase {

@@ -20,6 +20,7 @@
 #include "verdict.h"
 #include "util.h"
 #include "check_tmp.h"
+#include "pkg_fixture.h"
 
 static char tmpdir[512];
 
@@ -69,16 +70,6 @@ static void add_tests(struct lg_package *p, const char *spec)
 										     : LG_TEST_PASS;
 	}
 	free(copy);
-}
-
-static const struct lg_check *ending_check(const struct lg_package *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nchecks; i++)
-		if (p->checks[i].kind != LG_CHECK_LEAK && p->checks[i].kind != LG_CHECK_HEAP)
-			return &p->checks[i];
-	return NULL;
 }
 
 static void test_endings_table(void)
@@ -202,6 +193,19 @@ static char *write_tmp(const char *name, const char *text)
 	return path;
 }
 
+/* A finished hook's manifest: dumps in files, HeapInuse before and after. */
+static void done_manifest(struct lg_hook_manifest *m, char *before, char *after, uint64_t heap_before,
+			  uint64_t heap_after)
+{
+	memset(m, 0, sizeof(*m));
+	m->phase = LG_HOOK_DONE;
+	m->before.present = m->after.present = 1;
+	m->before.stacks = before;
+	m->after.stacks = after;
+	m->before.mem.heap_inuse = heap_before;
+	m->after.mem.heap_inuse = heap_after;
+}
+
 /* A verdict input for a binary the hook ran in and that ended as `r` says. */
 static void hooked_input(struct lg_verdict_in *in, struct lg_config *cfg, struct lg_proc_result *r,
 			 struct lg_hook_manifest *m)
@@ -251,13 +255,7 @@ static void test_hook_done_table(void)
 		cfg.max_leaks = cases[i].max_leaks;
 		cfg.max_heap_growth = cases[i].max_heap;
 		memset(&r, 0, sizeof(r));
-		memset(&m, 0, sizeof(m));
-		m.phase = LG_HOOK_DONE;
-		m.before.present = m.after.present = 1;
-		m.before.stacks = before;
-		m.after.stacks = after;
-		m.before.mem.heap_inuse = cases[i].heap_before;
-		m.after.mem.heap_inuse = cases[i].heap_after;
+		done_manifest(&m, before, after, cases[i].heap_before, cases[i].heap_after);
 		hooked_input(&in, &cfg, &r, &m);
 		memset(&p, 0, sizeof(p));
 		p.import_path = lg_xstrdup("example.com/m/p");
@@ -327,12 +325,7 @@ static void test_heap_passes_ended(void)
 		r.exit_code = cases[i].exit_code;
 		r.term_signal = cases[i].term_signal;
 		r.timed_out = cases[i].timed_out;
-		memset(&m, 0, sizeof(m));
-		m.phase = LG_HOOK_DONE;
-		m.before.present = m.after.present = 1;
-		m.before.stacks = m.after.stacks = before;
-		m.before.mem.heap_inuse = 4 << 20;
-		m.after.mem.heap_inuse = 7 << 20;
+		done_manifest(&m, before, before, 4 << 20, 7 << 20);
 		hooked_input(&in, &cfg, &r, &m);
 		in.heap_passes = 2;
 		memset(&p, 0, sizeof(p));
