@@ -52,6 +52,9 @@ static const struct lg_pattern patterns[] = {
 	  "derive a context from r.Context() and return when it is done, or use a bounded worker pool" },
 	{ "server-not-closed", "HTTP server or connection left open",
 	  "defer srv.Close() (httptest.Server) and close response bodies" },
+	{ "h2-server-conn-open", "HTTP/2 server connection still open",
+	  "its client end was never closed, or the server never shut down: close the client's "
+	  "Transport (CloseIdleConnections) and the server (srv.Close) when the test ends" },
 	{ "sleep-outlives-test", "goroutine sleeping past the end of the test",
 	  "use a timer with a select on ctx.Done() instead of time.Sleep, and wait for it in t.Cleanup" },
 	{ "io-never-closed", "goroutine blocked on network I/O that is never closed",
@@ -154,6 +157,18 @@ static int http_client_conn(const struct lg_goroutine *g)
 	       frames_have(g, "net/http.(*http2ClientConn).readLoop");
 }
 
+/*
+ * A server's HTTP/2 connection: its serve loop and frame reader (x/net/http2
+ * or net/http's bundle).  It lives as long as the connection, often inside
+ * an HTTP handler (h2c upgrades the request's connection), so it is no
+ * handler's forgotten goroutine.
+ */
+static int http2_server_conn(const struct lg_goroutine *g)
+{
+	return frames_have(g, "golang.org/x/net/http2.(*serverConn).") ||
+	       frames_have(g, "net/http.(*http2serverConn).");
+}
+
 /* Goroutines of os/exec: the copying goroutines and the context watcher. */
 static int exec_goroutine(const struct lg_goroutine *g)
 {
@@ -237,6 +252,10 @@ static const char *classify(const struct lg_goroutine *g, const struct lg_frame 
 	}
 	if (http_client_conn(g)) {
 		id = "client-not-closed";
+		goto out;
+	}
+	if (http2_server_conn(g)) {
+		id = "h2-server-conn-open";
 		goto out;
 	}
 	if (frames_have(g, "net/http.(*conn).serve") || frames_have(g, "net/http.(*persistConn)")) {

@@ -65,6 +65,20 @@ static void test_without_sources(void)
 		{ "goroutine 10 [IO wait]:\n" F("net/http.(*conn).serve", "/go/src/net/http/server.go", 2100)
 		  "created by net/http.(*Server).Serve in goroutine 7\n\t/go/src/net/http/server.go:3454 +0x1\n",
 		  "server-not-closed" },
+		/* an HTTP/2 server conn's frame reader, started inside an h2c handler:
+		 * the connection is open, no handler forgot a goroutine */
+		{ "goroutine 12 [IO wait]:\n" F("internal/poll.runtime_pollWait", "/go/src/runtime/netpoll.go", 351)
+		  F("golang.org/x/net/http2.(*serverConn).readFrames", "/src/x/http2/server.go", 701)
+		  "created by golang.org/x/net/http2.(*serverConn).serve in goroutine 8\n\t/src/x/http2/server.go:826 +0x1\n"
+		  "[originating from goroutine 8]:\n"
+		  F("golang.org/x/net/http2.(*serverConn).serve", "/src/x/http2/server.go", 828)
+		  F("golang.org/x/net/http2/h2c.h2cHandler.ServeHTTP", "/src/x/http2/h2c/h2c.go", 130)
+		  F("net/http.serverHandler.ServeHTTP", "/go/src/net/http/server.go", 3312)
+		  "created by net/http.(*Server).Serve\n\t/go/src/net/http/server.go:3464\n",
+		  "h2-server-conn-open" },
+		{ "goroutine 13 [select]:\n" F("net/http.(*http2serverConn).serve", "/go/src/net/http/h2_bundle.go", 4900)
+		  "created by net/http.(*http2Server).ServeConn in goroutine 7\n\t/go/src/net/http/h2_bundle.go:4500 +0x1\n",
+		  "h2-server-conn-open" },
 		{ "goroutine 11 [runnable]:\n" F("example.com/m/pkg.spin", "/src/m/pkg/p.go", 5)
 		  "created by example.com/m/pkg.init in goroutine 1\n\t/src/m/pkg/p.go:3 +0x1\n", "blocked-goroutine" },
 	};
