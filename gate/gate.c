@@ -28,7 +28,7 @@ enum {
 	OPT_TAGS, OPT_RACE, OPT_BUILD_FLAG, OPT_RUN, OPT_TEST_FLAG, OPT_NO_HOOK, OPT_CORE,
 	OPT_KEEP, OPT_NO_REWRITE, OPT_NO_RERUN, OPT_HELP, OPT_COUNT, OPT_BASELINES, OPT_BASELINE_URL, OPT_STRICT, OPT_FORCE,
 	OPT_BASELINE_TIMEOUT, OPT_FORMAT, OPT_SHARD, OPT_LEAKS, OPT_DEADLOCK_AFTER,
-	OPT_FAIL_FAST_DEADLOCK, OPT_STRESS, OPT_HEAP_PASSES
+	OPT_FAIL_FAST_DEADLOCK, OPT_STRESS, OPT_HEAP_PASSES, OPT_NO_HISTORY
 };
 
 static const struct option gate_options[] = {
@@ -56,6 +56,7 @@ static const struct option gate_options[] = {
 	{ "no-hook", no_argument, NULL, OPT_NO_HOOK },
 	{ "no-rewrite", no_argument, NULL, OPT_NO_REWRITE },
 	{ "no-rerun", no_argument, NULL, OPT_NO_RERUN },
+	{ "no-history", no_argument, NULL, OPT_NO_HISTORY },
 	{ "core", no_argument, NULL, OPT_CORE },
 	{ "keep-work", no_argument, NULL, OPT_KEEP },
 	{ "count", required_argument, NULL, OPT_COUNT },
@@ -151,6 +152,7 @@ static int parse_one(int c, const char *arg, struct lg_gate_flags *f)
 	case OPT_NO_HOOK: f->inject = 0; return 0;
 	case OPT_NO_REWRITE: f->rewrite = 0; return 0;
 	case OPT_NO_RERUN: f->rerun = 0; return 0;
+	case OPT_NO_HISTORY: f->history = 0; return 0;
 	case OPT_CORE: f->allow_core = 1; return 0;
 	case OPT_KEEP: f->keep = 1; return 0;
 	case OPT_COUNT:
@@ -182,6 +184,7 @@ void lg_gate_flags_init(struct lg_gate_flags *f)
 	f->inject = 1;
 	f->rewrite = 1;
 	f->rerun = 1;
+	f->history = 1;
 	f->jobs = f->max_leaks = f->schedtrace = f->ancestors = f->mem_rate = f->leaks = -1;
 	f->max_heap = -1;
 	f->heap_passes = -1;
@@ -350,6 +353,7 @@ static void runner_opts(const struct lg_gate_flags *f, const struct lg_config *c
 	o->inject = f->inject;
 	o->rewrite = f->rewrite;
 	o->rerun = f->rerun;
+	o->history = f->history;
 	o->allow_core = f->allow_core;
 	o->keep_tmp = f->keep;
 	o->test_args = f->test;

@@ -42,7 +42,7 @@ struct lg_gate_mode {
 /* The run flags; -1 / NULL = not given, so config and defaults apply. */
 struct lg_gate_flags {
 	const char *junit, *json, *config;
-	int file_line, quiet, inject, rewrite, rerun, allow_core, keep;
+	int file_line, quiet, inject, rewrite, rerun, history, allow_core, keep;
 	int jobs, max_leaks, schedtrace, ancestors, mem_rate;
 	int leaks; /* enum lg_leaks_mode, -1 = not given */
 	int64_t max_heap;

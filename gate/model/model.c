@@ -287,6 +287,8 @@ const char *lg_evidence_name(enum lg_evidence e)
 		return "inconclusive";
 	case LG_EVIDENCE_BASELINED:
 		return "baselined";
+	case LG_EVIDENCE_FIRST_RUN:
+		return "first-run";
 	case LG_EVIDENCE_NONE:
 		break;
 	}

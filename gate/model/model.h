@@ -149,10 +149,12 @@ enum lg_evidence {
 	LG_EVIDENCE_NONE,         /* one run decided everything */
 	LG_EVIDENCE_USED,         /* leak and heap verdicts are the evidence run's */
 	LG_EVIDENCE_INCONCLUSIVE, /* the evidence run broke: the first run's verdicts stand */
-	LG_EVIDENCE_BASELINED     /* not run: the baseline accepts what the lean run failed on */
+	LG_EVIDENCE_BASELINED,    /* not run: the baseline accepts what the lean run failed on */
+	LG_EVIDENCE_FIRST_RUN     /* the first run had the evidence settings: the package
+				     needed an evidence run last time */
 };
 
-/* "none", "used", "inconclusive", "baselined". */
+/* "none", "used", "inconclusive", "baselined", "first-run". */
 const char *lg_evidence_name(enum lg_evidence e);
 
 /* What decided the heap check (report "heap_method"). */

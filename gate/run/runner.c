@@ -108,6 +108,8 @@ static void process(struct pool *pl, size_t i)
 	struct lg_package *p = &pl->run->pkgs[i];
 	struct pkgstate *st = &pl->st[i];
 	char *dir = NULL, *hookdir = NULL;
+	enum lg_sched_need need;
+	int direct;
 
 	if (gp->list_error) {
 		lg_runner_build_failed(p, gp->list_error, NULL);
@@ -130,18 +132,34 @@ static void process(struct pool *pl, size_t i)
 		lg_runner_build_failed(p, "cannot create a work directory", NULL);
 		goto out;
 	}
-	lg_runner_run_binary(pl, gp, p, st, hookdir, NULL, pl->o->cfg->timeout, !pl->o->rerun, 1);
+	/*
+	 * A package whose leak groups needed an evidence run last time gets
+	 * the evidence settings in its first run: it most likely leaks again,
+	 * and a lean run before would be spent for nothing.  Not one whose heap
+	 * check failed: its evidence run repeats the tests (heap passes), and
+	 * only a lean run's test verdicts count.  One that passes runs lean
+	 * next time.
+	 */
+	direct = pl->o->rerun && st->last_need == LG_SCHED_EVIDENCE;
+	lg_runner_run_binary(pl, gp, p, st, hookdir, NULL, pl->o->cfg->timeout,
+			     !pl->o->rerun || direct, 1);
 	st->lean_seconds = p->run_seconds;
 	st->timed = p->run_seconds > 0 && !lg_proc_interrupted();
-	if (pl->o->rerun && lg_runner_wants_evidence(p) && !lg_proc_interrupted()) {
-		/* signatures leave ancestry out: a lean run's groups match a
-		 * baseline recorded from an evidence run */
-		if (pl->o->accepted && p->hook == LG_HOOK_DONE &&
-		    pl->o->accepted(pl->o->accepted_ctx, pl->list->module_root, p))
+	if (direct)
+		p->evidence = LG_EVIDENCE_FIRST_RUN;
+	need = lg_runner_wants_evidence(p, !pl->o->rerun || direct);
+	/* signatures leave ancestry out: a lean run's groups match a baseline
+	 * recorded from an evidence run */
+	if (need != LG_SCHED_LEAN && pl->o->rerun && pl->o->accepted && p->hook == LG_HOOK_DONE &&
+	    pl->o->accepted(pl->o->accepted_ctx, pl->list->module_root, p)) {
+		if (!direct)
 			p->evidence = LG_EVIDENCE_BASELINED;
-		else
-			lg_runner_evidence_run(pl, gp, p, st, dir);
+		need = LG_SCHED_LEAN;
 	}
+	st->need = need;
+	if (pl->o->rerun && !lg_proc_interrupted() &&
+	    (direct ? need == LG_SCHED_PER_PASS : need != LG_SCHED_LEAN))
+		lg_runner_evidence_run(pl, gp, p, st, dir);
 	lg_runner_stress(pl, gp, p, st, dir);
 out:
 	free(dir);
@@ -328,8 +346,10 @@ static void build_batch(struct pool *pl, const int *batch, int k)
 
 /*
  * Longest first: the order the workers start packages in, from the times
- * the last run recorded in the build cache (schedule.h).  A times file
- * that cannot be used is noted and leaves the go list order; cannot fail.
+ * the last run recorded in the build cache (schedule.h), and what each
+ * package needed then.  A times file that cannot be used is noted and
+ * leaves the go list order; without --history (o->history 0) it is read
+ * only to be kept for packages this run leaves out.  Cannot fail.
  */
 static void plan_order(struct pool *pl, struct lg_sched_times *times)
 {
@@ -340,8 +360,12 @@ static void plan_order(struct pool *pl, struct lg_sched_times *times)
 
 	if (why)
 		lg_runner_note(pl, NULL, why);
-	for (i = 0; i < pl->list->n; i++)
-		expected[i] = lg_sched_expected(times, pl->list->pkgs[i].import_path);
+	for (i = 0; i < pl->list->n; i++) {
+		const char *path = pl->list->pkgs[i].import_path;
+
+		expected[i] = pl->o->history ? lg_sched_expected(times, path) : -1;
+		pl->st[i].last_need = pl->o->history ? lg_sched_needed(times, path) : LG_SCHED_LEAN;
+	}
 	pl->order = lg_xcalloc(pl->list->n ? pl->list->n : 1, sizeof(*pl->order));
 	lg_sched_order(expected, pl->list->n, pl->order);
 	free(expected);
@@ -366,9 +390,7 @@ static void record_times(struct pool *pl, struct lg_sched_times *times)
 
 		if (!pl->st[i].timed)
 			continue;
-		lg_sched_times_set(times, p->import_path, pl->st[i].lean_seconds,
-				   p->evidence == LG_EVIDENCE_USED ||
-				   p->evidence == LG_EVIDENCE_INCONCLUSIVE);
+		lg_sched_times_set(times, p->import_path, pl->st[i].lean_seconds, pl->st[i].need);
 		n++;
 	}
 	if (n && !times->newer && lg_sched_times_write(times, file, &err)) {

@@ -40,6 +40,10 @@ struct lg_runner_opts {
 	int rewrite;       /* and rewrite the TestMain of packages with one */
 	int rerun;         /* lean first run; failing packages again with the evidence
 	                      settings (ancestry, fine heap sampling); 0: one full run */
+	int history;       /* use what earlier runs recorded (times.json): the start
+	                      order, and the evidence settings in the first run of
+	                      a package that needed an evidence run; 0: go list
+	                      order, lean first runs (this run is still recorded) */
 	int allow_core;    /* keep core dumps */
 	int keep_tmp;      /* leave the work directory behind */
 	char *const *test_args; /* extra -test.* flags for every binary */

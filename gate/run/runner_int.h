@@ -19,6 +19,7 @@
 #include "proc.h"
 #include "rewrite.h"
 #include "runner.h"
+#include "schedule.h"
 #include "test2json.h"
 
 /* What the build phase left for each package. */
@@ -31,6 +32,8 @@ struct pkgstate {
 	struct lg_gobuild_result br;
 	double lean_seconds; /* the first run's time, for the next run's order */
 	int timed;           /* lean_seconds was measured (the run was not cut short) */
+	enum lg_sched_need last_need; /* what the last run needed (times.json) */
+	enum lg_sched_need need;      /* what this run needed, for the next one */
 };
 
 struct pool {
@@ -99,8 +102,13 @@ void lg_runner_run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_
 			  const struct pkgstate *st, const char *hookdir, char *const *extra,
 			  double timeout, int evidence, int passes);
 
-/* 1 when p's lean run failed a leak or heap check the evidence run could decide better. */
-int lg_runner_wants_evidence(const struct lg_package *p);
+/*
+ * What p's first run leaves to an evidence run: LG_SCHED_PER_PASS when its
+ * heap check failed, LG_SCHED_EVIDENCE when a leak check failed with groups
+ * it could not attribute (any failed leak check when the run had the
+ * evidence settings already: `evidence`), else LG_SCHED_LEAN.
+ */
+enum lg_sched_need lg_runner_wants_evidence(const struct lg_package *p, int evidence);
 /*
  * The evidence run of p in `dir` (runner_rerun.c); its leak and heap
  * verdicts replace the lean run's.  A hook directory that cannot be made

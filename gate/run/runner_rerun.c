@@ -44,8 +44,9 @@ static int attributed(const struct lg_package *p)
 	return 1;
 }
 
-int lg_runner_wants_evidence(const struct lg_package *p)
+enum lg_sched_need lg_runner_wants_evidence(const struct lg_package *p, int evidence)
 {
+	enum lg_sched_need need = LG_SCHED_LEAN;
 	size_t i;
 
 	for (i = 0; i < p->nchecks; i++) {
@@ -53,10 +54,12 @@ int lg_runner_wants_evidence(const struct lg_package *p)
 
 		if (c->status != LG_STATUS_FAILED)
 			continue;
-		if (c->kind == LG_CHECK_HEAP || (c->kind == LG_CHECK_LEAK && !attributed(p)))
-			return 1;
+		if (c->kind == LG_CHECK_HEAP)
+			return LG_SCHED_PER_PASS;
+		if (c->kind == LG_CHECK_LEAK && (evidence || !attributed(p)))
+			need = LG_SCHED_EVIDENCE;
 	}
-	return 0;
+	return need;
 }
 
 #define SWAP(a, b) do { __typeof__(a) t_ = (a); (a) = (b); (b) = t_; } while (0)

@@ -5,6 +5,9 @@
  * The file, written whole and atomically after each run:
  *   {"version": 1, "module_root": "/abs/root",
  *    "packages": {"example.com/m/pkg": {"lean_seconds": 1.23, "evidence": false}, ...}}
+ * where "evidence" says the package needed an evidence run, and an optional
+ * "heap_passes": true that it was for a failed heap check (absent: false;
+ * an older leakgate reads the file without it).
  * Everything read from it is checked; anything wrong makes the whole file
  * ignored (a cache rebuilt by the next run), never a failed gate.
  */
@@ -70,7 +73,7 @@ static struct lg_sched_time *find(const struct lg_sched_times *t, const char *pa
 }
 
 void lg_sched_times_set(struct lg_sched_times *t, const char *import_path,
-			double lean_seconds, int evidence)
+			double lean_seconds, enum lg_sched_need need)
 {
 	struct lg_sched_time *e;
 
@@ -86,7 +89,7 @@ void lg_sched_times_set(struct lg_sched_times *t, const char *import_path,
 	}
 	/* beyond any deadline; keeps the millisecond rounding in range */
 	e->lean_seconds = lean_seconds < LG_SCHED_MAX_SECONDS ? lean_seconds : LG_SCHED_MAX_SECONDS;
-	e->evidence = evidence != 0;
+	e->need = need;
 }
 
 double lg_sched_expected(const struct lg_sched_times *t, const char *import_path)
@@ -95,7 +98,14 @@ double lg_sched_expected(const struct lg_sched_times *t, const char *import_path
 
 	if (!e)
 		return -1;
-	return e->evidence ? 2 * e->lean_seconds : e->lean_seconds;
+	return e->need != LG_SCHED_LEAN ? 2 * e->lean_seconds : e->lean_seconds;
+}
+
+enum lg_sched_need lg_sched_needed(const struct lg_sched_times *t, const char *import_path)
+{
+	const struct lg_sched_time *e = import_path ? find(t, import_path) : NULL;
+
+	return e ? e->need : LG_SCHED_LEAN;
 }
 
 /* The note of an ignored file; clears what was read of it. */
@@ -152,14 +162,19 @@ char *lg_sched_times_parse(struct lg_sched_times *t, const char *text, size_t le
 	}
 	json_object_foreach(pkgs, path, e) {
 		json_t *secs = json_object_get(e, "lean_seconds"), *ev = json_object_get(e, "evidence");
+		json_t *hp = json_object_get(e, "heap_passes");
 
 		if (!json_is_object(e) || !json_is_number(secs) || !json_is_boolean(ev) || !*path ||
+		    (hp && !json_is_boolean(hp)) ||
 		    !isfinite(json_number_value(secs)) || json_number_value(secs) < 0) {
 			why = lg_xasprintf("'%s': packages.%s: expected {\"lean_seconds\": a time >= 0, "
-					   "\"evidence\": true or false}", name, path);
+					   "\"evidence\": true or false, \"heap_passes\": true or "
+					   "false (optional)}", name, path);
 			goto bad;
 		}
-		lg_sched_times_set(t, path, json_number_value(secs), json_is_true(ev));
+		lg_sched_times_set(t, path, json_number_value(secs),
+				   !json_is_true(ev) ? LG_SCHED_LEAN
+				   : json_is_true(hp) ? LG_SCHED_PER_PASS : LG_SCHED_EVIDENCE);
 	}
 	json_decref(doc);
 	return NULL;
@@ -206,7 +221,9 @@ int lg_sched_times_write(const struct lg_sched_times *t, const char *path, struc
 		 * same times leaves the file's bytes alone */
 		json_object_set_new(e, "lean_seconds",
 				    json_real((double)(long long)(t->v[i].lean_seconds * 1000 + 0.5) / 1000));
-		json_object_set_new(e, "evidence", json_boolean(t->v[i].evidence));
+		json_object_set_new(e, "evidence", json_boolean(t->v[i].need != LG_SCHED_LEAN));
+		if (t->v[i].need == LG_SCHED_PER_PASS)
+			json_object_set_new(e, "heap_passes", json_true());
 		json_object_set_new(pkgs, t->v[i].import_path, e);
 	}
 	json_object_set_new(doc, "packages", pkgs);

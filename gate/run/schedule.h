@@ -26,11 +26,23 @@
 /* Times are kept at most this long (seconds): a longer one is recorded as this. */
 #define LG_SCHED_MAX_SECONDS 1e9
 
+/*
+ * What a package's last run needed beyond one lean run.  The next run of a
+ * package that needed evidence starts with the evidence settings (its first
+ * run is its evidence run): a package that failed last time most likely
+ * fails again, and the lean run before would be spent for nothing.
+ */
+enum lg_sched_need {
+	LG_SCHED_LEAN,     /* one lean run decided (or a baseline accepted what it found) */
+	LG_SCHED_EVIDENCE, /* leak groups the lean run could not attribute */
+	LG_SCHED_PER_PASS  /* a failed heap check: the evidence run with heap passes */
+};
+
 /* One package's cost as its last run measured it. */
 struct lg_sched_time {
 	char *import_path;
-	double lean_seconds; /* its first (lean) run, or its only run */
-	int evidence;        /* it needed an evidence run after the lean one */
+	double lean_seconds;   /* its first run (lean, or with the evidence settings) */
+	enum lg_sched_need need;
 };
 
 /* The recorded times of one module root, keyed by import path. */
@@ -66,18 +78,21 @@ char *lg_sched_times_parse(struct lg_sched_times *t, const char *text, size_t le
 char *lg_sched_times_read(struct lg_sched_times *t, const char *path);
 
 /*
- * Records (or replaces) the measured time of `import_path`.  A negative or
- * non-finite time is not recorded; one over LG_SCHED_MAX_SECONDS is
- * recorded as that.
+ * Records (or replaces) the measured time of `import_path` and what it
+ * needed.  A negative or non-finite time is not recorded; one over
+ * LG_SCHED_MAX_SECONDS is recorded as that.
  */
 void lg_sched_times_set(struct lg_sched_times *t, const char *import_path,
-			double lean_seconds, int evidence);
+			double lean_seconds, enum lg_sched_need need);
 
 /*
- * Expected run time of `import_path`: its lean time, doubled when it needed
- * an evidence run last time; -1 when unknown.
+ * Expected run time of `import_path`: its first run's time, doubled when
+ * it needed an evidence run last time; -1 when unknown.
  */
 double lg_sched_expected(const struct lg_sched_times *t, const char *import_path);
+
+/* What `import_path` needed last time; LG_SCHED_LEAN when unknown. */
+enum lg_sched_need lg_sched_needed(const struct lg_sched_times *t, const char *import_path);
 
 /*
  * Writes the table to `path` atomically (lg_write_file; unchanged bytes are

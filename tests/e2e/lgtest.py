@@ -36,8 +36,17 @@ class Checker:
         sys.exit(1 if self.failed else 0)
 
 
-def run_leakgate(args, cwd, timeout=900, env=None):
-    """Runs leakgate; returns (exit code, stdout, stderr, seconds)."""
+def run_leakgate(args, cwd, timeout=900, env=None, history=False):
+    """Runs leakgate; returns (exit code, stdout, stderr, seconds).
+
+    `leakgate run` gets --no-history unless `history`: the scripts share
+    the build cache of the fixture module, and what one script's run
+    recorded there (a package that needed an evidence run gets the evidence
+    settings in its next first run) must not change what another sees.
+    test_schedule checks the history itself, in a cache of its own.
+    """
+    if args[:1] == ["run"] and not history:
+        args = ["run", "--no-history"] + args[1:]
     start = time.monotonic()
     p = subprocess.run([LEAKGATE] + args, cwd=cwd, capture_output=True, text=True,
                        errors="replace", timeout=timeout, env=env)

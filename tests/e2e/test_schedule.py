@@ -10,6 +10,12 @@ package whose heap check fails records that it needed an evidence run, and
 a run of some packages keeps the others' times; a corrupt times file and
 one of a newer version are noted on stderr and never fail the run (the
 newer one is left as it was, the corrupt one is written anew).
+
+A package whose leaks needed an evidence run (goroutines of a helper that
+only ancestry can tie to the test) gets the evidence settings in its next
+first run (evidence_run "first-run": one run, the same group, named test
+and `go` statement); --no-history runs it lean first again; once fixed it
+passes in that one run, and the run after is lean.
 """
 import glob
 import json
@@ -29,8 +35,21 @@ HEAP = ('package h\n\nimport "testing"\n\nvar keep [][]byte\n\n'
         '\t\tkeep = append(keep, make([]byte, 64<<10))\n\t}\n}\n')
 
 
+# a goroutine started by a helper in another file: the lean run cannot name
+# the test behind it (no ancestry), so the package needs an evidence run
+LEAKY = ('package l\n\nfunc Start(ch chan int) {\n\tgo func() { <-ch }()\n}\n')
+LEAKY_TEST = ('package l\n\nimport "testing"\n\nfunc TestLeaks(t *testing.T) { Start(make(chan int)) }\n')
+FIXED_TEST = ('package l\n\nimport "testing"\n\n'
+              'func TestLeaks(t *testing.T) { ch := make(chan int); Start(ch); ch <- 1 }\n')
+
+
 def make_module(root):
     shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(os.path.join(root, "l"))
+    with open(os.path.join(root, "l", "l.go"), "w") as f:
+        f.write(LEAKY)
+    with open(os.path.join(root, "l", "l_test.go"), "w") as f:
+        f.write(LEAKY_TEST)
     for name, text in (("a", QUICK.format("a")), ("b", QUICK.format("b")), ("z", SLOW), ("h", HEAP)):
         os.makedirs(os.path.join(root, name))
         with open(os.path.join(root, name, name + "_test.go"), "w") as f:
@@ -50,6 +69,51 @@ def times_file(cache):
     return files[0] if len(files) == 1 else None
 
 
+def leak_run(c, root, env, what, history=True, extra=()):
+    """Runs ./l; returns its report entry."""
+    rep = os.path.join(WORK, "schedule", "l.json")
+    rc, out, err, _ = run_leakgate(["run", "-p", "1", "--json", rep, *extra, "./l"], root, env=env,
+                                   history=history)
+    c.check(f"{what}: a report", os.path.exists(rep), err[-2000:])
+    p = json.load(open(rep))["packages"][0]
+    os.remove(rep)
+    return rc, p
+
+
+def group_ok(p):
+    g = p.get("leaks") or [{}]
+    return (len(p.get("leaks") or []) == 1 and g[0].get("test") == "TestLeaks"
+            and (g[0].get("created_at") or {}).get("file") == "l/l.go")
+
+
+def direct_checks(c, root, env, path):
+    rc, p = leak_run(c, root, env, "leak, first time")
+    c.check("leak, first time: fails, lean run then evidence run",
+            rc == 1 and p.get("evidence_run") == "used" and group_ok(p), p)
+    need = json.load(open(path))["packages"].get(MODULE + "/l", {})
+    c.check("times.json: the leaking package needed an evidence run",
+            need.get("evidence") is True and "heap_passes" not in need, need)
+
+    rc, p = leak_run(c, root, env, "leak, again")
+    c.check("leak, again: fails in one run with the evidence settings (first-run)",
+            rc == 1 and p.get("evidence_run") == "first-run", p.get("evidence_run"))
+    c.check("leak, again: the same group, its test and go statement named", group_ok(p), p.get("leaks"))
+
+    rc, p = leak_run(c, root, env, "leak, --no-history", history=False)
+    c.check("leak, --no-history: a lean run first again",
+            rc == 1 and p.get("evidence_run") == "used" and group_ok(p), p.get("evidence_run"))
+
+    with open(os.path.join(root, "l", "l_test.go"), "w") as f:
+        f.write(FIXED_TEST)
+    rc, p = leak_run(c, root, env, "fixed")
+    c.check("fixed: passes in its one run with the evidence settings",
+            rc == 0 and p.get("evidence_run") == "first-run" and not p.get("leaks"), p)
+    need = json.load(open(path))["packages"].get(MODULE + "/l", {})
+    c.check("times.json: the fixed package needs no evidence run", need.get("evidence") is False, need)
+    rc, p = leak_run(c, root, env, "fixed, again")
+    c.check("fixed, again: one lean run", rc == 0 and p.get("evidence_run") == "none", p.get("evidence_run"))
+
+
 def main():
     c = Checker()
     root = os.path.join(WORK, "schedule", "mod")
@@ -59,7 +123,7 @@ def main():
     env = dict(os.environ, LEAKGATE_CACHE=cache)
     pkgs = ["./a", "./b", "./z"]
 
-    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env)
+    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env, history=True)
     c.check("first run passes", rc == 0, err[-2000:])
     c.check("first run: go list order", order(out) == ["a", "b", "z"], out)
     c.check("first run: no note about times", "package times" not in err, err[-2000:])
@@ -73,11 +137,11 @@ def main():
     c.check("times.json: the slow package took its 1.5 s, no evidence run",
             z.get("lean_seconds", 0) >= 1.5 and z.get("evidence") is False, z)
 
-    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env)
+    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env, history=True)
     c.check("second run passes", rc == 0, err[-2000:])
     c.check("second run: the slow package starts first", order(out)[:1] == ["z"], out)
 
-    rc, out, err, _ = run_leakgate(["run", "-p", "1", "./h"], root, env=env)
+    rc, out, err, _ = run_leakgate(["run", "-p", "1", "./h"], root, env=env, history=True)
     c.check("heap package fails its heap check", rc == 1, out[-2000:] + err[-2000:])
     doc = json.load(open(path))
     h = doc["packages"].get(MODULE + "/h", {})
@@ -85,9 +149,11 @@ def main():
     c.check("times.json: a run of one package keeps the others' times",
             all(MODULE + "/" + p in doc["packages"] for p in ("a", "b", "z")), doc["packages"].keys())
 
+    direct_checks(c, root, env, path)
+
     with open(path, "w") as f:
         f.write('{"version": 1, "module_root": "')  # cut short
-    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env)
+    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env, history=True)
     c.check("corrupt times: the run still passes", rc == 0, err[-2000:])
     c.check("corrupt times: a note says they were ignored",
             "package times ignored" in err and "go list order" in err, err[-2000:])
@@ -101,7 +167,7 @@ def main():
     newer = '{"version": 99, "module_root": "x", "packages": {}, "future": true}'
     with open(path, "w") as f:
         f.write(newer)
-    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env)
+    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env, history=True)
     c.check("newer times: the run still passes", rc == 0, err[-2000:])
     c.check("newer times: a note names the newer leakgate", "newer leakgate (version 99" in err,
             err[-2000:])

@@ -20,7 +20,8 @@ static const char good[] =
 	"{\"version\": 1, \"module_root\": \"/m\", \"packages\": {"
 	"\"ex.com/m/a\": {\"lean_seconds\": 2.5, \"evidence\": false},"
 	"\"ex.com/m/b\": {\"lean_seconds\": 1.5, \"evidence\": true},"
-	"\"ex.com/m/c\": {\"lean_seconds\": 0.25, \"evidence\": false}}}";
+	"\"ex.com/m/c\": {\"lean_seconds\": 0.25, \"evidence\": false},"
+	"\"ex.com/m/h\": {\"lean_seconds\": 4, \"evidence\": true, \"heap_passes\": true}}}";
 
 static void test_order(void)
 {
@@ -54,8 +55,14 @@ static void test_expected(void)
 	note = lg_sched_times_parse(&t, good, sizeof(good) - 1, "times.json");
 	CHECK(note == NULL);
 	free(note);
-	CHECK_INT(t.n, 3);
+	CHECK_INT(t.n, 4);
 	CHECK(lg_sched_expected(&t, "ex.com/m/a") == 2.5);
+	/* what each needed: the next run's first run follows it */
+	CHECK_INT(lg_sched_needed(&t, "ex.com/m/a"), LG_SCHED_LEAN);
+	CHECK_INT(lg_sched_needed(&t, "ex.com/m/b"), LG_SCHED_EVIDENCE);
+	CHECK_INT(lg_sched_needed(&t, "ex.com/m/h"), LG_SCHED_PER_PASS);
+	CHECK_INT(lg_sched_needed(&t, "ex.com/m/d"), LG_SCHED_LEAN); /* unknown */
+	CHECK(lg_sched_expected(&t, "ex.com/m/h") == 8.0);
 	CHECK(lg_sched_expected(&t, "ex.com/m/b") == 3.0); /* evidence run: doubled */
 	CHECK(lg_sched_expected(&t, "ex.com/m/c") == 0.25);
 	CHECK(lg_sched_expected(&t, "ex.com/m/d") < 0);
@@ -72,13 +79,14 @@ static void test_expected(void)
 		CHECK_INT(o[1], 0);
 		CHECK_INT(o[2], 2);
 	}
-	lg_sched_times_set(&t, "ex.com/m/b", 0.1, 0); /* replaced, not added */
-	CHECK_INT(t.n, 3);
+	lg_sched_times_set(&t, "ex.com/m/b", 0.1, LG_SCHED_LEAN); /* replaced, not added */
+	CHECK_INT(t.n, 4);
+	CHECK_INT(lg_sched_needed(&t, "ex.com/m/b"), LG_SCHED_LEAN);
 	CHECK(lg_sched_expected(&t, "ex.com/m/b") == 0.1);
-	lg_sched_times_set(&t, "ex.com/m/e", -1, 0); /* not a time: not recorded */
-	lg_sched_times_set(&t, "ex.com/m/e", NAN, 0);
-	CHECK_INT(t.n, 3);
-	lg_sched_times_set(&t, "ex.com/m/e", 1e300, 0);
+	lg_sched_times_set(&t, "ex.com/m/e", -1, LG_SCHED_LEAN); /* not a time: not recorded */
+	lg_sched_times_set(&t, "ex.com/m/e", NAN, LG_SCHED_LEAN);
+	CHECK_INT(t.n, 4);
+	lg_sched_times_set(&t, "ex.com/m/e", 1e300, LG_SCHED_LEAN);
 	CHECK(lg_sched_expected(&t, "ex.com/m/e") == LG_SCHED_MAX_SECONDS);
 	lg_sched_times_release(&t);
 }
@@ -90,7 +98,7 @@ static void ignored(const char *text, size_t len, const char *want, int newer)
 	char *note;
 
 	lg_sched_times_init(&t, "/m");
-	lg_sched_times_set(&t, "stale", 9, 0); /* what an earlier read left */
+	lg_sched_times_set(&t, "stale", 9, LG_SCHED_LEAN); /* what an earlier read left */
 	note = lg_sched_times_parse(&t, text, len, "times.json");
 	CHECK(note != NULL);
 	if (note && !strstr(note, want)) {
@@ -116,6 +124,7 @@ static void test_bad_files(void)
 		"{\"version\": 1, \"module_root\": \"/m\", \"packages\": {\"a\": 3}}",
 		"{\"version\": 1, \"module_root\": \"/m\", \"packages\": {\"\": {\"lean_seconds\": 1, \"evidence\": true}}}",
 		"{\"version\": 1, \"module_root\": \"/m\", \"packages\": []}",
+		"{\"version\": 1, \"module_root\": \"/m\", \"packages\": {\"a\": {\"lean_seconds\": 1, \"evidence\": true, \"heap_passes\": 1}}}",
 	};
 	size_t i;
 
@@ -148,15 +157,19 @@ static void test_file_round_trip(void)
 	lg_sched_times_init(&t, "/m");
 	CHECK(lg_sched_times_read(&t, path) == NULL); /* missing: the first run, no note */
 	CHECK_INT(t.n, 0);
-	lg_sched_times_set(&t, "ex.com/m/b", 14.1234, 1);
-	lg_sched_times_set(&t, "ex.com/m/a", 0.5, 0);
+	lg_sched_times_set(&t, "ex.com/m/b", 14.1234, LG_SCHED_EVIDENCE);
+	lg_sched_times_set(&t, "ex.com/m/a", 0.5, LG_SCHED_LEAN);
+	lg_sched_times_set(&t, "ex.com/m/h", 3, LG_SCHED_PER_PASS);
 	CHECK_INT(lg_sched_times_write(&t, path, &err), 0);
 	lg_sched_times_init(&u, "/m");
 	note = lg_sched_times_read(&u, path);
 	CHECK(note == NULL);
 	free(note);
-	CHECK_INT(u.n, 2);
+	CHECK_INT(u.n, 3);
 	CHECK(lg_sched_expected(&u, "ex.com/m/b") == 2 * 14.123);
+	CHECK_INT(lg_sched_needed(&u, "ex.com/m/b"), LG_SCHED_EVIDENCE);
+	CHECK_INT(lg_sched_needed(&u, "ex.com/m/h"), LG_SCHED_PER_PASS);
+	CHECK_INT(lg_sched_needed(&u, "ex.com/m/a"), LG_SCHED_LEAN);
 	CHECK(lg_sched_expected(&u, "ex.com/m/a") == 0.5);
 	/* the same times again: the file is not rewritten */
 	CHECK_INT(stat(path, &st1), 0);
