@@ -18,7 +18,12 @@
 #        for leakgate run), KEEP=1 keeps the scratch directory, BASELINE=1
 #        records baselines first (`leakgate baseline update`, as a team
 #        adopting the gate would) so the figures are the gate against them,
-#        REPORTS=DIR keeps each module's JSON report there
+#        REPORTS=DIR keeps each module's JSON report there, COLD=1 times
+#        leakgate's first run instead: each round gets a new, empty Go build
+#        cache (GOCACHE) that one `go test` fills, as a team that runs go test
+#        has it, and a new, empty leakgate cache; then go test (warm) and
+#        leakgate's first run (it compiles the hooked test packages and links
+#        every binary) are timed side by side
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -116,6 +121,11 @@ for spec in "${modules[@]}"; do
     [[ -z ${REPORTS:-} ]] || { mkdir -p "$REPORTS" && cp "$scratch/report.json" "$REPORTS/$(basename "$dir").json"; }
     gt=() lg=()
     for ((i = 0; i < rounds; i++)); do
+      if [[ ${COLD:-0} == 1 ]]; then
+        rm -rf "$scratch/gocache" "$scratch/lgcache"
+        export GOCACHE=$scratch/gocache LEAKGATE_CACHE=$scratch/lgcache
+        go test -count=1 $pkgs >/dev/null 2>&1 || true
+      fi
       t0=$(now); go test -count=1 $pkgs >/dev/null 2>&1 || true; t1=$(now)
       "$leakgate" run -q ${LG_FLAGS:-} $pkgs >/dev/null 2>&1 || true; t2=$(now)
       gt+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
@@ -123,7 +133,9 @@ for spec in "${modules[@]}"; do
     done
     mg=$(median "${gt[@]}")
     ml=$(median "${lg[@]}")
-    printf '  wall time, median of %d: go test %.1fs, leakgate %.1fs, ratio %.2f\n' \
-      "$rounds" "$mg" "$ml" "$(awk -v a="$ml" -v b="$mg" 'BEGIN { print a / b }')"
+    first=
+    [[ ${COLD:-0} == 1 ]] && first=" (first run: empty leakgate cache)"
+    printf '  wall time, median of %d: go test %.1fs, leakgate%s %.1fs, ratio %.2f\n' \
+      "$rounds" "$mg" "$first" "$ml" "$(awk -v a="$ml" -v b="$mg" 'BEGIN { print a / b }')"
   )
 done
