@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "escape.h"
 #include "hashmap.h"
 #include "jsonutil.h"
 #include "jsonw.h"
@@ -62,6 +63,12 @@ struct ftab {
 	struct lg_hmap by_content; /* entry numbers of ent, by content_hash */
 	const struct fkey *key;    /* the content looked up, for same_entry */
 	struct set_map map[2];
+	/*
+	 * The last labels text written and its JSON: groups of a profile
+	 * share their labels text (group_profile.c), so it is escaped once.
+	 */
+	const char *labels;
+	struct lg_buf labels_json;
 };
 
 static uint64_t content_hash(const struct fkey *k)
@@ -147,6 +154,7 @@ static const struct index_text *frame_index(struct ftab *t, struct set_map *m, u
 static void ftab_init(struct ftab *t)
 {
 	memset(t, 0, sizeof(*t));
+	lg_buf_init(&t->labels_json);
 }
 
 static void ftab_release(struct ftab *t)
@@ -155,6 +163,7 @@ static void ftab_release(struct ftab *t)
 	lg_hmap_release(&t->by_content);
 	free(t->map[0].index);
 	free(t->map[1].index);
+	lg_buf_release(&t->labels_json);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -262,6 +271,24 @@ static void write_frames(struct lg_jw *w, struct ftab *t, const struct lg_group_
 	lg_jw_bool(w, g->frames_elided);
 }
 
+/* A group's labels text as a JSON string (or null), escaped once per distinct pointer. */
+static void write_labels(struct lg_jw *w, struct ftab *t, const char *labels)
+{
+	if (!labels) {
+		lg_jw_lit(w, "null");
+		return;
+	}
+	if (labels != t->labels) {
+		/* as lg_jw_str writes it */
+		lg_buf_reset(&t->labels_json);
+		lg_buf_addch(&t->labels_json, '"');
+		lg_escape_json(&t->labels_json, labels);
+		lg_buf_addch(&t->labels_json, '"');
+		t->labels = labels;
+	}
+	lg_jw_rawn(w, t->labels_json.buf, t->labels_json.len);
+}
+
 /* One group object; keys in the schema's order, dump-only ones for dumps. */
 static void write_group(struct lg_jw *w, struct ftab *t, const struct lg_group_set *s,
 			const struct lg_group *g, int is_dump)
@@ -286,7 +313,7 @@ static void write_group(struct lg_jw *w, struct ftab *t, const struct lg_group_s
 	lg_jw_lit(w, ",\"label\":");
 	lg_jw_str(w, g->label);
 	lg_jw_lit(w, ",\"labels\":");
-	lg_jw_str(w, g->labels);
+	write_labels(w, t, g->labels);
 	lg_jw_lit(w, ",\"pattern\":");
 	write_pattern(w, g);
 	write_frames(w, t, s, g);
