@@ -25,6 +25,7 @@
 #include "view.h"
 
 #define HEAD_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
+#define PREFETCH_GROUPS 4 /* groups ahead whose frame ids are fetched */
 
 static const char *const dump_forms[] = {
 	[LG_DUMP_PLAIN] = "plain", [LG_DUMP_PANIC] = "panic", [LG_DUMP_FATAL] = "fatal",
@@ -407,6 +408,9 @@ int lg_stackjson_stacks(const struct lg_input *in, FILE *f)
 		"hidden_groups", (json_int_t)s->hidden, "hidden_count", (json_int_t)s->hidden_count),
 		"groups");
 	for (i = 0; i < s->n && !w.failed; i++) {
+		/* sorted groups, unsorted frame ids: fetch a later group's ahead */
+		if (i + PREFETCH_GROUPS < s->n)
+			__builtin_prefetch(s->g[i + PREFETCH_GROUPS].frames);
 		lg_jw_raw(&w, i ? ",\n" : "\n");
 		write_group(&w, &t, s, &s->g[i], is_dump);
 	}

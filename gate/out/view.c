@@ -16,6 +16,7 @@
 #include "view.h"
 
 #define FUNC_COLUMN_MAX 64
+#define PREFETCH_GROUPS 4 /* groups ahead whose frame ids are fetched */
 
 /* ---------------------------------------------------------------------- */
 /* Small helpers. */
@@ -361,6 +362,13 @@ void lg_view_stacks_text(const struct lg_input *in, const struct lg_view *v, str
 	summary_line(in, v, out);
 	for (i = 0; i < s->n; i++) {
 		const struct lg_group *g = o[i].g;
+
+		/*
+		 * Groups are sorted, their frame ids are not (they stay where
+		 * grouping put them): ask for a later group's ids ahead of time.
+		 */
+		if (i + PREFETCH_GROUPS < s->n)
+			__builtin_prefetch(o[i + PREFETCH_GROUPS].g->frames);
 
 		if (key && (i == 0 || (g->label == NULL) != (o[i - 1].g->label == NULL) ||
 			    (g->label && strcmp(g->label, o[i - 1].g->label)))) {
