@@ -445,6 +445,21 @@ static void flatten_labels(const struct resolver *r, struct lg_pprof_label *out)
 }
 
 /*
+ * Samples whose stack hashes are worked out ahead, their table slots
+ * prefetched: the table of 100,000 distinct stacks is megabytes, and each
+ * lookup would otherwise wait for its own cache miss.
+ */
+#define STACK_AHEAD 4
+
+/* The in-memory hash of sample i's location list, as read from the pool. */
+static uint64_t sample_hash(const struct pw_pools *sp, size_t i)
+{
+	const struct pw_span *a = &sp->spans[i];
+
+	return lg_hash_bytes(sp->locs.v + a->loc, (a[1].loc - a->loc) * sizeof(*sp->locs.v));
+}
+
+/*
  * Gives back the tail of the pool past its `nl` packed stack entries and
  * makes it st->stack_locs.  A shrinking realloc may still move the block
  * (glibc's does not): the samples' pointers are then made again from
@@ -480,6 +495,7 @@ static void flatten(struct resolver *r, struct lg_pprof *p)
 	struct lg_hmap stacks = LG_HMAP_INIT;
 	struct stack_key key = { sp, NULL, NULL, NULL, 0 };
 	unsigned char *packed = (unsigned char *)sp->locs.v;
+	uint64_t ahead[STACK_AHEAD];
 	uint32_t *first_loc;
 	size_t i, j, nl = 0, ns = 0;
 
@@ -494,12 +510,21 @@ static void flatten(struct resolver *r, struct lg_pprof *p)
 	lg_hmap_reserve(&stacks, sp->nsamples);
 	p->samples = lg_xcalloc(sp->nsamples ? sp->nsamples : 1, sizeof(*p->samples));
 	p->nsamples = sp->nsamples;
+	for (i = 0; i < STACK_AHEAD && i < sp->nsamples; i++) {
+		ahead[i] = sample_hash(sp, i);
+		lg_hmap_prefetch(&stacks, ahead[i]);
+	}
 	for (i = 0; i < sp->nsamples; i++) {
 		const struct pw_span *a = &sp->spans[i], *b = a + 1;
 		struct lg_pprof_sample *out = &p->samples[i];
-		uint64_t h = lg_hash_bytes(sp->locs.v + a->loc, (b->loc - a->loc) * sizeof(*sp->locs.v));
+		uint64_t h = ahead[i % STACK_AHEAD];
 		uint32_t k;
 
+		/* sample i + STACK_AHEAD is still 64-bit: packing has not reached it */
+		if (i + STACK_AHEAD < sp->nsamples) {
+			ahead[i % STACK_AHEAD] = sample_hash(sp, i + STACK_AHEAD);
+			lg_hmap_prefetch(&stacks, ahead[i % STACK_AHEAD]);
+		}
 		key.i = i;
 		k = lg_hmap_find_or_add(&stacks, h, same_stack, &key, (uint32_t)ns);
 		if (k == ns) {
