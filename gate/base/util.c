@@ -197,6 +197,11 @@ static void buf_reserve(struct lg_buf *b, size_t extra)
 	lg_grow((void **)&b->buf, &b->alloc, need, 1);
 }
 
+void lg_buf_reserve(struct lg_buf *b, size_t extra)
+{
+	buf_reserve(b, extra);
+}
+
 void lg_buf_add_grow(struct lg_buf *b, const void *data, size_t len)
 {
 	if (!len)

@@ -89,6 +89,12 @@ void lg_buf_release(struct lg_buf *b);
 void lg_buf_reset(struct lg_buf *b);
 /* lg_buf_add's path that grows the buffer. */
 void lg_buf_add_grow(struct lg_buf *b, const void *data, size_t len);
+/*
+ * Makes room for `extra` more bytes and the NUL, adding none: a writer
+ * that knows how much it appends then fills buf + len itself and sets len
+ * and the NUL.  Cannot fail (exhaustion exits).
+ */
+void lg_buf_reserve(struct lg_buf *b, size_t extra);
 
 /*
  * Appends `len` bytes.  Inline: writers append a few bytes at a time,

@@ -40,6 +40,19 @@ struct wait_memo {
 	enum lg_wait_class wait;
 };
 
+/*
+ * A direct-mapped memo of profile label text by the labels' content as
+ * decoded (key, value and unit pointers, numbers): a heap profile labels
+ * every sample "{bytes: N}" with a handful of sizes, so groups share the
+ * text instead of each formatting and storing its own.
+ */
+#define LG_GROUP_LABELS_MEMO 64
+struct labels_memo {
+	const struct lg_pprof_label *labels; /* a sample's labels with this text */
+	size_t n;
+	const char *text;
+};
+
 struct priv {
 	uint64_t *hash; /* per group: its content key (level, wait, frames, ...) */
 	size_t galloc;
@@ -66,6 +79,7 @@ struct priv {
 	/* profiles: per frame of the location table, its frame_ent (or NONE) */
 	uint32_t *loc_fe;
 	struct wait_memo wait_memo[LG_GROUP_WAIT_MEMO];
+	struct labels_memo labels_memo[LG_GROUP_LABELS_MEMO];
 	/*
 	 * After lg_group_finish: table frame k's function as folded text,
 	 * ";func" with any ';' in it made ':', is fold.buf[fold_at[k] ..

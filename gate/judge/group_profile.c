@@ -42,14 +42,47 @@ static int sample_label(const struct lg_pprof_sample *sm, const char *key, struc
 	return 0;
 }
 
-/* Profile labels as text, `{k: "v", n: 3}`, for the group's first sample. */
+/* The memo slot of labels l[0..n): a hash of what their text is made of. */
+static struct labels_memo *labels_slot(struct priv *pv, const struct lg_pprof_label *l, size_t n)
+{
+	uint64_t h = n;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h = lg_hash_mix(h, lg_hash_ptr(l[i].key) ^ lg_hash_ptr(l[i].str) * 3);
+		h = lg_hash_mix(h, (uint64_t)l[i].num ^ lg_hash_ptr(l[i].unit) * 5);
+	}
+	return &pv->labels_memo[(h ^ h >> 29) & (LG_GROUP_LABELS_MEMO - 1)];
+}
+
+/* Do labels a and b (n each) make the same text?  Same pointers, same numbers. */
+static int same_labels(const struct lg_pprof_label *a, const struct lg_pprof_label *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].key != b[i].key || a[i].str != b[i].str || a[i].num != b[i].num ||
+		    a[i].unit != b[i].unit)
+			return 0;
+	return 1;
+}
+
+/*
+ * Profile labels as text, `{k: "v", n: 3}`, for the group's first sample;
+ * shared with earlier groups whose labels are the same (labels_memo).
+ * NULL when the sample has none.  Cannot fail.
+ */
 static const char *sample_labels_text(struct priv *pv, const struct lg_pprof_sample *sm)
 {
 	struct lg_buf *b = &pv->scratch;
+	struct labels_memo *m;
 	size_t i;
 
 	if (!sm->nlabels)
 		return NULL;
+	m = labels_slot(pv, sm->labels, sm->nlabels);
+	if (m->labels && m->n == sm->nlabels && same_labels(m->labels, sm->labels, sm->nlabels))
+		return m->text;
 	lg_buf_reset(b);
 	lg_buf_addch(b, '{');
 	for (i = 0; i < sm->nlabels; i++) {
@@ -72,7 +105,10 @@ static const char *sample_labels_text(struct priv *pv, const struct lg_pprof_sam
 		}
 	}
 	lg_buf_addch(b, '}');
-	return lg_arena_strndup(&pv->arena, b->buf, b->len);
+	m->labels = sm->labels;
+	m->n = sm->nlabels;
+	m->text = lg_arena_strndup(&pv->arena, b->buf, b->len);
+	return m->text;
 }
 
 /*

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "escape.h"
 #include "hashmap.h"
 #include "jsonutil.h"
 #include "jsonw.h"
@@ -24,6 +25,7 @@
 #include "view.h"
 
 #define HEAD_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
+#define PREFETCH_GROUPS 4 /* groups ahead whose frame ids are fetched */
 
 static const char *const dump_forms[] = {
 	[LG_DUMP_PLAIN] = "plain", [LG_DUMP_PANIC] = "panic", [LG_DUMP_FATAL] = "fatal",
@@ -62,6 +64,12 @@ struct ftab {
 	struct lg_hmap by_content; /* entry numbers of ent, by content_hash */
 	const struct fkey *key;    /* the content looked up, for same_entry */
 	struct set_map map[2];
+	/*
+	 * The last labels text written and its JSON: groups of a profile
+	 * share their labels text (group_profile.c), so it is escaped once.
+	 */
+	const char *labels;
+	struct lg_buf labels_json;
 };
 
 static uint64_t content_hash(const struct fkey *k)
@@ -147,6 +155,7 @@ static const struct index_text *frame_index(struct ftab *t, struct set_map *m, u
 static void ftab_init(struct ftab *t)
 {
 	memset(t, 0, sizeof(*t));
+	lg_buf_init(&t->labels_json);
 }
 
 static void ftab_release(struct ftab *t)
@@ -155,6 +164,7 @@ static void ftab_release(struct ftab *t)
 	lg_hmap_release(&t->by_content);
 	free(t->map[0].index);
 	free(t->map[1].index);
+	lg_buf_release(&t->labels_json);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -262,6 +272,24 @@ static void write_frames(struct lg_jw *w, struct ftab *t, const struct lg_group_
 	lg_jw_bool(w, g->frames_elided);
 }
 
+/* A group's labels text as a JSON string (or null), escaped once per distinct pointer. */
+static void write_labels(struct lg_jw *w, struct ftab *t, const char *labels)
+{
+	if (!labels) {
+		lg_jw_lit(w, "null");
+		return;
+	}
+	if (labels != t->labels) {
+		/* as lg_jw_str writes it */
+		lg_buf_reset(&t->labels_json);
+		lg_buf_addch(&t->labels_json, '"');
+		lg_escape_json(&t->labels_json, labels);
+		lg_buf_addch(&t->labels_json, '"');
+		t->labels = labels;
+	}
+	lg_jw_rawn(w, t->labels_json.buf, t->labels_json.len);
+}
+
 /* One group object; keys in the schema's order, dump-only ones for dumps. */
 static void write_group(struct lg_jw *w, struct ftab *t, const struct lg_group_set *s,
 			const struct lg_group *g, int is_dump)
@@ -286,7 +314,7 @@ static void write_group(struct lg_jw *w, struct ftab *t, const struct lg_group_s
 	lg_jw_lit(w, ",\"label\":");
 	lg_jw_str(w, g->label);
 	lg_jw_lit(w, ",\"labels\":");
-	lg_jw_str(w, g->labels);
+	write_labels(w, t, g->labels);
 	lg_jw_lit(w, ",\"pattern\":");
 	write_pattern(w, g);
 	write_frames(w, t, s, g);
@@ -380,6 +408,9 @@ int lg_stackjson_stacks(const struct lg_input *in, FILE *f)
 		"hidden_groups", (json_int_t)s->hidden, "hidden_count", (json_int_t)s->hidden_count),
 		"groups");
 	for (i = 0; i < s->n && !w.failed; i++) {
+		/* sorted groups, unsorted frame ids: fetch a later group's ahead */
+		if (i + PREFETCH_GROUPS < s->n)
+			__builtin_prefetch(s->g[i + PREFETCH_GROUPS].frames);
 		lg_jw_raw(&w, i ? ",\n" : "\n");
 		write_group(&w, &t, s, &s->g[i], is_dump);
 	}

@@ -16,6 +16,7 @@
 #include "view.h"
 
 #define FUNC_COLUMN_MAX 64
+#define PREFETCH_GROUPS 4 /* groups ahead whose frame ids are fetched */
 
 /* ---------------------------------------------------------------------- */
 /* Small helpers. */
@@ -212,26 +213,40 @@ static const char *frame_text(struct frame_lines *fl, uint32_t id, const struct 
 	return fl->text.buf + at;
 }
 
-/* "    func<pad to width>  dir/file.go:line\n" */
-static void frame_line(struct frame_lines *fl, uint32_t id, size_t width,
-		       const struct lg_view *v, struct lg_buf *out)
+/*
+ * The lines of frames ids[0..n), "    func<pad to width>  dir/file.go:line\n"
+ * each (frame_text made every one's text), copied straight into `out`
+ * after one reservation: `need` is their length with the padding.
+ */
+static void frame_lines_add(const struct frame_lines *fl, const uint32_t *ids, size_t n,
+			    size_t width, size_t need, struct lg_buf *out)
 {
-	static const char spaces[FUNC_COLUMN_MAX + 1] =
-		"                                                                ";
-	size_t len, head;
-	const char *text = frame_text(fl, id, v, &len);
+	char *p;
+	size_t i;
 
-	head = 4 + fl->func_len[id];
-	lg_buf_add(out, text, head);
-	if (fl->func_len[id] < width)
-		lg_buf_add(out, spaces, width - fl->func_len[id]);
-	lg_buf_add(out, text + head, len - head);
+	lg_buf_reserve(out, need);
+	p = out->buf + out->len;
+	for (i = 0; i < n; i++) {
+		const char *text = fl->text.buf + fl->at[ids[i]];
+		size_t head = 4 + fl->func_len[ids[i]], len = fl->len[ids[i]];
+
+		memcpy(p, text, head);
+		p += head;
+		if (fl->func_len[ids[i]] < width) {
+			memset(p, ' ', width - fl->func_len[ids[i]]);
+			p += width - fl->func_len[ids[i]];
+		}
+		memcpy(p, text + head, len - head);
+		p += len - head;
+	}
+	*p = '\0';
+	out->len = (size_t)(p - out->buf);
 }
 
 static void group_text(const struct lg_input *in, const struct lg_group *g,
 		       const struct lg_view *v, struct frame_lines *fl, struct lg_buf *out)
 {
-	size_t i, width = 0, shown = g->nframes;
+	size_t i, width = 0, shown = g->nframes, need = 0;
 
 	group_header(in, g, v, out);
 	if (g->labels) {
@@ -242,15 +257,15 @@ static void group_text(const struct lg_input *in, const struct lg_group *g,
 	if (v && v->max_frames > 0 && shown > (size_t)v->max_frames)
 		shown = (size_t)v->max_frames;
 	for (i = 0; i < shown; i++) {
-		size_t w;
+		size_t len, w;
 
-		frame_text(fl, g->frames[i], v, &w);
+		frame_text(fl, g->frames[i], v, &len);
+		need += len;
 		w = fl->func_len[g->frames[i]];
 		if (w > width)
 			width = w < FUNC_COLUMN_MAX ? w : FUNC_COLUMN_MAX;
 	}
-	for (i = 0; i < shown; i++)
-		frame_line(fl, g->frames[i], width, v, out);
+	frame_lines_add(fl, g->frames, shown, width, need + shown * width, out);
 	if (shown < g->nframes || g->frames_elided)
 		lg_buf_addf(out, "    ...%s\n", g->frames_elided ? " frames elided" : "");
 	if (g->creator.func) {
@@ -361,6 +376,13 @@ void lg_view_stacks_text(const struct lg_input *in, const struct lg_view *v, str
 	summary_line(in, v, out);
 	for (i = 0; i < s->n; i++) {
 		const struct lg_group *g = o[i].g;
+
+		/*
+		 * Groups are sorted, their frame ids are not (they stay where
+		 * grouping put them): ask for a later group's ids ahead of time.
+		 */
+		if (i + PREFETCH_GROUPS < s->n)
+			__builtin_prefetch(o[i + PREFETCH_GROUPS].g->frames);
 
 		if (key && (i == 0 || (g->label == NULL) != (o[i - 1].g->label == NULL) ||
 			    (g->label && strcmp(g->label, o[i - 1].g->label)))) {

@@ -394,10 +394,17 @@ static void resolve_locations(struct resolver *r, struct lg_pprof *p)
  */
 _Static_assert(LG_PPROF_MAX_DECODED / 2 < UINT32_MAX, "stack ids fit 32 bits");
 
-/* The lookup key: sample `i` of the pools, against stacks' first samples. */
+/*
+ * The lookup key: sample `i` of the pools (its location indexes still
+ * 64-bit in the pool), against the stacks made so far (32-bit, packed at
+ * the pool's start: first_loc[k] is stack k's first, its length that of
+ * its first sample).
+ */
 struct stack_key {
 	const struct pw_pools *sp;
 	const uint32_t *stack_sample;
+	const uint32_t *packed;
+	const uint32_t *first_loc;
 	size_t i;
 };
 
@@ -407,11 +414,16 @@ static int same_stack(const void *ctx, uint32_t k)
 	const struct stack_key *key = ctx;
 	const struct pw_span *a = &key->sp->spans[key->stack_sample[k]];
 	const struct pw_span *b = &key->sp->spans[key->i];
-	size_t n = a[1].loc - a->loc;
+	const uint32_t *x = key->packed + key->first_loc[k];
+	const uint64_t *y = key->sp->locs.v + b->loc;
+	size_t n = a[1].loc - a->loc, j;
 
-	return n == b[1].loc - b->loc &&
-	       (!n || memcmp(key->sp->locs.v + a->loc, key->sp->locs.v + b->loc,
-			     n * sizeof(*key->sp->locs.v)) == 0);
+	if (n != b[1].loc - b->loc)
+		return 0;
+	for (j = 0; j < n; j++)
+		if (x[j] != y[j])
+			return 0;
+	return 1;
 }
 
 /* Resolves the raw labels of the pools, in order, into `out`. */
@@ -432,49 +444,110 @@ static void flatten_labels(const struct resolver *r, struct lg_pprof_label *out)
 	}
 }
 
-/* Builds the samples, with stack ids, once everything has been checked. */
+/*
+ * Samples whose stack hashes are worked out ahead, their table slots
+ * prefetched: the table of 100,000 distinct stacks is megabytes, and each
+ * lookup would otherwise wait for its own cache miss.
+ */
+#define STACK_AHEAD 4
+
+/* The in-memory hash of sample i's location list, as read from the pool. */
+static uint64_t sample_hash(const struct pw_pools *sp, size_t i)
+{
+	const struct pw_span *a = &sp->spans[i];
+
+	return lg_hash_bytes(sp->locs.v + a->loc, (a[1].loc - a->loc) * sizeof(*sp->locs.v));
+}
+
+/*
+ * Gives back the tail of the pool past its `nl` packed stack entries and
+ * makes it st->stack_locs.  A shrinking realloc may still move the block
+ * (glibc's does not): the samples' pointers are then made again from
+ * first_loc.  Cannot fail (exhaustion exits).
+ */
+static void keep_stack_locs(struct store *st, struct lg_pprof *p, void *packed, size_t nl,
+			    const uint32_t *first_loc)
+{
+	uintptr_t was = (uintptr_t)packed;
+	uint32_t *now = lg_xrealloc(packed, (nl ? nl : 1) * sizeof(*now));
+	size_t i;
+
+	st->stack_locs = now;
+	if ((uintptr_t)now == was)
+		return;
+	for (i = 0; i < p->nsamples; i++)
+		p->samples[i].locs = now + first_loc[p->samples[i].stack];
+}
+
+/*
+ * Builds the samples, with stack ids, once everything has been checked.
+ * The distinct location lists are packed as 32-bit indexes into the start
+ * of the pool that held them as 64-bit ones, which then becomes
+ * st->stack_locs: the packed stacks never catch up with the sample being
+ * read (stack entry nl is written at byte 4 nl, after pool entry j >= nl,
+ * at byte 8 j, is read), and a profile of 100,000 distinct stacks makes
+ * no second array of millions of entries.
+ */
 static void flatten(struct resolver *r, struct lg_pprof *p)
 {
-	const struct pw_pools *sp = &r->st->pools;
+	struct pw_pools *sp = &r->st->pools;
 	struct store *st = r->st;
 	struct lg_hmap stacks = LG_HMAP_INIT;
-	struct stack_key key = { sp, NULL, 0 };
+	struct stack_key key = { sp, NULL, NULL, NULL, 0 };
+	unsigned char *packed = (unsigned char *)sp->locs.v;
+	uint64_t ahead[STACK_AHEAD];
 	uint32_t *first_loc;
 	size_t i, j, nl = 0, ns = 0;
 
 	resolve_locations(r, p);
 	st->labels = lg_xcalloc(sp->nlabels ? sp->nlabels : 1, sizeof(*st->labels));
 	flatten_labels(r, st->labels);
-	/* Untouched pages of a big allocation cost nothing: shared stacks never fill them. */
-	st->stack_locs = lg_xmalloc((sp->locs.n ? sp->locs.n : 1) * sizeof(*st->stack_locs));
 	st->stack_sample = lg_xmalloc((sp->nsamples ? sp->nsamples : 1) * sizeof(*st->stack_sample));
 	first_loc = lg_xmalloc((sp->nsamples ? sp->nsamples : 1) * sizeof(*first_loc));
 	key.stack_sample = st->stack_sample;
+	key.packed = (const uint32_t *)(void *)packed;
+	key.first_loc = first_loc;
 	lg_hmap_reserve(&stacks, sp->nsamples);
 	p->samples = lg_xcalloc(sp->nsamples ? sp->nsamples : 1, sizeof(*p->samples));
 	p->nsamples = sp->nsamples;
+	for (i = 0; i < STACK_AHEAD && i < sp->nsamples; i++) {
+		ahead[i] = sample_hash(sp, i);
+		lg_hmap_prefetch(&stacks, ahead[i]);
+	}
 	for (i = 0; i < sp->nsamples; i++) {
 		const struct pw_span *a = &sp->spans[i], *b = a + 1;
 		struct lg_pprof_sample *out = &p->samples[i];
-		uint64_t h = lg_hash_bytes(sp->locs.v + a->loc, (b->loc - a->loc) * sizeof(*sp->locs.v));
+		uint64_t h = ahead[i % STACK_AHEAD];
 		uint32_t k;
 
+		/* sample i + STACK_AHEAD is still 64-bit: packing has not reached it */
+		if (i + STACK_AHEAD < sp->nsamples) {
+			ahead[i % STACK_AHEAD] = sample_hash(sp, i + STACK_AHEAD);
+			lg_hmap_prefetch(&stacks, ahead[i % STACK_AHEAD]);
+		}
 		key.i = i;
 		k = lg_hmap_find_or_add(&stacks, h, same_stack, &key, (uint32_t)ns);
 		if (k == ns) {
 			st->stack_sample[ns++] = (uint32_t)i;
 			first_loc[k] = (uint32_t)nl;
-			for (j = a->loc; j < b->loc; j++)
-				st->stack_locs[nl++] = (uint32_t)sp->locs.v[j];
+			for (j = a->loc; j < b->loc; j++, nl++) {
+				uint32_t li = (uint32_t)sp->locs.v[j]; /* read before the bytes are reused */
+
+				memcpy(packed + nl * sizeof(li), &li, sizeof(li));
+			}
 		}
 		out->values = (int64_t *)(sp->vals.v + a->val); /* the wire's two's complement */
-		out->locs = st->stack_locs + first_loc[k];
+		out->locs = (const uint32_t *)(void *)packed + first_loc[k];
 		out->nlocs = b->loc - a->loc;
 		out->stack = k;
 		out->labels = st->labels + a->label;
 		out->nlabels = b->label - a->label;
 	}
 	p->nstacks = ns;
+	/* the pool is the stacks' now, out of drop_scratch's reach */
+	sp->locs.v = NULL;
+	sp->locs.n = sp->locs.alloc = 0;
+	keep_stack_locs(st, p, packed, nl, first_loc);
 	free(first_loc);
 	lg_hmap_release(&stacks);
 }
