@@ -142,7 +142,7 @@ static void process(struct pool *pl, size_t i)
 	 */
 	direct = pl->o->rerun && st->last_need == LG_SCHED_EVIDENCE;
 	lg_runner_run_binary(pl, gp, p, st, hookdir, NULL, pl->o->cfg->timeout,
-			     !pl->o->rerun || direct, 1);
+			     !pl->o->rerun || direct ? LG_RUN_EVIDENCE : LG_RUN_LEAN, 1);
 	st->lean_seconds = p->run_seconds;
 	st->timed = p->run_seconds > 0 && !lg_proc_interrupted();
 	if (direct)

@@ -117,9 +117,9 @@ static char *godebug_value(const struct lg_config *cfg, int ancestors)
  * Deadlock and SIGQUIT dumps list every goroutine either way.
  */
 static char **build_env(const struct lg_config *cfg, const char *hookdir, const char *pkgdir,
-			int hooked, int evidence, int passes)
+			int hooked, int settings, int passes)
 {
-	char **env = NULL, *gd = godebug_value(cfg, evidence ? cfg->ancestors : 0);
+	char **env = NULL, *gd = godebug_value(cfg, settings & LG_RUN_ANCESTRY ? cfg->ancestors : 0);
 	const char *user_gd = getenv("GODEBUG"), *user_tb = getenv("GOTRACEBACK");
 	size_t n = 0, alloc = 0, i;
 
@@ -152,9 +152,9 @@ static char **build_env(const struct lg_config *cfg, const char *hookdir, const 
 	env[n++] = lg_xasprintf("LEAKGATE_SETTLE=%.0fms", cfg->settle * 1000.0);
 	if (cfg->deadlock_after > 0)
 		env[n++] = lg_xstrdup("LEAKGATE_PROBE=1");
-	if (evidence && cfg->mem_profile_rate > 0)
+	if ((settings & LG_RUN_FINE_HEAP) && cfg->mem_profile_rate > 0)
 		env[n++] = lg_xasprintf("LEAKGATE_MEMPROFILERATE=%d", cfg->mem_profile_rate);
-	else if (!evidence)
+	else if (!(settings & LG_RUN_FINE_HEAP))
 		env[n++] = lg_xasprintf("LEAKGATE_MEMPROFILERATE=%d", LG_LEAN_MEM_PROFILE_RATE);
 	if (passes >= 2)
 		env[n++] = lg_xasprintf("LEAKGATE_HEAP_PASSES=%d", passes);
@@ -183,7 +183,7 @@ static char **binary_argv(const struct lg_runner_opts *o, const char *binary,
 
 void lg_runner_run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
 			  const struct pkgstate *st, const char *hookdir, char *const *extra,
-			  double timeout, int evidence, int passes)
+			  double timeout, int settings, int passes)
 {
 	const struct lg_runner_opts *o = pl->o;
 	struct live c;
@@ -192,7 +192,7 @@ void lg_runner_run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_
 	struct lg_runner_judge_opts jo;
 	struct lg_err err;
 	int hooked = st->via != LG_VIA_NONE || gp->calls_hook;
-	char **env = build_env(o->cfg, hookdir, gp->dir, hooked, evidence, hooked ? passes : 1);
+	char **env = build_env(o->cfg, hookdir, gp->dir, hooked, settings, hooked ? passes : 1);
 	char **argv = binary_argv(o, st->br.binary, extra);
 	struct lg_probe_opts pro;
 	char *busy = NULL;

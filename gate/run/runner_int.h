@@ -91,16 +91,26 @@ void lg_runner_notify(struct pool *pl, enum lg_runner_event ev, const struct lg_
  */
 void lg_runner_build_failed(struct lg_package *p, const char *why, struct lg_buf *output);
 
+/* What a run of a test binary records beyond a lean run (flags). */
+enum {
+	LG_RUN_LEAN = 0,
+	LG_RUN_ANCESTRY = 1,  /* GODEBUG tracebackancestors=--ancestors: the tests
+				 and `go` statements behind leak groups */
+	LG_RUN_FINE_HEAP = 2, /* a heap sample every --mem-profile-rate bytes (the
+				 lean run: LG_LEAN_MEM_PROFILE_RATE) */
+	LG_RUN_EVIDENCE = LG_RUN_ANCESTRY | LG_RUN_FINE_HEAP
+};
+
 /*
  * Runs package gp's built binary and judges it into p.  `extra` are more
  * -test. flags (NULL: none); `timeout` is the deadline in seconds;
- * `evidence`: with ancestry and fine heap sampling; `passes` >= 2: the hook
- * runs the tests that many times and the heap check judges growth per pass.
+ * `settings`: LG_RUN_* flags; `passes` >= 2: the hook runs the tests that
+ * many times and the heap check judges growth per pass.
  * A binary that cannot be started becomes an error build check.
  */
 void lg_runner_run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
 			  const struct pkgstate *st, const char *hookdir, char *const *extra,
-			  double timeout, int evidence, int passes);
+			  double timeout, int settings, int passes);
 
 /*
  * What p's first run leaves to an evidence run: LG_SCHED_PER_PASS when its

@@ -44,6 +44,17 @@ static int attributed(const struct lg_package *p)
 	return 1;
 }
 
+/* A failed leak check whose groups only ancestry can attribute. */
+static int leaks_need_ancestry(const struct lg_package *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nchecks; i++)
+		if (p->checks[i].kind == LG_CHECK_LEAK && p->checks[i].status == LG_STATUS_FAILED)
+			return !attributed(p);
+	return 0;
+}
+
 enum lg_sched_need lg_runner_wants_evidence(const struct lg_package *p, int evidence)
 {
 	enum lg_sched_need need = LG_SCHED_LEAN;
@@ -65,11 +76,13 @@ enum lg_sched_need lg_runner_wants_evidence(const struct lg_package *p, int evid
 #define SWAP(a, b) do { __typeof__(a) t_ = (a); (a) = (b); (b) = t_; } while (0)
 
 /*
- * Takes the evidence run's leak and heap verdicts into p.  A leak that did
- * not come back in the evidence run keeps the first run's verdict (it
- * failed once: a leak that depends on timing is still a leak), with a note.
+ * Takes the evidence run's heap verdict into p, and its leak verdict when
+ * it ran for the leaks (`leaks`: with ancestry; else p keeps its own).  A
+ * leak that did not come back in the evidence run keeps the first run's
+ * verdict (it failed once: a leak that depends on timing is still a leak),
+ * with a note.
  */
-static void take_evidence(struct lg_package *p, struct lg_package *q)
+static void take_evidence(struct lg_package *p, struct lg_package *q, int leaks)
 {
 	struct lg_check *pl = lg_package_find_check(p, LG_CHECK_LEAK), *ql = lg_package_find_check(q, LG_CHECK_LEAK);
 	struct lg_check *ph = lg_package_find_check(p, LG_CHECK_HEAP), *qh = lg_package_find_check(q, LG_CHECK_HEAP);
@@ -81,7 +94,9 @@ static void take_evidence(struct lg_package *p, struct lg_package *q)
 		return;
 	}
 	p->evidence = LG_EVIDENCE_USED;
-	if (pl->status == LG_STATUS_FAILED && ql->status != LG_STATUS_FAILED) {
+	if (!leaks) {
+		/* the first run's leak verdict stands */
+	} else if (pl->status == LG_STATUS_FAILED && ql->status != LG_STATUS_FAILED) {
 		lg_buf_adds(&note, pl->detail ? pl->detail : "");
 		lg_buf_adds(&note, "\nleakgate ran the package again (with tracebackancestors) and "
 				   "it did not leak then: a leak that depends on timing\n");
@@ -108,7 +123,9 @@ static void take_evidence(struct lg_package *p, struct lg_package *q)
 
 /*
  * Runs the built binary again with the evidence settings and takes its
- * verdicts.  When the lean run's heap check failed, the tests run
+ * verdicts: fine heap sampling, and ancestry when leak groups need it (it
+ * costs tests that start many goroutines a quarter of their time and more,
+ * and adds nothing to a heap verdict).  When the first run's heap check failed, the tests run
  * --heap-passes times in the process so the heap check can judge growth per
  * pass; a pass that hangs must not cost the whole --timeout, so the deadline
  * is then a multiple of the lean run's time (the first pass's verdicts are
@@ -122,6 +139,8 @@ void lg_runner_evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct l
 	const struct lg_check *heap = lg_package_find_check(p, LG_CHECK_HEAP);
 	const struct lg_config *cfg = pl->o->cfg;
 	int passes = heap && heap->status == LG_STATUS_FAILED ? cfg->heap_passes : 1;
+	/* a first run with the evidence settings had ancestry already */
+	int leaks = p->evidence != LG_EVIDENCE_FIRST_RUN && leaks_need_ancestry(p);
 	double deadline = cfg->timeout;
 	struct lg_package q;
 
@@ -132,8 +151,9 @@ void lg_runner_evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct l
 	if (mkdir(hookdir, 0700) == 0) {
 		if (passes >= 2 && p->run_seconds * 3 * passes + 30 + cfg->settle * passes < deadline)
 			deadline = p->run_seconds * 3 * passes + 30 + cfg->settle * passes;
-		lg_runner_run_binary(pl, gp, &q, st, hookdir, NULL, deadline, 1, passes);
-		take_evidence(p, &q);
+		lg_runner_run_binary(pl, gp, &q, st, hookdir, NULL, deadline,
+				     LG_RUN_FINE_HEAP | (leaks ? LG_RUN_ANCESTRY : 0), passes);
+		take_evidence(p, &q, leaks);
 	}
 	lg_package_release(&q);
 	free(hookdir);
@@ -418,7 +438,7 @@ void lg_runner_stress(struct pool *pl, const struct lg_gopkg *gp, struct lg_pack
 
 			/* with ancestry: a leak found here must name its test */
 			lg_runner_run_binary(pl, gp, &q, st, hookdir, extra,
-				   deadline < cfg->timeout ? deadline : cfg->timeout, 1, 1);
+				   deadline < cfg->timeout ? deadline : cfg->timeout, LG_RUN_EVIDENCE, 1);
 		} else {
 			s->note = lg_xstrdup("stress stopped: cannot create a work directory");
 		}
