@@ -16,8 +16,14 @@
  * messages name the redacted URL, and as a second fence the finished message
  * is scrubbed of every secret we were given, in case libcurl or the server
  * ever echoes one.
+ *
+ * libcurl is loaded on the first fetch (dlopen), not linked: it pulls in
+ * some forty libraries (TLS, Kerberos, LDAP, ICU) whose loading and
+ * relocation cost every leakgate process about 3 ms of CPU, and most never
+ * fetch anything.  Without libcurl a fetch fails with a message saying so.
  */
 #define _GNU_SOURCE /* memmem */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,13 +49,64 @@ struct transfer {
 	char reason[REASON_MAX]; /* of the last status line seen */
 };
 
+/* The libcurl functions this module calls, from the loaded library. */
+static struct {
+	CURLcode (*global_init)(long flags);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *c);
+	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *c);
+	const char *(*easy_strerror)(CURLcode rc);
+	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+	void (*slist_free_all)(struct curl_slist *l);
+} api;
+
+#define LIBCURL_SONAME "libcurl.so.4"
+
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
+static char load_error[256]; /* why libcurl could not be loaded, or "" */
 
-/* curl_global_init is not thread-safe in every libcurl build: run it once. */
+/*
+ * Loads libcurl and runs curl_global_init, once (it is not thread-safe in
+ * every libcurl build).  On failure global_rc stays an error and, when the
+ * library or one of its functions is missing, load_error says which.
+ */
 static void global_init(void)
 {
-	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	void *h = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *missing = NULL;
+
+	if (!h) {
+		const char *e = dlerror();
+
+		snprintf(load_error, sizeof(load_error), "cannot load %s (%s): install libcurl "
+			 "(Debian: libcurl4) to fetch URLs", LIBCURL_SONAME, e ? e : "not found");
+		return;
+	}
+#define LOAD(field, name)                                               \
+	do {                                                            \
+		*(void **)&api.field = dlsym(h, name);                  \
+		if (!api.field && !missing)                             \
+			missing = name;                                 \
+	} while (0)
+	LOAD(global_init, "curl_global_init");
+	LOAD(easy_init, "curl_easy_init");
+	LOAD(easy_setopt, "curl_easy_setopt");
+	LOAD(easy_perform, "curl_easy_perform");
+	LOAD(easy_getinfo, "curl_easy_getinfo");
+	LOAD(easy_cleanup, "curl_easy_cleanup");
+	LOAD(easy_strerror, "curl_easy_strerror");
+	LOAD(slist_append, "curl_slist_append");
+	LOAD(slist_free_all, "curl_slist_free_all");
+#undef LOAD
+	if (missing) {
+		snprintf(load_error, sizeof(load_error), "%s has no %s: it is not a libcurl "
+			 "this leakgate can use", LIBCURL_SONAME, missing);
+		return; /* the handle stays open: nothing is unloaded while in use */
+	}
+	global_rc = api.global_init(CURL_GLOBAL_DEFAULT);
 }
 
 int lg_http_is_url(const char *s)
@@ -248,7 +305,7 @@ static CURLcode configure(CURL *c, const char *url, const struct lg_http_opts *o
 #define SET(opt, val)                                        \
 	do {                                                 \
 		if (rc == CURLE_OK)                          \
-			rc = curl_easy_setopt(c, opt, val);  \
+			rc = api.easy_setopt(c, opt, val);   \
 	} while (0)
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_URL, url);
@@ -297,9 +354,9 @@ static void describe_failure(struct lg_buf *msg, CURLcode rc, const char *errbuf
 		lg_buf_addf(msg, "too many redirects (stopped after %ld)", redirects);
 	else if (rc == CURLE_UNSUPPORTED_PROTOCOL)
 		lg_buf_addf(msg, "unsupported or disallowed protocol (%s)",
-			    *errbuf ? errbuf : curl_easy_strerror(rc));
+			    *errbuf ? errbuf : api.easy_strerror(rc));
 	else
-		lg_buf_adds(msg, *errbuf ? errbuf : curl_easy_strerror(rc));
+		lg_buf_adds(msg, *errbuf ? errbuf : api.easy_strerror(rc));
 	while (msg->len && msg->buf[msg->len - 1] == '\n')
 		msg->buf[--msg->len] = '\0';
 }
@@ -328,12 +385,12 @@ int lg_http_fetch(const char *url, const struct lg_http_opts *opts, struct lg_bu
 		*status = 0;
 	lg_buf_addf(&msg, "'%s': ", shown);
 	pthread_once(&global_once, global_init);
-	if (global_rc != CURLE_OK || !(c = curl_easy_init())) {
-		lg_buf_adds(&msg, "cannot initialise libcurl");
+	if (global_rc != CURLE_OK || !(c = api.easy_init())) {
+		lg_buf_adds(&msg, load_error[0] ? load_error : "cannot initialise libcurl");
 		goto out;
 	}
 	for (i = 0; i < o->nheaders; i++) {
-		struct curl_slist *n = curl_slist_append(hdrs, o->headers[i]);
+		struct curl_slist *n = api.slist_append(hdrs, o->headers[i]);
 
 		if (!n) {
 			lg_buf_adds(&msg, "cannot build the request headers");
@@ -343,8 +400,8 @@ int lg_http_fetch(const char *url, const struct lg_http_opts *opts, struct lg_bu
 	}
 	rc = configure(c, url, o, hdrs, &t, errbuf);
 	if (rc == CURLE_OK)
-		rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		rc = api.easy_perform(c);
+	api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	if (status)
 		*status = code;
 	if (rc != CURLE_OK) {
@@ -368,9 +425,10 @@ out:
 		scrub_secrets(&msg, url, o);
 		lg_error(err, "%s", msg.buf);
 	}
-	curl_slist_free_all(hdrs);
+	if (hdrs)
+		api.slist_free_all(hdrs);
 	if (c)
-		curl_easy_cleanup(c);
+		api.easy_cleanup(c);
 	lg_buf_release(&msg);
 	free(shown);
 	return ret;

@@ -4,7 +4,9 @@
 # touched) and its leakgate runs from there; its Depends are checked against
 # the binary: every library the binary links directly (NEEDED) must be
 # covered by a Depends entry, and every Depends entry must be a package
-# that ships one of the libraries `ldd` resolves.
+# that ships one of the libraries `ldd` resolves or one leakgate loads when
+# it needs it (libcurl.so.4, on the first fetch: the extracted leakgate
+# fetches a file:// URL to prove it finds it).
 set -euo pipefail
 bin=${LG_BINARY_DIR:?}
 fails=0
@@ -58,6 +60,18 @@ for lib in $(objdump -p "$lg" | awk '$1 == "NEEDED" {print $2}'); do
   pkg=$(owner "$path")
   if [[ -n ${dep_pkgs[$pkg]:-} ]]; then ok "NEEDED $lib ($pkg) is in Depends"; else bad "NEEDED $lib ($pkg) missing from Depends"; fi
 done
+# Loaded at run time (dlopen), so neither NEEDED nor in ldd: in Depends all the same.
+for lib in libcurl.so.4; do
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|x86_64|64bit/ {print $NF; exit}')
+  [[ -n $path ]] || path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+  pkg=$(owner "$path")
+  ldd_pkgs[$pkg]=1
+  if [[ -n $pkg && -n ${dep_pkgs[$pkg]:-} ]]; then ok "loaded $lib ($pkg) is in Depends"; else bad "loaded $lib (${pkg:-no package}) missing from Depends"; fi
+done
+printf 'goroutine 1 [running]:\nmain.main()\n\t/src/main.go:3 +0x1\n' >"$tmp/dump.txt"
+out=$("$lg" stacks "file://$tmp/dump.txt" 2>&1) && [[ $out == *main.main* ]] &&
+  ok "extracted leakgate loads libcurl and fetches a file:// URL" ||
+  bad "extracted leakgate stacks file://: $out"
 for pkg in "${!dep_pkgs[@]}"; do
   [[ -n ${ldd_pkgs[$pkg]:-} ]] || bad "Depends names $pkg, which ships none of ldd's libraries"
 done
