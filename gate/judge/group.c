@@ -304,15 +304,15 @@ static int key_equal(const struct lg_group_set *s, const struct lg_group *grp,
 
 	if (grp->wait != g->wait)
 		return 0;
-	/* without dump fields (a profile's set) every entry has status "" and no flags */
+	/* without dump fields (a profile's set) every entry has status "", no flags, no creator */
 	if (d && by == LG_GROUP_EXACT && (d->status != g->status ||
 					  d->locked != g->locked || d->leaked != g->leaked))
 		return 0;
 	if (d && by != LG_GROUP_EXACT && reason_matters(g->wait) && d->status != g->status)
 		return 0;
-	if (by != LG_GROUP_FUNCS &&
-	    (grp->creator.line != g->creator.line || grp->creator.func != g->creator.func ||
-	     grp->creator.file != g->creator.file))
+	if (d && by != LG_GROUP_FUNCS &&
+	    (d->creator.line != g->creator.line || d->creator.func != g->creator.func ||
+	     d->creator.file != g->creator.file))
 		return 0;
 	if ((grp->label == NULL) != (label == NULL) || (label && strcmp(grp->label, label)))
 		return 0;
@@ -373,12 +373,12 @@ static struct lg_group *new_group(struct lg_group_set *s, const struct lg_gorout
 		grp->frames = ids;
 	}
 	grp->nframes = (uint32_t)g->nframes; /* <= LG_TB_MAX_FRAMES, LG_PPROF_MAX_FRAMES */
-	grp->creator = g->creator;
 	if (!pv->profile) {
 		struct lg_group_dump *d = lg_arena_alloc(&pv->arena, sizeof(*d), _Alignof(int64_t));
 
 		memset(d, 0, sizeof(*d));
 		d->status = g->status ? g->status : "";
+		d->creator = g->creator;
 		d->locked = g->locked;
 		d->leaked = g->leaked;
 		d->durable = g->durable;
@@ -698,7 +698,7 @@ static uint64_t complete(const struct lg_group_set *s, struct lg_group *grp, uin
 		id = key;
 	lg_hex16(id, grp->id);
 	if (pv->no_patterns) {
-		grp->pattern = grp->pattern_title = grp->hint = NULL;
+		grp->pattern = NULL;
 		return id;
 	}
 	LG_GROW(pv->fr, pv->fr_alloc, grp->nframes + 1);
@@ -710,14 +710,8 @@ static uint64_t complete(const struct lg_group_set *s, struct lg_group *grp, uin
 	g.wait = grp->wait;
 	g.frames = pv->fr;
 	g.nframes = grp->nframes;
-	g.creator = grp->creator;
-	{
-		const struct lg_pattern *pat = lg_pattern_of(&g, s->opts.module_root, s->opts.read_sources, NULL);
-
-		grp->pattern = pat->id;
-		grp->pattern_title = pat->title;
-		grp->hint = pat->hint;
-	}
+	g.creator = lg_group_dump_of(grp)->creator;
+	grp->pattern = lg_pattern_of(&g, s->opts.module_root, s->opts.read_sources, NULL);
 	return id;
 }
 
@@ -973,10 +967,10 @@ void lg_group_folded(const struct lg_group_set *s, const struct lg_group *g, str
 /* ---------------------------------------------------------------------- */
 /* Life cycle and names. */
 
-const struct lg_group_dump lg_group_no_dump = { .status = "" };
+const struct lg_group_dump lg_group_no_dump = { .status = "", .creator = { .parent_id = -1 } };
 
 /* 100,000 profile groups are 14 MB made, sorted in place and read: keep them so. */
-_Static_assert(sizeof(void *) != 8 || sizeof(struct lg_group) <= 144, "struct lg_group grew");
+_Static_assert(sizeof(void *) != 8 || sizeof(struct lg_group) <= 96, "struct lg_group grew");
 
 void lg_group_set_init(struct lg_group_set *s, const struct lg_group_opts *o)
 {

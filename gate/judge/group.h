@@ -32,6 +32,7 @@
 
 #include "pprof.h"
 #include "dump.h"
+#include "pattern.h"
 #include "util.h"
 
 #define LG_GROUP_MAX_IDS 8          /* smallest goroutine ids kept per group */
@@ -76,6 +77,7 @@ struct lg_group_opts {
  */
 struct lg_group_dump {
 	const char *status; /* of the first goroutine */
+	struct lg_creator creator;
 	int min_minutes, max_minutes;
 	unsigned locked : 1, leaked : 1, durable : 1;
 	size_t first_line;  /* dump line of the first member's header */
@@ -83,7 +85,10 @@ struct lg_group_dump {
 	int64_t ids[LG_GROUP_MAX_IDS]; /* the nids smallest (oldest) ids, ascending */
 };
 
-/* A profile group's dump fields: status "", no ids, no flags, 0 minutes and lines. */
+/*
+ * A profile group's dump fields: status "", no creator (parent_id -1), no
+ * ids, no flags, 0 minutes and lines.
+ */
 extern const struct lg_group_dump lg_group_no_dump;
 
 struct lg_group {
@@ -99,8 +104,8 @@ struct lg_group {
 	const char *labels; /* labels of the first member as text, or NULL */
 	const uint32_t *frames; /* of the first member, innermost first: indexes
 	                           into the set's frame table (lg_group_frame) */
-	struct lg_creator creator;
-	const char *pattern, *pattern_title, *hint; /* static strings */
+	const struct lg_pattern *pattern; /* static; NULL for a profile that does
+	                                     not count goroutines, or when skipped */
 	struct lg_group_dump *dump; /* owned by the set; NULL for profile groups:
 	                               read it with lg_group_dump_of */
 };

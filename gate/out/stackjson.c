@@ -231,18 +231,18 @@ static void write_dump_fields(struct lg_jw *w, const struct lg_group_dump *d)
 	lg_jw_bool(w, d->leaked);
 }
 
-static void write_pattern(struct lg_jw *w, const struct lg_group *g)
+static void write_pattern(struct lg_jw *w, const struct lg_pattern *p)
 {
-	if (!g->pattern) {
+	if (!p) {
 		lg_jw_lit(w, "null");
 		return;
 	}
 	lg_jw_lit(w, "{\"id\":");
-	lg_jw_str(w, g->pattern);
+	lg_jw_str(w, p->id);
 	lg_jw_lit(w, ",\"title\":");
-	lg_jw_str(w, g->pattern_title);
+	lg_jw_str(w, p->title);
 	lg_jw_lit(w, ",\"hint\":");
-	lg_jw_str(w, g->hint);
+	lg_jw_str(w, p->hint);
 	lg_jw_lit(w, "}");
 }
 
@@ -318,11 +318,11 @@ static void write_group(struct lg_jw *w, struct ftab *t, const struct lg_group_s
 	lg_jw_lit(w, ",\"labels\":");
 	write_labels(w, t, g->labels);
 	lg_jw_lit(w, ",\"pattern\":");
-	write_pattern(w, g);
+	write_pattern(w, g->pattern);
 	write_frames(w, t, s, g);
 	if (is_dump) {
 		lg_jw_lit(w, ",\"created_by\":");
-		write_creator(w, &g->creator);
+		write_creator(w, &d->creator);
 		lg_jw_lit(w, ",\"first_line\":");
 		if (d->first_line)
 			lg_jw_int(w, (int64_t)d->first_line);

@@ -142,7 +142,8 @@ static void group_header(const struct lg_input *in, const struct lg_group *g,
 			lg_buf_addf(out, ", %d-%d minutes", d->min_minutes, d->max_minutes);
 		if (d->locked)
 			lg_buf_adds(out, ", locked to thread");
-		lg_buf_addf(out, "]%s  %s%s%s", col(v, RESET), col(v, CYAN), g->pattern, col(v, RESET));
+		lg_buf_addf(out, "]%s  %s%s%s", col(v, RESET), col(v, CYAN),
+			    g->pattern ? g->pattern->id : "?", col(v, RESET)); /* set unless skipped */
 	}
 	if (g->label && in->groups.opts.by_label)
 		lg_buf_addf(out, "  %s=%s", in->groups.opts.by_label, g->label);
@@ -270,11 +271,13 @@ static void group_text(const struct lg_input *in, const struct lg_group *g,
 	frame_lines_add(fl, g->frames, shown, width, need + shown * width, out);
 	if (shown < g->nframes || g->frames_elided)
 		lg_buf_addf(out, "    ...%s\n", g->frames_elided ? " frames elided" : "");
-	if (g->creator.func) {
-		lg_buf_addf(out, "  created by %s", g->creator.func);
-		if (g->creator.file)
-			lg_buf_addf(out, "  %s%s:%d%s", col(v, DIM), short_path(g->creator.file, v),
-				    g->creator.line, col(v, RESET));
+	if (lg_group_dump_of(g)->creator.func) {
+		const struct lg_creator *c = &g->dump->creator;
+
+		lg_buf_addf(out, "  created by %s", c->func);
+		if (c->file)
+			lg_buf_addf(out, "  %s%s:%d%s", col(v, DIM), short_path(c->file, v),
+				    c->line, col(v, RESET));
 		lg_buf_addch(out, '\n');
 	}
 	if (g->dump && g->dump->nids) {
