@@ -32,6 +32,7 @@
 
 #include "pprof.h"
 #include "dump.h"
+#include "pattern.h"
 #include "util.h"
 
 #define LG_GROUP_MAX_IDS 8          /* smallest goroutine ids kept per group */
@@ -68,29 +69,52 @@ struct lg_group_opts {
 #define LG_GROUP_SKIP_SIGNATURE 1u
 #define LG_GROUP_SKIP_ORDER 2u
 
+/*
+ * What only groups of goroutines from a dump have.  A profile's groups have
+ * none (lg_group_dump_of gives them lg_group_no_dump), which keeps struct
+ * lg_group small: a profile has up to LG_GROUP_MAX_GROUPS groups, and
+ * each byte of a group is a byte made, sorted and read per group.
+ */
+struct lg_group_dump {
+	const char *status; /* of the first goroutine */
+	struct lg_creator creator;
+	int min_minutes, max_minutes;
+	unsigned locked : 1, leaked : 1, durable : 1;
+	size_t first_line;  /* dump line of the first member's header */
+	size_t nids;
+	int64_t ids[LG_GROUP_MAX_IDS]; /* the nids smallest (oldest) ids, ascending */
+};
+
+/*
+ * A profile group's dump fields: status "", no creator (parent_id -1), no
+ * ids, no flags, 0 minutes and lines.
+ */
+extern const struct lg_group_dump lg_group_no_dump;
+
 struct lg_group {
 	char id[17];        /* the group's key at its level, hashed from its strings:
 	                       equal across inputs for equal stacks */
 	char signature[17]; /* lg_goroutine_signature (the funcs level) */
+	unsigned frames_elided : 1; /* these three fill the 6 bytes up to count */
+	enum lg_wait_class wait : 8;
+	uint32_t nframes;   /* <= LG_TB_MAX_FRAMES or LG_PPROF_MAX_FRAMES */
 	int64_t count;      /* goroutines; for profiles the sum of the sample value */
 	int64_t entries;    /* goroutine entries or samples merged */
-	int min_minutes, max_minutes;
-	int64_t *ids;       /* the nids (<= LG_GROUP_MAX_IDS) smallest (oldest) ids,
-	                       ascending, owned by the set; NULL while nids is 0
-	                       (profiles): kept out of the group to keep it small */
-	size_t nids;
-	const char *status; /* of the first goroutine; "" for profiles */
-	enum lg_wait_class wait;
-	unsigned locked : 1, leaked : 1, durable : 1, frames_elided : 1;
 	const char *label;  /* value of opts.by_label (owned by the set), or NULL */
 	const char *labels; /* labels of the first member as text, or NULL */
 	const uint32_t *frames; /* of the first member, innermost first: indexes
 	                           into the set's frame table (lg_group_frame) */
-	size_t nframes;
-	struct lg_creator creator;
-	const char *pattern, *pattern_title, *hint; /* static strings */
-	size_t first_line;  /* dump line of the first member's header; 0 for profiles */
+	const struct lg_pattern *pattern; /* static; NULL for a profile that does
+	                                     not count goroutines, or when skipped */
+	struct lg_group_dump *dump; /* owned by the set; NULL for profile groups:
+	                               read it with lg_group_dump_of */
 };
+
+/* The dump fields of group `g`: lg_group_no_dump for a profile's group.  Never NULL. */
+static inline const struct lg_group_dump *lg_group_dump_of(const struct lg_group *g)
+{
+	return g->dump ? g->dump : &lg_group_no_dump;
+}
 
 struct lg_group_set {
 	struct lg_group *g; /* after lg_group_finish: biggest count first */

@@ -34,7 +34,7 @@ static const struct lg_group **sorted_by_id(const struct lg_group_set *s)
 }
 
 /* Do the two groups keep a goroutine id in common? */
-static int shares_id(const struct lg_group *a, const struct lg_group *b)
+static int shares_id(const struct lg_group_dump *a, const struct lg_group_dump *b)
 {
 	size_t i, j;
 
@@ -59,7 +59,8 @@ static void set_change(struct lg_group_change *c, const struct lg_group *a, cons
 	else
 		c->kind = c->delta > 0 ? LG_CHANGE_GROWN : c->delta < 0 ? LG_CHANGE_SHRUNK : LG_CHANGE_SAME;
 	if (a && b)
-		c->long_lived = shares_id(a, b) || b->max_minutes > a->max_minutes;
+		c->long_lived = shares_id(lg_group_dump_of(a), lg_group_dump_of(b)) ||
+				lg_group_dump_of(b)->max_minutes > lg_group_dump_of(a)->max_minutes;
 }
 
 /* |v| (v is a difference of saturated counts). */

@@ -91,6 +91,7 @@ struct priv {
 	size_t fr_alloc;
 	const void *input; /* the one dump or profile the set reads */
 	int finished;
+	int profile;     /* the input is a profile: groups get no dump fields */
 	int no_patterns; /* a profile that does not count goroutines */
 	struct lg_buf scratch;
 	struct lg_arena arena; /* groups' frames, label values, profile label text */

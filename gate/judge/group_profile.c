@@ -421,6 +421,7 @@ void lg_group_add_profile(struct lg_group_set *s, const struct lg_pprof *p, int 
 	if (lg_group_claim_(s, p) || index < 0 || (size_t)index >= p->nsample_types)
 		return;
 	pv = s->priv;
+	pv->profile = 1;
 	/* leak patterns describe goroutines, not allocations or contention */
 	pv->no_patterns = strcmp(p->sample_types[index].type, "goroutine") &&
 			  strcmp(p->sample_types[index].type, "goroutineleak");

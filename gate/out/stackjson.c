@@ -211,38 +211,38 @@ static void write_creator(struct lg_jw *w, const struct lg_creator *c)
 	lg_jw_lit(w, "}");
 }
 
-static void write_dump_fields(struct lg_jw *w, const struct lg_group *g)
+static void write_dump_fields(struct lg_jw *w, const struct lg_group_dump *d)
 {
 	size_t i;
 
 	lg_jw_lit(w, ",\"minutes\":{\"min\":");
-	lg_jw_int(w, g->min_minutes);
+	lg_jw_int(w, d->min_minutes);
 	lg_jw_lit(w, ",\"max\":");
-	lg_jw_int(w, g->max_minutes);
+	lg_jw_int(w, d->max_minutes);
 	lg_jw_lit(w, "},\"ids\":[");
-	for (i = 0; i < g->nids; i++) {
+	for (i = 0; i < d->nids; i++) {
 		if (i)
 			lg_jw_lit(w, ",");
-		lg_jw_int(w, g->ids[i]);
+		lg_jw_int(w, d->ids[i]);
 	}
 	lg_jw_lit(w, "],\"locked\":");
-	lg_jw_bool(w, g->locked);
+	lg_jw_bool(w, d->locked);
 	lg_jw_lit(w, ",\"leaked\":");
-	lg_jw_bool(w, g->leaked);
+	lg_jw_bool(w, d->leaked);
 }
 
-static void write_pattern(struct lg_jw *w, const struct lg_group *g)
+static void write_pattern(struct lg_jw *w, const struct lg_pattern *p)
 {
-	if (!g->pattern) {
+	if (!p) {
 		lg_jw_lit(w, "null");
 		return;
 	}
 	lg_jw_lit(w, "{\"id\":");
-	lg_jw_str(w, g->pattern);
+	lg_jw_str(w, p->id);
 	lg_jw_lit(w, ",\"title\":");
-	lg_jw_str(w, g->pattern_title);
+	lg_jw_str(w, p->title);
 	lg_jw_lit(w, ",\"hint\":");
-	lg_jw_str(w, g->hint);
+	lg_jw_str(w, p->hint);
 	lg_jw_lit(w, "}");
 }
 
@@ -294,6 +294,8 @@ static void write_labels(struct lg_jw *w, struct ftab *t, const char *labels)
 static void write_group(struct lg_jw *w, struct ftab *t, const struct lg_group_set *s,
 			const struct lg_group *g, int is_dump)
 {
+	const struct lg_group_dump *d = lg_group_dump_of(g);
+
 	lg_jw_lit(w, "{\"id\":\"");
 	lg_jw_rawn(w, g->id, sizeof(g->id) - 1);
 	lg_jw_lit(w, "\",\"signature\":\"");
@@ -304,26 +306,26 @@ static void write_group(struct lg_jw *w, struct ftab *t, const struct lg_group_s
 	lg_jw_int(w, g->entries);
 	if (is_dump) {
 		lg_jw_lit(w, ",\"state\":");
-		lg_jw_str(w, g->status);
+		lg_jw_str(w, d->status);
 	}
 	lg_jw_lit(w, ",\"wait\":\"");
 	lg_jw_raw(w, lg_wait_class_name(g->wait));
 	lg_jw_lit(w, "\"");
 	if (is_dump)
-		write_dump_fields(w, g);
+		write_dump_fields(w, d);
 	lg_jw_lit(w, ",\"label\":");
 	lg_jw_str(w, g->label);
 	lg_jw_lit(w, ",\"labels\":");
 	write_labels(w, t, g->labels);
 	lg_jw_lit(w, ",\"pattern\":");
-	write_pattern(w, g);
+	write_pattern(w, g->pattern);
 	write_frames(w, t, s, g);
 	if (is_dump) {
 		lg_jw_lit(w, ",\"created_by\":");
-		write_creator(w, &g->creator);
+		write_creator(w, &d->creator);
 		lg_jw_lit(w, ",\"first_line\":");
-		if (g->first_line)
-			lg_jw_int(w, (int64_t)g->first_line);
+		if (d->first_line)
+			lg_jw_int(w, (int64_t)d->first_line);
 		else
 			lg_jw_lit(w, "null");
 	}

@@ -132,15 +132,18 @@ static void group_header(const struct lg_input *in, const struct lg_group *g,
 		lg_buf_adds(out, " samples)");
 	}
 	if (counts_goroutines(in)) {
+		const struct lg_group_dump *d = lg_group_dump_of(g);
+
 		lg_buf_addf(out, " %s[%s", col(v, YELLOW),
-			    g->status && *g->status ? g->status : lg_wait_class_name(g->wait));
-		if (g->leaked)
+			    d->status && *d->status ? d->status : lg_wait_class_name(g->wait));
+		if (d->leaked)
 			lg_buf_adds(out, " (leaked)");
-		if (g->max_minutes)
-			lg_buf_addf(out, ", %d-%d minutes", g->min_minutes, g->max_minutes);
-		if (g->locked)
+		if (d->max_minutes)
+			lg_buf_addf(out, ", %d-%d minutes", d->min_minutes, d->max_minutes);
+		if (d->locked)
 			lg_buf_adds(out, ", locked to thread");
-		lg_buf_addf(out, "]%s  %s%s%s", col(v, RESET), col(v, CYAN), g->pattern, col(v, RESET));
+		lg_buf_addf(out, "]%s  %s%s%s", col(v, RESET), col(v, CYAN),
+			    g->pattern ? g->pattern->id : "?", col(v, RESET)); /* set unless skipped */
 	}
 	if (g->label && in->groups.opts.by_label)
 		lg_buf_addf(out, "  %s=%s", in->groups.opts.by_label, g->label);
@@ -268,18 +271,22 @@ static void group_text(const struct lg_input *in, const struct lg_group *g,
 	frame_lines_add(fl, g->frames, shown, width, need + shown * width, out);
 	if (shown < g->nframes || g->frames_elided)
 		lg_buf_addf(out, "    ...%s\n", g->frames_elided ? " frames elided" : "");
-	if (g->creator.func) {
-		lg_buf_addf(out, "  created by %s", g->creator.func);
-		if (g->creator.file)
-			lg_buf_addf(out, "  %s%s:%d%s", col(v, DIM), short_path(g->creator.file, v),
-				    g->creator.line, col(v, RESET));
+	if (lg_group_dump_of(g)->creator.func) {
+		const struct lg_creator *c = &g->dump->creator;
+
+		lg_buf_addf(out, "  created by %s", c->func);
+		if (c->file)
+			lg_buf_addf(out, "  %s%s:%d%s", col(v, DIM), short_path(c->file, v),
+				    c->line, col(v, RESET));
 		lg_buf_addch(out, '\n');
 	}
-	if (g->nids) {
+	if (g->dump && g->dump->nids) {
+		const struct lg_group_dump *d = g->dump;
+
 		lg_buf_adds(out, "  goroutines");
-		for (i = 0; i < g->nids; i++)
-			lg_buf_addf(out, " %" PRId64, g->ids[i]);
-		if ((int64_t)g->nids < g->entries)
+		for (i = 0; i < d->nids; i++)
+			lg_buf_addf(out, " %" PRId64, d->ids[i]);
+		if ((int64_t)d->nids < g->entries)
 			lg_buf_adds(out, " ...");
 		lg_buf_addch(out, '\n');
 	}

@@ -326,7 +326,7 @@ static void suspect_add(const struct lg_watch *w, struct lg_watch_suspects *out,
 	if (at < 0)
 		return;
 	sp->g = &in->groups.g[at];
-	set_creator(sp, &sp->g->creator, w->group.module_root);
+	set_creator(sp, &lg_group_dump_of(sp->g)->creator, w->group.module_root);
 	memset(&v, 0, sizeof(v));
 	v.cwd = w->group.module_root;
 	v.max_frames = 24;
@@ -462,8 +462,8 @@ int lg_watch_name_creators(const struct lg_watch *w, struct lg_watch_suspects *s
 			const struct lg_group *d = &in.groups.g[j];
 
 			if (!strcmp(d->signature, g->signature) && same_label(d->label, g->label) &&
-			    d->creator.func) {
-				set_creator(&s->v[i], &d->creator, w->group.module_root);
+			    lg_group_dump_of(d)->creator.func) {
+				set_creator(&s->v[i], &d->dump->creator, w->group.module_root);
 				break;
 			}
 		}

@@ -54,8 +54,9 @@ void lg_watch_suspect_text(const struct lg_watch *w, const struct lg_watch_suspe
 		    (long long)s->first, (long long)s->last, (long long)(s->last - s->first), s->why);
 	if (s->go_stmt)
 		lg_buf_addf(out, "  go statement: %s in %s\n", s->go_stmt, s->created_by);
-	if (g && g->pattern_title)
-		lg_buf_addf(out, "  pattern: %s (%s)\n  fix: %s\n", g->pattern_title, g->pattern, g->hint);
+	if (g && g->pattern)
+		lg_buf_addf(out, "  pattern: %s (%s)\n  fix: %s\n", g->pattern->title, g->pattern->id,
+			    g->pattern->hint);
 	if (s->stack)
 		lg_buf_addf(out, "\n%s\n", s->stack);
 }
@@ -118,9 +119,9 @@ static json_t *json_suspect(const struct lg_watch *w, const struct lg_watch_susp
 	json_object_set_new(o, "created_by", jstr(s->created_by));
 	json_object_set_new(o, "label", jstr(g ? g->label : NULL));
 	json_object_set_new(o, "wait", jstr(g ? lg_wait_class_name(g->wait) : NULL));
-	json_object_set_new(o, "pattern", jstr(g ? g->pattern : NULL));
-	json_object_set_new(o, "pattern_title", jstr(g ? g->pattern_title : NULL));
-	json_object_set_new(o, "hint", jstr(g ? g->hint : NULL));
+	json_object_set_new(o, "pattern", jstr(g && g->pattern ? g->pattern->id : NULL));
+	json_object_set_new(o, "pattern_title", jstr(g && g->pattern ? g->pattern->title : NULL));
+	json_object_set_new(o, "hint", jstr(g && g->pattern ? g->pattern->hint : NULL));
 	json_object_set_new(o, "stack", jstr(s->stack));
 	return o;
 }
@@ -359,9 +360,9 @@ static void suspect_card(struct lg_buf *b, const struct lg_watch *w, const struc
 		    (long long)(s->last - s->first));
 	esc(b, w->series[s->series].name);
 	lg_buf_adds(b, "</span>");
-	if (g && g->pattern_title) {
+	if (g && g->pattern) {
 		lg_buf_adds(b, " <span class=\"pill warn\">");
-		esc(b, g->pattern_title);
+		esc(b, g->pattern->title);
 		lg_buf_adds(b, "</span>");
 	}
 	lg_buf_adds(b, "</div>\n<div class=\"kv\">\n");
@@ -370,9 +371,9 @@ static void suspect_card(struct lg_buf *b, const struct lg_watch *w, const struc
 	kv(b, "created by", s->created_by);
 	kv(b, "label", g ? g->label : NULL);
 	lg_buf_adds(b, "</div>\n");
-	if (g && g->hint) {
+	if (g && g->pattern) {
 		lg_buf_adds(b, "<div class=\"fix\">fix: ");
-		esc(b, g->hint);
+		esc(b, g->pattern->hint);
 		lg_buf_adds(b, "</div>\n");
 	}
 	if (s->stack) {

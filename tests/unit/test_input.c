@@ -91,7 +91,7 @@ static void summary(const struct lg_input *in, struct lg_buf *out)
 
 	for (i = 0; i < in->groups.n; i++)
 		lg_buf_addf(out, "%lld:%s:%s;", (long long)in->groups.g[i].count,
-			    in->groups.g[i].status, in->groups.g[i].id);
+			    lg_group_dump_of(&in->groups.g[i])->status, in->groups.g[i].id);
 }
 
 static void test_load_dump_file_and_pipe(void)
@@ -110,13 +110,13 @@ static void test_load_dump_file_and_pipe(void)
 	CHECK_INT(file.dump.nseen, 3);
 	if (file.groups.n == 2) {
 		CHECK_INT(file.groups.g[0].count, 2); /* biggest first */
-		CHECK_STR(file.groups.g[0].status, "chan receive");
-		CHECK_INT(file.groups.g[0].min_minutes, 3);
-		CHECK_INT(file.groups.g[0].max_minutes, 5);
-		CHECK_INT(file.groups.g[0].nids, 2);
-		CHECK_INT(file.groups.g[0].ids[0], 7);
+		CHECK_STR(lg_group_dump_of(&file.groups.g[0])->status, "chan receive");
+		CHECK_INT(lg_group_dump_of(&file.groups.g[0])->min_minutes, 3);
+		CHECK_INT(lg_group_dump_of(&file.groups.g[0])->max_minutes, 5);
+		CHECK_INT(lg_group_dump_of(&file.groups.g[0])->nids, 2);
+		CHECK_INT(lg_group_dump_of(&file.groups.g[0])->ids[0], 7);
 		CHECK_INT(file.groups.g[1].count, 1);
-		CHECK_STR(file.groups.g[1].status, "running");
+		CHECK_STR(lg_group_dump_of(&file.groups.g[1])->status, "running");
 	}
 
 	/* the same bytes through a pipe on stdin: the streaming path */
