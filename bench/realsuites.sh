@@ -18,12 +18,13 @@
 #        for leakgate run), KEEP=1 keeps the scratch directory, BASELINE=1
 #        records baselines first (`leakgate baseline update`, as a team
 #        adopting the gate would) so the figures are the gate against them,
-#        REPORTS=DIR keeps each module's JSON report there, COLD=1 times
-#        leakgate's first run instead: each round gets a new, empty Go build
-#        cache (GOCACHE) that one `go test` fills, as a team that runs go test
-#        has it, and a new, empty leakgate cache; then go test (warm) and
-#        leakgate's first run (it compiles the hooked test packages and links
-#        every binary) are timed side by side
+#        REPORTS=DIR keeps each module's JSON report there.  First runs
+#        instead of warm ones: COLD=ci times both on empty caches (a CI
+#        runner that keeps none: each command gets a new, empty Go build
+#        cache, and leakgate an empty leakgate cache); COLD=dev times go test
+#        warm against leakgate's first run on a Go build cache that one
+#        go test filled (a developer trying leakgate: it compiles the hooked
+#        test packages go test never built, and links every binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -121,20 +122,25 @@ for spec in "${modules[@]}"; do
     [[ -z ${REPORTS:-} ]] || { mkdir -p "$REPORTS" && cp "$scratch/report.json" "$REPORTS/$(basename "$dir").json"; }
     gt=() lg=()
     for ((i = 0; i < rounds; i++)); do
-      if [[ ${COLD:-0} == 1 ]]; then
-        rm -rf "$scratch/gocache" "$scratch/lgcache"
-        export GOCACHE=$scratch/gocache LEAKGATE_CACHE=$scratch/lgcache
-        go test -count=1 $pkgs >/dev/null 2>&1 || true
-      fi
+      case ${COLD:-} in
+        ci | dev)
+          rm -rf "$scratch/gocache" "$scratch/lgcache"
+          export GOCACHE=$scratch/gocache LEAKGATE_CACHE=$scratch/lgcache
+          [[ $COLD == ci ]] || go test -count=1 $pkgs >/dev/null 2>&1 || true ;;
+        '') ;;
+        *) echo "COLD=$COLD: expected ci or dev" >&2; exit 3 ;;
+      esac
       t0=$(now); go test -count=1 $pkgs >/dev/null 2>&1 || true; t1=$(now)
-      "$leakgate" run -q ${LG_FLAGS:-} $pkgs >/dev/null 2>&1 || true; t2=$(now)
+      [[ ${COLD:-} != ci ]] || rm -rf "$scratch/gocache"
+      t2=$(now); "$leakgate" run -q ${LG_FLAGS:-} $pkgs >/dev/null 2>&1 || true; t3=$(now)
       gt+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
-      lg+=("$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')")
+      lg+=("$(awk -v a="$t2" -v b="$t3" 'BEGIN { print b - a }')")
     done
     mg=$(median "${gt[@]}")
     ml=$(median "${lg[@]}")
     first=
-    [[ ${COLD:-0} == 1 ]] && first=" (first run: empty leakgate cache)"
+    [[ ${COLD:-} == dev ]] && first=" (first run: empty leakgate cache)"
+    [[ ${COLD:-} == ci ]] && first=" (first runs of both: empty caches)"
     printf '  wall time, median of %d: go test %.1fs, leakgate%s %.1fs, ratio %.2f\n' \
       "$rounds" "$mg" "$first" "$ml" "$(awk -v a="$ml" -v b="$mg" 'BEGIN { print a / b }')"
   )
