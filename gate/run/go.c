@@ -521,7 +521,13 @@ int lg_go_build_tool(const char *srcdir, const char *output, double timeout,
 {
 	extern char **environ;
 	char *out_arg = lg_xasprintf("-o=%s", output);
-	char *argv[] = { "go", "build", "-mod=mod", "-trimpath", out_arg, ".", NULL };
+	/*
+	 * No -trimpath: it changes every package's build, so the first run
+	 * would compile the standard library again (about 60 packages for the
+	 * rewriter) where the user's go test has it in the build cache.
+	 * -ldflags=-s -w: the tool needs no debugger.
+	 */
+	char *argv[] = { "go", "build", "-mod=mod", "-ldflags=-s -w", out_arg, ".", NULL };
 	char **env;
 	size_t n = 0, i;
 	int status = 0, ret;
