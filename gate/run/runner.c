@@ -1,9 +1,10 @@
 /*
  * runner.c — the `leakgate run` pipeline: list the packages, build their
- * test binaries (hook overlay, TestMain rewriting, batches of go test -c
- * under the cache's lock), then worker threads take the packages in turn
- * and run each one's steps: the first run, the evidence run of a failing
- * package, --stress (runner_exec.c, runner_judge.c, runner_rerun.c).
+ * test binaries (hook overlay, TestMain rewriting, go test -c under the
+ * cache's lock, in a thread of its own), while worker threads take the
+ * packages in turn, each as soon as its binary is built, and run each
+ * one's steps: the first run, the evidence run of a failing package,
+ * --stress (runner_exec.c, runner_judge.c, runner_rerun.c).
  *
  * A package's work directory holds the hook's snapshots of its runs; it is
  * removed afterwards unless asked to keep it.  Test binaries and overlays
@@ -109,7 +110,7 @@ static void process(struct pool *pl, size_t i)
 	struct pkgstate *st = &pl->st[i];
 	char *dir = NULL, *hookdir = NULL;
 	enum lg_sched_need need;
-	int direct;
+	int direct, built;
 
 	if (gp->list_error) {
 		lg_runner_build_failed(p, gp->list_error, NULL);
@@ -120,6 +121,13 @@ static void process(struct pool *pl, size_t i)
 		p->no_tests = 1;
 		goto out;
 	}
+	pthread_mutex_lock(&pl->mu);
+	while (!st->build_done && !pl->build_over)
+		pthread_cond_wait(&pl->built, &pl->mu);
+	built = st->build_done;
+	pthread_mutex_unlock(&pl->mu);
+	if (!built)
+		goto out; /* interrupted before its build: mark_unrun says so */
 	p->built = st->br.built;
 	if (!p->built) {
 		lg_runner_build_failed(p, st->br.output.len ? "test binary failed to build"
@@ -282,15 +290,19 @@ static size_t plan_batches(struct pool *pl, int *batch)
 	return nb;
 }
 
-/* Builds batch k: overlay for the injected packages, then one go test -c. */
-static void build_batch(struct pool *pl, const int *batch, int k)
+/*
+ * Builds job j, packages of batch k (their binaries go to bin/<k>): the
+ * overlay for the injected packages, then one go test -c.  Each package's
+ * result is published (build_done) for the worker waiting for it.
+ */
+static void build_job(struct pool *pl, const int *job, int j, int k)
 {
 	const struct lg_gopkg **pkgs = lg_xcalloc(pl->list->n, sizeof(*pkgs));
 	struct lg_hook_target *targets = lg_xcalloc(pl->list->n, sizeof(*targets));
 	struct lg_gobuild_result *res = lg_xcalloc(pl->list->n, sizeof(*res));
 	size_t *idx = lg_xcalloc(pl->list->n, sizeof(*idx));
 	char *hookdir = lg_xasprintf("%s/hook", pl->cachedir);
-	char *overlay = lg_xasprintf("%s/overlay-%d.json", pl->cachedir, k);
+	char *overlay = lg_xasprintf("%s/overlay-%d.json", pl->cachedir, j);
 	char *outdir = lg_xasprintf("%s/bin/%d", pl->cachedir, k);
 	size_t n = 0, nt = 0, i;
 	double secs = 0;
@@ -298,7 +310,7 @@ static void build_batch(struct pool *pl, const int *batch, int k)
 	int failed = 0;
 
 	for (i = 0; i < pl->list->n; i++) {
-		if (batch[i] != k)
+		if (job[i] != j)
 			continue;
 		idx[n] = i;
 		pkgs[n] = &pl->list->pkgs[i];
@@ -335,6 +347,11 @@ static void build_batch(struct pool *pl, const int *batch, int k)
 		pl->run->pkgs[idx[i]].build_seconds = n > 1 ? 0 : secs;
 		pl->run->pkgs[idx[i]].build_batch_seconds = secs;
 	}
+	pthread_mutex_lock(&pl->mu);
+	for (i = 0; i < n; i++)
+		pl->st[idx[i]].build_done = 1;
+	pthread_cond_broadcast(&pl->built);
+	pthread_mutex_unlock(&pl->mu);
 	free(pkgs);
 	free(targets);
 	free(res);
@@ -508,13 +525,112 @@ out:
 	free(tool);
 }
 
-/* The build phase, under a lock so concurrent leakgates share the cache safely. */
-static void build_all(struct pool *pl)
+/* What the build thread works through: jobs in start order. */
+struct build_plan {
+	struct pool *pl;
+	int *job;      /* job of package i, -1: not built */
+	int *jobbatch; /* the batch (output directory) of job j */
+	int njobs;
+};
+
+/* Whether every buildable package has a binary in its bin/<batch>. */
+static int all_binaries_exist(const struct pool *pl, const int *batch)
+{
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; i < pl->list->n && ok; i++) {
+		char *name, *bin;
+
+		if (batch[i] < 0)
+			continue;
+		name = lg_go_test_binary_name(pl->list->pkgs[i].import_path);
+		bin = lg_xasprintf("%s/bin/%d/%s", pl->cachedir, batch[i], name);
+		ok = access(bin, X_OK) == 0;
+		free(bin);
+		free(name);
+	}
+	return ok;
+}
+
+/*
+ * Splits the batches into jobs of one go test -c each.  When every binary
+ * is in the cache already (a warm run: go test -c mostly finds them up to
+ * date, and each call costs its package loading), one job per batch.
+ * Else the packages go in start order into jobs of 2, 4, 8, ... packages
+ * of a batch: the first packages (the longest, when times are known) run
+ * while the rest still compile, as go test interleaves building and
+ * running, at the price of a few more go commands.  Cannot fail.
+ */
+static void plan_jobs(struct build_plan *bp, const int *batch, size_t nb)
+{
+	struct pool *pl = bp->pl;
+	size_t n = pl->list->n, i, k;
+	int warm = all_binaries_exist(pl, batch);
+
+	bp->job = lg_xcalloc(n ? n : 1, sizeof(int));
+	bp->jobbatch = lg_xcalloc(n ? n : 1, sizeof(int));
+	for (i = 0; i < n; i++)
+		bp->job[i] = -1;
+	for (k = 0; k < nb; k++) {
+		size_t size = warm ? n : 2, in = 0;
+
+		for (i = 0; i < n; i++) {
+			size_t pk = pl->order[i];
+
+			if (batch[pk] != (int)k)
+				continue;
+			if (in == 0)
+				bp->jobbatch[bp->njobs++] = (int)k;
+			bp->job[pk] = bp->njobs - 1;
+			if (++in == size) {
+				in = 0;
+				size *= 2;
+			}
+		}
+	}
+}
+
+/*
+ * The build thread: runs the jobs in order under the cache's lock (another
+ * leakgate building the same cache waits), then says building is over, so
+ * that a worker waiting for a binary that was never built (interrupted)
+ * goes on.
+ */
+static void *build_thread(void *arg)
+{
+	struct build_plan *bp = arg;
+	struct pool *pl = bp->pl;
+	char *lockpath = NULL;
+	int lock = -1, j;
+
+	if (bp->njobs && !lg_mkdir_p(pl->cachedir, 0700, NULL)) {
+		lockpath = lg_xasprintf("%s/lock", pl->cachedir);
+		lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (lock >= 0)
+			flock(lock, LOCK_EX);
+	}
+	for (j = 0; j < bp->njobs && !lg_proc_interrupted(); j++)
+		build_job(pl, bp->job, j, bp->jobbatch[j]);
+	if (lock >= 0)
+		close(lock);
+	free(lockpath);
+	pthread_mutex_lock(&pl->mu);
+	pl->build_over = 1;
+	pthread_cond_broadcast(&pl->built);
+	pthread_mutex_unlock(&pl->mu);
+	return NULL;
+}
+
+/*
+ * Decides how each package gets the hook, rewrites TestMains and plans the
+ * build jobs (pl->order must be set); packages that are not built are done
+ * building at once.  Cannot fail.
+ */
+static void plan_build(struct pool *pl, struct build_plan *bp)
 {
 	int *batch = lg_xcalloc(pl->list->n ? pl->list->n : 1, sizeof(int));
-	char *lockpath = NULL;
-	size_t nb, k, i;
-	int lock = -1;
+	size_t nb, i;
 
 	for (i = 0; i < pl->list->n; i++) {
 		const struct lg_gopkg *gp = &pl->list->pkgs[i];
@@ -535,17 +651,12 @@ static void build_all(struct pool *pl)
 	}
 	rewrite_testmains(pl);
 	nb = plan_batches(pl, batch);
-	if (nb && !lg_mkdir_p(pl->cachedir, 0700, NULL)) {
-		lockpath = lg_xasprintf("%s/lock", pl->cachedir);
-		lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (lock >= 0)
-			flock(lock, LOCK_EX);
-	}
-	for (k = 0; k < nb && !lg_proc_interrupted(); k++)
-		build_batch(pl, batch, (int)k);
-	if (lock >= 0)
-		close(lock);
-	free(lockpath);
+	memset(bp, 0, sizeof(*bp));
+	bp->pl = pl;
+	plan_jobs(bp, batch, nb);
+	for (i = 0; i < pl->list->n; i++)
+		if (bp->job[i] < 0)
+			pl->st[i].build_done = 1;
 	free(batch);
 }
 
@@ -553,7 +664,10 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 {
 	struct lg_golist list;
 	struct lg_sched_times times;
+	struct build_plan bp;
 	struct pool pl;
+	pthread_t builder;
+	int built_in_thread = 0;
 	const char *tmp = getenv("TMPDIR");
 	double start = lg_now();
 	size_t i;
@@ -607,12 +721,22 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	for (i = 0; i < list.n; i++)
 		identify(&pl, i);
 	pthread_mutex_init(&pl.mu, NULL);
-	build_all(&pl);
+	pthread_cond_init(&pl.built, NULL);
 	lg_sched_times_init(&times, list.module_root);
 	plan_order(&pl, &times);
+	plan_build(&pl, &bp);
+	if (pthread_create(&builder, NULL, build_thread, &bp) == 0)
+		built_in_thread = 1;
+	else
+		build_thread(&bp); /* no thread: everything is built first */
 	start_pool(&pl, o->jobs > 0 ? o->jobs : 1);
+	if (built_in_thread)
+		pthread_join(builder, NULL);
+	free(bp.job);
+	free(bp.jobbatch);
 	record_times(&pl, &times);
 	lg_sched_times_release(&times);
+	pthread_cond_destroy(&pl.built);
 	pthread_mutex_destroy(&pl.mu);
 	mark_unrun(&pl);
 	if (!o->keep_tmp) {

@@ -34,6 +34,7 @@ struct pkgstate {
 	int timed;           /* lean_seconds was measured (the run was not cut short) */
 	enum lg_sched_need last_need; /* what the last run needed (times.json) */
 	enum lg_sched_need need;      /* what this run needed, for the next one */
+	int build_done;      /* br is final (under pool.mu; pool.built signals it) */
 };
 
 struct pool {
@@ -46,6 +47,8 @@ struct pool {
 	size_t next, done;
 	size_t *order;  /* the k-th package to start is order[k] (schedule.h) */
 	pthread_mutex_t mu;
+	pthread_cond_t built; /* a package's build_done was set, or building ended */
+	int build_over;       /* the build thread is done (under mu) */
 };
 
 /*
