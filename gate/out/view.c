@@ -445,6 +445,15 @@ static void folded_add(struct folded_list *l, const struct lg_group_set *s,
 	lg_buf_add(&l->text, "", 1); /* the NUL that ends the stack */
 }
 
+/* Ends a folded line, its stack already in `out`: " COUNT\n", then streams. */
+static void end_folded_line(const struct lg_view *v, int64_t count, struct lg_buf *out)
+{
+	lg_buf_addch(out, ' ');
+	lg_buf_add_int(out, count);
+	lg_buf_addch(out, '\n');
+	stream_out(v, out, 0);
+}
+
 /* Sorts, merges equal stacks, prints "stack count" lines and frees `l`. */
 static void emit_folded(struct folded_list *l, const struct lg_view *v, struct lg_buf *out)
 {
@@ -463,10 +472,7 @@ static void emit_folded(struct folded_list *l, const struct lg_view *v, struct l
 			sum += f[j].count;
 		if (sum > 0) {
 			lg_buf_adds(out, f[i].stack);
-			lg_buf_addch(out, ' ');
-			lg_buf_add_int(out, sum);
-			lg_buf_addch(out, '\n');
-			stream_out(v, out, 0);
+			end_folded_line(v, sum, out);
 		}
 		i = j;
 	}
@@ -495,10 +501,7 @@ void lg_view_folded(const struct lg_input *in, const struct lg_view *v, struct l
 			sum += s->g[order[j]].count;
 		if (sum > 0) {
 			lg_group_folded(s, &s->g[order[i]], out);
-			lg_buf_addch(out, ' ');
-			lg_buf_add_int(out, sum);
-			lg_buf_addch(out, '\n');
-			stream_out(v, out, 0);
+			end_folded_line(v, sum, out);
 		}
 		i = j;
 	}

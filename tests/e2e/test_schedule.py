@@ -2,7 +2,10 @@
 
 Purpose: `leakgate run` records each package's measured time (lean run, and
 whether it needed an evidence run) in times.json in its build cache, and
-the next run starts packages in decreasing order of expected time.  On a
+the next run starts packages in decreasing order of expected time.  A
+first run, with no binary in the cache, builds them in jobs of 2, 4, ...
+packages in start order (the first run while the rest compile); a warm
+run builds them with one go test -c.  On a
 small module made here (two quick packages listed before a slow one), with
 -p 1 so the order of the result lines is the start order: the first run
 keeps the go list order, the second starts the slow package first; a
@@ -64,6 +67,15 @@ def order(out):
             re.finditer(r"^(?:ok|FAIL)\s+(" + re.escape(MODULE) + r"/\S+)", out, re.M)]
 
 
+def build_timing(report):
+    """Package (short name) -> build_timing of a JSON report."""
+    try:
+        doc = json.load(open(report))
+    except (OSError, ValueError):
+        return None
+    return {p["import_path"][len(MODULE) + 1:]: p.get("build_timing") for p in doc["packages"]}
+
+
 def times_file(cache):
     files = glob.glob(os.path.join(cache, "*", "times.json"))
     return files[0] if len(files) == 1 else None
@@ -123,8 +135,12 @@ def main():
     env = dict(os.environ, LEAKGATE_CACHE=cache)
     pkgs = ["./a", "./b", "./z"]
 
-    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env, history=True)
+    rep = os.path.join(WORK, "schedule", "first.json")
+    rc, out, err, _ = run_leakgate(["run", "-p", "1", "--json", rep] + pkgs, root, env=env, history=True)
     c.check("first run passes", rc == 0, err[-2000:])
+    timing = build_timing(rep)
+    c.check("first run (no binary cached): built in jobs of 2, then the rest, in start order",
+            timing == {"a": "batch", "b": "batch", "z": "package"}, timing)
     c.check("first run: go list order", order(out) == ["a", "b", "z"], out)
     c.check("first run: no note about times", "package times" not in err, err[-2000:])
     path = times_file(cache)
@@ -137,8 +153,12 @@ def main():
     c.check("times.json: the slow package took its 1.5 s, no evidence run",
             z.get("lean_seconds", 0) >= 1.5 and z.get("evidence") is False, z)
 
-    rc, out, err, _ = run_leakgate(["run", "-p", "1"] + pkgs, root, env=env, history=True)
+    rep = os.path.join(WORK, "schedule", "second.json")
+    rc, out, err, _ = run_leakgate(["run", "-p", "1", "--json", rep] + pkgs, root, env=env, history=True)
     c.check("second run passes", rc == 0, err[-2000:])
+    timing = build_timing(rep)
+    c.check("second run (binaries cached): one go test -c for all",
+            timing == {"a": "batch", "b": "batch", "z": "batch"}, timing)
     c.check("second run: the slow package starts first", order(out)[:1] == ["z"], out)
 
     rc, out, err, _ = run_leakgate(["run", "-p", "1", "./h"], root, env=env, history=True)
