@@ -35,7 +35,7 @@ for f in usr/share/man/man1/leakgate.1 usr/share/man/man1/leakgate-run.1 \
          usr/share/bash-completion/completions/leakgate usr/share/leakgate/junit.xsd; do
   [[ -f $tmp/root/$f ]] || bad "the .deb lacks /$f"
 done
-tar -tzf "$tgz" | grep -q '/bin/leakgate$' && ok "the .tar.gz holds bin/leakgate" || bad "tar.gz lacks bin/leakgate"
+tar -tzf "$tgz" | grep '/bin/leakgate$' >/dev/null && ok "the .tar.gz holds bin/leakgate" || bad "tar.gz lacks bin/leakgate"
 
 # The package owning a library file (usrmerge: try /lib and /usr/lib).
 owner() {
@@ -62,8 +62,10 @@ for lib in $(objdump -p "$lg" | awk '$1 == "NEEDED" {print $2}'); do
 done
 # Loaded at run time (dlopen), so neither NEEDED nor in ldd: in Depends all the same.
 for lib in libcurl.so.4; do
-  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|x86_64|64bit/ {print $NF; exit}')
-  [[ -n $path ]] || path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+  # awk reads all of ldconfig's output: an early exit would kill ldconfig
+  # with SIGPIPE, which pipefail and set -e turn into a silent stop
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|x86_64|64bit/ && !p {p = $NF} END {print p}')
+  [[ -n $path ]] || path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !p {p = $NF} END {print p}')
   pkg=$(owner "$path")
   ldd_pkgs[$pkg]=1
   if [[ -n $pkg && -n ${dep_pkgs[$pkg]:-} ]]; then ok "loaded $lib ($pkg) is in Depends"; else bad "loaded $lib (${pkg:-no package}) missing from Depends"; fi
