@@ -81,6 +81,14 @@ type leakgateState struct {
 	errors  []string
 	buf     []byte
 	fullMax int // more goroutines than this: aggregated snapshots
+
+	// One run around m.Run, from leakgateBegin to end.
+	budget        leakgatetime.Duration // LEAKGATE_SETTLE
+	passes        int                   // LEAKGATE_HEAP_PASSES
+	probes        *leakgateProber       // nil unless LEAKGATE_PROBE=1
+	known         map[int64]bool        // goroutines of the before dump
+	before, after leakgateSnap
+	settled       leakgateSettleResult
 }
 
 // leakgateSnap is one side of the comparison, as recorded in the manifest.
@@ -118,15 +126,39 @@ type leakgateField struct {
 // as if the hook were not there. Failures of the hook itself are recorded in
 // the manifest and never change the code.
 func leakgateRun(m *leakgatetesting.M) int {
+	s := leakgateBegin()
+	if s == nil {
+		return m.Run()
+	}
+	code := m.Run()
+	s.end(code)
+	if s.passes < 2 {
+		return code
+	}
+	return s.morePasses(m, code, s.passes, s.budget, func(list []leakgatejson.RawMessage) {
+		fields := s.manifest("after", &s.before, &s.after, code, &s.settled)
+		// "errors" stays last; the passes go just before it
+		n := len(fields) - 1
+		fields = append(fields[:n:n], leakgateField{"passes", list}, fields[n])
+		s.writeManifest(fields)
+	})
+}
+
+// leakgateBegin starts a hook run just before the tests: reads the protocol
+// variables, hands the user's environment back (which also unsets
+// LEAKGATE_HOOK_DIR, so a second hook in the same process stands aside),
+// starts the probe listener and writes the before snapshot and manifest.
+// Returns nil, doing nothing, when LEAKGATE_HOOK_DIR is unset or empty.
+func leakgateBegin() *leakgateState {
 	dir := leakgateos.Getenv("LEAKGATE_HOOK_DIR")
 	if dir == "" {
-		return m.Run()
+		return nil
 	}
 	s := &leakgateState{dir: dir, errors: []string{}}
 	s.applyMemProfileRate()
-	budget := s.settleBudget()
+	s.budget = s.settleBudget()
 	s.fullMax = s.fullDumpMax()
-	passes := s.heapPasses()
+	s.passes = s.heapPasses()
 	if p := leakgateos.Getenv("LEAKGATE_HOOK_PROTOCOL"); p != "" &&
 		p != leakgatestrconv.Itoa(leakgateProtocol) {
 		s.errorf("LEAKGATE_HOOK_PROTOCOL is %q but this hook speaks %d",
@@ -134,33 +166,36 @@ func leakgateRun(m *leakgatetesting.M) int {
 	}
 	probing := leakgateos.Getenv("LEAKGATE_PROBE") == "1"
 	s.restoreEnv()
-	var probes *leakgateProber
 	if probing {
-		probes = leakgateStartProbes(dir, s.fullMax)
+		s.probes = leakgateStartProbes(dir, s.fullMax)
 	}
-
-	var before, after leakgateSnap
-	known := map[int64]bool{}
+	s.known = map[int64]bool{}
 	s.guard("before snapshot", func() {
 		leakgateruntime.GC()
 		s.busy("before snapshot")
-		before = s.snapshot("before", known)
+		s.before = s.snapshot("before", s.known)
 		s.buf = nil // not kept alive across the tests
 	})
 	s.guard("writing the before manifest", func() {
-		s.writeManifest(s.manifest("before", &before, nil, 0, nil))
+		s.writeManifest(s.manifest("before", &s.before, nil, 0, nil))
 	})
 	s.idle()
+	return s
+}
 
-	code := m.Run()
-	if probes != nil {
-		probes.stop()
+// end finishes a hook run once the tests are done: stops the probes, waits
+// for the tests' goroutines to settle, takes the after snapshot and writes
+// the after manifest. code is what m.Run returned, or -1 when the caller
+// cannot know it (the manifest then has no exit_code). Cannot fail; the
+// hook's own problems go to the manifest's errors.
+func (s *leakgateState) end(code int) {
+	if s.probes != nil {
+		s.probes.stop()
 	}
-
-	settle := leakgateSettleResult{budget: budget}
+	s.settled = leakgateSettleResult{budget: s.budget}
 	s.guard("settling", func() {
 		s.busy("settling")
-		settle = s.settle(known, before.numGoroutine, budget)
+		s.settled = s.settle(s.known, s.before.numGoroutine, s.budget)
 	})
 	// The dump buffer would otherwise count as heap the tests retained.
 	s.buf = nil
@@ -168,23 +203,45 @@ func leakgateRun(m *leakgatetesting.M) int {
 		leakgateruntime.GC()
 		leakgateruntime.GC()
 		s.busy("after snapshot")
-		after = s.snapshot("after", nil)
-		after.leakStacks = s.writeLeakProfile("after.leak.stacks", after.aggregated)
+		s.after = s.snapshot("after", nil)
+		s.after.leakStacks = s.writeLeakProfile("after.leak.stacks", s.after.aggregated)
 	})
 	s.guard("writing the after manifest", func() {
-		s.writeManifest(s.manifest("after", &before, &after, code, &settle))
+		s.writeManifest(s.manifest("after", &s.before, &s.after, code, &s.settled))
 	})
 	s.idle()
-	if passes < 2 {
-		return code
+}
+
+// leakgateTestdeps is the hook run leakgateExit0 started, once it has.
+var leakgateTestdeps *leakgateState
+
+// leakgateTestdepsDone: the run of leakgateTestdeps has ended; later m.Run
+// calls in the process are not hooked.
+var leakgateTestdepsDone bool
+
+// leakgateExit0 is the hook's entry when leakgate puts it into package
+// testing/internal/testdeps instead of the test package (hook/README.md,
+// "Two ways in"): the overlay copy of that package's TestDeps.SetPanicOnExit0
+// calls it first. testing's M.Run calls SetPanicOnExit0(true) just before it
+// runs the tests and SetPanicOnExit0(false) once they are done (the runner
+// passes -test.paniconexit0, as go test does), which is where leakgateRun
+// would have taken its snapshots, whatever the package's TestMain does
+// around m.Run. Only the first m.Run of the process is hooked, and none when
+// a hook in the test package already started (it unset LEAKGATE_HOOK_DIR).
+// m.Run's code is not known here: the manifest has no exit_code and no
+// heap passes (the runner builds those with the hook in the package).
+func leakgateExit0(start bool) {
+	if start {
+		if leakgateTestdeps == nil && !leakgateTestdepsDone {
+			leakgateTestdeps = leakgateBegin()
+			leakgateTestdepsDone = leakgateTestdeps == nil
+		}
+		return
 	}
-	return s.morePasses(m, code, passes, budget, func(list []leakgatejson.RawMessage) {
-		fields := s.manifest("after", &before, &after, code, &settle)
-		// "errors" stays last; the passes go just before it
-		n := len(fields) - 1
-		fields = append(fields[:n:n], leakgateField{"passes", list}, fields[n])
-		s.writeManifest(fields)
-	})
+	if s := leakgateTestdeps; s != nil && !leakgateTestdepsDone {
+		leakgateTestdepsDone = true
+		s.end(-1)
+	}
 }
 
 // heapPasses reads LEAKGATE_HEAP_PASSES, how many times the runner wants the
@@ -763,9 +820,11 @@ func (s *leakgateState) manifest(phase string, before, after *leakgateSnap,
 		{"gomaxprocs", leakgateruntime.GOMAXPROCS(0)},
 		{"pid", leakgateos.Getpid()},
 	}
+	if after != nil && code >= 0 {
+		fields = append(fields, leakgateField{"exit_code", code})
+	}
 	if after != nil {
 		fields = append(fields,
-			leakgateField{"exit_code", code},
 			leakgateField{"settle", leakgateSettleJSON(settle)},
 			leakgateField{"leak_profile", after.leakStacks != ""})
 	}

@@ -346,8 +346,7 @@ static int entry_owned_by_system(const struct lg_goroutine *g)
 
 		if (!f)
 			continue;
-		if (strstr(f, ".leakgateRun") || strstr(f, "leakgatehook.") ||
-		    strcmp(f, "os/signal.signal_recv") == 0)
+		if (lg_owner_hook_frame(&g->frames[i]) || strcmp(f, "os/signal.signal_recv") == 0)
 			return 1;
 		if (!lg_starts_with(f, "testing.") && !lg_starts_with(f, "runtime."))
 			all_system = 0;

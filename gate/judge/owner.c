@@ -23,7 +23,8 @@ int lg_owner_hook_frame(const struct lg_frame *f)
 {
 	const char *base = f->file ? strrchr(f->file, '/') : NULL;
 
-	if (base && strcmp(base + 1, LG_HOOK_FILE_NAME) == 0)
+	if (base && (strcmp(base + 1, LG_HOOK_FILE_NAME) == 0 ||
+		     strcmp(base + 1, LG_HOOK_TESTDEPS_FILE) == 0))
 		return 1;
 	return f->func && (strstr(f->func, ".leakgate") ||
 			   lg_starts_with(f->func, "leakgate.dev/leakgatehook"));
@@ -151,7 +152,7 @@ int lg_owner_system(const struct lg_goroutine *g)
 
 		if (!f)
 			continue;
-		if (strstr(f, ".leakgateRun") || strstr(f, "leakgatehook."))
+		if (lg_owner_hook_frame(&g->frames[i]))
 			return 1;
 		if (strcmp(f, "os/signal.signal_recv") == 0)
 			return 1;

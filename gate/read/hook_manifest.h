@@ -14,7 +14,10 @@
 #define LG_HOOK_PROTOCOL 1
 #define LG_HOOK_MANIFEST "hook.json"
 #define LG_HOOK_MAX_MANIFEST (1 << 20)
+/* The hook's file as stack traces name it: in the test package, and the
+ * copy in testing/internal/testdeps (run/hook.h) */
 #define LG_HOOK_FILE_NAME "zz_leakgate_hook_test.go"
+#define LG_HOOK_TESTDEPS_FILE "zz_leakgate_hook.go"
 
 struct lg_hook_snapshot {
 	int present;

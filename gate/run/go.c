@@ -112,6 +112,8 @@ void lg_golist_release(struct lg_golist *l)
 	free(l->module_path);
 	free(l->module_root);
 	free(l->go_version);
+	free(l->goroot);
+	free(l->gomodcache);
 	free(l->go_experiment);
 	memset(l, 0, sizeof(*l));
 }
@@ -242,7 +244,7 @@ static char *trim_dup(const struct lg_buf *b)
 
 static int go_env(struct lg_golist *l, double timeout, struct lg_err *err)
 {
-	char *argv[] = { "go", "env", "GOMOD", "GOVERSION", "GOEXPERIMENT", NULL };
+	char *argv[] = { "go", "env", "GOMOD", "GOVERSION", "GOEXPERIMENT", "GOROOT", "GOMODCACHE", NULL };
 	struct lg_buf out = LG_BUF_INIT, errs = LG_BUF_INIT;
 	char *nl;
 	int status = 0, ret;
@@ -269,15 +271,26 @@ static int go_env(struct lg_golist *l, double timeout, struct lg_err *err)
 	}
 	{
 		struct lg_buf v = LG_BUF_INIT;
-		char *version = nl + 1, *exp = strchr(version, '\n');
+		char *version = nl + 1, *exp = strchr(version, '\n'), *root = NULL;
+		char *modcache = NULL;
 
 		if (exp)
 			*exp++ = '\0';
+		if (exp && (root = strchr(exp, '\n')))
+			*root++ = '\0';
+		if (root && (modcache = strchr(root, '\n')))
+			*modcache++ = '\0';
 		lg_buf_adds(&v, version);
 		l->go_version = trim_dup(&v);
 		lg_buf_reset(&v);
 		lg_buf_adds(&v, exp ? exp : "");
 		l->go_experiment = trim_dup(&v);
+		lg_buf_reset(&v);
+		lg_buf_adds(&v, root ? root : "");
+		l->goroot = trim_dup(&v);
+		lg_buf_reset(&v);
+		lg_buf_adds(&v, modcache ? modcache : "");
+		l->gomodcache = trim_dup(&v);
 		lg_buf_release(&v);
 	}
 out:

@@ -35,6 +35,8 @@ struct lg_golist {
 	char *module_root; /* directory holding go.mod */
 	char *go_version;  /* "go1.26.8" */
 	char *go_experiment; /* `go env GOEXPERIMENT`: "" or "goroutineleakprofile,..." */
+	char *goroot;      /* `go env GOROOT`: "" when go env did not say */
+	char *gomodcache;  /* `go env GOMODCACHE` */
 };
 
 /* Build settings shared by list and build. */

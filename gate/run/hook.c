@@ -19,8 +19,8 @@
 #include "hook.h"
 #include "jsonutil.h"
 
-/* The hook source with its package clause replaced. */
-static int render_hook(const struct lg_hook_target *t, struct lg_buf *out, struct lg_err *err)
+/* The hook source with its package clause made `package <clause>`. */
+static int render_source(const char *clause_name, struct lg_buf *out, struct lg_err *err)
 {
 	static const char clause[] = "package leakgatehook\n";
 	const char *src = (const char *)lg_hook_go_src;
@@ -29,8 +29,16 @@ static int render_hook(const struct lg_hook_target *t, struct lg_buf *out, struc
 	if (!at || (at != src && at[-1] != '\n'))
 		return lg_error(err, "embedded hook source has no 'package leakgatehook' line");
 	lg_buf_add(out, src, (size_t)(at - src));
-	lg_buf_addf(out, "package %s\n", t->clause);
+	lg_buf_addf(out, "package %s\n", clause_name);
 	lg_buf_adds(out, at + strlen(clause));
+	return 0;
+}
+
+/* The hook source for one target: its clause, and a TestMain when it has none. */
+static int render_hook(const struct lg_hook_target *t, struct lg_buf *out, struct lg_err *err)
+{
+	if (render_source(t->clause, out, err))
+		return -1;
 	if (t->with_main)
 		lg_buf_adds(out, "\n// TestMain is injected by leakgate run; see leakgate.dev/leakgatehook.\n"
 				 "func TestMain(m *leakgatetesting.M) { leakgateMain(m) }\n");
@@ -60,8 +68,83 @@ out:
 	return ret;
 }
 
+int lg_hook_patch_testdeps(const char *deps_go, size_t len, struct lg_buf *out)
+{
+	static const char head[] = "func (TestDeps) SetPanicOnExit0(v bool) {\n";
+	const char *at = deps_go, *end = deps_go + len;
+
+	/* the line must start the function at the start of a line, once */
+	for (;;) {
+		at = memmem(at, (size_t)(end - at), head, strlen(head));
+		if (!at || at == deps_go || at[-1] == '\n')
+			break;
+		at++;
+	}
+	if (!at || memmem(at + 1, (size_t)(end - at - 1), head, strlen(head)))
+		return -1;
+	at += strlen(head);
+	lg_buf_add(out, deps_go, (size_t)(at - deps_go));
+	lg_buf_adds(out, "\tleakgateExit0(v) // added by leakgate run\n");
+	lg_buf_add(out, at, (size_t)(end - at));
+	return 0;
+}
+
+char **lg_hook_testdeps_overlay(const char *goroot, const char *modcache, const char *dir,
+				struct lg_err *err)
+{
+	char *pkg = lg_xasprintf("%s/src/testing/internal/testdeps", goroot ? goroot : "");
+	char *deps = lg_xasprintf("%s/deps.go", pkg), *sub = lg_xasprintf("%s/testdeps", dir);
+	char *copy = lg_xasprintf("%s/deps.go", sub), *hook = lg_xasprintf("%s/%s", sub,
+									      LG_HOOK_TESTDEPS_FILE);
+	struct lg_buf orig = LG_BUF_INIT, patched = LG_BUF_INIT, src = LG_BUF_INIT;
+	char **pairs = NULL;
+
+	if (!goroot || !*goroot) {
+		lg_error(err, "go env GOROOT is empty");
+		goto out;
+	}
+	if (modcache && *modcache && lg_starts_with(goroot, modcache) &&
+	    goroot[strlen(modcache)] == '/') {
+		/* go refuses overlays of files beneath GOMODCACHE */
+		lg_error(err, "the Go toolchain (%s) is one go downloaded into the module cache, "
+			      "whose files go does not let an overlay replace", goroot);
+		goto out;
+	}
+	if (lg_read_file(deps, 1 << 20, &orig, err))
+		goto out;
+	if (lg_hook_patch_testdeps(orig.buf, orig.len, &patched)) {
+		lg_error(err, "'%s' has no single 'func (TestDeps) SetPanicOnExit0(v bool) {' line "
+			      "to hook", deps);
+		goto out;
+	}
+	if (mkdir(sub, 0700) != 0 && errno != EEXIST) {
+		lg_error(err, "cannot create '%s': %s", sub, strerror(errno));
+		goto out;
+	}
+	if (render_source("testdeps", &src, err) ||
+	    lg_write_file(copy, patched.buf, patched.len, LG_WRITE_IF_CHANGED, err) ||
+	    lg_write_file(hook, src.buf, src.len, LG_WRITE_IF_CHANGED, err))
+		goto out;
+	pairs = lg_xcalloc(5, sizeof(*pairs));
+	pairs[0] = deps;
+	pairs[1] = copy;
+	pairs[2] = lg_xasprintf("%s/%s", pkg, LG_HOOK_TESTDEPS_FILE);
+	pairs[3] = hook;
+	deps = copy = hook = NULL;
+out:
+	lg_buf_release(&orig);
+	lg_buf_release(&patched);
+	lg_buf_release(&src);
+	free(pkg);
+	free(deps);
+	free(sub);
+	free(copy);
+	free(hook);
+	return pairs;
+}
+
 int lg_hook_write_overlay(const char *dir, const struct lg_hook_target *t, size_t n,
-			  const char *overlay_path, struct lg_err *err)
+			  char *const *common, const char *overlay_path, struct lg_err *err)
 {
 	json_t *root = json_object(), *replace = json_object();
 	char *json = NULL;
@@ -69,6 +152,8 @@ int lg_hook_write_overlay(const char *dir, const struct lg_hook_target *t, size_
 	int ret = 0;
 
 	json_object_set_new(root, "Replace", replace);
+	for (i = 0; common && common[i] && common[i + 1]; i += 2)
+		json_object_set_new(replace, common[i], json_string(common[i + 1]));
 	for (i = 0; i < n && !ret; i++) {
 		char *src = NULL, *target;
 

@@ -327,10 +327,11 @@ static void build_job(struct pool *pl, const int *job, int j, int k)
 	if (lg_mkdir_p(hookdir, 0700, NULL) || lg_mkdir_p(outdir, 0700, NULL)) {
 		failed = lg_error(&err, "cannot create the build cache '%s': %s", pl->cachedir,
 				  strerror(errno));
-	} else if (nt && lg_hook_write_overlay(hookdir, targets, nt, overlay, &err)) {
+	} else if ((nt || pl->testdeps) &&
+		   lg_hook_write_overlay(hookdir, targets, nt, pl->testdeps, overlay, &err)) {
 		failed = -1;
 	} else if (lg_go_build_tests(pkgs, n, pl->list->module_root, &pl->o->goflags,
-				     nt ? overlay : NULL, outdir, res, &secs, &err)) {
+				     nt || pl->testdeps ? overlay : NULL, outdir, res, &secs, &err)) {
 		failed = -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -359,6 +360,41 @@ static void build_job(struct pool *pl, const int *job, int j, int k)
 	free(hookdir);
 	free(overlay);
 	free(outdir);
+}
+
+char *lg_runner_build_in_package(struct pool *pl, size_t i, struct lg_err *err)
+{
+	const struct lg_gopkg *gp = &pl->list->pkgs[i];
+	struct lg_hook_target t;
+	struct lg_gobuild_result res;
+	char *dir = lg_xasprintf("%s/in-package/%zu", pl->cachedir, i);
+	char *overlay = lg_xasprintf("%s/overlay.json", dir), *bin = NULL;
+	char *clause = lg_xasprintf("%s_test", gp->name);
+	double secs = 0;
+
+	memset(&t, 0, sizeof(t));
+	t.pkg_dir = gp->dir;
+	t.clause = clause;
+	t.with_main = 1;
+	lg_buf_init(&res.output);
+	res.built = 0;
+	res.binary = NULL;
+	if (lg_mkdir_p(dir, 0700, err) || lg_hook_write_overlay(dir, &t, 1, NULL, overlay, err) ||
+	    lg_go_build_tests(&gp, 1, pl->list->module_root, &pl->o->goflags, overlay, dir, &res,
+			      &secs, err))
+		goto out;
+	if (!res.built || !res.binary) {
+		lg_error(err, "%s", res.output.len ? res.output.buf : "go test -c built no binary");
+		goto out;
+	}
+	bin = res.binary;
+	res.binary = NULL;
+out:
+	lg_gobuild_result_release(&res);
+	free(dir);
+	free(overlay);
+	free(clause);
+	return bin;
 }
 
 /*
@@ -437,6 +473,18 @@ static void start_pool(struct pool *pl, int jobs)
 	free(th);
 }
 
+/* The hook gets into a package without TestMain: through testdeps when
+ * that route is available, else into its test package with a TestMain. */
+static void use_testdeps(struct pool *pl, struct pkgstate *st, const struct lg_gopkg *gp)
+{
+	if (pl->testdeps) {
+		st->testdeps = 1;
+		return;
+	}
+	st->inject = 1;
+	st->clause = lg_xasprintf("%s_test", gp->name);
+}
+
 /*
  * Packages with a TestMain of their own: the rewriter decides, for all of
  * them in one call, how the hook gets in.  Without the rewriter (--no-rewrite,
@@ -503,8 +551,7 @@ static void rewrite_testmains(struct pool *pl)
 			st->inject = 1;
 			st->clause = lg_xstrdup(out[i].hook_package);
 		} else if (st->via == LG_VIA_INJECTED) {
-			st->inject = 1;
-			st->clause = lg_xasprintf("%s_test", gp->name);
+			use_testdeps(pl, st, gp);
 		} else if (st->via == LG_VIA_NONE) {
 			char *r = st->rw.reason;
 
@@ -632,6 +679,22 @@ static void plan_build(struct pool *pl, struct build_plan *bp)
 	int *batch = lg_xcalloc(pl->list->n ? pl->list->n : 1, sizeof(int));
 	size_t nb, i;
 
+	if (pl->o->inject) {
+		char *hookdir = lg_xasprintf("%s/hook", pl->cachedir);
+		struct lg_err err;
+
+		if (lg_mkdir_p(hookdir, 0700, &err) == 0)
+			pl->testdeps = lg_hook_testdeps_overlay(pl->list->goroot, pl->list->gomodcache,
+							       hookdir, &err);
+		if (!pl->testdeps) {
+			char *line = lg_xasprintf("the hook goes into each test package (slower to "
+						  "build): %s", err.msg);
+
+			lg_runner_note(pl, NULL, line);
+			free(line);
+		}
+		free(hookdir);
+	}
 	for (i = 0; i < pl->list->n; i++) {
 		const struct lg_gopkg *gp = &pl->list->pkgs[i];
 		struct pkgstate *st = &pl->st[i];
@@ -645,8 +708,7 @@ static void plan_build(struct pool *pl, struct build_plan *bp)
 			st->via = LG_VIA_NONE; /* rewrite_testmains decides */
 		} else {
 			st->via = LG_VIA_INJECTED;
-			st->inject = 1;
-			st->clause = lg_xasprintf("%s_test", gp->name);
+			use_testdeps(pl, st, gp);
 		}
 	}
 	rewrite_testmains(pl);
@@ -757,6 +819,7 @@ out:
 	}
 	free(pl.st);
 	free(pl.order);
+	lg_strv_free(pl.testdeps);
 	free(pl.cachedir);
 	free(pl.workdir);
 	lg_golist_release(&list);

@@ -167,12 +167,15 @@ static char **build_env(const struct lg_config *cfg, const char *hookdir, const 
 static char **binary_argv(const struct lg_runner_opts *o, const char *binary,
 			  char *const *extra)
 {
-	char **argv = lg_xcalloc(o->ntest_args + lg_strv_len(extra) + 4, sizeof(char *));
+	char **argv = lg_xcalloc(o->ntest_args + lg_strv_len(extra) + 5, sizeof(char *));
 	size_t n = 0, i;
 
 	argv[n++] = (char *)binary;
 	argv[n++] = "-test.timeout=0";
 	argv[n++] = "-test.v=test2json";
+	/* as go test: os.Exit(0) during the tests panics; the testdeps route
+	   of the hook (hook.h) also starts and ends on this setting */
+	argv[n++] = "-test.paniconexit0";
 	for (i = 0; i < o->ntest_args; i++)
 		argv[n++] = o->test_args[i];
 	for (i = 0; extra && extra[i]; i++)

@@ -25,7 +25,8 @@
 /* What the build phase left for each package. */
 struct pkgstate {
 	int buildable; /* has tests and go list had no error */
-	int inject;    /* the hook goes in by overlay (injected or rewritten TestMain) */
+	int inject;    /* the hook goes into the test package (injected or rewritten TestMain) */
+	int testdeps;  /* the hook comes through testing/internal/testdeps (hook.h) */
 	enum lg_hook_via via;
 	char *clause;  /* package clause of the injected hook file */
 	struct lg_rewrite_out rw; /* what the TestMain rewriter decided */
@@ -44,12 +45,22 @@ struct pool {
 	struct pkgstate *st;
 	char *workdir;  /* this run's snapshots; removed at the end */
 	char *cachedir; /* binaries and overlays kept between runs */
+	char **testdeps; /* overlay pairs of the testdeps route, NULL when not used */
 	size_t next, done;
 	size_t *order;  /* the k-th package to start is order[k] (schedule.h) */
 	pthread_mutex_t mu;
 	pthread_cond_t built; /* a package's build_done was set, or building ended */
 	int build_over;       /* the build thread is done (under mu) */
 };
+
+/*
+ * Builds package i's test binary once more with the hook in the test
+ * package (as for a package without the testdeps route), into a directory
+ * of its own, for a run that calls m.Run again (heap passes).  Returns the
+ * binary's path (caller frees), or NULL with `err` saying why (the build
+ * failed: its output).
+ */
+char *lg_runner_build_in_package(struct pool *pl, size_t i, struct lg_err *err);
 
 /*
  * One binary's output as it arrives (live from lg_proc_run's callbacks, or

@@ -143,18 +143,40 @@ void lg_runner_evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct l
 	int leaks = p->evidence != LG_EVIDENCE_FIRST_RUN && leaks_need_ancestry(p);
 	double deadline = cfg->timeout;
 	struct lg_package q;
+	struct pkgstate own = *st;
+	char *bin = NULL;
 
 	memset(&q, 0, sizeof(q));
 	q.import_path = lg_xstrdup(p->import_path);
 	q.dir = lg_xstrdup(p->dir);
 	q.rel_dir = lg_xstrdup(p->rel_dir);
+
+	/* The testdeps route cannot call m.Run again: passes need the hook in
+	   the test package, in a binary of its own. */
+	if (passes >= 2 && st->testdeps) {
+		struct lg_err err;
+
+		bin = lg_runner_build_in_package(pl, (size_t)(st - pl->st), &err);
+		if (bin) {
+			own.br.binary = bin;
+			own.testdeps = 0;
+		} else {
+			char *line = lg_xasprintf("heap passes not run: building the test binary "
+						  "with the hook in the package failed: %s", err.msg);
+
+			lg_runner_note(pl, p, line);
+			free(line);
+			passes = 1;
+		}
+	}
 	if (mkdir(hookdir, 0700) == 0) {
 		if (passes >= 2 && p->run_seconds * 3 * passes + 30 + cfg->settle * passes < deadline)
 			deadline = p->run_seconds * 3 * passes + 30 + cfg->settle * passes;
-		lg_runner_run_binary(pl, gp, &q, st, hookdir, NULL, deadline,
+		lg_runner_run_binary(pl, gp, &q, &own, hookdir, NULL, deadline,
 				     LG_RUN_FINE_HEAP | (leaks ? LG_RUN_ANCESTRY : 0), passes);
 		take_evidence(p, &q, leaks);
 	}
+	free(bin);
 	lg_package_release(&q);
 	free(hookdir);
 }

@@ -53,7 +53,7 @@ static void test_overlay(void)
 	struct lg_err err;
 	struct stat st1, st2;
 
-	CHECK_INT(lg_hook_write_overlay(dir, t, 3, overlay, &err), 0);
+	CHECK_INT(lg_hook_write_overlay(dir, t, 3, NULL, overlay, &err), 0);
 	CHECK_INT(lg_read_file(overlay, 1 << 20, &text, &err), 0);
 	/* A rewritten TestMain: its copy is in the overlay, the hook has no TestMain. */
 	CHECK(strstr(text.buf, "\"/src/mod/lib/main_test.go\":\"/cache/rw/main_test.go\"") != NULL);
@@ -75,13 +75,95 @@ static void test_overlay(void)
 	/* Unchanged content is not rewritten: stable files keep Go's cache warm. */
 	CHECK_INT(stat(gopath, &st1), 0);
 	usleep(20000);
-	CHECK_INT(lg_hook_write_overlay(dir, t, 3, overlay, &err), 0);
+	CHECK_INT(lg_hook_write_overlay(dir, t, 3, NULL, overlay, &err), 0);
 	CHECK_INT(stat(gopath, &st2), 0);
 	CHECK(st1.st_ino == st2.st_ino && st1.st_mtim.tv_nsec == st2.st_mtim.tv_nsec);
 	lg_buf_release(&text);
 	lg_buf_release(&src);
 	free(overlay);
 	free(gopath);
+	cleanup(dir);
+}
+
+/* The testdeps route: deps.go patched at its one SetPanicOnExit0, the hook
+ * as package testdeps, both in the overlay; a Go without the function is
+ * refused so the caller falls back to the test packages. */
+static void test_testdeps(void)
+{
+	static const char deps[] =
+		"package testdeps\n\n"
+		"// func (TestDeps) SetPanicOnExit0(v bool) { in a comment\n"
+		"func (TestDeps) SetPanicOnExit0(v bool) {\n"
+		"\ttestlog.SetPanicOnExit0(v)\n}\n";
+	static const char header[] = "func (TestDeps) SetPanicOnExit0(v bool) {\n";
+	char *dir = tmpdir(), *root = lg_xasprintf("%s/goroot", dir), *cache = lg_xasprintf("%s/c", dir);
+	char *pkg = lg_xasprintf("%s/src/testing/internal/testdeps", root);
+	char *overlay = lg_xasprintf("%s/overlay.json", dir), *want;
+	struct lg_buf out = LG_BUF_INIT, text = LG_BUF_INIT;
+	struct lg_err err;
+	char **pairs;
+
+	CHECK_INT(lg_hook_patch_testdeps(deps, strlen(deps), &out), 0);
+	CHECK(strstr(out.buf, "{\n\tleakgateExit0(v) // added by leakgate run\n\ttestlog.SetPanicOnExit0(v)\n") != NULL);
+	CHECK(out.len == strlen(deps) + strlen("\tleakgateExit0(v) // added by leakgate run\n"));
+	lg_buf_reset(&out);
+	/* only in a comment, or twice: not hooked */
+	CHECK_INT(lg_hook_patch_testdeps(deps, strlen(deps) - 35, &out), -1);
+	lg_buf_adds(&text, deps);
+	lg_buf_adds(&text, header);
+	lg_buf_adds(&text, "}\n");
+	CHECK_INT(lg_hook_patch_testdeps(text.buf, text.len, &out), -1);
+	CHECK(out.len == 0);
+	lg_buf_reset(&text);
+
+	CHECK(lg_hook_testdeps_overlay(root, NULL, cache, &err) == NULL);
+	CHECK(strstr(err.msg, "deps.go") != NULL);
+	CHECK(lg_hook_testdeps_overlay("", NULL, cache, &err) == NULL);
+	CHECK(strstr(err.msg, "GOROOT") != NULL);
+	want = lg_xasprintf("%s/gomodcache", dir);
+	CHECK(lg_hook_testdeps_overlay(root, dir, cache, &err) == NULL);
+	CHECK(strstr(err.msg, "module cache") != NULL);
+	CHECK(lg_hook_testdeps_overlay(root, want, cache, &err) == NULL);
+	CHECK(strstr(err.msg, "module cache") == NULL);
+	free(want);
+	CHECK_INT(lg_mkdir_p(pkg, 0700, &err), 0);
+	CHECK_INT(lg_mkdir_p(cache, 0700, &err), 0);
+	put(pkg, "deps.go", "package testdeps\n");
+	CHECK(lg_hook_testdeps_overlay(root, NULL, cache, &err) == NULL);
+	CHECK(strstr(err.msg, "SetPanicOnExit0") != NULL);
+	put(pkg, "deps.go", deps);
+	pairs = lg_hook_testdeps_overlay(root, NULL, cache, &err);
+	CHECK(pairs != NULL && lg_strv_len(pairs) == 4);
+	if (!pairs)
+		goto out;
+	want = lg_xasprintf("%s/deps.go", pkg);
+	CHECK_STR(pairs[0], want);
+	free(want);
+	want = lg_xasprintf("%s/" LG_HOOK_TESTDEPS_FILE, pkg);
+	CHECK_STR(pairs[2], want);
+	free(want);
+	CHECK_INT(lg_read_file(pairs[1], 1 << 20, &text, &err), 0);
+	CHECK(strstr(text.buf, "\tleakgateExit0(v) // added by leakgate run\n") != NULL);
+	lg_buf_reset(&text);
+	CHECK_INT(lg_read_file(pairs[3], 1 << 20, &text, &err), 0);
+	CHECK(strstr(text.buf, "\npackage testdeps\n") != NULL);
+	CHECK(strstr(text.buf, "func leakgateExit0(") != NULL);
+	CHECK(strstr(text.buf, "func TestMain(") == NULL);
+	lg_buf_reset(&text);
+	/* the pairs go into an overlay with no target package at all */
+	CHECK_INT(lg_hook_write_overlay(cache, NULL, 0, pairs, overlay, &err), 0);
+	CHECK_INT(lg_read_file(overlay, 1 << 20, &text, &err), 0);
+	want = lg_xasprintf("\"%s\":\"%s\"", pairs[2], pairs[3]);
+	CHECK(strstr(text.buf, want) != NULL);
+	free(want);
+	lg_strv_free(pairs);
+out:
+	lg_buf_release(&out);
+	lg_buf_release(&text);
+	free(root);
+	free(cache);
+	free(pkg);
+	free(overlay);
 	cleanup(dir);
 }
 
@@ -226,6 +308,7 @@ int main(void)
 {
 	static const struct lg_check_case cases[] = {
 		{ "overlay", test_overlay },
+		{ "testdeps", test_testdeps },
 		{ "manifest_good", test_manifest_good },
 		{ "manifest_passes", test_manifest_passes },
 		{ "manifest_absent", test_manifest_absent },
