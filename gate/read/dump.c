@@ -324,7 +324,7 @@ void lg_dump_stream_free(struct lg_dump_stream *s)
 	free(s->ps.anc);
 	free(s->ps.afr);
 	free(s->ps.anc_out);
-	free(s->ps.memo);
+	free(s->ps.lcache);
 	lg_buf_release(&s->ps.ptext_own);
 	lg_buf_release(&s->carry);
 	free(s->name);

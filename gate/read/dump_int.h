@@ -188,8 +188,8 @@ struct parser {
 	 */
 	int may_nul, may_mark;
 
-	/* Lines parsed before, by frame depth (see line_memo). */
-	struct line_memo *memo;
+	/* Lines parsed before, by a hash of their bytes (see line_cache). */
+	struct line_cache *lcache;
 
 	/* Streaming: goroutines go to visit instead of d->g. */
 	lg_dump_visit_fn visit;
