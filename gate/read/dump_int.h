@@ -165,6 +165,7 @@ struct parser {
 
 	/* The goroutine being built (valid while st is IN_G/EXPECT_FILE/GROUP). */
 	struct lg_goroutine cur;
+	int cur_wclass; /* lg_wait_class_of_status(cur.status), or -1: not known */
 	struct lg_frame *fr;
 	size_t nfr, fr_alloc;
 	struct anc_scratch *anc;

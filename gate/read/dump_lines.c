@@ -43,6 +43,7 @@ struct line_cache {
 	unsigned short len;
 	unsigned char kind;    /* enum lc_kind; LC_NONE: empty */
 	unsigned char flags;   /* header: 1 locked, 2 leaked, 4 durable */
+	unsigned char wclass;  /* header: lg_wait_class_of_status(status) */
 	int minutes;           /* header */
 	struct lg_frame f;     /* func and inlined (function lines), file and line,
 	                          func (created by lines) */
@@ -222,9 +223,11 @@ static int parse_header(struct parser *ps, struct span l)
 		g->locked = c->flags & 1;
 		g->leaked = (c->flags >> 1) & 1;
 		g->durable = (c->flags >> 2) & 1;
+		ps->cur_wclass = c->wclass;
 	} else {
 		if (parse_header_rest(ps, s, g))
 			return -1;
+		ps->cur_wclass = (int)lg_wait_class_of_status(g->status);
 		c = lc_keep(ps, LC_HEADER, s, h);
 		if (c) {
 			c->status = g->status;
@@ -232,6 +235,7 @@ static int parse_header(struct parser *ps, struct span l)
 			c->minutes = g->minutes;
 			c->num = g->bubble;
 			c->flags = (unsigned char)(g->locked | g->leaked << 1 | g->durable << 2);
+			c->wclass = (unsigned char)ps->cur_wclass;
 		}
 	}
 	g->first_line = ps->lineno;
