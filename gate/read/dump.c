@@ -51,6 +51,7 @@ void lg_dump_reset_cur_(struct parser *ps)
 	memset(&ps->cur, 0, sizeof(ps->cur));
 	ps->cur.creator.parent_id = -1;
 	ps->cur.count = 1;
+	ps->cur_wclass = -1;
 	ps->nfr = ps->nanc = ps->nafr = 0;
 	ps->in_ancestor = 0;
 	ps->stack_unavailable = 0;
@@ -65,6 +66,20 @@ static struct lg_frame *copy_frames(struct parser *ps, const struct lg_frame *f,
 	out = lg_arena_alloc(&ps->pool->in.arena, n * sizeof(*f), 16);
 	memcpy(out, f, n * sizeof(*f));
 	return out;
+}
+
+/*
+ * lg_wait_classify for the goroutine being built, from the class its
+ * header's status gave (the line cache keeps it) when the frames cannot
+ * change it: a string compare less per goroutine.
+ */
+static enum lg_wait_class classify(const struct parser *ps, const struct lg_goroutine *g)
+{
+	int w = ps->cur_wclass;
+
+	if (w < 0 || w == LG_WAIT_SEMACQUIRE || g->id < 0)
+		return lg_wait_classify(g->status, g->id < 0, g->frames, g->nframes);
+	return (enum lg_wait_class)w;
 }
 
 /*
@@ -87,7 +102,7 @@ static void visit_goroutine(struct parser *ps)
 		g->ancestors = ps->anc_out;
 		g->nancestors = ps->nanc;
 	}
-	g->wait = lg_wait_classify(g->status, g->id < 0, g->frames, g->nframes);
+	g->wait = classify(ps, g);
 	ps->visit(ps->ctx, ps->d, g);
 	lg_dump_reset_cur_(ps);
 	ps->st = ST_OUTSIDE;
@@ -119,7 +134,7 @@ void lg_dump_end_goroutine_(struct parser *ps)
 		}
 		g->nancestors = ps->nanc;
 	}
-	g->wait = lg_wait_classify(g->status, g->id < 0, g->frames, g->nframes);
+	g->wait = classify(ps, g);
 	LG_GROW(d->g, ps->galloc, d->n + 1);
 	d->g[d->n++] = *g;
 	lg_dump_reset_cur_(ps);
@@ -143,7 +158,8 @@ void lg_dump_push_frame_(struct parser *ps, const struct lg_frame *f)
 		ps->cur.frames_elided = 1;
 		return;
 	}
-	LG_GROW(ps->fr, ps->fr_alloc, ps->nfr + 1);
+	if (ps->nfr == ps->fr_alloc) /* lg_grow is a call: most frames fit */
+		LG_GROW(ps->fr, ps->fr_alloc, ps->nfr + 1);
 	ps->fr[ps->nfr++] = *f;
 }
 
@@ -324,7 +340,7 @@ void lg_dump_stream_free(struct lg_dump_stream *s)
 	free(s->ps.anc);
 	free(s->ps.afr);
 	free(s->ps.anc_out);
-	free(s->ps.memo);
+	free(s->ps.lcache);
 	lg_buf_release(&s->ps.ptext_own);
 	lg_buf_release(&s->carry);
 	free(s->name);

@@ -165,6 +165,7 @@ struct parser {
 
 	/* The goroutine being built (valid while st is IN_G/EXPECT_FILE/GROUP). */
 	struct lg_goroutine cur;
+	int cur_wclass; /* lg_wait_class_of_status(cur.status), or -1: not known */
 	struct lg_frame *fr;
 	size_t nfr, fr_alloc;
 	struct anc_scratch *anc;
@@ -188,8 +189,8 @@ struct parser {
 	 */
 	int may_nul, may_mark;
 
-	/* Lines parsed before, by frame depth (see line_memo). */
-	struct line_memo *memo;
+	/* Lines parsed before, by a hash of their bytes (see line_cache). */
+	struct line_cache *lcache;
 
 	/* Streaming: goroutines go to visit instead of d->g. */
 	lg_dump_visit_fn visit;

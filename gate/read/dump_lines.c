@@ -4,18 +4,92 @@
  * function and file lines, created-by and ancestry blocks, debug=1 profile
  * groups, "running tests:" lists, panic, fatal error and signal preambles.
  * Each line is parsed from its bytes alone (dump.c splits the input
- * into lines); a line that breaks a goroutine block is counted as bad and
+ * into lines), so a line seen before is answered from a small cache of
+ * parsed lines; a line that breaks a goroutine block is counted as bad and
  * parsing resumes at the next header.
  */
 #define _GNU_SOURCE /* memrchr */
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dump_int.h"
 #include "wait.h"
+
+/* ---------------------------------------------------------------------- */
+/* The line cache. */
+
+/*
+ * The goroutines of a big dump are mostly parked in a few places, so most
+ * of its function, file, created-by and header lines are, byte for byte,
+ * lines seen before.  Their parses are functions of the line's bytes alone
+ * (a header's of the bytes after its id), so a small direct-mapped cache
+ * keyed by a hash of those bytes keeps what each parsed to, and an equal
+ * line is one hash and one memcmp instead of scanning, number parsing and
+ * interning (whose strings live as long as the dump).  Only lines that
+ * parsed are kept, and only lines of at most LC_TEXT bytes; a slot holds
+ * the last line hashed to it.
+ */
+#define LC_SLOTS 1024 /* a power of two */
+#define LC_TEXT 256
+
+enum lc_kind { LC_NONE, LC_FUNC, LC_FILE, LC_CREATED, LC_HEADER };
+
+struct line_cache {
+	uint64_t h;
+	unsigned short len;
+	unsigned char kind;    /* enum lc_kind; LC_NONE: empty */
+	unsigned char flags;   /* header: 1 locked, 2 leaked, 4 durable */
+	unsigned char wclass;  /* header: lg_wait_class_of_status(status) */
+	int minutes;           /* header */
+	struct lg_frame f;     /* func and inlined (function lines), file and line,
+	                          func (created by lines) */
+	int64_t num;           /* created by: the parent id; header: the bubble */
+	const char *status;    /* header */
+	const char *labels;    /* header */
+	char text[LC_TEXT];
+};
+
+/* The hash of a line's bytes for the cache. */
+static inline uint64_t lc_hash(struct span l)
+{
+	return lg_hash_sampled(l.p, l.n);
+}
+
+/* The slot of line l (hash h) of `kind` when it holds it, else NULL. */
+static inline struct line_cache *lc_find(struct parser *ps, enum lc_kind kind, struct span l,
+					 uint64_t h)
+{
+	struct line_cache *c;
+
+	if (!ps->lcache)
+		return NULL;
+	c = &ps->lcache[h & (LC_SLOTS - 1)];
+	if (c->h != h || c->kind != kind || c->len != l.n || memcmp(c->text, l.p, l.n))
+		return NULL;
+	return c;
+}
+
+/* The slot to keep line l (hash h) of `kind` in, filled but for the parse; NULL when too long. */
+static struct line_cache *lc_keep(struct parser *ps, enum lc_kind kind, struct span l, uint64_t h)
+{
+	struct line_cache *c;
+
+	if (!l.n || l.n > LC_TEXT)
+		return NULL;
+	if (!ps->lcache)
+		ps->lcache = lg_xcalloc(LC_SLOTS, sizeof(*ps->lcache));
+	c = &ps->lcache[h & (LC_SLOTS - 1)];
+	memset(c, 0, offsetof(struct line_cache, text));
+	c->h = h;
+	c->kind = (unsigned char)kind;
+	c->len = (unsigned short)l.n;
+	memcpy(c->text, l.p, l.n);
+	return c;
+}
 
 /* ---------------------------------------------------------------------- */
 /* Line grammars. */
@@ -75,19 +149,15 @@ static int parse_status(struct parser *ps, struct span s, struct lg_goroutine *g
 }
 
 /*
- * Parses "goroutine N[ gp=.. m=.. mp=..] [status...][ {labels}]:" (labels
- * inside the brackets as " labels:{...}" in Go 1.26, after them in 1.27).
- * Fills a fresh ps->cur.  Returns 0, or -1 when the line is not a header.
+ * Parses what follows the id of a header, "[ gp=.. m=.. mp=..] [status...][
+ * {labels}]:", into g.  Returns 0, or -1 when the line is not a header.
  */
-static int parse_header(struct parser *ps, struct span l)
+static int parse_header_rest(struct parser *ps, struct span s, struct lg_goroutine *g)
 {
-	struct lg_goroutine *g = &ps->cur;
-	struct span s = sp_skip(l, 10), body;
+	struct span body;
 	const char *close;
 	long lab;
 
-	if (sp_num(&s, INT64_MAX, &g->id))
-		return -1;
 	while (s.n && s.p[0] == ' ' && !sp_starts(s, " [")) {
 		const char *sp;
 
@@ -125,8 +195,49 @@ static int parse_header(struct parser *ps, struct span l)
 			g->labels = intern(ps->pool, rest.p + 1, rest.n - 1);
 		}
 	}
-	if (parse_status(ps, body, g))
+	return parse_status(ps, body, g);
+}
+
+/*
+ * Parses "goroutine N[ gp=.. m=.. mp=..] [status...][ {labels}]:" (labels
+ * inside the brackets as " labels:{...}" in Go 1.26, after them in 1.27).
+ * Fills a fresh ps->cur; what follows the id goes through the line cache.
+ * Returns 0, or -1 when the line is not a header.
+ */
+static int parse_header(struct parser *ps, struct span l)
+{
+	struct lg_goroutine *g = &ps->cur;
+	struct span s = sp_skip(l, 10);
+	struct line_cache *c;
+	uint64_t h;
+
+	if (sp_num(&s, INT64_MAX, &g->id))
 		return -1;
+	h = lc_hash(s);
+	c = lc_find(ps, LC_HEADER, s, h);
+	if (c) {
+		g->status = c->status;
+		g->labels = c->labels;
+		g->minutes = c->minutes;
+		g->bubble = c->num;
+		g->locked = c->flags & 1;
+		g->leaked = (c->flags >> 1) & 1;
+		g->durable = (c->flags >> 2) & 1;
+		ps->cur_wclass = c->wclass;
+	} else {
+		if (parse_header_rest(ps, s, g))
+			return -1;
+		ps->cur_wclass = (int)lg_wait_class_of_status(g->status);
+		c = lc_keep(ps, LC_HEADER, s, h);
+		if (c) {
+			c->status = g->status;
+			c->labels = g->labels;
+			c->minutes = g->minutes;
+			c->num = g->bubble;
+			c->flags = (unsigned char)(g->locked | g->leaked << 1 | g->durable << 2);
+			c->wclass = (unsigned char)ps->cur_wclass;
+		}
+	}
 	g->first_line = ps->lineno;
 	return 0;
 }
@@ -245,102 +356,72 @@ static int parse_file_line(struct parser *ps, struct span l, struct lg_frame *f)
 	return 0;
 }
 
-/*
- * The goroutines of a big dump are mostly parked in a few places, so the
- * function or file line at depth k of a goroutine is often, byte for byte,
- * the one at depth k of the goroutine before.  Both parses are functions
- * of the line's bytes alone, so each depth remembers its last line of
- * each kind and what it parsed to, and an equal line is one memcmp instead
- * of scanning, number parsing and interning (whose strings live as long as
- * the dump).  Ancestors' frames and long lines are not remembered.
- */
-#define MEMO_DEPTH 64
-#define MEMO_LINE 240
-
-struct line_memo {
-	unsigned short len; /* of text; 0: empty */
-	char text[MEMO_LINE];
-	int ret;            /* what the parse returned */
-	struct lg_frame f;  /* func and inlined (function lines), file and line */
-};
-
-/* The memo for a line of `kind` (0 function, 1 file) now, or NULL. */
-static struct line_memo *memo_of(struct parser *ps, int kind)
+/* parse_file_line through the cache: sets f's file and line. */
+static int parse_file_line_cached(struct parser *ps, struct span l, struct lg_frame *f)
 {
-	if (ps->in_ancestor || ps->nfr >= MEMO_DEPTH)
-		return NULL;
-	if (!ps->memo)
-		ps->memo = lg_xcalloc(2 * MEMO_DEPTH, sizeof(*ps->memo));
-	return &ps->memo[kind * MEMO_DEPTH + ps->nfr];
-}
+	uint64_t h = lc_hash(l);
+	struct line_cache *c = lc_find(ps, LC_FILE, l, h);
 
-static int memo_hit(const struct line_memo *m, struct span l)
-{
-	return m && m->len == l.n && l.n && !memcmp(m->text, l.p, l.n);
-}
-
-static void memo_keep(struct line_memo *m, struct span l, int ret, const struct lg_frame *f)
-{
-	if (!m || !l.n || l.n > MEMO_LINE)
-		return;
-	m->len = (unsigned short)l.n;
-	memcpy(m->text, l.p, l.n);
-	m->ret = ret;
-	m->f = *f;
-}
-
-/* parse_file_line through the memo (for frames, not created-by lines). */
-static int parse_file_line_memo(struct parser *ps, struct span l, struct lg_frame *f)
-{
-	struct line_memo *m = ps->pend == PEND_FRAME ? memo_of(ps, 1) : NULL;
-	int ret;
-
-	if (memo_hit(m, l)) {
-		if (!m->ret) {
-			f->file = m->f.file;
-			f->line = m->f.line;
-		}
-		return m->ret;
+	if (c) {
+		f->file = c->f.file;
+		f->line = c->f.line;
+		return 0;
 	}
-	ret = parse_file_line(ps, l, f);
-	memo_keep(m, l, ret, f);
-	return ret;
+	if (parse_file_line(ps, l, f))
+		return -1;
+	c = lc_keep(ps, LC_FILE, l, h);
+	if (c) {
+		c->f.file = f->file;
+		c->f.line = f->line;
+	}
+	return 0;
 }
 
 /*
- * A function line through the memo: 0 with *f set to the frame so far
+ * A function line through the cache: 0 with *f set to the frame so far
  * (func and inlined, the rest zero), or -1 with *f untouched.
  */
-static int parse_func_line_memo(struct parser *ps, struct span l, struct lg_frame *f)
+static int parse_func_line_cached(struct parser *ps, struct span l, struct lg_frame *f)
 {
-	struct line_memo *m = memo_of(ps, 0);
+	uint64_t h = lc_hash(l);
+	struct line_cache *c = lc_find(ps, LC_FUNC, l, h);
 	struct lg_frame nf;
 	struct span func;
-	int inl, ret;
+	int inl;
 
-	if (memo_hit(m, l)) {
-		if (!m->ret)
-			*f = m->f;
-		return m->ret;
+	if (c) {
+		*f = c->f;
+		return 0;
 	}
+	if (parse_func_line(l, &func, &inl))
+		return -1;
 	memset(&nf, 0, sizeof(nf));
-	ret = parse_func_line(l, &func, &inl);
-	if (!ret) {
-		nf.func = intern(ps->pool, func.p, func.n);
-		nf.inlined = inl ? 1 : 0;
-		*f = nf;
-	}
-	memo_keep(m, l, ret, &nf);
-	return ret;
+	nf.func = intern(ps->pool, func.p, func.n);
+	nf.inlined = inl ? 1 : 0;
+	*f = nf;
+	c = lc_keep(ps, LC_FUNC, l, h);
+	if (c)
+		c->f = nf;
+	return 0;
 }
 
-/* "created by F[ in goroutine N]" */
+/* "created by F[ in goroutine N]": sets ps->pframe (func only), pparent and pend. */
 static int parse_created_by(struct parser *ps, struct span l)
 {
 	struct span f = sp_skip(l, 11);
-	long in = sp_find(f, " in goroutine ");
+	uint64_t h = lc_hash(l);
+	struct line_cache *c = lc_find(ps, LC_CREATED, l, h);
+	long in;
 	int64_t parent = -1;
 
+	if (c) {
+		memset(&ps->pframe, 0, sizeof(ps->pframe));
+		ps->pframe.func = c->f.func;
+		ps->pparent = c->num;
+		ps->pend = PEND_CREATOR;
+		return 0;
+	}
+	in = sp_find(f, " in goroutine ");
 	if (in >= 0) {
 		if (sp_whole_num(sp_skip(f, (size_t)in + 14), INT64_MAX, &parent))
 			return -1;
@@ -352,6 +433,11 @@ static int parse_created_by(struct parser *ps, struct span l)
 	ps->pframe.func = intern(ps->pool, f.p, f.n);
 	ps->pparent = parent;
 	ps->pend = PEND_CREATOR;
+	c = lc_keep(ps, LC_CREATED, l, h);
+	if (c) {
+		c->f.func = ps->pframe.func;
+		c->num = parent;
+	}
 	return 0;
 }
 
@@ -440,7 +526,7 @@ static void handle_in_g(struct parser *ps, struct span l)
 		lg_dump_end_goroutine_(ps);
 		handle_outside(ps, l);
 		return;
-	} else if (parse_func_line_memo(ps, l, &ps->pframe) == 0) {
+	} else if (parse_func_line_cached(ps, l, &ps->pframe) == 0) {
 		ps->pend = PEND_FRAME;
 		start_pending(ps, l);
 		return;
@@ -481,7 +567,7 @@ static void handle_expect_file(struct parser *ps, struct span l)
 		ps->st = ST_IN_G;
 		return;
 	}
-	if (parse_file_line_memo(ps, l, f) == 0) {
+	if (parse_file_line_cached(ps, l, f) == 0) {
 		ps->st = ST_IN_G;
 		if (ps->pend == PEND_FRAME) {
 			lg_dump_push_frame_(ps, f);

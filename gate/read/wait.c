@@ -130,6 +130,11 @@ enum lg_wait_class lg_wait_class_of_frames(const struct lg_frame *f, size_t n)
 	return classify_frames(f, n, 0);
 }
 
+enum lg_wait_class lg_wait_class_of_status(const char *status)
+{
+	return classify_status(status);
+}
+
 enum lg_wait_class lg_wait_classify(const char *status, int aggregated, const struct lg_frame *f, size_t n)
 {
 	enum lg_wait_class w;

@@ -45,6 +45,12 @@ enum lg_wait_class lg_wait_class_of_func(const char *func); /* NULL: LG_WAIT_NON
  * judged from its frames alone.
  */
 enum lg_wait_class lg_wait_classify(const char *status, int aggregated, const struct lg_frame *f, size_t n);
+/*
+ * The class `status` gives by itself, for callers that keep it per
+ * status: lg_wait_classify returns it for that status, whatever the
+ * frames, unless it is LG_WAIT_SEMACQUIRE or the entry is aggregated.
+ */
+enum lg_wait_class lg_wait_class_of_status(const char *status);
 
 /* The class as a stable word ("chan", "mutex", ...): part of signatures. */
 const char *lg_wait_class_name(enum lg_wait_class w);

@@ -1102,6 +1102,93 @@ static void test_format_roundtrip(void)
 	}
 }
 
+/*
+ * Lines seen before are parsed from the parser's line cache: a repeated
+ * header, function, file or created-by line must give what its first
+ * sight gave, whatever the goroutine, depth or kind of frame, also after
+ * thousands of other lines and for lines too long to be cached.
+ */
+static void test_repeated_lines(void)
+{
+	struct lg_buf b = LG_BUF_INIT;
+	struct lg_dump d;
+	char longf[400];
+	size_t i;
+
+	memset(longf, 'x', sizeof(longf) - 1);
+	longf[sizeof(longf) - 1] = 0;
+	memcpy(longf, "pkg.", 4);
+	for (i = 0; i < 3; i++)
+		lg_buf_addf(&b,
+			    "goroutine %zu [chan receive (leaked), 3 minutes, locked to thread, "
+			    "synctest bubble 4]:\n"
+			    "main.f(0x1)\n\t/a/f.go:10 +0x1\n"
+			    "main.f(0x1)\n\t/a/f.go:10 +0x1\n"
+			    "%s(...)\n\t/a/long.go:7\n"
+			    "created by main.f in goroutine 1\n\t/a/f.go:10 +0x1\n\n",
+			    i + 2, longf);
+	/* more distinct lines than the cache has slots */
+	for (i = 0; i < 3000; i++)
+		lg_buf_addf(&b, "goroutine %zu [select, %zu minutes]:\nmain.g%zu()\n\t/a/g%zu.go:%zu\n\n",
+			    i + 10, i, i, i, i + 1);
+	lg_buf_addf(&b, "goroutine 9 [chan receive (leaked), 3 minutes, locked to thread, "
+			"synctest bubble 4]:\nmain.f(0x1)\n\t/a/f.go:10 +0x1\n\n");
+	lg_dump_init(&d);
+	{
+		struct lg_err err;
+
+		CHECK_INT(lg_dump_parse(&d, b.buf, b.len, "text", &err), 0);
+	}
+	CHECK_INT(d.n, 3004);
+	CHECK_INT(d.bad_lines, 0);
+	for (i = 0; i < 3 && d.n == 3004; i++) {
+		const struct lg_goroutine *g = &d.g[i];
+
+		CHECK_INT(g->id, (int64_t)i + 2);
+		CHECK_INT(g->first_line, 1 + i * 10);
+		CHECK_STR(g->status, "chan receive");
+		CHECK(g->leaked && g->locked && !g->durable);
+		CHECK_INT(g->minutes, 3);
+		CHECK_INT(g->bubble, 4);
+		CHECK_INT(g->nframes, 3);
+		if (g->nframes != 3)
+			continue;
+		CHECK_STR(g->frames[0].func, "main.f");
+		CHECK(g->frames[1].func == g->frames[0].func && g->frames[1].file == g->frames[0].file);
+		CHECK_INT(g->frames[1].line, 10);
+		CHECK(!g->frames[1].inlined && g->frames[2].inlined);
+		CHECK_STR(g->frames[2].func, longf);
+		CHECK_STR(g->frames[2].file, "/a/long.go");
+		CHECK_INT(g->frames[2].line, 7);
+		CHECK_STR(g->creator.func, "main.f");
+		CHECK_STR(g->creator.file, "/a/f.go");
+		CHECK_INT(g->creator.line, 10);
+		CHECK_INT(g->creator.parent_id, 1);
+	}
+	for (i = 0; i < 3000 && d.n == 3004; i++) {
+		const struct lg_goroutine *g = &d.g[i + 3];
+		char want[32];
+
+		CHECK_INT(g->id, (int64_t)i + 10);
+		CHECK_INT(g->minutes, (int)i);
+		CHECK(!g->leaked && !g->locked && g->bubble == 0);
+		snprintf(want, sizeof(want), "main.g%zu", i);
+		CHECK(g->nframes == 1 && !strcmp(g->frames[0].func, want));
+		CHECK(g->nframes == 1 && g->frames[0].line == (int)i + 1);
+		CHECK(!g->creator.func && g->creator.parent_id == -1);
+	}
+	if (d.n == 3004) {
+		const struct lg_goroutine *g = &d.g[3003];
+
+		CHECK_INT(g->id, 9);
+		CHECK(g->leaked && g->locked && g->minutes == 3 && g->bubble == 4);
+		CHECK(g->nframes == 1 && g->frames[0].func == d.g[0].frames[0].func);
+		CHECK(!g->creator.func);
+	}
+	lg_dump_release(&d);
+	lg_buf_release(&b);
+}
+
 static const struct lg_check_case cases[] = {
 	{ "fixture_dumps", test_fixture_dumps },
 	{ "fixture_goroutines", test_fixture_goroutines },
@@ -1129,6 +1216,7 @@ static const struct lg_check_case cases[] = {
 	{ "wait_class_names", test_wait_class_names },
 	{ "format", test_format },
 	{ "format_roundtrip", test_format_roundtrip },
+	{ "repeated_lines", test_repeated_lines },
 };
 
 int main(void)
