@@ -200,7 +200,8 @@ out:
 
 /*
  * A regular file is peeked at with pread, so that a dump can then be
- * handed whole to lg_dump_parse_fd, which maps it instead of copying it.
+ * handed whole to lg_dump_parse_fd, which reads it in chunks from the
+ * start (it does not map it: a file cut short while mapped would SIGBUS).
  * Returns 1 when the input is not such a dump (the caller reads it).
  */
 static int load_regular_dump(struct lg_input *in, int fd, struct lg_err *err)

@@ -212,6 +212,10 @@ static int read_result(json_t *o, const struct lg_rewrite_in *in, struct lg_rewr
 		r->via = LG_VIA_USER;
 	} else if (strcmp(mode, "absent") == 0) {
 		r->via = LG_VIA_INJECTED;
+	} else if (strcmp(mode, "testing") == 0) {
+		r->via = LG_VIA_NONE;
+		r->through_testing = 1;
+		r->reason = lg_xstrdup(reason ? reason : "the TestMain rewriter gave no reason");
 	} else if (strcmp(mode, "none") == 0) {
 		r->via = LG_VIA_NONE;
 		r->reason = lg_xstrdup(reason ? reason : "the TestMain rewriter gave no reason");

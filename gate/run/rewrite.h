@@ -37,7 +37,9 @@ struct lg_rewrite_in {
 /* How the hook gets into one package, as the rewriter decided. */
 struct lg_rewrite_out {
 	enum lg_hook_via via;  /* REWRITTEN, USER, NONE; INJECTED: no TestMain after all */
-	char *reason;          /* for NONE: why leak checks cannot run */
+	char *reason;          /* for NONE: why leak checks cannot run (or the file cannot be rewritten) */
+	int through_testing;   /* NONE, but the hook can come through testdeps (hook.h), which
+				  sees m.Run wherever TestMain hands m */
 	char *hook_package;    /* for REWRITTEN: package clause of the hook file */
 	char **replace;        /* for REWRITTEN: original, copy, original, copy, ..., NULL */
 	struct lg_ignore_rule *ignores; /* translated goleak options */

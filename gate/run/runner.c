@@ -552,6 +552,18 @@ static void rewrite_testmains(struct pool *pl)
 			st->clause = lg_xstrdup(out[i].hook_package);
 		} else if (st->via == LG_VIA_INJECTED) {
 			use_testdeps(pl, st, gp);
+		} else if (st->via == LG_VIA_NONE && st->rw.through_testing && pl->testdeps) {
+			/* the TestMain stays as it is; testing's hook point sees m.Run */
+			size_t nn = lg_strv_len(st->rw.notes);
+
+			st->via = LG_VIA_INJECTED;
+			st->testdeps = 1;
+			st->rw.notes = lg_xrealloc(st->rw.notes, (nn + 2) * sizeof(char *));
+			st->rw.notes[nn] = lg_xasprintf("TestMain not rewritten (%s): the hook came in "
+							"through package testing", st->rw.reason);
+			st->rw.notes[nn + 1] = NULL;
+			free(st->rw.reason);
+			st->rw.reason = NULL;
 		} else if (st->via == LG_VIA_NONE) {
 			char *r = st->rw.reason;
 

@@ -71,9 +71,12 @@ type reqPackage struct {
 //
 // Mode is "rewritten" (Replace maps original paths to the rewritten
 // copies; inject the hook, without a TestMain, as package HookPackage),
-// "user" (TestMain already calls leakgatehook), "none" (leak checks
-// cannot run; Reason says why) or "absent" (no TestMain after all: inject
-// the hook with its own TestMain as usual).
+// "user" (TestMain already calls leakgatehook), "testing" (TestMain hands
+// m on where this program cannot follow it, Reason says where: leave the
+// file alone and let the hook come in through testing's own hook point,
+// which sees m.Run wherever it is called), "none" (leak checks cannot run;
+// Reason says why) or "absent" (no TestMain after all: inject the hook with
+// its own TestMain as usual).
 type result struct {
 	Key         string            `json:"key"`
 	Mode        string            `json:"mode"`
@@ -243,7 +246,7 @@ func (rw *rewriter) rewrite(main funcRef, out string) {
 		}
 	}
 	if edited == 0 {
-		res.Mode = "none"
+		res.Mode = "testing"
 		switch {
 		case len(rw.elsewhere) > 0:
 			res.Reason = "m.Run is called in " + strings.Join(rw.elsewhere, ", ")
@@ -251,6 +254,7 @@ func (rw *rewriter) rewrite(main funcRef, out string) {
 			res.Reason = "TestMain passes m where leakgate cannot follow it: " +
 				strings.Join(rw.escapes, ", ")
 		default:
+			res.Mode = "none"
 			res.Reason = fmt.Sprintf("TestMain (%s) never calls m.Run",
 				rw.where(main.decl.Pos()))
 		}

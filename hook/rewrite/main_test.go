@@ -126,7 +126,27 @@ import (
 
 func TestMain(m *testing.M) { testutil.Main(m) }
 `},
-		mode: "none", reason: "m.Run is called in example.com/m/testutil.Main (called at a/a_test.go:9)",
+		mode: "testing", reason: "m.Run is called in example.com/m/testutil.Main (called at a/a_test.go:9)",
+	},
+	{
+		name: "m kept where it cannot be followed",
+		files: map[string]string{"a_test.go": `package a
+
+import (
+	"os"
+	"testing"
+)
+
+var keep *testing.M
+
+func TestMain(m *testing.M) {
+	keep = m
+	os.Exit(run())
+}
+
+func run() int { return keep.Run() }
+`},
+		mode: "testing", reason: "TestMain passes m where leakgate cannot follow it: a/a_test.go:11",
 	},
 	{
 		name: "never calls m.Run",
