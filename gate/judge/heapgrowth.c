@@ -107,10 +107,38 @@ static int is_alloc_primitive(const struct lg_frame *f)
 	return 0;
 }
 
-size_t lg_heapgrowth_site_of(const struct lg_frame *f, size_t n, const char *module_root)
+static int is_hook(const char *func)
+{
+	const char *name = local_name(func);
+
+	return name && (lg_starts_with(name, "leakgate") || lg_starts_with(name, "(*leakgate"));
+}
+
+/*
+ * The frame of leakgate's hook that made the allocation: the innermost one
+ * outside the runtime and the standard library, or a hook frame before it
+ * (its copy in testing/internal/testdeps is standard library by its import
+ * path, run/hook.h).  n when the hook did not allocate it.
+ */
+static size_t hook_frame(const struct lg_frame *f, size_t n)
 {
 	size_t i;
 
+	for (i = 0; i < n; i++) {
+		if (is_hook(f[i].func))
+			return i;
+		if (!lg_pprof_is_runtime(f[i].func) && !is_std(f[i].func))
+			break;
+	}
+	return n;
+}
+
+size_t lg_heapgrowth_site_of(const struct lg_frame *f, size_t n, const char *module_root)
+{
+	size_t i = hook_frame(f, n);
+
+	if (i < n)
+		return i;
 	for (i = 0; i < n; i++)
 		if (in_module(&f[i], module_root) && !lg_pprof_is_runtime(f[i].func))
 			return i;
@@ -124,13 +152,6 @@ size_t lg_heapgrowth_site_of(const struct lg_frame *f, size_t n, const char *mod
 		if (!is_alloc_primitive(&f[i]))
 			return i;
 	return 0;
-}
-
-static int is_hook(const char *func)
-{
-	const char *name = local_name(func);
-
-	return name && (lg_starts_with(name, "leakgate") || lg_starts_with(name, "(*leakgate"));
 }
 
 static int is_once(const char *func)
@@ -155,13 +176,8 @@ enum lg_heapgrowth_kind lg_heapgrowth_kind_of(const struct lg_frame *f, size_t n
 	size_t i;
 	int all_runtime = 1;
 
-	for (i = 0; i < n; i++) {
-		if (lg_pprof_is_runtime(f[i].func) || is_std(f[i].func))
-			continue;
-		if (is_hook(f[i].func))
-			return LG_HEAPGROWTH_HOOK;
-		break;
-	}
+	if (hook_frame(f, n) < n)
+		return LG_HEAPGROWTH_HOOK;
 	for (i = 0; i < n; i++) {
 		if (is_once(f[i].func))
 			return LG_HEAPGROWTH_ONCE;
