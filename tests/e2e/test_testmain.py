@@ -174,9 +174,53 @@ def goleak_users(c):
     c.check("exit 1 (glplain and glopts leak)", code == 1, code)
 
 
+def kept_run(c, pkg):
+    """leakgate run --keep-work on one package: (its hook.json, after.stacks text, overlay)."""
+    code, out, err, _ = run_leakgate(["run", "--keep-work", "./" + pkg], cwd=FIXTURES)
+    m = re.search(r"work directory kept in (\S+) \(test binaries in (\S+)/bin\)", err)
+    if not c.check(f"{pkg}: --keep-work says where", m, err[-800:]):
+        return {}, "", {}
+    work, cache = m.group(1), m.group(2)
+    hookdir = os.path.join(work, "0", "hook")
+    manifest, stacks, overlay = {}, "", {}
+    if os.path.exists(os.path.join(hookdir, "hook.json")):
+        manifest = load_report(os.path.join(hookdir, "hook.json"))
+    if os.path.exists(os.path.join(hookdir, "after.stacks")):
+        with open(os.path.join(hookdir, "after.stacks"), errors="replace") as f:
+            stacks = f.read()
+    overlay = load_report(os.path.join(cache, "overlay-0.json"))["Replace"]
+    subprocess.run(["rm", "-rf", work])
+    return manifest, stacks, overlay
+
+
+def hook_routes(c):
+    """The two ways in (hook/README.md): through testing/internal/testdeps
+    for a package without TestMain, leaving its files to Go's cache; the
+    in-package hook winning when a binary has both."""
+    goroot = subprocess.run(["go", "env", "GOROOT"], capture_output=True, text=True).stdout.strip()
+    testdeps = os.path.join(goroot, "src", "testing", "internal", "testdeps")
+    man, stacks, overlay = kept_run(c, "rangeleak")
+    c.check("rangeleak: the overlay hooks testdeps' deps.go and adds the hook there",
+            os.path.join(testdeps, "deps.go") in overlay and
+            os.path.join(testdeps, "zz_leakgate_hook.go") in overlay, sorted(overlay))
+    c.check("rangeleak: no file of the package is in the overlay",
+            not any(k.startswith(os.path.join(FIXTURES, "rangeleak")) for k in overlay), sorted(overlay))
+    c.check("rangeleak: the hook ran to its after snapshot, from testdeps (no exit_code there)",
+            man.get("phase") == "after" and "exit_code" not in man, man)
+    c.check("rangeleak: the after dump shows the hook in testdeps",
+            "testing/internal/testdeps/zz_leakgate_hook.go" in stacks, stacks[:1500])
+    man, stacks, _ = kept_run(c, "ownmain")
+    c.check("ownmain: the in-package hook (leakgatehook.Main) wrote the manifest, testdeps stood aside",
+            man.get("phase") == "after" and man.get("exit_code") == 0, man)
+    man, _, _ = kept_run(c, "nohook")
+    c.check("nohook: hooked through testdeps inside tmshared.Main's m.Run",
+            man.get("phase") == "after" and "exit_code" not in man, man)
+
+
 def main():
     c = Checker()
     os.makedirs(WORK, exist_ok=True)
+    hook_routes(c)
     shapes(c)
     tags_and_no_rewrite(c)
     goleak_users(c)
