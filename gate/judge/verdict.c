@@ -6,6 +6,7 @@
  * a complete hook manifest.  Whatever could not be checked is reported as
  * skipped with the reason, so a package never passes silently unchecked.
  */
+#define _GNU_SOURCE /* memmem */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,6 +350,10 @@ static int crashed(const struct lg_verdict_in *in, const struct lg_package *p,
  * JUnit would show it green.  The detail is what the binary printed outside
  * the tests: stdout after the last test, then stderr.
  */
+/* What goleak.VerifyTestMain prints before it exits 1 (a TestMain left as it
+ * is keeps its goleak check, after the hook's). */
+#define GOLEAK_FAILED "goleak: Errors on successful test run"
+
 static void exit_check(const struct lg_verdict_in *in, struct lg_package *p)
 {
 	struct lg_check *c;
@@ -358,8 +363,14 @@ static void exit_check(const struct lg_verdict_in *in, struct lg_package *p)
 	if (r->exit_code == 0 || r->term_signal || tests_failed(p))
 		return;
 	c = lg_package_add_check(p, LG_CHECK_EXIT, LG_STATUS_FAILED);
-	lg_buf_addf(&msg, "the tests passed, then the test binary exited with status %d "
-			  "(code after m.Run in TestMain failed)", r->exit_code);
+	if (in->stderr_len && memmem(in->stderr_text, in->stderr_len, GOLEAK_FAILED,
+					strlen(GOLEAK_FAILED)))
+		lg_buf_addf(&msg, "the tests passed, then goleak.VerifyTestMain in TestMain found "
+				  "goroutines left over and exited with status %d (go test fails "
+				  "the same way)", r->exit_code);
+	else
+		lg_buf_addf(&msg, "the tests passed, then the test binary exited with status %d "
+				  "(code after m.Run in TestMain failed)", r->exit_code);
 	lg_buf_addf(&detail, "exit status %d after the last test reported; output outside the tests:\n",
 		    r->exit_code);
 	if (p->stray_output && *p->stray_output)
@@ -386,6 +397,8 @@ static const char *absent_reason(const struct lg_verdict_in *in, int broke)
 		return in->via_reason ? in->via_reason : "leak checks skipped: no hook";
 	if (broke)
 		return "leak checks skipped: the test binary ended before the hook ran";
+	if (in->via_reason) /* a TestMain left as it is: what the rewriter read in it */
+		return in->via_reason;
 	if (in->via == LG_VIA_USER)
 		return "leak checks skipped: the package's TestMain did not reach its "
 		       "leakgatehook call";

@@ -27,7 +27,8 @@ struct lg_verdict_in {
 	const char *hook_error; /* the manifest could not be read: why */
 	int t2j_complete;  /* the final PASS/FAIL line was seen */
 	enum lg_hook_via via;   /* how the hook got in */
-	const char *via_reason; /* for LG_VIA_NONE: why not */
+	const char *via_reason; /* for LG_VIA_NONE: why not; else why the hook
+				   did not run, when that is known */
 	const char *const *via_notes; /* NULL-terminated or NULL: what rewriting could not keep */
 	/* Ignore rules of this package alone (goleak options of its TestMain). */
 	const struct lg_ignore_rule *extra_ignores;

@@ -59,7 +59,7 @@ void lg_run_totals(const struct lg_run *run, struct lg_run_totals *t)
 		t->tests += p->ntests;
 		t->groups += p->nleaks;
 		if (!p->no_tests && p->built) {
-			if ((unsigned)p->hook_via <= LG_VIA_USER)
+			if ((unsigned)p->hook_via < LG_VIA_COUNT)
 				t->by_via[p->hook_via]++;
 			for (j = 0; j < p->nchecks; j++)
 				if (p->checks[j].kind == LG_CHECK_LEAK &&
@@ -259,6 +259,9 @@ const char *lg_hook_via_name(enum lg_hook_via v)
 		return "rewritten";
 	case LG_VIA_USER:
 		return "called by user code";
+	case LG_VIA_KEPT:
+		return "TestMain kept";
+	case LG_VIA_COUNT:
 	case LG_VIA_NONE:
 		break;
 	}

@@ -138,10 +138,13 @@ enum lg_hook_via {
 	LG_VIA_NONE,      /* it did not: hook_note says why */
 	LG_VIA_INJECTED,  /* no TestMain: leakgate's TestMain was added by overlay */
 	LG_VIA_REWRITTEN, /* the package's TestMain was rewritten by overlay */
-	LG_VIA_USER       /* the package's TestMain calls leakgatehook itself */
+	LG_VIA_USER,      /* the package's TestMain calls leakgatehook itself */
+	LG_VIA_KEPT,      /* the package's TestMain runs as it is; the hook comes in
+			     through package testing when it calls m.Run */
+	LG_VIA_COUNT
 };
 
-/* "none", "injected", "rewritten", "called by user code". */
+/* "none", "injected", "rewritten", "called by user code", "TestMain kept". */
 const char *lg_hook_via_name(enum lg_hook_via v);
 
 /* Whether a second, evidence run decided the leak and heap verdicts. */
@@ -251,7 +254,7 @@ struct lg_run_totals {
 	size_t groups, leaked; /* leak groups; goroutines in them */
 	size_t baselined;      /* checks and groups the baseline decided or noted */
 	size_t leak_skipped;   /* packages whose tests ran without leak checks */
-	size_t by_via[LG_VIA_USER + 1]; /* packages with tests, by how the hook got in */
+	size_t by_via[LG_VIA_COUNT]; /* packages with tests, by how the hook got in */
 	size_t by_kind[LG_CHECK_KIND_COUNT]; /* checks failed or in error */
 };
 

@@ -811,7 +811,7 @@ static int read_package(struct reader *rd, json_t *o, struct lg_package *p)
 	    get_i32(rd, o, "term_signal", 0, &p->term_signal) < 0 ||
 	    get_enum(rd, o, "hook", 0, LG_HOOK_DONE + 1, hook_state_name, &hook) < 0 ||
 	    get_str(rd, o, "hook_note", 0, &p->hook_note) < 0 ||
-	    get_enum(rd, o, "hook_via", 0, LG_VIA_USER + 1, hook_via_name, &via) < 0 ||
+	    get_enum(rd, o, "hook_via", 0, LG_VIA_COUNT, hook_via_name, &via) < 0 ||
 	    get_enum(rd, o, "evidence_run", 0, LG_EVIDENCE_FIRST_RUN + 1, evidence_name,
 		     &evidence) < 0 ||
 	    get_strv(rd, o, "hook_notes", &p->hook_notes) < 0 ||

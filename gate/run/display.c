@@ -179,12 +179,33 @@ static void skipped_summary(const struct lg_run *run, const struct lg_run_totals
 {
 	size_t i, shown = 0;
 
-	if (t->by_via[LG_VIA_REWRITTEN] || t->by_via[LG_VIA_USER] || t->leak_skipped)
+	if (t->by_via[LG_VIA_REWRITTEN] || t->by_via[LG_VIA_USER] || t->by_via[LG_VIA_KEPT] ||
+	    t->leak_skipped) {
 		/* (packages that ran without any TestMain need no line) */
-		fprintf(stderr, "leakgate: hook: %zu injected, %zu TestMain rewritten, %zu called "
-				"by TestMain; leak checks skipped in %zu package%s\n",
-			t->by_via[LG_VIA_INJECTED], t->by_via[LG_VIA_REWRITTEN],
-			t->by_via[LG_VIA_USER], t->leak_skipped, t->leak_skipped == 1 ? "" : "s");
+		static const struct {
+			enum lg_hook_via via;
+			const char *what;
+		} parts[] = {
+			{ LG_VIA_INJECTED, "injected" },
+			{ LG_VIA_KEPT, "at the m.Run of their own TestMain" },
+			{ LG_VIA_REWRITTEN, "TestMain rewritten" },
+			{ LG_VIA_USER, "called by TestMain" },
+		};
+		const char *sep = "";
+		size_t k;
+
+		fprintf(stderr, "leakgate: hook: ");
+		for (k = 0; k < sizeof(parts) / sizeof(parts[0]); k++) {
+			if (!t->by_via[parts[k].via])
+				continue;
+			fprintf(stderr, "%s%zu %s", sep, t->by_via[parts[k].via], parts[k].what);
+			sep = ", ";
+		}
+		if (t->leak_skipped)
+			fprintf(stderr, "%sleak checks skipped in %zu package%s", *sep ? "; " : "",
+				t->leak_skipped, t->leak_skipped == 1 ? "" : "s");
+		fputc('\n', stderr);
+	}
 	for (i = 0; i < run->npkgs; i++) {
 		const struct lg_package *p = &run->pkgs[i];
 		size_t k;

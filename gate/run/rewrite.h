@@ -1,15 +1,19 @@
 /*
  * rewrite.h — gating packages that have their own TestMain, without edits.
  *
- * A package without TestMain gets the hook's TestMain by overlay (hook.h).
- * A package with one needs its TestMain to run the tests through the hook:
- * the rewriter (hook/rewrite/main.go, a stdlib-only Go program embedded in
- * leakgate) reads such packages with go/parser and writes overlay copies of
- * the files it changes, with each m.Run() made leakgateRun(m) and each
- * goleak.VerifyTestMain(m, opts...) made leakgateMain(m) (goleak's options
- * translated into ignore rules).  This module builds that program once per
- * Go toolchain into leakgate's cache, runs it once per run over every such
- * package, and reads its answer back as untrusted input.
+ * Through testdeps (hook.h) the hook sees m.Run wherever a TestMain calls
+ * it, so a package's TestMain runs as it is; where the hook must be in the
+ * test package instead (heap passes, a toolchain Go will not overlay), the
+ * TestMain must run the tests through it: the rewriter (hook/rewrite/main.go,
+ * a stdlib-only Go program embedded in leakgate) reads such packages with
+ * go/parser and writes overlay copies of the files it changes, with each
+ * m.Run() made leakgateRun(m) and each goleak.VerifyTestMain(m, opts...)
+ * made leakgateMain(m).  Its answer also carries goleak's options
+ * translated into ignore rules and why a TestMain cannot be hooked (no
+ * m.Run).  This module builds that program once per Go toolchain into
+ * leakgate's cache, runs it over the packages asked about (the runner asks
+ * for all at once, or for one when a run needs the answer), and reads its
+ * answer back as untrusted input.
  */
 #ifndef LG_REWRITE_H
 #define LG_REWRITE_H

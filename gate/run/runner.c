@@ -379,6 +379,20 @@ char *lg_runner_build_in_package(struct pool *pl, size_t i, struct lg_err *err)
 	lg_buf_init(&res.output);
 	res.built = 0;
 	res.binary = NULL;
+	if (gp->own_testmain) {
+		const struct lg_rewrite_out *rw = &pl->st[i].rw;
+
+		lg_runner_rewrite_one(pl, i);
+		if (rw->via != LG_VIA_REWRITTEN || !rw->hook_package) {
+			lg_error(err, "its TestMain could not be rewritten (%s)",
+				 rw->through_testing ? "it hands m where the rewriter cannot follow it"
+				 : rw->reason ? rw->reason : "no m.Run call to rewrite");
+			goto out;
+		}
+		t.clause = rw->hook_package;
+		t.with_main = 0;
+		t.replace = rw->replace;
+	}
 	if (lg_mkdir_p(dir, 0700, err) || lg_hook_write_overlay(dir, &t, 1, NULL, overlay, err) ||
 	    lg_go_build_tests(&gp, 1, pl->list->module_root, &pl->o->goflags, overlay, dir, &res,
 			      &secs, err))
@@ -485,6 +499,89 @@ static void use_testdeps(struct pool *pl, struct pkgstate *st, const struct lg_g
 	st->clause = lg_xasprintf("%s_test", gp->name);
 }
 
+/* The rewriter's input for package i; returns the file list to free with
+ * in->out. */
+static char **rewrite_input(struct pool *pl, size_t i, struct lg_rewrite_in *in)
+{
+	const struct lg_gopkg *gp = &pl->list->pkgs[i];
+	size_t ng = lg_strv_len(gp->gofiles), nt = lg_strv_len(gp->testgofiles);
+	char **both = lg_xcalloc(ng + nt + 1, sizeof(*both));
+
+	memcpy(both, gp->gofiles, ng * sizeof(*both));
+	memcpy(both + ng, gp->testgofiles, nt * sizeof(*both));
+	in->dir = gp->dir;
+	in->files = both;
+	in->xfiles = gp->xtestgofiles;
+	in->out = lg_xasprintf("%s/rewrite/%zu-%016llx", pl->cachedir, i,
+			       (unsigned long long)lg_fnv1a(LG_FNV_OFFSET, gp->dir));
+	return both;
+}
+
+/* Appends `line` (taken) to a NULL-terminated note list. */
+static void add_note(char ***notes, char *line)
+{
+	size_t n = lg_strv_len(*notes);
+
+	*notes = lg_xrealloc(*notes, (n + 2) * sizeof(char *));
+	(*notes)[n] = line;
+	(*notes)[n + 1] = NULL;
+}
+
+void lg_runner_rewrite_one(struct pool *pl, size_t i)
+{
+	struct pkgstate *st = &pl->st[i];
+	struct lg_rewrite_in in;
+	struct lg_rewrite_out out;
+	struct lg_err err;
+	char **files;
+	int failed;
+
+	pthread_mutex_lock(&pl->rwmu);
+	if (!st->rw_pending) {
+		pthread_mutex_unlock(&pl->rwmu);
+		return;
+	}
+	st->rw_pending = 0;
+	if (!pl->rwtool && !pl->rwtool_error) {
+		char *root = cache_root();
+
+		if (lg_rewrite_tool(root, pl->list->go_version, pl->o->goflags.timeout,
+				    &pl->rwtool, &err))
+			pl->rwtool_error = lg_xstrdup(err.msg);
+		free(root);
+	}
+	memset(&out, 0, sizeof(out));
+	files = rewrite_input(pl, i, &in);
+	failed = pl->rwtool_error ? lg_error(&err, "%s", pl->rwtool_error)
+		 : lg_rewrite_run(pl->rwtool, pl->workdir, pl->list->module_root, &in, 1,
+				  pl->o->goflags.timeout, &out, &err);
+	free(files);
+	free((char *)in.out);
+	if (failed) {
+		lg_rewrite_out_release(&out);
+		add_note(&st->rw.notes, lg_xasprintf("TestMain not read (%s): goleak options in it "
+						     "are not applied to leakgate's check", err.msg));
+		pthread_mutex_unlock(&pl->rwmu);
+		return;
+	}
+	lg_rewrite_out_release(&st->rw);
+	st->rw = out;
+	if (out.via == LG_VIA_NONE && !out.through_testing) {
+		/* the hook never came in: no m.Run, as the rewriter says why */
+		char *r = st->rw.reason;
+
+		st->via = LG_VIA_NONE;
+		st->rw.reason = lg_xasprintf("leak checks skipped: %s", r ? r : "no reason given");
+		free(r);
+	} else {
+		/* read only when the hook did not run: m.Run was not reached */
+		free(st->rw.reason);
+		st->rw.reason = lg_xstrdup("leak checks skipped: TestMain ended before it reached "
+					   "m.Run (an early os.Exit or return)");
+	}
+	pthread_mutex_unlock(&pl->rwmu);
+}
+
 /*
  * Packages with a TestMain of their own: the rewriter decides, for all of
  * them in one call, how the hook gets in.  Without the rewriter (--no-rewrite,
@@ -502,10 +599,9 @@ static void rewrite_testmains(struct pool *pl)
 
 	for (i = 0; i < pl->list->n; i++) {
 		const struct lg_gopkg *gp = &pl->list->pkgs[i];
-		size_t ng = lg_strv_len(gp->gofiles), nt = lg_strv_len(gp->testgofiles);
-		char **both;
 
-		if (!pl->o->inject || !gp->own_testmain || !pl->st[i].buildable)
+		if (!pl->o->inject || !gp->own_testmain || !pl->st[i].buildable ||
+		    pl->st[i].rw_pending)
 			continue;
 		if (!pl->o->rewrite && gp->calls_hook) {
 			pl->st[i].via = LG_VIA_USER;
@@ -517,15 +613,7 @@ static void rewrite_testmains(struct pool *pl)
 				"--no-rewrite is set (call leakgatehook.Run(m) from it)");
 			continue;
 		}
-		both = lg_xcalloc(ng + nt + 1, sizeof(*both));
-		memcpy(both, gp->gofiles, ng * sizeof(*both));
-		memcpy(both + ng, gp->testgofiles, nt * sizeof(*both));
-		files[n] = (char *)both;
-		in[n].dir = gp->dir;
-		in[n].files = both;
-		in[n].xfiles = gp->xtestgofiles;
-		in[n].out = lg_xasprintf("%s/rewrite/%zu-%016llx", pl->cachedir, i,
-					 (unsigned long long)lg_fnv1a(LG_FNV_OFFSET, gp->dir));
+		files[n] = (char *)rewrite_input(pl, i, &in[n]);
 		idx[n++] = i;
 	}
 	if (!n)
@@ -554,14 +642,11 @@ static void rewrite_testmains(struct pool *pl)
 			use_testdeps(pl, st, gp);
 		} else if (st->via == LG_VIA_NONE && st->rw.through_testing && pl->testdeps) {
 			/* the TestMain stays as it is; testing's hook point sees m.Run */
-			size_t nn = lg_strv_len(st->rw.notes);
-
-			st->via = LG_VIA_INJECTED;
+			st->via = LG_VIA_KEPT;
 			st->testdeps = 1;
-			st->rw.notes = lg_xrealloc(st->rw.notes, (nn + 2) * sizeof(char *));
-			st->rw.notes[nn] = lg_xasprintf("TestMain not rewritten (%s): the hook came in "
-							"through package testing", st->rw.reason);
-			st->rw.notes[nn + 1] = NULL;
+			add_note(&st->rw.notes, lg_xasprintf("TestMain not rewritten (%s): the hook "
+							     "came in through package testing",
+							     st->rw.reason));
 			free(st->rw.reason);
 			st->rw.reason = NULL;
 		} else if (st->via == LG_VIA_NONE) {
@@ -716,6 +801,12 @@ static void plan_build(struct pool *pl, struct build_plan *bp)
 		if (!pl->o->inject) {
 			st->via = LG_VIA_NONE;
 			st->rw.reason = lg_xstrdup("leak checks disabled (--no-hook)");
+		} else if (gp->own_testmain && pl->testdeps && pl->o->rewrite && !gp->calls_hook) {
+			/* no file of the package changes, so Go's cache keeps it: the
+			   rewriter is asked only when a run needs its answer */
+			st->via = LG_VIA_KEPT;
+			st->testdeps = 1;
+			st->rw_pending = 1;
 		} else if (gp->own_testmain) {
 			st->via = LG_VIA_NONE; /* rewrite_testmains decides */
 		} else {
@@ -795,6 +886,7 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	for (i = 0; i < list.n; i++)
 		identify(&pl, i);
 	pthread_mutex_init(&pl.mu, NULL);
+	pthread_mutex_init(&pl.rwmu, NULL);
 	pthread_cond_init(&pl.built, NULL);
 	lg_sched_times_init(&times, list.module_root);
 	plan_order(&pl, &times);
@@ -812,6 +904,7 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	lg_sched_times_release(&times);
 	pthread_cond_destroy(&pl.built);
 	pthread_mutex_destroy(&pl.mu);
+	pthread_mutex_destroy(&pl.rwmu);
 	mark_unrun(&pl);
 	if (!o->keep_tmp) {
 		nftw(pl.workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -832,6 +925,8 @@ out:
 	free(pl.st);
 	free(pl.order);
 	lg_strv_free(pl.testdeps);
+	free(pl.rwtool);
+	free(pl.rwtool_error);
 	free(pl.cachedir);
 	free(pl.workdir);
 	lg_golist_release(&list);

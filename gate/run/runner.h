@@ -83,7 +83,8 @@ struct lg_runner_judge_opts {
 	const char *module_root;
 	const char *hookdir;          /* the hook's directory (hook.json and snapshots) */
 	enum lg_hook_via via;         /* how the hook got in */
-	const char *via_reason;       /* for LG_VIA_NONE: why not */
+	const char *via_reason;       /* for LG_VIA_NONE: why not; else why the
+					 hook did not run, when known */
 	const char *const *via_notes; /* NULL-terminated or NULL */
 	const struct lg_ignore_rule *extra_ignores; /* the package's own (its TestMain's) */
 	size_t nextra_ignores;

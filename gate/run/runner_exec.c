@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hook_manifest.h"
 #include "probe.h"
 #include "runner_int.h"
 
@@ -184,6 +185,23 @@ static char **binary_argv(const struct lg_runner_opts *o, const char *binary,
 	return argv;
 }
 
+/*
+ * Whether a run of a package whose TestMain was left as it is needs the
+ * rewriter's answer (lg_runner_rewrite_one) to be judged: goroutines were
+ * left after the hook's settle wait (goleak's options may ignore them), or
+ * the hook wrote no usable manifest (the rewriter says why).
+ */
+static int needs_rewriter(const char *hookdir)
+{
+	struct lg_hook_manifest m;
+	struct lg_err err;
+	int need = lg_hook_read_manifest(hookdir, &m, &err) || m.phase != LG_HOOK_DONE ||
+		   m.settle_remaining > 0;
+
+	lg_hook_manifest_release(&m);
+	return need;
+}
+
 void lg_runner_run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
 			  const struct pkgstate *st, const char *hookdir, char *const *extra,
 			  double timeout, int settings, int passes)
@@ -198,7 +216,9 @@ void lg_runner_run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_
 	char **env = build_env(o->cfg, hookdir, gp->dir, hooked, settings, hooked ? passes : 1);
 	char **argv = binary_argv(o, st->br.binary, extra);
 	struct lg_probe_opts pro;
+	const struct pkgstate *rw;
 	char *busy = NULL;
+	size_t idx;
 
 	memset(&c, 0, sizeof(c));
 	c.pl = pl;
@@ -232,15 +252,20 @@ void lg_runner_run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_
 		lg_runner_build_failed(p, err.msg, NULL);
 		goto out;
 	}
+	idx = (size_t)(gp - pl->list->pkgs);
+	if (pl->st[idx].rw_pending && needs_rewriter(hookdir))
+		lg_runner_rewrite_one(pl, idx);
+	/* what the rewriter said is in the pool's state, not in a copy of it */
+	rw = &pl->st[idx];
 	memset(&jo, 0, sizeof(jo));
 	jo.cfg = o->cfg;
 	jo.module_root = pl->list->module_root;
 	jo.hookdir = hookdir;
-	jo.via = st->via;
-	jo.via_reason = st->rw.reason;
-	jo.via_notes = (const char *const *)st->rw.notes;
-	jo.extra_ignores = st->rw.ignores;
-	jo.nextra_ignores = st->rw.nignores;
+	jo.via = rw->via;
+	jo.via_reason = rw->rw.reason;
+	jo.via_notes = (const char *const *)rw->rw.notes;
+	jo.extra_ignores = rw->rw.ignores;
+	jo.nextra_ignores = rw->rw.nignores;
 	jo.heap_passes = hooked ? passes : 1;
 	jo.read_sources = 1;
 	lg_runner_judge(&c.col, &jo, &r, &c.probe.found);

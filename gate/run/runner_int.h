@@ -27,6 +27,8 @@ struct pkgstate {
 	int buildable; /* has tests and go list had no error */
 	int inject;    /* the hook goes into the test package (injected or rewritten TestMain) */
 	int testdeps;  /* the hook comes through testing/internal/testdeps (hook.h) */
+	int rw_pending; /* its TestMain is left as it is and the rewriter not yet
+			   asked (lg_runner_rewrite_one; under pool.rwmu) */
 	enum lg_hook_via via;
 	char *clause;  /* package clause of the injected hook file */
 	struct lg_rewrite_out rw; /* what the TestMain rewriter decided */
@@ -51,12 +53,29 @@ struct pool {
 	pthread_mutex_t mu;
 	pthread_cond_t built; /* a package's build_done was set, or building ended */
 	int build_over;       /* the build thread is done (under mu) */
+	pthread_mutex_t rwmu; /* the rewriter, asked for one package at a time */
+	char *rwtool;         /* the rewriter's path once built (under rwmu) */
+	char *rwtool_error;   /* why it could not be built (under rwmu) */
 };
 
 /*
+ * Asks the rewriter about package i, whose TestMain was left as it is
+ * because the hook comes in through testdeps (rw_pending): once, and only
+ * when a run needs its answer: goleak's options as ignore rules when
+ * goroutines were left, why the hook did not run when it did not, the
+ * rewritten files for heap passes.  The rewriter is built on the run's
+ * first call.  Afterwards pl->st[i].rw holds the answer (via NONE when the
+ * TestMain never calls m.Run, and the reason); a rewriter that cannot run
+ * leaves a note saying what was not read.  Thread-safe; cannot fail.
+ */
+void lg_runner_rewrite_one(struct pool *pl, size_t i);
+
+/*
  * Builds package i's test binary once more with the hook in the test
- * package (as for a package without the testdeps route), into a directory
- * of its own, for a run that calls m.Run again (heap passes).  Returns the
+ * package (as for a package without the testdeps route; a package with its
+ * own TestMain gets the rewriter's copy of it, lg_runner_rewrite_one), into
+ * a directory of its own, for a run that calls m.Run again (heap passes).
+ * Returns the
  * binary's path (caller frees), or NULL with `err` saying why (the build
  * failed: its output).
  */

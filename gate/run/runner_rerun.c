@@ -153,11 +153,7 @@ void lg_runner_evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct l
 
 	/* The testdeps route cannot call m.Run again: passes need the hook in
 	   the test package, in a binary of its own. */
-	if (passes >= 2 && st->testdeps && gp->own_testmain) {
-		lg_runner_note(pl, p, "heap passes not run: they need the hook in the test package, "
-				      "and this package's TestMain could not be rewritten");
-		passes = 1;
-	} else if (passes >= 2 && st->testdeps) {
+	if (passes >= 2 && st->testdeps) {
 		struct lg_err err;
 
 		bin = lg_runner_build_in_package(pl, (size_t)(st - pl->st), &err);
@@ -165,8 +161,8 @@ void lg_runner_evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct l
 			own.br.binary = bin;
 			own.testdeps = 0;
 		} else {
-			char *line = lg_xasprintf("heap passes not run: building the test binary "
-						  "with the hook in the package failed: %s", err.msg);
+			char *line = lg_xasprintf("heap passes not run: they need the hook in the "
+						  "test package: %s", err.msg);
 
 			lg_runner_note(pl, p, line);
 			free(line);

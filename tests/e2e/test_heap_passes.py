@@ -8,7 +8,8 @@ own line; a table built once behind a nil check (lazyheap), which the heap
 profiles count, passes per pass, and fails with --heap-passes 1, so the
 per-pass method is what passes it; a suite whose test fails when run again
 (heapleak) is "per-pass-inconclusive" and fails on its total, never passing
-for that reason.  Then a baseline recorded by `leakgate baseline update`
+for that reason; a package whose TestMain is kept as it is (tmlazyheap)
+gets its passes from a binary with that TestMain rewritten.  Then a baseline recorded by `leakgate baseline update`
 (evidence runs) makes `leakgate run` skip the evidence runs of packages it
 fully accepts (evidence_run "baselined"), with the same verdicts, while a
 package with a group beyond the baseline still gets its evidence run.
@@ -38,10 +39,19 @@ def first_pass_growth(p):
 
 
 def per_pass_checks(c):
-    rc, pkgs, out = run(c, "passes", ["./sliceleak", "./lazyheap", "./heapleak"])
+    rc, pkgs, out = run(c, "passes", ["./sliceleak", "./lazyheap", "./heapleak", "./tmlazyheap"])
     c.check("passes: the gate fails (sliceleak, heapleak)", rc == 1, rc)
     if not pkgs:
         return
+    # A TestMain kept as it is: the passes need a binary with it rewritten.
+    tl = pkgs["tmlazyheap"]
+    c.check("tmlazyheap: its TestMain kept in the lean run", tl.get("hook_via") == "TestMain kept",
+            tl.get("hook_via"))
+    c.check("tmlazyheap: decided per pass, and passes",
+            tl.get("heap_method") == "per-pass" and tl.get("evidence_run") == "used" and tl["passed"],
+            (tl.get("heap_method"), tl.get("evidence_run"), tl["checks"]))
+    c.check("tmlazyheap: its TestMain's set-up ran", "tmlazyheap: set-up" in (tl.get("stray_output") or ""),
+            tl.get("stray_output"))
     sl, lz, hl = pkgs["sliceleak"], pkgs["lazyheap"], pkgs["heapleak"]
 
     chk = check_of(sl, "heap-growth") or {}

@@ -1,10 +1,16 @@
 """End-to-end: packages with their own TestMain are gated without an edit.
 
-leakgate rewrites a package's TestMain through the overlay (hook/rewrite):
-each shape of TestMain in tests/fixtures/gomod/tm* and the goleak users in
-tests/fixtures/goleakmod must get the hook (or a skipped leak check that
-says why), keep what the TestMain does besides m.Run, and report leaks at
-the user's file:line.  The user's tree must not change.
+Two routes (hook/README.md, "Two ways in"): on a toolchain leakgate can
+overlay, a TestMain runs as it is and the hook comes in through package
+testing when it calls m.Run ("TestMain kept"; the rewriter is asked only
+when a run needs its answer: goleak's options, why the hook did not run,
+heap passes); on one it cannot (a Go downloaded into GOMODCACHE, here
+GOTOOLCHAIN=go1.27.3), the TestMain is rewritten through the overlay
+(hook/rewrite).  On both, each shape of TestMain in tests/fixtures/gomod/tm*
+and the goleak users in tests/fixtures/goleakmod must get the hook (or a
+skipped leak check that says why), keep what the TestMain does besides
+m.Run, and report leaks at the user's file:line.  The user's tree must not
+change.
 """
 import hashlib
 import os
@@ -17,20 +23,41 @@ from lgtest import (FIXTURES, SOURCE_DIR, WORK, Checker, check_of, load_report,
 
 GOLEAKMOD = os.path.join(SOURCE_DIR, "tests", "fixtures", "goleakmod")
 
-# package -> (hook_via, leaks expected, substring of the skip reason or None)
+# route -> environment: "testing" on the installed Go, "package" on a
+# toolchain in GOMODCACHE, which leakgate cannot overlay
+ROUTES = {"testing": {}, "package": {"GOTOOLCHAIN": "go1.27.3"}}
+
+# package -> (hook_via through testing, hook_via in the package, leaks
+# expected, substring of the skip reason or None)
+KEPT = "TestMain kept"
 SHAPES = {
-    "tmexit": ("rewritten", 1, None),
-    "tmteardown": ("rewritten", 1, None),
-    "tmhelper": ("rewritten", 1, None),
-    "tmexternal": ("rewritten", 1, None),
-    "tmcgo": ("rewritten", 1, None),
-    "tmtags": ("injected", 1, None),  # its TestMain needs -tags lgfixture
-    "tmnorun": ("none", 0, "TestMain (tmnorun/tmnorun_test.go:9) never calls m.Run"),
-    "tmearly": ("rewritten", 0, "TestMain ended before it reached m.Run"),
-    "nohook": ("injected", 1, None),  # through package testing: the rewriter cannot follow m
-    "ownmain": ("called by user code", 1, None),
-    "exitafter": ("rewritten", 0, None),
+    "tmexit": (KEPT, "rewritten", 1, None),
+    "tmteardown": (KEPT, "rewritten", 1, None),
+    "tmhelper": (KEPT, "rewritten", 1, None),
+    "tmexternal": (KEPT, "rewritten", 1, None),
+    "tmcgo": (KEPT, "rewritten", 1, None),
+    "tmtags": ("injected", "injected", 1, None),  # its TestMain needs -tags lgfixture
+    "tmnorun": ("none", "none", 0, "TestMain (tmnorun/tmnorun_test.go:9) never calls m.Run"),
+    "tmearly": (KEPT, "rewritten", 0, "TestMain ended before it reached m.Run"),
+    # m goes to tmshared.Main: testing's hook point sees it, the rewriter cannot follow it
+    "nohook": (KEPT, "none", 1, "m.Run is called in leakgate.test/fixtures/tmshared.Main"),
+    "ownmain": ("called by user code", "called by user code", 1, None),
+    "exitafter": (KEPT, "rewritten", 0, None),
 }
+SUMMARY = {
+    "testing": r"hook: 1 injected, 8 at the m.Run of their own TestMain, 1 called by TestMain; "
+               r"leak checks skipped in 2 packages",
+    "package": r"hook: 1 injected, 7 TestMain rewritten, 1 called by TestMain; "
+               r"leak checks skipped in 3 packages",
+}
+
+
+def shape(route, name):
+    """(hook_via, leaks, skip reason) of a shape on a route."""
+    via_t, via_p, nleaks, reason = SHAPES[name]
+    if route == "testing":
+        return via_t, nleaks, None if name == "nohook" else reason
+    return via_p, 0 if via_p == "none" else nleaks, reason
 
 
 def tree_digest(root):
@@ -55,78 +82,82 @@ def leak_line(pkgdir, fname):
     return -1
 
 
-def shapes(c):
-    junit = os.path.join(WORK, "testmain-junit.xml")
-    rep = os.path.join(WORK, "testmain-run.json")
+def shapes(c, route):
+    junit = os.path.join(WORK, f"testmain-junit-{route}.xml")
+    rep = os.path.join(WORK, f"testmain-run-{route}.json")
     pkgs = ["./" + p for p in SHAPES]
+    env = dict(os.environ, **ROUTES[route])
     before = tree_digest(FIXTURES)
-    code, out, err, _ = run_leakgate(["run", "--junit", junit, "--json", rep] + pkgs, cwd=FIXTURES)
+    code, out, err, _ = run_leakgate(["run", "--junit", junit, "--json", rep] + pkgs, cwd=FIXTURES, env=env)
     print(out)
     print(err[-3000:])
-    c.check("the user's tree is not touched", tree_digest(FIXTURES) == before)
-    c.check("exit 1: the leaks fail the gate", code == 1, code)
+    c.check(f"{route}: the user's tree is not touched", tree_digest(FIXTURES) == before)
+    c.check(f"{route}: exit 1: the leaks fail the gate", code == 1, code)
+    c.check(f"{route}: the hook's route is the expected one",
+            ("the hook goes into each test package" in err) == (route == "package"), err[-1500:])
     got = packages_by_name(load_report(rep), "leakgate.test/fixtures")
-    for name, (via, nleaks, reason) in SHAPES.items():
+    for name in SHAPES:
+        via, nleaks, reason = shape(route, name)
         p = got.get(name)
-        if not c.check(f"{name}: in the report", p is not None):
+        if not c.check(f"{route}: {name}: in the report", p is not None):
             continue
-        c.check(f"{name}: hook_via {via}", p.get("hook_via") == via, p.get("hook_via"))
+        c.check(f"{route}: {name}: hook_via {via}", p.get("hook_via") == via, p.get("hook_via"))
         count = sum(g["count"] for g in p.get("leaks", []))
-        c.check(f"{name}: {nleaks} leaked goroutine(s)", count == nleaks, p.get("leaks"))
+        c.check(f"{route}: {name}: {nleaks} leaked goroutine(s)", count == nleaks, p.get("leaks"))
         chk = check_of(p, "goroutine-leaks")
         if reason:
-            c.check(f"{name}: leak check skipped with the reason",
+            c.check(f"{route}: {name}: leak check skipped with the reason",
                     chk and chk["status"] == "skipped" and reason in chk["message"], chk and chk["message"])
-            c.check(f"{name}: the summary names it", f"leakgate.test/fixtures/{name}: leak checks skipped" in err, err[-1500:])
+            c.check(f"{route}: {name}: the summary names it",
+                    f"leakgate.test/fixtures/{name}: leak checks skipped" in err, err[-1500:])
         elif nleaks:
-            c.check(f"{name}: leak check failed", chk and chk["status"] == "failed", chk)
+            c.check(f"{route}: {name}: leak check failed", chk and chk["status"] == "failed", chk)
     # Leaks point at the user's own lines, also inside a rewritten file.
     for name, fname in (("tmexit", "tmexit_test.go"), ("tmteardown", "tmteardown_test.go"),
                         ("tmhelper", "main_test.go"), ("tmexternal", "tmexternal_test.go"),
                         ("tmcgo", "tmcgo_test.go"), ("nohook", "nohook.go")):
+        if not shape(route, name)[1]:
+            continue
         leaks = got[name].get("leaks", [])
         want = {"file": f"{name}/{fname}", "line": leak_line(os.path.join(FIXTURES, name), fname)}
         at = leaks and leaks[0].get("created_at")
-        c.check(f"{name}: created at the LEAK line of the user's file", at == want, (at, want))
-        c.check(f"{name}: attributed to its test", leaks and (leaks[0].get("test") or "").startswith("Test"), leaks and leaks[0].get("test"))
+        c.check(f"{route}: {name}: created at the LEAK line of the user's file", at == want, (at, want))
+        c.check(f"{route}: {name}: attributed to its test", leaks and (leaks[0].get("test") or "").startswith("Test"),
+                leaks and leaks[0].get("test"))
     # A test's own `go` statement is attributed without ancestry: no evidence run.
-    c.check("tmexit: the lean run decided (no evidence run)", got["tmexit"].get("evidence_run") == "none",
+    c.check(f"{route}: tmexit: the lean run decided (no evidence run)", got["tmexit"].get("evidence_run") == "none",
             got["tmexit"].get("evidence_run"))
     # Everything but m.Run behaves as before.
     td = got["tmteardown"].get("stray_output") or ""
-    c.check("tmteardown: set-up and tear-down ran", "set-up done" in td and "tear-down after m.Run, code 0" in td, td)
-    c.check("tmteardown: os.Exit still skips the deferred call", "deferred" not in td, td)
-    c.check("tmhelper: the helper's set-up ran", "tmhelper: set-up" in (got["tmhelper"].get("stray_output") or ""))
+    c.check(f"{route}: tmteardown: set-up and tear-down ran",
+            "set-up done" in td and "tear-down after m.Run, code 0" in td, td)
+    c.check(f"{route}: tmteardown: os.Exit still skips the deferred call", "deferred" not in td, td)
+    c.check(f"{route}: tmhelper: the helper's set-up ran",
+            "tmhelper: set-up" in (got["tmhelper"].get("stray_output") or ""))
     ea = got["exitafter"]
-    c.check("exitafter: exit-status still fails after a rewritten TestMain",
+    c.check(f"{route}: exitafter: exit-status still fails after TestMain's m.Run",
             check_of(ea, "exit-status") and check_of(ea, "exit-status")["status"] == "failed", ea["checks"])
-    c.check("summary line counts the rewritten packages",
-            re.search(r"hook: 2 injected, 7 TestMain rewritten, 1 called by TestMain; leak checks skipped in 2 packages", err), err[-800:])
+    c.check(f"{route}: the summary line counts the routes", re.search(SUMMARY[route], err), err[-800:])
     # JUnit says how the hook got in, per package.
     root = ET.parse(junit).getroot()
     props = {s.get("name"): {p.get("name"): p.get("value") for p in s.iter("property")}
              for s in root.iter("testsuite")}
-    c.check("junit: tmexit property leakgate.hook=rewritten",
-            props.get("leakgate.test/fixtures/tmexit", {}).get("leakgate.hook") == "rewritten", props.get("leakgate.test/fixtures/tmexit"))
-    nh = props.get("leakgate.test/fixtures/nohook", {})
-    c.check("junit: nohook's hook was injected", nh.get("leakgate.hook") == "injected", nh)
-    notes = got["nohook"].get("hook_notes") or []
-    c.check("nohook: a note says the TestMain was not rewritten and where m.Run is",
-            any("TestMain not rewritten (m.Run is called in leakgate.test/fixtures/tmshared.Main" in n
-                and "through package testing" in n for n in notes), notes)
+    for name in ("tmexit", "nohook"):
+        pr = props.get(f"leakgate.test/fixtures/{name}", {})
+        c.check(f"{route}: junit: {name} property leakgate.hook", pr.get("leakgate.hook") == shape(route, name)[0], pr)
     nr = props.get("leakgate.test/fixtures/tmnorun", {})
-    c.check("junit: tmnorun says why its leak checks were skipped",
+    c.check(f"{route}: junit: tmnorun says why its leak checks were skipped",
             nr.get("leakgate.hook") == "none" and "never calls m.Run" in (nr.get("leakgate.hook_note") or ""), nr)
     schema = os.path.join(SOURCE_DIR, "schema", "junit.xsd")
     p = subprocess.run(["xmllint", "--noout", "--schema", schema, junit], capture_output=True, text=True)
-    c.check("junit: valid against schema/junit.xsd", p.returncode == 0, p.stderr[-1500:])
+    c.check(f"{route}: junit: valid against schema/junit.xsd", p.returncode == 0, p.stderr[-1500:])
 
 
 def tags_and_no_rewrite(c):
     rep = os.path.join(WORK, "testmain-tags.json")
     code, out, err, _ = run_leakgate(["run", "--tags", "lgfixture", "--json", rep, "./tmtags"], cwd=FIXTURES)
     p = packages_by_name(load_report(rep), "leakgate.test/fixtures").get("tmtags", {})
-    c.check("--tags lgfixture: tmtags' TestMain is rewritten", p.get("hook_via") == "rewritten", p.get("hook_via"))
+    c.check("--tags lgfixture: tmtags' TestMain is kept, the hook at its m.Run", p.get("hook_via") == KEPT, p.get("hook_via"))
     c.check("--tags lgfixture: leak still found", len(p.get("leaks", [])) == 1, p.get("leaks"))
     c.check("--tags lgfixture: its TestMain ran", "built with the lgfixture tag" in (p.get("stray_output") or ""), p.get("stray_output"))
     rep = os.path.join(WORK, "testmain-norewrite.json")
@@ -140,38 +171,55 @@ def tags_and_no_rewrite(c):
             got.get("ownmain", {}).get("hook_via") == "called by user code" and len(got.get("ownmain", {}).get("leaks", [])) == 1)
 
 
-def goleak_users(c):
-    rep = os.path.join(WORK, "testmain-goleak.json")
+def goleak_users(c, route):
+    rep = os.path.join(WORK, f"testmain-goleak-{route}.json")
+    env = dict(os.environ, **ROUTES[route])
     gt = subprocess.run(["go", "test", "-count=1", "./..."], cwd=GOLEAKMOD, capture_output=True, text=True)
     c.check("go test: goleak itself fails glplain and glopts", "FAIL\tleakgate.test/goleakmod/glplain" in gt.stdout
             and "FAIL\tleakgate.test/goleakmod/glopts" in gt.stdout, gt.stdout[-1500:] + gt.stderr[-1500:])
-    code, out, err, _ = run_leakgate(["run", "--json", rep, "./..."], cwd=GOLEAKMOD)
+    code, out, err, _ = run_leakgate(["run", "--json", rep, "./..."], cwd=GOLEAKMOD, env=env)
     print(out)
     print(err[-2000:])
     got = packages_by_name(load_report(rep), "leakgate.test/goleakmod")
+    kept = route == "testing"
     pl = got.get("glplain", {})
-    c.check("glplain: VerifyTestMain replaced by the hook", pl.get("hook_via") == "rewritten", pl.get("hook_via"))
-    c.check("glplain: leak found and named",
+    c.check(f"{route}: glplain: hook_via", pl.get("hook_via") == (KEPT if kept else "rewritten"), pl.get("hook_via"))
+    c.check(f"{route}: glplain: leak found and named",
             len(pl.get("leaks", [])) == 1 and pl["leaks"][0].get("test") == "TestLeak"
             and pl["leaks"][0]["created_at"] == {"file": "glplain/glplain_test.go", "line": 14}, pl.get("leaks"))
-    c.check("glplain: goleak itself no longer ran (no exit-status failure)", check_of(pl, "exit-status") is None, pl.get("checks"))
+    ex = check_of(pl, "exit-status")
+    if kept:
+        # goleak runs after the hook as under go test, and says so
+        c.check(f"{route}: glplain: goleak's own failure is reported as goleak's",
+                ex and ex["status"] == "failed" and "goleak.VerifyTestMain in TestMain found goroutines"
+                in ex["message"] and "goleak: Errors on successful test run" in ex["detail"], ex)
+    else:
+        c.check(f"{route}: glplain: goleak itself no longer ran (no exit-status failure)", ex is None, pl.get("checks"))
     op = got.get("glopts", {})
     leaks = op.get("leaks", [])
-    c.check("glopts: only the unignored leak is reported",
+    c.check(f"{route}: glopts: only the unignored leak is reported",
             len(leaks) == 1 and leaks[0].get("test") == "TestLeak" and leaks[0]["created_at"]["file"] == "glopts/glopts_test.go", leaks)
     stacks = " ".join((g.get("stack") or "") + (g.get("top_func") or "") for g in leaks)
-    c.check("glopts: the leak group's stack is in the report", "glopts.Forward" in stacks, stacks[:500])
-    c.check("glopts: the ignored janitor and watcher are not in the report",
+    c.check(f"{route}: glopts: the leak group's stack is in the report", "glopts.Forward" in stacks, stacks[:500])
+    c.check(f"{route}: glopts: the ignored janitor and watcher are not in the report",
             "janitor" not in stacks and "watchLoop" not in stacks, stacks[:500])
     cl = got.get("glcleanup", {})
-    c.check("glcleanup: passes", cl.get("passed"), cl.get("checks"))
-    c.check("glcleanup: goleak kept around the hook, with a note naming the option",
-            cl.get("hook_via") == "rewritten" and any("goleak.Cleanup(...)" in n for n in cl.get("hook_notes") or []), cl.get("hook_notes"))
-    c.check("glcleanup: goleak's cleanup still ran", "cleanup ran with code 0" in (cl.get("stray_output") or ""), cl.get("stray_output"))
-    c.check("glcleanup: the note is on the terminal", "glcleanup: note: glcleanup/glcleanup_test.go:11: goleak.VerifyTestMain kept" in err, err[-1500:])
+    c.check(f"{route}: glcleanup: passes", cl.get("passed"), cl.get("checks"))
+    c.check(f"{route}: glcleanup: goleak's cleanup still ran", "cleanup ran with code 0" in (cl.get("stray_output") or ""),
+            cl.get("stray_output"))
+    if kept:
+        c.check(f"{route}: glcleanup: the TestMain is kept, nothing left to note",
+                cl.get("hook_via") == KEPT and not cl.get("hook_notes"), (cl.get("hook_via"), cl.get("hook_notes")))
+    else:
+        c.check(f"{route}: glcleanup: goleak kept around the hook, with a note naming the option",
+                cl.get("hook_via") == "rewritten" and any("goleak.Cleanup(...)" in n for n in cl.get("hook_notes") or []),
+                cl.get("hook_notes"))
+        c.check(f"{route}: glcleanup: the note is on the terminal",
+                "glcleanup: note: glcleanup/glcleanup_test.go:11: goleak.VerifyTestMain kept" in err, err[-1500:])
     nn = got.get("glnone", {})
-    c.check("glnone: VerifyNone keeps working under the injected hook", nn.get("passed") and nn.get("hook_via") == "injected", nn.get("checks"))
-    c.check("exit 1 (glplain and glopts leak)", code == 1, code)
+    c.check(f"{route}: glnone: VerifyNone keeps working under the injected hook",
+            nn.get("passed") and nn.get("hook_via") == "injected", nn.get("checks"))
+    c.check(f"{route}: exit 1 (glplain and glopts leak)", code == 1, code)
 
 
 def kept_run(c, pkg):
@@ -221,9 +269,10 @@ def main():
     c = Checker()
     os.makedirs(WORK, exist_ok=True)
     hook_routes(c)
-    shapes(c)
+    for route in ROUTES:
+        shapes(c, route)
+        goleak_users(c, route)
     tags_and_no_rewrite(c)
-    goleak_users(c)
     c.finish()
 
 
