@@ -2,10 +2,8 @@
 
 Purpose: `leakgate run` records each package's measured time (lean run, and
 whether it needed an evidence run) in times.json in its build cache, and
-the next run starts packages in decreasing order of expected time.  A
-first run, with no binary in the cache, builds them in jobs of 2, 4, ...
-packages in start order (the first run while the rest compile); a warm
-run builds them with one go test -c.  On a
+the next run starts packages in decreasing order of expected time.  First
+and warm runs alike build them with one go test -c.  On a
 small module made here (two quick packages listed before a slow one), with
 -p 1 so the order of the result lines is the start order: the first run
 keeps the go list order, the second starts the slow package first; a
@@ -139,8 +137,8 @@ def main():
     rc, out, err, _ = run_leakgate(["run", "-p", "1", "--json", rep] + pkgs, root, env=env, history=True)
     c.check("first run passes", rc == 0, err[-2000:])
     timing = build_timing(rep)
-    c.check("first run (no binary cached): built in jobs of 2, then the rest, in start order",
-            timing == {"a": "batch", "b": "batch", "z": "package"}, timing)
+    c.check("first run (no binary cached): one go test -c for all",
+            timing == {"a": "batch", "b": "batch", "z": "batch"}, timing)
     c.check("first run: go list order", order(out) == ["a", "b", "z"], out)
     c.check("first run: no note about times", "package times" not in err, err[-2000:])
     path = times_file(cache)
