@@ -26,6 +26,9 @@
 #include "runner_int.h"
 #include "schedule.h"
 
+/* How a reason for skipped leak checks begins (verdict.c prints it as is). */
+#define LG_SKIPPED "leak checks skipped: "
+
 void lg_runner_note(struct pool *pl, const struct lg_package *p, const char *line)
 {
 	if (!pl->o->note)
@@ -382,11 +385,15 @@ char *lg_runner_build_in_package(struct pool *pl, size_t i, struct lg_err *err)
 	if (gp->own_testmain) {
 		const struct lg_rewrite_out *rw = &pl->st[i].rw;
 
-		lg_runner_rewrite_one(pl, i);
+		lg_runner_rewrite_one(pl, i, 0);
 		if (rw->via != LG_VIA_REWRITTEN || !rw->hook_package) {
+			const char *why = rw->reason ? rw->reason : "no m.Run call to rewrite";
+
+			if (lg_starts_with(why, LG_SKIPPED))
+				why += strlen(LG_SKIPPED);
 			lg_error(err, "its TestMain could not be rewritten (%s)",
 				 rw->through_testing ? "it hands m where the rewriter cannot follow it"
-				 : rw->reason ? rw->reason : "no m.Run call to rewrite");
+				 : why);
 			goto out;
 		}
 		t.clause = rw->hook_package;
@@ -527,7 +534,7 @@ static void add_note(char ***notes, char *line)
 	(*notes)[n + 1] = NULL;
 }
 
-void lg_runner_rewrite_one(struct pool *pl, size_t i)
+void lg_runner_rewrite_one(struct pool *pl, size_t i, int hook_absent)
 {
 	struct pkgstate *st = &pl->st[i];
 	struct lg_rewrite_in in;
@@ -561,24 +568,36 @@ void lg_runner_rewrite_one(struct pool *pl, size_t i)
 		lg_rewrite_out_release(&out);
 		add_note(&st->rw.notes, lg_xasprintf("TestMain not read (%s): goleak options in it "
 						     "are not applied to leakgate's check", err.msg));
+		free(st->rw.reason);
+		st->rw.reason = lg_xasprintf("%sTestMain not read (%s)", LG_SKIPPED, err.msg);
 		pthread_mutex_unlock(&pl->rwmu);
 		return;
 	}
 	lg_rewrite_out_release(&st->rw);
 	st->rw = out;
-	if (out.via == LG_VIA_NONE && !out.through_testing) {
+	if (out.via == LG_VIA_NONE && !out.through_testing && hook_absent) {
 		/* the hook never came in: no m.Run, as the rewriter says why */
 		char *r = st->rw.reason;
 
 		st->via = LG_VIA_NONE;
-		st->rw.reason = lg_xasprintf("leak checks skipped: %s", r ? r : "no reason given");
+		st->rw.reason = lg_xasprintf("%s%s", LG_SKIPPED, r ? r : "no reason given");
 		free(r);
-	} else {
-		/* read only when the hook did not run: m.Run was not reached */
-		free(st->rw.reason);
-		st->rw.reason = lg_xstrdup("leak checks skipped: TestMain ended before it reached "
-					   "m.Run (an early os.Exit or return)");
+		pthread_mutex_unlock(&pl->rwmu);
+		return;
 	}
+	if (out.via == LG_VIA_NONE) {
+		/* the hook runs at m.Run all the same; what the rewriter could not
+		   follow is worth a note (goleak options it did not read, where m went) */
+		add_note(&st->rw.notes, out.through_testing
+			 ? lg_xasprintf("TestMain hands m on (%s): the hook came in through "
+					"package testing", out.reason ? out.reason : "")
+			 : lg_xasprintf("TestMain not read (%s): goleak options in it are not "
+					"applied to leakgate's check", out.reason ? out.reason : ""));
+	}
+	/* used only when the hook did not run: m.Run was not reached */
+	free(st->rw.reason);
+	st->rw.reason = lg_xstrdup(LG_SKIPPED "TestMain ended before it reached m.Run (an early "
+				   "os.Exit or return)");
 	pthread_mutex_unlock(&pl->rwmu);
 }
 

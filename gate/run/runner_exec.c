@@ -187,16 +187,17 @@ static char **binary_argv(const struct lg_runner_opts *o, const char *binary,
 
 /*
  * Whether a run of a package whose TestMain was left as it is needs the
- * rewriter's answer (lg_runner_rewrite_one) to be judged: goroutines were
- * left after the hook's settle wait (goleak's options may ignore them), or
- * the hook wrote no usable manifest (the rewriter says why).
+ * rewriter's answer (lg_runner_rewrite_one) to be judged: 2 when the hook
+ * wrote no usable manifest (the rewriter says why), 1 when goroutines were
+ * left after the hook's settle wait, or may have been (a settle that only
+ * counted them), for goleak's options may ignore them; else 0.
  */
 static int needs_rewriter(const char *hookdir)
 {
 	struct lg_hook_manifest m;
 	struct lg_err err;
-	int need = lg_hook_read_manifest(hookdir, &m, &err) || m.phase != LG_HOOK_DONE ||
-		   m.settle_remaining > 0;
+	int need = lg_hook_read_manifest(hookdir, &m, &err) || m.phase != LG_HOOK_DONE ? 2
+		   : m.settle_remaining > 0 || m.settle_counted;
 
 	lg_hook_manifest_release(&m);
 	return need;
@@ -219,6 +220,7 @@ void lg_runner_run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_
 	const struct pkgstate *rw;
 	char *busy = NULL;
 	size_t idx;
+	int need;
 
 	memset(&c, 0, sizeof(c));
 	c.pl = pl;
@@ -253,8 +255,8 @@ void lg_runner_run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_
 		goto out;
 	}
 	idx = (size_t)(gp - pl->list->pkgs);
-	if (pl->st[idx].rw_pending && needs_rewriter(hookdir))
-		lg_runner_rewrite_one(pl, idx);
+	if (pl->st[idx].rw_pending && (need = needs_rewriter(hookdir)))
+		lg_runner_rewrite_one(pl, idx, need == 2);
 	/* what the rewriter said is in the pool's state, not in a copy of it */
 	rw = &pl->st[idx];
 	memset(&jo, 0, sizeof(jo));

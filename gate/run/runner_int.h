@@ -62,13 +62,15 @@ struct pool {
  * Asks the rewriter about package i, whose TestMain was left as it is
  * because the hook comes in through testdeps (rw_pending): once, and only
  * when a run needs its answer: goleak's options as ignore rules when
- * goroutines were left, why the hook did not run when it did not, the
- * rewritten files for heap passes.  The rewriter is built on the run's
- * first call.  Afterwards pl->st[i].rw holds the answer (via NONE when the
- * TestMain never calls m.Run, and the reason); a rewriter that cannot run
- * leaves a note saying what was not read.  Thread-safe; cannot fail.
+ * goroutines were left, why the hook did not run when it did not
+ * (`hook_absent`: the run left no usable manifest), the rewritten files
+ * for heap passes.  The rewriter is built on the run's first call.
+ * Afterwards pl->st[i].rw holds the answer, and rw.reason why the hook
+ * would not run; with `hook_absent` and a TestMain the rewriter finds no
+ * m.Run in, via becomes NONE.  A rewriter that cannot run leaves a note
+ * saying what was not read.  Thread-safe; cannot fail.
  */
-void lg_runner_rewrite_one(struct pool *pl, size_t i);
+void lg_runner_rewrite_one(struct pool *pl, size_t i, int hook_absent);
 
 /*
  * Builds package i's test binary once more with the hook in the test
