@@ -11,10 +11,12 @@
  * live in the build cache, kept between runs.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +209,67 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 {
 	remove(path);
 	return 0;
+}
+
+/*
+ * The work directory's owner file, "<pid> <pid namespace>": a run killed
+ * before it could remove its work directory (the OOM killer, SIGKILL)
+ * leaves it behind with this file, and the next run removes it.
+ */
+#define WORK_OWNER "owner"
+#define WORK_PREFIX "leakgate-"
+
+/* "<pid> pid:[inode]" of this process (caller frees); pid namespace "" when
+ * /proc does not say. */
+static char *work_owner(void)
+{
+	char ns[128];
+	ssize_t n = readlink("/proc/self/ns/pid", ns, sizeof(ns) - 1);
+
+	ns[n > 0 ? n : 0] = '\0';
+	return lg_xasprintf("%ld %s\n", (long)getpid(), ns);
+}
+
+/*
+ * Removes the work directories in `tmp` that earlier runs of this user were
+ * killed before removing: a leakgate-XXXXXX directory whose owner file
+ * names a process of this pid namespace that no longer exists.  One without
+ * the file (--keep-work removes it; the run may have just made it), of
+ * another user, of another pid namespace (a container sharing the
+ * directory) or whose owner lives is left alone.  Cannot fail.
+ */
+static void sweep_stale_workdirs(const char *tmp)
+{
+	char *mine = work_owner(), *myns = strchr(mine, ' ');
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		struct lg_buf text = LG_BUF_INIT;
+		char *dir, *file, *ns, *end;
+		struct stat sb;
+		long pid;
+
+		if (strncmp(e->d_name, WORK_PREFIX, strlen(WORK_PREFIX)) != 0 ||
+		    strlen(e->d_name) != strlen(WORK_PREFIX) + 6)
+			continue;
+		dir = lg_xasprintf("%s/%s", tmp, e->d_name);
+		file = lg_xasprintf("%s/%s", dir, WORK_OWNER);
+		if (lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) && sb.st_uid == getuid() &&
+		    !lg_read_file(file, 256, &text, NULL) && text.len) {
+			pid = strtol(text.buf, &end, 10);
+			ns = strchr(text.buf, ' ');
+			if (pid > 0 && end != text.buf && ns && strlen(myns) > 2 &&
+			    strcmp(ns, myns) == 0 && kill((pid_t)pid, 0) == -1 && errno == ESRCH)
+				nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		}
+		lg_buf_release(&text);
+		free(file);
+		free(dir);
+	}
+	if (d)
+		closedir(d);
+	free(mine);
 }
 
 /* Packages the interrupted run never reached still get a result. */
@@ -855,11 +918,20 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	run->module_path = lg_xstrdup(list.module_path);
 	run->module_root = lg_xstrdup(list.module_root);
 	run->go_version = lg_xstrdup(list.go_version ? list.go_version : "");
-	pl.workdir = lg_xasprintf("%s/leakgate-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	sweep_stale_workdirs(tmp && *tmp ? tmp : "/tmp");
+	pl.workdir = lg_xasprintf("%s/" WORK_PREFIX "XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(pl.workdir)) {
 		ret = lg_error(err, "cannot create a work directory in '%s': %s",
 			       tmp && *tmp ? tmp : "/tmp", strerror(errno));
 		goto out;
+	}
+	{
+		char *owner = lg_xasprintf("%s/" WORK_OWNER, pl.workdir), *text = work_owner();
+
+		/* without it, a run killed now leaves its directory for good */
+		(void)lg_write_file_atomic(owner, text, strlen(text), NULL);
+		free(owner);
+		free(text);
 	}
 	run->pkgs = lg_xcalloc(list.n, sizeof(*run->pkgs));
 	run->npkgs = list.n;
@@ -906,12 +978,18 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	mark_unrun(&pl);
 	if (!o->keep_tmp) {
 		nftw(pl.workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	} else if (o->note) {
-		char *line = lg_xasprintf("work directory kept in %s (test binaries in %s/bin)",
-					  pl.workdir, pl.cachedir);
+	} else {
+		char *owner = lg_xasprintf("%s/" WORK_OWNER, pl.workdir);
 
-		o->note(o->ctx, NULL, line);
-		free(line);
+		unlink(owner); /* kept: not for the next run to sweep */
+		free(owner);
+		if (o->note) {
+			char *line = lg_xasprintf("work directory kept in %s (test binaries in "
+						  "%s/bin)", pl.workdir, pl.cachedir);
+
+			o->note(o->ctx, NULL, line);
+			free(line);
+		}
 	}
 out:
 	run->seconds = lg_now() - start;

@@ -11,7 +11,8 @@ writes and short reads change nothing at all.  Out of memory, at every N, is
 exit 3 with the one line "leakgate: out of memory (N bytes)" (or the C
 library's "Cannot allocate memory" naming what failed), never a signal or a
 core dump, and the same rule for the output files; the closing line counts
-the faults injected and survived.
+the faults injected and survived.  A run killed with SIGKILL leaves its
+work directory, which the next run removes.
 """
 import glob
 import json
@@ -19,6 +20,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import xml.etree.ElementTree as ET
 
 from lgtest import FIXTURES, LEAKGATE, SOURCE_DIR, WORK, Checker
@@ -221,8 +223,43 @@ def baseline_faults(c, d):
         c.check(f"{name}: no temporary file left", not stray, stray)
 
 
+def killed_run(c):
+    """A run killed with SIGKILL (as the OOM killer does) leaves its work
+    directory with an owner file; the next run in the same TMPDIR removes it,
+    and keeps one whose owner still lives."""
+    work = os.path.join(WORK, "killed-tmp")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    env = dict(os.environ, TMPDIR=work)
+    p = subprocess.Popen([LEAKGATE, "run", "--no-history", "./sleepleak", "./clean"], cwd=FIXTURES,
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    owned, deadline = [], time.monotonic() + 120
+    while not owned and p.poll() is None and time.monotonic() < deadline:
+        owned = [w for w in os.listdir(work) if os.path.exists(os.path.join(work, w, "owner"))]
+        time.sleep(0.01)
+    p.kill()
+    p.wait()
+    if not c.check("killed: the run had a work directory with an owner file", owned, os.listdir(work)):
+        return
+    c.check("killed: SIGKILL left it behind", os.path.isdir(os.path.join(work, owned[0])), os.listdir(work))
+    live = os.path.join(work, "leakgate-live01")
+    os.makedirs(live)
+    with open(os.path.join(live, "owner"), "w") as fh:
+        fh.write(f"{os.getpid()} {os.readlink('/proc/self/ns/pid')}\n")
+    time.sleep(2)  # the killed run's go and test binary end on their own
+    q = subprocess.run([LEAKGATE, "run", "--no-history", "./clean"], cwd=FIXTURES, env=env,
+                       capture_output=True, text=True)
+    c.check("killed: the next run passes", q.returncode == 0, q.stderr[-400:])
+    after = os.listdir(work)
+    c.check("killed: the next run removed the killed run's work directory", owned[0] not in after, after)
+    c.check("killed: a work directory whose owner lives is kept", "leakgate-live01" in after, after)
+    c.check("killed: the next run removed its own", len(after) == 1, after)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     c = Checker()
+    killed_run(c)
     if not os.path.exists(SHIM):
         print(f"note: {SHIM} not built (sanitizer build); fault injection not run")
         c.finish()
