@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -219,15 +220,37 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 #define WORK_OWNER "owner"
 #define WORK_PREFIX "leakgate-"
 
-/* "<pid> pid:[inode]" of this process (caller frees); pid namespace "" when
- * /proc does not say. */
-static char *work_owner(void)
+#define WORK_OWNER_MAX 160
+
+/* "<pid> pid:[inode]\n" of this process into buf (WORK_OWNER_MAX bytes);
+ * pid namespace "" when /proc does not say.  Allocates nothing. */
+static void work_owner(char *buf)
 {
 	char ns[128];
 	ssize_t n = readlink("/proc/self/ns/pid", ns, sizeof(ns) - 1);
 
 	ns[n > 0 ? n : 0] = '\0';
-	return lg_xasprintf("%ld %s\n", (long)getpid(), ns);
+	snprintf(buf, WORK_OWNER_MAX, "%ld %s\n", (long)getpid(), ns);
+}
+
+/*
+ * Writes the owner file into the new work directory `dir`.  It allocates
+ * nothing, so a run that cannot allocate any more still leaves a directory
+ * the next run can sweep.  A failure leaves the directory without it.
+ */
+static void write_work_owner(const char *dir, const char *text)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/" WORK_OWNER, dir) >= (int)sizeof(path))
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, text, strlen(text)) < 0)
+		(void)unlink(path); /* half an owner is none */
+	close(fd);
 }
 
 /*
@@ -240,10 +263,12 @@ static char *work_owner(void)
  */
 static void sweep_stale_workdirs(const char *tmp)
 {
-	char *mine = work_owner(), *myns = strchr(mine, ' ');
+	char mine[WORK_OWNER_MAX], *myns;
 	DIR *d = opendir(tmp);
 	struct dirent *e;
 
+	work_owner(mine);
+	myns = strchr(mine, ' ');
 	while (d && (e = readdir(d))) {
 		struct lg_buf text = LG_BUF_INIT;
 		char *dir, *file, *ns, *end;
@@ -269,7 +294,6 @@ static void sweep_stale_workdirs(const char *tmp)
 	}
 	if (d)
 		closedir(d);
-	free(mine);
 }
 
 /* Packages the interrupted run never reached still get a result. */
@@ -896,6 +920,7 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	int built_in_thread = 0;
 	const char *tmp = getenv("TMPDIR");
 	double start = lg_now();
+	char owner_text[WORK_OWNER_MAX];
 	size_t i;
 	int ret;
 
@@ -918,6 +943,7 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 	run->module_path = lg_xstrdup(list.module_path);
 	run->module_root = lg_xstrdup(list.module_root);
 	run->go_version = lg_xstrdup(list.go_version ? list.go_version : "");
+	work_owner(owner_text);
 	sweep_stale_workdirs(tmp && *tmp ? tmp : "/tmp");
 	pl.workdir = lg_xasprintf("%s/" WORK_PREFIX "XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(pl.workdir)) {
@@ -925,14 +951,7 @@ int lg_runner_run(const struct lg_runner_opts *o, struct lg_run *run, struct lg_
 			       tmp && *tmp ? tmp : "/tmp", strerror(errno));
 		goto out;
 	}
-	{
-		char *owner = lg_xasprintf("%s/" WORK_OWNER, pl.workdir), *text = work_owner();
-
-		/* without it, a run killed now leaves its directory for good */
-		(void)lg_write_file_atomic(owner, text, strlen(text), NULL);
-		free(owner);
-		free(text);
-	}
+	write_work_owner(pl.workdir, owner_text);
 	run->pkgs = lg_xcalloc(list.n, sizeof(*run->pkgs));
 	run->npkgs = list.n;
 	pl.o = o;
