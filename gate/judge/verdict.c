@@ -343,17 +343,18 @@ static int crashed(const struct lg_verdict_in *in, const struct lg_package *p,
 	return 1;
 }
 
+/* What goleak.VerifyTestMain prints before it exits 1 (a TestMain left as it
+ * is keeps its goleak check, after the hook's). */
+#define GOLEAK_FAILED "goleak: Errors on successful test run"
+
 /*
  * The tests all reported and none failed, yet the binary exited non-zero:
  * code after m.Run failed.  Without this check the package is "FAIL" on the
  * terminal while its JUnit suite shows no failing testcase, so a CI reading
  * JUnit would show it green.  The detail is what the binary printed outside
- * the tests: stdout after the last test, then stderr.
+ * the tests: stdout after the last test, then stderr.  goleak's own failure
+ * is named as goleak's.
  */
-/* What goleak.VerifyTestMain prints before it exits 1 (a TestMain left as it
- * is keeps its goleak check, after the hook's). */
-#define GOLEAK_FAILED "goleak: Errors on successful test run"
-
 static void exit_check(const struct lg_verdict_in *in, struct lg_package *p)
 {
 	struct lg_check *c;
