@@ -3,8 +3,8 @@
  * test.  Starts the service when asked (--start, its own process group,
  * killed at the end), waits for its pprof URL, samples goroutines and heap
  * before the load, during it and after a cool-down, and fails when groups
- * do not come back to their pre-load count within --tolerance or the heap
- * in use after GC keeps rising.  The verdict names each group that stayed
+ * do not come back to their pre-load count within --tolerance or the live
+ * heap after GC (runtime.MemStats HeapAlloc, exact) keeps rising.  The verdict names each group that stayed
  * with its `go` statement and the handler it came from.
  */
 #define _GNU_SOURCE
@@ -149,7 +149,7 @@ static char *heap_rising(const struct lg_watch *w, int64_t tolerance, char **not
 	size_t i;
 
 	for (i = 0; i < w->nsamples; i++) {
-		int64_t h = w->samples[i].heap_inuse;
+		int64_t h = w->samples[i].heap_live;
 
 		if (h < 0)
 			continue;
@@ -161,13 +161,16 @@ static char *heap_rising(const struct lg_watch *w, int64_t tolerance, char **not
 		n++;
 	}
 	if (n < 2) {
-		*note = lg_xstrdup("fewer than two heap profiles: not judged");
+		*note = lg_xstrdup("fewer than two heap samples: not judged");
 		return NULL;
 	}
-	*note = lg_xasprintf("in use after GC %lld bytes before the load, %lld at the end (%s)",
-			     (long long)first, (long long)prev, rising ? "rose at every sample" : "did not keep rising");
+	*note = lg_xasprintf("live after GC %lld bytes before the load, %lld at the end (%s)%s",
+			     (long long)first, (long long)prev, rising ? "rose at every sample" : "did not keep rising",
+			     n == 2 ? "; no sample fell during the load, so growth once (a cache filled on "
+				      "first use) looks like growth per request: a shorter --interval tells them apart"
+				    : "");
 	if (rising && prev - first > tolerance)
-		return lg_xasprintf("heap in use after GC kept rising: +%lld bytes over %d profiles",
+		return lg_xasprintf("live heap after GC kept rising: +%lld bytes over %d samples",
 				    (long long)(prev - first), n);
 	return NULL;
 }
@@ -251,7 +254,7 @@ int lg_cmd_soak(int argc, char **argv)
 		goto out;
 	}
 	url = lg_watch_profile_url(a.url, f.debug);
-	heap_url = lg_watch_pprof_url(a.url, "heap?gc=1");
+	heap_url = lg_watch_pprof_url(a.url, "heap?gc=1&debug=1");
 	shown = lg_http_redact(url);
 	memset(&wo, 0, sizeof(wo));
 	wo.url = url;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "hashmap.h"
+#include "memstats.h"
 #include "view.h"
 #include "watch.h"
 
@@ -150,7 +151,7 @@ static struct lg_watch_sample *sample_add(struct lg_watch *w, int ok, const char
 	s->t = lg_now() - w->started;
 	s->ok = ok;
 	s->total = -1;
-	s->heap_inuse = -1;
+	s->heap_live = -1;
 	s->phase = phase;
 	for (i = 0; i < w->nseries; i++)
 		w->series[i].counts[w->nsamples - 1] = ok ? 0 : -1;
@@ -226,27 +227,25 @@ const struct lg_input *lg_watch_latest(const struct lg_watch *w)
 
 int lg_watch_take_heap(struct lg_watch *w, const char *heap_url, struct lg_err *err)
 {
-	struct lg_group_opts g;
-	struct lg_input_opts o;
-	struct lg_input in;
-	int ret = 0;
+	struct lg_http_opts defaults;
+	struct lg_buf body = LG_BUF_INIT;
+	char *shown;
+	int64_t live;
+	int ret;
 
 	if (!w->nsamples)
 		return lg_error(err, "no sample to add the heap to");
-	memset(&g, 0, sizeof(g));
-	g.by = LG_GROUP_FUNCS;
-	memset(&o, 0, sizeof(o));
-	o.group = &g;
-	o.http = w->opts.http;
-	o.sample_type = "inuse_space";
-	lg_input_init(&in);
-	if (lg_input_load(&in, heap_url, &o, err))
-		ret = -1;
-	else if (in.kind != LG_INPUT_PROFILE)
-		ret = lg_error(err, "%s: not a heap profile", in.name);
-	else
-		w->samples[w->nsamples - 1].heap_inuse = in.groups.total;
-	lg_input_release(&in);
+	memset(&defaults, 0, sizeof(defaults));
+	if (lg_http_fetch(heap_url, w->opts.http ? w->opts.http : &defaults, &body, NULL, err)) {
+		lg_buf_release(&body);
+		return -1;
+	}
+	shown = lg_http_redact(heap_url);
+	ret = lg_memstats_field(body.buf, body.len, "HeapAlloc", shown, &live, err);
+	if (!ret)
+		w->samples[w->nsamples - 1].heap_live = live;
+	free(shown);
+	lg_buf_release(&body);
 	return ret;
 }
 

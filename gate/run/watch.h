@@ -36,7 +36,7 @@ struct lg_watch_sample {
 	int ok;             /* 0: a gap */
 	char *error;        /* a gap's reason (URL redacted by input.h), else NULL */
 	int64_t total;      /* goroutines; -1 in a gap */
-	int64_t heap_inuse; /* bytes in use after GC when taken (soak), else -1 */
+	int64_t heap_live;  /* live heap bytes after GC when taken (soak), else -1 */
 	const char *phase;  /* static: "before", "load", "after", or NULL */
 };
 
@@ -85,9 +85,11 @@ int lg_watch_take(struct lg_watch *w, const char *phase, struct lg_err *err);
 const struct lg_input *lg_watch_latest(const struct lg_watch *w);
 
 /*
- * Records in the latest sample the heap in use after GC: the sum of
- * inuse_space of the heap profile at `heap_url` (ask for ?gc=1).  Returns
- * 0, or -1 with `err`; the sample keeps -1 then.
+ * Records in the latest sample the live heap: HeapAlloc of the
+ * runtime.MemStats block in the text heap profile at `heap_url` (ask for
+ * ?gc=1&debug=1, so a GC runs first).  Exact, where the profile's sampled
+ * inuse_space moves by 512 KiB per sample.  Returns 0, or -1 with `err`
+ * (fetch failed, no MemStats block); the sample keeps -1 then.
  */
 int lg_watch_take_heap(struct lg_watch *w, const char *heap_url, struct lg_err *err);
 

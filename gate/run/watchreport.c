@@ -80,8 +80,8 @@ static json_t *json_samples(const struct lg_watch *w)
 		json_object_set_new(o, "t", json_real(s->t));
 		json_object_set_new(o, "ok", json_boolean(s->ok));
 		json_object_set_new(o, "total", s->ok ? json_integer(s->total) : json_null());
-		if (s->heap_inuse >= 0)
-			json_object_set_new(o, "heap_inuse", json_integer(s->heap_inuse));
+		if (s->heap_live >= 0)
+			json_object_set_new(o, "heap_live", json_integer(s->heap_live));
 		if (s->phase)
 			json_object_set_new(o, "phase", json_string(s->phase));
 		if (s->error)
@@ -390,7 +390,7 @@ static void samples_table(struct lg_buf *b, const struct lg_watch *w)
 
 	lg_buf_adds(b, "<section><h2>Samples</h2><p class=\"small muted\" id=\"gapcount\"></p>\n"
 		    "<table id=\"samples\"><thead><tr><th class=\"num\">#</th><th class=\"num\">time</th>"
-		    "<th>phase</th><th class=\"num\">goroutines</th><th class=\"num\">heap in use</th>"
+		    "<th>phase</th><th class=\"num\">goroutines</th><th class=\"num\">live heap</th>"
 		    "<th>note</th></tr></thead><tbody>\n");
 	for (i = 0; i < w->nsamples; i++) {
 		const struct lg_watch_sample *s = &w->samples[i];
@@ -401,8 +401,8 @@ static void samples_table(struct lg_buf *b, const struct lg_watch *w)
 			lg_buf_addf(b, "<td class=\"num\">%lld</td>", (long long)s->total);
 		else
 			lg_buf_adds(b, "<td class=\"num\">gap</td>");
-		if (s->heap_inuse >= 0)
-			lg_buf_addf(b, "<td class=\"num\">%lld</td>", (long long)s->heap_inuse);
+		if (s->heap_live >= 0)
+			lg_buf_addf(b, "<td class=\"num\">%lld</td>", (long long)s->heap_live);
 		else
 			lg_buf_adds(b, "<td></td>");
 		lg_buf_adds(b, "<td class=\"mono\">");

@@ -75,6 +75,29 @@ def soak(bins, kind, extra=(), n=300, conc=8):
                         cwd=SERVICES, timeout=120)
 
 
+def soak_hoard(bins):
+    """A service that keeps 16 KiB per request and no goroutine: the heap verdict alone fails it."""
+    rep = os.path.join(OUT, "soak-hoard.json")
+    port = free_port()
+    code, out, err, secs = run_leakgate(
+        ["soak", "--url", f"http://127.0.0.1:{port}",
+         "--start", f"{bins['svc']} -kind hoard -addr 127.0.0.1:{port}",
+         "--load", f"{bins['load']} -url http://127.0.0.1:{port}/work -n 400 -c 2 -every 10ms",
+         "--interval", "1s", "--cool-down", "1s", "--json", rep], cwd=SERVICES, timeout=120)
+    c.check("soak hoard: exit 1", code == 1, f"{code}: {out[-800:]} {err[-500:]}")
+    c.check("soak hoard: no group blamed", "FAIL: 0 groups did not come back" in out, out[-800:])
+    c.check("soak hoard: the heap verdict", "live heap after GC kept rising: +" in out, out[-800:])
+    try:
+        live = [s.get("heap_live") for s in json.load(open(rep, encoding="utf-8"))["samples"]]
+    except (OSError, ValueError, KeyError) as e:
+        live = [str(e)]
+    # 400 requests x 16 KiB stay: at least 5 MiB more, and exact figures rise at every sample
+    c.check("soak hoard: live heap per sample rises by the retained buffers",
+            len(live) >= 3 and all(isinstance(v, int) for v in live)
+            and all(b > a for a, b in zip(live, live[1:])) and live[-1] - live[0] > 5 << 20, live)
+    print(f"soak hoard: exit {code} in {secs:.1f}s, live heap {live}", flush=True)
+
+
 def soak_cases(bins, lines):
     for kind, shape, pattern in (("leak", "range", "range-unclosed-chan"),
                                  ("concurrent", "send", "send-no-receiver"),
@@ -96,6 +119,7 @@ def soak_cases(bins, lines):
             c.check(f"soak {kind}: json report", False, str(e))
         c.check(f"soak {kind}: junit written", os.path.exists(rep + ".xml"))
         print(f"soak {kind}: exit {code} in {secs:.1f}s", flush=True)
+    soak_hoard(bins)
     passes = 0
     for i in range(10):
         code, out, err, secs = soak(bins, "clean", n=200)
