@@ -156,8 +156,11 @@ static void tally_test(struct lg_leak_group *lg, const struct lg_goroutine *g)
 	char *name = lg_owner_attribute_test(g);
 	size_t i;
 
-	if (!name)
+	if (!name) {
+		if (g->nancestors > (size_t)lg->unnamed_ancestors)
+			lg->unnamed_ancestors = (int)g->nancestors;
 		return;
+	}
 	for (i = 0; i < lg->ntests && strcmp(lg->tests[i].name, name); i++)
 		;
 	if (i < lg->ntests) {

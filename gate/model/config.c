@@ -24,7 +24,7 @@ void lg_config_init(struct lg_config *c)
 	c->grace = 5;
 	c->settle = 0.5;
 	c->schedtrace_ms = 1000;
-	c->ancestors = 10;
+	c->ancestors = LG_DEFAULT_ANCESTORS;
 	c->mem_profile_rate = LG_DEFAULT_MEM_PROFILE_RATE;
 	c->heap_passes = LG_DEFAULT_HEAP_PASSES;
 	c->deadlock_after = 2;

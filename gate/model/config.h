@@ -32,6 +32,18 @@
  * run), and still cheap: a sample per 64 KiB allocated.
  */
 #define LG_LEAN_MEM_PROFILE_RATE 65536
+/*
+ * tracebackancestors depth of the evidence run (--ancestors).  Each new
+ * goroutine copies up to this many ancestor records of its creator, which
+ * is what ancestry costs tests that start many goroutines: on x/net's http2
+ * (2 runs each) depth 10 took 10.3-10.6 s, 3 took 9.0-9.1 s, 2 took
+ * 8.2-8.6 s, and 3 was the least that named the same test for every leak
+ * group of x/net's five leaking packages as 10 did (2 lost one in
+ * http2/h2c).  A group whose chain a run at this depth cut before any test
+ * gets one more run at LG_ANCESTORS_DEEP.
+ */
+#define LG_DEFAULT_ANCESTORS 3
+#define LG_ANCESTORS_DEEP 50
 /* passes of the tests in the evidence run of a package whose heap check failed */
 #define LG_DEFAULT_HEAP_PASSES 2
 
@@ -70,7 +82,7 @@ struct lg_config {
 	double grace;            /* between SIGQUIT and SIGKILL, seconds (5) */
 	double settle;           /* hook's settle budget, seconds (0.5) */
 	int schedtrace_ms;       /* GODEBUG=schedtrace period (1000) */
-	int ancestors;           /* GODEBUG=tracebackancestors depth (10) */
+	int ancestors;           /* GODEBUG=tracebackancestors depth (3) */
 	/* runtime.MemProfileRate the hook sets (LEAKGATE_MEMPROFILERATE): bytes
 	 * per heap profile sample; 0 leaves Go's default (512 KiB) */
 	int mem_profile_rate;

@@ -108,6 +108,9 @@ struct lg_leak_group {
 	char *stack;         /* one representative stack, as Go printed it */
 	int baselined;       /* accepted: within its baseline entry's count */
 	char *baseline_note; /* the baseline's verdict on the group, or NULL */
+	int unnamed_ancestors; /* the longest ancestry (tracebackancestors blocks) of its
+	                          goroutines no test could be named for: at the run's depth,
+	                          the chain may have been cut before a test (not in reports) */
 };
 
 struct lg_heap_site {

@@ -174,6 +174,7 @@ static void process(struct pool *pl, size_t i)
 	if (pl->o->rerun && !lg_proc_interrupted() &&
 	    (direct ? need == LG_SCHED_PER_PASS : need != LG_SCHED_LEAN))
 		lg_runner_evidence_run(pl, gp, p, st, dir);
+	lg_runner_deeper_run(pl, gp, p, st, dir);
 	lg_runner_stress(pl, gp, p, st, dir);
 out:
 	free(dir);

@@ -88,6 +88,18 @@ static int has_key(const char *godebug, const char *key)
 	return 0;
 }
 
+int lg_runner_ancestry(const struct lg_config *cfg, int settings)
+{
+	if (!(settings & LG_RUN_ANCESTRY))
+		return 0;
+	return settings & LG_RUN_DEEP_ANCESTRY ? LG_ANCESTORS_DEEP : cfg->ancestors;
+}
+
+int lg_runner_user_ancestry(void)
+{
+	return has_key(getenv("GODEBUG"), "tracebackancestors");
+}
+
 /*
  * The user's GODEBUG with the gate's settings added where the user has
  * none; `ancestors` is the tracebackancestors depth of this run (0: none).
@@ -120,7 +132,7 @@ static char *godebug_value(const struct lg_config *cfg, int ancestors)
 static char **build_env(const struct lg_config *cfg, const char *hookdir, const char *pkgdir,
 			int hooked, int settings, int passes)
 {
-	char **env = NULL, *gd = godebug_value(cfg, settings & LG_RUN_ANCESTRY ? cfg->ancestors : 0);
+	char **env = NULL, *gd = godebug_value(cfg, lg_runner_ancestry(cfg, settings));
 	const char *user_gd = getenv("GODEBUG"), *user_tb = getenv("GOTRACEBACK");
 	size_t n = 0, alloc = 0, i;
 

@@ -133,8 +133,15 @@ enum {
 				 and `go` statements behind leak groups */
 	LG_RUN_FINE_HEAP = 2, /* a heap sample every --mem-profile-rate bytes (the
 				 lean run: LG_LEAN_MEM_PROFILE_RATE) */
+	LG_RUN_DEEP_ANCESTRY = 4, /* with LG_RUN_ANCESTRY: the runtime's cap,
+				     LG_ANCESTORS_DEEP, instead of --ancestors */
 	LG_RUN_EVIDENCE = LG_RUN_ANCESTRY | LG_RUN_FINE_HEAP
 };
+
+/* The tracebackancestors depth a run with `settings` asks for (0: none). */
+int lg_runner_ancestry(const struct lg_config *cfg, int settings);
+/* 1 when the user's GODEBUG sets tracebackancestors: theirs wins, depth unknown. */
+int lg_runner_user_ancestry(void);
 
 /*
  * Runs package gp's built binary and judges it into p.  `extra` are more
@@ -159,6 +166,17 @@ enum lg_sched_need lg_runner_wants_evidence(const struct lg_package *p, int evid
  * verdicts replace the lean run's.  A hook directory that cannot be made
  * leaves p as it was.
  */
+/*
+ * After the run that decided p's leak verdict: when a leak group has no
+ * test and the ancestry of its goroutines ran to the full --ancestors depth
+ * (the chain may have been cut before the test), runs the binary once more
+ * at LG_ANCESTORS_DEEP and takes that run's leak verdict (in `dir`/
+ * hook-deep).  Under --no-rerun, or with the user's own tracebackancestors,
+ * or when the deeper run cannot be made, the leak check's detail says so
+ * instead.  Nothing for a package none of whose groups was cut.
+ */
+void lg_runner_deeper_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
+			  const struct pkgstate *st, const char *dir);
 void lg_runner_evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
 			    const struct pkgstate *st, const char *dir);
 /*

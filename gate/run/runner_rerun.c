@@ -181,6 +181,87 @@ void lg_runner_evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct l
 	free(hookdir);
 }
 
+/* A group with no test whose ancestry reached `depth`: cut, perhaps. */
+static const struct lg_leak_group *cut_group(const struct lg_package *p, int depth)
+{
+	size_t i;
+
+	for (i = 0; depth > 0 && i < p->nleaks; i++)
+		if (!p->leaks[i].test && p->leaks[i].unnamed_ancestors >= depth)
+			return &p->leaks[i];
+	return NULL;
+}
+
+/* Appends `line` to p's leak check detail. */
+static void leak_note(struct lg_package *p, const char *line)
+{
+	struct lg_check *c = lg_package_find_check(p, LG_CHECK_LEAK);
+	char *d;
+
+	if (!c)
+		return;
+	d = lg_xasprintf("%s%s", c->detail ? c->detail : "", line);
+	free(c->detail);
+	c->detail = d;
+}
+
+void lg_runner_deeper_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
+			  const struct pkgstate *st, const char *dir)
+{
+	const struct lg_config *cfg = pl->o->cfg;
+	const struct lg_check *lc = lg_package_find_check(p, LG_CHECK_LEAK);
+	const struct lg_leak_group *g;
+	struct lg_check *pl_, *ql;
+	struct lg_package q;
+	char *hookdir, *line;
+
+	if (!lc || lc->status != LG_STATUS_FAILED || lg_runner_user_ancestry() ||
+	    !(g = cut_group(p, cfg->ancestors)))
+		return;
+	if (!pl->o->rerun || cfg->ancestors >= LG_ANCESTORS_DEEP || lg_proc_interrupted()) {
+		line = lg_xasprintf("ancestry: %d creators back from %s reached no test "
+				    "(--ancestors %d): a larger --ancestors may name it\n",
+				    cfg->ancestors, g->top_func ? g->top_func : "a group", cfg->ancestors);
+		leak_note(p, line);
+		free(line);
+		return;
+	}
+	hookdir = lg_xasprintf("%s/hook-deep", dir);
+	if (mkdir(hookdir, 0700)) {
+		free(hookdir);
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	q.import_path = lg_xstrdup(p->import_path);
+	q.dir = lg_xstrdup(p->dir);
+	q.rel_dir = lg_xstrdup(p->rel_dir);
+	lg_runner_run_binary(pl, gp, &q, st, hookdir, NULL, cfg->timeout,
+			     LG_RUN_ANCESTRY | LG_RUN_DEEP_ANCESTRY, 1);
+	p->run_seconds += q.run_seconds;
+	pl_ = lg_package_find_check(p, LG_CHECK_LEAK);
+	ql = lg_package_find_check(&q, LG_CHECK_LEAK);
+	line = lg_xasprintf("ancestry: %d creators back from %s reached no test (--ancestors "
+			    "%d), so leakgate ran the package again with tracebackancestors=%d: %s\n",
+			    cfg->ancestors, g->top_func ? g->top_func : "a group", cfg->ancestors,
+			    LG_ANCESTORS_DEEP,
+			    q.hook != LG_HOOK_DONE || !ql ? "that run did not finish, the groups above are "
+							    "the earlier run's"
+			    : ql->status != LG_STATUS_FAILED ? "it did not leak then, the groups above are "
+							       "the earlier run's"
+							     : "the groups above are that run's");
+	if (q.hook == LG_HOOK_DONE && ql && pl_ && ql->status == LG_STATUS_FAILED) {
+		SWAP(*pl_, *ql);
+		SWAP(p->leaks, q.leaks);
+		SWAP(p->nleaks, q.nleaks);
+		SWAP(p->snapshot_note, q.snapshot_note);
+		SWAP(p->snapshot_aggregated, q.snapshot_aggregated);
+	}
+	leak_note(p, line);
+	free(line);
+	lg_package_release(&q);
+	free(hookdir);
+}
+
 /*
  * --stress: the normal run passed; rerun the package's tests in the same
  * binary for up to the budget, in chunks of -test.count repetitions sized

@@ -32,6 +32,7 @@ LEAK_PATTERNS = {
     "globalchan": "send-no-receiver",
     "sleepleak": "sleep-outlives-test",
     "loopcapture": None,  # any pattern: the point is that it is found
+    "deepchain": "range-unclosed-chan",
 }
 CLEAN = ["clean", "cleanhttp", "cleanparallel", "childenv"]
 
@@ -211,9 +212,37 @@ def evidence_checks(c, pkgs):
     # Leaks whose test only ancestry can name, and heap growth, are decided by the evidence run.
     for name in ("rangeleak", "clientleak", "parallel", "heapleak"):
         c.check(f"{name}: decided by the evidence run", pkgs[name].get("evidence_run") == "used", pkgs[name].get("evidence_run"))
+    dc = pkgs["deepchain"]
+    chk = check_of(dc, "goroutine-leaks") or {}
+    c.check("deepchain: a chain cut at 3 creators runs once more at 50, which names the test",
+            dc.get("evidence_run") == "used" and [g.get("test") for g in dc.get("leaks", [])] == ["TestPipeline"]
+            and "reached no test (--ancestors 3), so leakgate ran the package again with "
+                "tracebackancestors=50: the groups above are that run's" in (chk.get("detail") or ""),
+            (dc.get("evidence_run"), (chk.get("detail") or "")[-400:]))
     cl = pkgs["clientleak"].get("leaks", [])
     c.check("clientleak: the evidence run names the tests behind the transport's goroutines",
             cl and all(g.get("test") for g in cl if g["created_at"]["file"].startswith("clientleak/")), cl)
+
+
+def ancestry_depth_checks(c):
+    """deepchain's worker is 5 creators below its test: what each depth makes of it."""
+    for args, want_test, want_note in (
+            (["--no-rerun"], None, "reached no test (--ancestors 3): a larger --ancestors may name it"),
+            (["--ancestors", "10"], "TestPipeline", None),
+            (["--no-rerun", "--ancestors", "10"], "TestPipeline", None)):
+        rep = os.path.join(WORK, "deepchain-" + "-".join(a.strip("-") for a in args) + ".json")
+        code, out, err, secs = run_leakgate(["run", *args, "--json", rep, "./deepchain"], cwd=FIXTURES)
+        try:
+            p = load_report(rep)["packages"][0]
+        except (OSError, ValueError, KeyError, IndexError) as e:
+            c.check(f"deepchain {args}: report", False, f"{e} {err[-500:]}")
+            continue
+        detail = (check_of(p, "goroutine-leaks") or {}).get("detail") or ""
+        c.check(f"deepchain {args}: exit 1, test {want_test}",
+                code == 1 and [g.get("test") for g in p.get("leaks", [])] == [want_test],
+                (code, [g.get("test") for g in p.get("leaks", [])], err[-300:]))
+        c.check(f"deepchain {args}: ancestry note", (want_note in detail) if want_note
+                else "ancestry:" not in detail and "tracebackancestors=50" not in detail, detail[-400:])
 
 
 def other_checks(c, pkgs):
@@ -327,6 +356,7 @@ def main():
     other_checks(c, pkgs)
     evidence_checks(c, pkgs)
     heap_kind_checks(c, pkgs, out)
+    ancestry_depth_checks(c)
     junit_checks(c, junit, report)
     jenkins = os.environ.get("LG_JUNIT10_XSD") or os.path.join(SOURCE_DIR, "..", "shared", "schemas", "junit-10.xsd")
     if os.path.exists(jenkins):
