@@ -35,6 +35,7 @@ import (
 	leakgatepprof "runtime/pprof"
 	leakgatestrconv "strconv"
 	leakgatestrings "strings"
+	leakgatesync "sync"
 	leakgateatomic "sync/atomic"
 	leakgatesyscall "syscall"
 	leakgatetesting "testing"
@@ -72,6 +73,11 @@ const (
 	// hook directory, so the runner can tell a binary busy dumping from one
 	// that ignores its SIGQUIT (hook/README.md, "Busy marker").
 	leakgateBusyName = "busy.json"
+
+	// The test starts (leakgateMatched) are written to this file, one
+	// "GOID NAME" line each, at most leakgateMaxStarts of them.
+	leakgateStartsName = "test-starts.txt"
+	leakgateMaxStarts  = 100000
 )
 
 // leakgateState is one hook run: where evidence goes, what went wrong so
@@ -89,6 +95,7 @@ type leakgateState struct {
 	known         map[int64]bool        // goroutines of the before dump
 	before, after leakgateSnap
 	settled       leakgateSettleResult
+	startsFile    string // test-starts.txt once written, else ""
 }
 
 // leakgateSnap is one side of the comparison, as recorded in the manifest.
@@ -206,6 +213,7 @@ func (s *leakgateState) end(code int) {
 		s.after = s.snapshot("after", nil)
 		s.after.leakStacks = s.writeLeakProfile("after.leak.stacks", s.after.aggregated)
 	})
+	s.guard("writing the test starts", func() { s.startsFile = s.writeStarts() })
 	s.guard("writing the after manifest", func() {
 		s.writeManifest(s.manifest("after", &s.before, &s.after, code, &s.settled))
 	})
@@ -235,13 +243,92 @@ func leakgateExit0(start bool) {
 		if leakgateTestdeps == nil && !leakgateTestdepsDone {
 			leakgateTestdeps = leakgateBegin()
 			leakgateTestdepsDone = leakgateTestdeps == nil
+			leakgateRecording.Store(leakgateTestdeps != nil)
 		}
 		return
 	}
 	if s := leakgateTestdeps; s != nil && !leakgateTestdepsDone {
 		leakgateTestdepsDone = true
+		leakgateRecording.Store(false)
 		s.end(-1)
 	}
+}
+
+// leakgateStart is a test as testing matched it against -test.run, with
+// the id of a goroutine started just before the test's own.
+type leakgateStart struct {
+	goid int64 // -1 until the probe goroutine has run
+	name string
+}
+
+// The test starts of the testdeps route's run, recorded while
+// leakgateRecording is set.
+var (
+	leakgateRecording leakgateatomic.Bool
+	leakgateStartsMu  leakgatesync.Mutex
+	leakgateStarts    []leakgateStart
+)
+
+// leakgateMatched is called first by the overlay copy of TestDeps.MatchString
+// (the testdeps route), which testing calls with each top-level test's name
+// when -test.run is set (the runner passes -test.run=. for this), in the
+// goroutine about to start the test's own. It starts a goroutine whose id,
+// taken from the same per-P batch, is the one just before the test's:
+// goroutine ids grow as goroutines are created, so the runner can tell
+// roughly which test created a leaked goroutine from its id and run only
+// that test again with ancestry (hook/README.md, "Test starts"). Names that
+// are not tests (the pattern check's "non-empty", subtest names under a
+// deeper -test.run of the user's) are recorded too; the runner keeps only
+// the top-level tests it saw run.
+func leakgateMatched(name string) {
+	if !leakgateRecording.Load() {
+		return
+	}
+	leakgateStartsMu.Lock()
+	i := len(leakgateStarts)
+	if i < leakgateMaxStarts {
+		leakgateStarts = append(leakgateStarts, leakgateStart{goid: -1, name: name})
+	}
+	leakgateStartsMu.Unlock()
+	if i < leakgateMaxStarts {
+		go leakgateProbeID(i)
+	}
+}
+
+// leakgateProbeID records the id of the goroutine it runs in as start i's.
+func leakgateProbeID(i int) {
+	var b [64]byte
+	n := leakgateruntime.Stack(b[:], false)
+	if nl := leakgatebytes.IndexByte(b[:n], '\n'); nl >= 0 {
+		n = nl
+	}
+	id, ok := leakgateHeaderID(b[:n])
+	if !ok {
+		return
+	}
+	leakgateStartsMu.Lock()
+	leakgateStarts[i].goid = id
+	leakgateStartsMu.Unlock()
+}
+
+// writeStarts writes the recorded test starts; the file name, or "" when
+// there were none or the file could not be written (an error then).
+func (s *leakgateState) writeStarts() string {
+	leakgateStartsMu.Lock()
+	var b leakgatebytes.Buffer
+	for _, st := range leakgateStarts {
+		leakgatefmt.Fprintf(&b, "%d %s\n", st.goid, st.name)
+	}
+	n := len(leakgateStarts)
+	leakgateStartsMu.Unlock()
+	if n == 0 {
+		return ""
+	}
+	if err := leakgateos.WriteFile(leakgatefilepath.Join(s.dir, leakgateStartsName), b.Bytes(), 0o600); err != nil {
+		s.errors = append(s.errors, "test starts: "+err.Error())
+		return ""
+	}
+	return leakgateStartsName
 }
 
 // heapPasses reads LEAKGATE_HEAP_PASSES, how many times the runner wants the
@@ -827,6 +914,9 @@ func (s *leakgateState) manifest(phase string, before, after *leakgateSnap,
 		fields = append(fields,
 			leakgateField{"settle", leakgateSettleJSON(settle)},
 			leakgateField{"leak_profile", after.leakStacks != ""})
+		if s.startsFile != "" {
+			fields = append(fields, leakgateField{"test_starts", s.startsFile})
+		}
 	}
 	fields = append(fields, leakgateField{"before", leakgateSnapJSON(before)})
 	if after != nil {

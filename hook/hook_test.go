@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCoreRules checks the constraints that let core.go be pasted into any
@@ -461,5 +462,60 @@ func TestInjected(t *testing.T) {
 	m := readManifest(t, dir, "after")
 	if _, _, remaining := settleOf(t, m); remaining != 0 {
 		t.Errorf("clean package left %v goroutines", remaining)
+	}
+}
+
+// TestStarts records test starts only while a run records them, in call
+// order, each with the id of a goroutine started at the call.
+func TestStarts(t *testing.T) {
+	leakgateMatched("TestBefore") // not recording: dropped
+	leakgateRecording.Store(true)
+	leakgateMatched("TestA")
+	done := make(chan struct{})
+	for i := 0; i < 40; i++ {
+		go func() { done <- struct{}{} }()
+		<-done
+	}
+	leakgateMatched("TestB")
+	leakgateRecording.Store(false)
+	leakgateMatched("TestAfter")
+	defer func() {
+		leakgateStartsMu.Lock()
+		leakgateStarts = nil
+		leakgateStartsMu.Unlock()
+	}()
+
+	s := &leakgateState{dir: t.TempDir()}
+	var text []byte
+	for tries := 0; tries < 100; tries++ { // the probe goroutines run on their own time
+		if name := s.writeStarts(); name != leakgateStartsName {
+			t.Fatalf("writeStarts = %q, errors %v", name, s.errors)
+		}
+		var err error
+		if text, err = os.ReadFile(filepath.Join(s.dir, leakgateStartsName)); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(text, []byte("-1 ")) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var ids []int64
+	var names []string
+	for _, line := range strings.Split(strings.TrimSuffix(string(text), "\n"), "\n") {
+		id, name, ok := strings.Cut(line, " ")
+		n, err := strconv.ParseInt(id, 10, 64)
+		if !ok || err != nil {
+			t.Fatalf("line %q: want GOID NAME", line)
+		}
+		ids = append(ids, n)
+		names = append(names, name)
+	}
+	if fmt.Sprint(names) != "[TestA TestB]" {
+		t.Fatalf("names %v, want [TestA TestB] (%q)", names, text)
+	}
+	// Ids come from per-P batches, so only roughly in order: each a real id.
+	if ids[0] <= 0 || ids[1] <= 0 || ids[0] == ids[1] {
+		t.Fatalf("ids %v: want two goroutine ids", ids)
 	}
 }

@@ -156,6 +156,10 @@ static void tally_test(struct lg_leak_group *lg, const struct lg_goroutine *g)
 	char *name = lg_owner_attribute_test(g);
 	size_t i;
 
+	if (g->id >= 0 && lg->ngoids < LG_LEAK_GOIDS)
+		lg->goids[lg->ngoids++] = g->id;
+	if (g->creator.parent_id >= 0 && lg->ngoids < LG_LEAK_GOIDS)
+		lg->goids[lg->ngoids++] = g->creator.parent_id;
 	if (!name) {
 		if (g->nancestors > (size_t)lg->unnamed_ancestors)
 			lg->unnamed_ancestors = (int)g->nancestors;

@@ -83,6 +83,8 @@ struct lg_leak_test {
 };
 
 /* One group of leaked goroutines that share a signature. */
+#define LG_LEAK_GOIDS 16
+
 struct lg_leak_group {
 	char *signature;   /* stable id: hash of functions + wait reason */
 	char *top_func;    /* innermost frame's function */
@@ -111,6 +113,10 @@ struct lg_leak_group {
 	int unnamed_ancestors; /* the longest ancestry (tracebackancestors blocks) of its
 	                          goroutines no test could be named for: at the run's depth,
 	                          the chain may have been cut before a test (not in reports) */
+	int64_t goids[LG_LEAK_GOIDS]; /* ids of some of its goroutines and of their
+	                                 creators, for picking the tests to run again
+	                                 (not in reports) */
+	int ngoids;
 };
 
 struct lg_heap_site {

@@ -37,6 +37,7 @@ void lg_hook_manifest_release(struct lg_hook_manifest *m)
 	for (i = 0; i < m->nerrors; i++)
 		free(m->errors[i]);
 	free(m->errors);
+	free(m->test_starts);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -188,6 +189,8 @@ static int read_fields(const char *dir, json_t *root, struct lg_hook_manifest *m
 		ret = read_snapshot(dir, json_object_get(root, "after"), &m->after, mpath, err);
 	if (!ret)
 		ret = read_passes(dir, json_object_get(root, "passes"), m, mpath, err);
+	if (!ret)
+		ret = file_ref(dir, root, "test_starts", &m->test_starts, mpath, err);
 	if (!ret && m->phase == LG_HOOK_DONE && !m->after.present)
 		ret = lg_error(err, "'%s': phase \"after\" without an after snapshot", mpath);
 	return ret;

@@ -63,6 +63,7 @@ struct lg_hook_manifest {
 	size_t npasses;
 	char **errors;
 	size_t nerrors;
+	char *test_starts; /* the test starts file (hook/README.md, "Test starts"), or NULL */
 };
 
 /* Frees what the manifest owns; it is zeroed and may be read into again. */

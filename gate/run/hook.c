@@ -68,24 +68,62 @@ out:
 	return ret;
 }
 
+/*
+ * Where the body of the function whose opening line is `head` starts, in
+ * *body: the line must begin a line of [deps_go, end).  Returns 0 (*body
+ * NULL when the line is missing), or -1 when it is there twice.
+ */
+static int body_of(const char *deps_go, const char *end, const char *head, const char **body)
+{
+	const char *h = deps_go;
+	size_t n = strlen(head);
+
+	*body = NULL;
+	while ((h = memmem(h, (size_t)(end - h), head, n)) != NULL) {
+		if (h == deps_go || h[-1] == '\n') {
+			if (*body)
+				return -1;
+			*body = h + n;
+		}
+		h++;
+	}
+	return 0;
+}
+
 int lg_hook_patch_testdeps(const char *deps_go, size_t len, struct lg_buf *out)
 {
-	static const char head[] = "func (TestDeps) SetPanicOnExit0(v bool) {\n";
-	const char *at = deps_go, *end = deps_go + len;
+	/* SetPanicOnExit0 is the route itself; MatchString only gives the
+	   test starts, so a deps.go without it still gets the hook */
+	static const struct {
+		const char *head, *call;
+		int required;
+	} hooks[] = {
+		{ "func (TestDeps) MatchString(pat, str string) (result bool, err error) {\n",
+		  "\tleakgateMatched(str) // added by leakgate run\n", 0 },
+		{ "func (TestDeps) SetPanicOnExit0(v bool) {\n",
+		  "\tleakgateExit0(v) // added by leakgate run\n", 1 },
+	};
+	const char *end = deps_go + len, *at[2], *from = deps_go;
+	size_t i, order[2] = { 0, 1 };
 
-	/* the line must start the function at the start of a line, once */
-	for (;;) {
-		at = memmem(at, (size_t)(end - at), head, strlen(head));
-		if (!at || at == deps_go || at[-1] == '\n')
-			break;
-		at++;
+	for (i = 0; i < 2; i++) {
+		if (body_of(deps_go, end, hooks[i].head, &at[i]) || (!at[i] && hooks[i].required))
+			return -1;
 	}
-	if (!at || memmem(at + 1, (size_t)(end - at - 1), head, strlen(head)))
-		return -1;
-	at += strlen(head);
-	lg_buf_add(out, deps_go, (size_t)(at - deps_go));
-	lg_buf_adds(out, "\tleakgateExit0(v) // added by leakgate run\n");
-	lg_buf_add(out, at, (size_t)(end - at));
+	if (at[0] && at[1] && at[1] < at[0]) {
+		order[0] = 1;
+		order[1] = 0;
+	}
+	for (i = 0; i < 2; i++) {
+		size_t k = order[i];
+
+		if (!at[k])
+			continue;
+		lg_buf_add(out, from, (size_t)(at[k] - from));
+		lg_buf_adds(out, hooks[k].call);
+		from = at[k];
+	}
+	lg_buf_add(out, from, (size_t)(end - from));
 	return 0;
 }
 

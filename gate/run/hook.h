@@ -49,8 +49,10 @@ struct lg_hook_target {
 /*
  * Copies `deps_go` (`len` bytes of testing/internal/testdeps/deps.go) into
  * `out` with a call to the hook as the first statement of
- * TestDeps.SetPanicOnExit0.  Returns -1, `out` untouched, when the file has
- * no such function header at the start of a line, or more than one.
+ * TestDeps.SetPanicOnExit0 (the route) and of TestDeps.MatchString (the
+ * test starts; left out when deps.go has no such header).  Returns -1,
+ * `out` untouched, when the file has no SetPanicOnExit0 header at the start
+ * of a line, or when either header is there more than once.
  */
 int lg_hook_patch_testdeps(const char *deps_go, size_t len, struct lg_buf *out);
 

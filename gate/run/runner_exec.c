@@ -176,11 +176,31 @@ static char **build_env(const struct lg_config *cfg, const char *hookdir, const 
 	return env;
 }
 
-/* The binary's arguments: the gate's, the user's, then `extra` (they win). */
-static char **binary_argv(const struct lg_runner_opts *o, const char *binary,
-			  char *const *extra)
+int lg_runner_user_run_flag(const struct lg_runner_opts *o)
 {
-	char **argv = lg_xcalloc(o->ntest_args + lg_strv_len(extra) + 5, sizeof(char *));
+	size_t i;
+
+	for (i = 0; i < o->ntest_args; i++) {
+		const char *a = o->test_args[i] + (o->test_args[i][0] == '-');
+
+		a += *a == '-';
+		if (lg_starts_with(a, "test.run") && (a[8] == '\0' || a[8] == '='))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The binary's arguments: the gate's, the user's, then `extra` (they win).
+ * With `starts` (the testdeps route) and no -test.run of the user's,
+ * -test.run=. makes testing hand each top-level test's name to
+ * TestDeps.MatchString, where the hook records the test starts; it matches
+ * every test, example and fuzz target, as no -test.run does.
+ */
+static char **binary_argv(const struct lg_runner_opts *o, const char *binary,
+			  char *const *extra, int starts)
+{
+	char **argv = lg_xcalloc(o->ntest_args + lg_strv_len(extra) + 6, sizeof(char *));
 	size_t n = 0, i;
 
 	argv[n++] = (char *)binary;
@@ -189,6 +209,8 @@ static char **binary_argv(const struct lg_runner_opts *o, const char *binary,
 	/* as go test: os.Exit(0) during the tests panics; the testdeps route
 	   of the hook (hook.h) also starts and ends on this setting */
 	argv[n++] = "-test.paniconexit0";
+	if (starts && !lg_runner_user_run_flag(o))
+		argv[n++] = "-test.run=.";
 	for (i = 0; i < o->ntest_args; i++)
 		argv[n++] = o->test_args[i];
 	for (i = 0; extra && extra[i]; i++)
@@ -227,7 +249,7 @@ void lg_runner_run_binary(struct pool *pl, const struct lg_gopkg *gp, struct lg_
 	struct lg_err err;
 	int hooked = st->via != LG_VIA_NONE || gp->calls_hook;
 	char **env = build_env(o->cfg, hookdir, gp->dir, hooked, settings, hooked ? passes : 1);
-	char **argv = binary_argv(o, st->br.binary, extra);
+	char **argv = binary_argv(o, st->br.binary, extra, hooked && st->testdeps);
 	struct lg_probe_opts pro;
 	const struct pkgstate *rw;
 	char *busy = NULL;

@@ -138,6 +138,8 @@ enum {
 	LG_RUN_EVIDENCE = LG_RUN_ANCESTRY | LG_RUN_FINE_HEAP
 };
 
+/* 1 when the user's --test-flag arguments hold a -test.run. */
+int lg_runner_user_run_flag(const struct lg_runner_opts *o);
 /* The tracebackancestors depth a run with `settings` asks for (0: none). */
 int lg_runner_ancestry(const struct lg_config *cfg, int settings);
 /* 1 when the user's GODEBUG sets tracebackancestors: theirs wins, depth unknown. */
@@ -175,6 +177,16 @@ enum lg_sched_need lg_runner_wants_evidence(const struct lg_package *p, int evid
  * or when the deeper run cannot be made, the leak check's detail says so
  * instead.  Nothing for a package none of whose groups was cut.
  */
+/*
+ * For a leak-only evidence need: runs again alone, with ancestry, the tests
+ * the lean run's test starts put around its leaked goroutines (in
+ * `dir`/hook-targeted) and takes that run's leak verdict when it leaked
+ * every group again.  Returns 1 then; 0 when the starts could not pick the
+ * tests or the run did not leak the same (p's verdicts are as they were;
+ * run the whole evidence run).
+ */
+int lg_runner_targeted_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
+			   const struct pkgstate *st, const char *dir);
 void lg_runner_deeper_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
 			  const struct pkgstate *st, const char *dir);
 void lg_runner_evidence_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,

@@ -75,6 +75,17 @@ enum lg_sched_need lg_runner_wants_evidence(const struct lg_package *p, int evid
 
 #define SWAP(a, b) do { __typeof__(a) t_ = (a); (a) = (b); (b) = t_; } while (0)
 
+/* Moves q's leak check and groups into p (p's go to q, released with it). */
+static void take_leaks(struct lg_package *p, struct lg_check *pl, struct lg_package *q,
+		       struct lg_check *ql)
+{
+	SWAP(*pl, *ql);
+	SWAP(p->leaks, q->leaks);
+	SWAP(p->nleaks, q->nleaks);
+	SWAP(p->snapshot_note, q->snapshot_note);
+	SWAP(p->snapshot_aggregated, q->snapshot_aggregated);
+}
+
 /*
  * Takes the evidence run's heap verdict into p, and its leak verdict when
  * it ran for the leaks (`leaks`: with ancestry; else p keeps its own).  A
@@ -103,11 +114,7 @@ static void take_evidence(struct lg_package *p, struct lg_package *q, int leaks)
 		free(pl->detail);
 		pl->detail = lg_buf_detach(&note, NULL);
 	} else {
-		SWAP(*pl, *ql);
-		SWAP(p->leaks, q->leaks);
-		SWAP(p->nleaks, q->nleaks);
-		SWAP(p->snapshot_note, q->snapshot_note);
-		SWAP(p->snapshot_aggregated, q->snapshot_aggregated);
+		take_leaks(p, pl, q, ql);
 	}
 	SWAP(*ph, *qh);
 	SWAP(p->heap_sites, q->heap_sites);
@@ -119,6 +126,231 @@ static void take_evidence(struct lg_package *p, struct lg_package *q, int leaks)
 	SWAP(p->heap_method, q->heap_method);
 	SWAP(p->heap_passes, q->heap_passes);
 	lg_buf_release(&note);
+}
+
+/* Appends `line` to p's leak check detail. */
+static void leak_note(struct lg_package *p, const char *line)
+{
+	struct lg_check *c = lg_package_find_check(p, LG_CHECK_LEAK);
+	char *d;
+
+	if (!c)
+		return;
+	d = lg_xasprintf("%s%s", c->detail ? c->detail : "", line);
+	free(c->detail);
+	c->detail = d;
+}
+
+/*
+ * The targeted evidence run.  The lean run's hook recorded the test starts
+ * (hook/README.md, "Test starts"): each top-level test in run order with
+ * the id of a goroutine started just before the test's own.  Goroutine ids
+ * grow as goroutines are created, taken in batches of LG_GOID_BATCH by each
+ * P, so a leaked goroutine created during test i has an id near or above
+ * test i's and below the next test's, give or take a batch per P.  The
+ * tests around each leaked goroutine's id and its creator's, with that
+ * slack, are run again alone (-test.run) with ancestry, which names the
+ * test behind each group at a fraction of the whole package's time (x/net's
+ * http2: one test of 300 top-level ones).  It counts only when it leaks
+ * every group of the lean run again, at least as often: a leak that needs
+ * earlier tests, a goroutine of a test that ran in parallel or an id from a
+ * batch taken long before falls back to the whole evidence run.
+ */
+#define LG_GOID_BATCH 16 /* the runtime's _GoidCacheBatch */
+#define LG_TARGET_MAX_SHARE 0.5 /* more of the tests than this: run them all */
+#define LG_TARGET_SHOWN 5       /* tests the note names */
+
+struct start {
+	int64_t goid;
+	const char *name; /* into the file's buffer */
+};
+
+static int is_top_test(const struct lg_package *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->ntests; i++)
+		if (!strchr(p->tests[i].name, '/') && !strcmp(p->tests[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* Parses the starts file in `b` (NUL-terminated, edited in place) into *out. */
+static size_t parse_starts(struct lg_buf *b, const struct lg_package *p, struct start **out)
+{
+	size_t n = 0, alloc = 0;
+	char *line = b->buf, *nl, *end;
+
+	*out = NULL;
+	for (; line && *line; line = nl ? nl + 1 : NULL) {
+		long long id;
+
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		id = strtoll(line, &end, 10);
+		if (end == line || *end != ' ' || id < 0 || !is_top_test(p, end + 1))
+			continue;
+		LG_GROW(*out, alloc, n + 1);
+		(*out)[n].goid = id;
+		(*out)[n].name = end + 1;
+		n++;
+	}
+	return n;
+}
+
+/* Marks the starts an id may belong to; 0 when none could. */
+static int mark_id(const struct start *s, size_t n, int64_t id, int64_t slack, char *mark)
+{
+	size_t i, last = n;
+	int any = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i].goid <= id && (last == n || s[i].goid >= s[last].goid))
+			last = i;
+		if (s[i].goid >= id - slack && s[i].goid <= id + slack)
+			mark[i] = any = 1;
+	}
+	if (last < n)
+		mark[last] = any = 1;
+	return any;
+}
+
+/*
+ * The -test.run pattern of the tests to run again for p's leak groups, and
+ * their names for the note ("TestA, TestB"); NULL when the starts cannot
+ * pick them (no file, a group with no ids, or too many of the tests).
+ */
+static char *target_pattern(const struct lg_package *p, const struct lg_hook_manifest *m,
+			    char **names)
+{
+	struct lg_buf b = LG_BUF_INIT, re = LG_BUF_INIT, shown = LG_BUF_INIT;
+	struct lg_err err;
+	struct start *s = NULL;
+	char *mark = NULL, *out = NULL;
+	size_t n, i, j, picked = 0, tops = 0;
+	int64_t slack = (int64_t)LG_GOID_BATCH * (m->gomaxprocs > 0 ? m->gomaxprocs : 1);
+
+	*names = NULL;
+	if (!m->test_starts || lg_read_file(m->test_starts, 16 << 20, &b, &err))
+		goto out;
+	n = parse_starts(&b, p, &s);
+	mark = lg_xcalloc(n ? n : 1, 1);
+	for (i = 0; i < p->nleaks; i++) {
+		const struct lg_leak_group *g = &p->leaks[i];
+		int any = 0;
+
+		for (j = 0; j < (size_t)g->ngoids; j++)
+			any |= mark_id(s, n, g->goids[j], slack, mark);
+		if (!any)
+			goto out;
+	}
+	for (i = 0; i < p->ntests; i++)
+		tops += !strchr(p->tests[i].name, '/');
+	for (i = 0; i < n; i++) {
+		const char *c;
+
+		if (!mark[i])
+			continue;
+		/* a test run more than once (-test.count) is named once */
+		for (j = 0; j < i && !(mark[j] && !strcmp(s[j].name, s[i].name)); j++)
+			;
+		if (j < i)
+			continue;
+		lg_buf_adds(&re, picked ? "|" : "^(?:");
+		for (c = s[i].name; *c; c++) {
+			if (strchr("\\.+*?()|[]{}^$", *c))
+				lg_buf_addch(&re, '\\');
+			lg_buf_addch(&re, *c);
+		}
+		if (picked < LG_TARGET_SHOWN)
+			lg_buf_addf(&shown, "%s%s", picked ? ", " : "", s[i].name);
+		picked++;
+	}
+	if (!picked || (double)picked > LG_TARGET_MAX_SHARE * (double)tops)
+		goto out;
+	lg_buf_adds(&re, ")$");
+	out = lg_xasprintf("-test.run=%s", re.buf);
+	if (picked > LG_TARGET_SHOWN)
+		lg_buf_addf(&shown, " and %zu more", picked - LG_TARGET_SHOWN);
+	*names = lg_xasprintf("%zu test%s (%s)", picked, picked == 1 ? "" : "s", shown.buf);
+out:
+	lg_buf_release(&b);
+	lg_buf_release(&re);
+	lg_buf_release(&shown);
+	free(s);
+	free(mark);
+	return out;
+}
+
+/* Every group of p leaked again in q, at least as many times. */
+static int leaks_again(const struct lg_package *p, const struct lg_package *q)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->nleaks; i++) {
+		for (j = 0; j < q->nleaks; j++)
+			if (!strcmp(q->leaks[j].signature, p->leaks[i].signature) &&
+			    q->leaks[j].count >= p->leaks[i].count)
+				break;
+		if (j == q->nleaks)
+			return 0;
+	}
+	return 1;
+}
+
+int lg_runner_targeted_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
+			   const struct pkgstate *st, const char *dir)
+{
+	char *hookdir = lg_xasprintf("%s/hook", dir), *names = NULL, *pattern, *line;
+	char *extra[2] = { NULL, NULL };
+	struct lg_hook_manifest m;
+	struct lg_check *pl_, *ql;
+	struct lg_package q;
+	struct lg_err err;
+	int took = 0;
+
+	memset(&m, 0, sizeof(m));
+	if (lg_hook_read_manifest(hookdir, &m, &err) || m.after.aggregated ||
+	    !(pattern = target_pattern(p, &m, &names))) {
+		lg_hook_manifest_release(&m);
+		free(hookdir);
+		return 0;
+	}
+	lg_hook_manifest_release(&m);
+	free(hookdir);
+	hookdir = lg_xasprintf("%s/hook-targeted", dir);
+	if (mkdir(hookdir, 0700)) {
+		free(hookdir);
+		free(pattern);
+		free(names);
+		return 0;
+	}
+	extra[0] = pattern;
+	memset(&q, 0, sizeof(q));
+	q.import_path = lg_xstrdup(p->import_path);
+	q.dir = lg_xstrdup(p->dir);
+	q.rel_dir = lg_xstrdup(p->rel_dir);
+	lg_runner_run_binary(pl, gp, &q, st, hookdir, extra, pl->o->cfg->timeout, LG_RUN_ANCESTRY, 1);
+	p->run_seconds += q.run_seconds;
+	pl_ = lg_package_find_check(p, LG_CHECK_LEAK);
+	ql = lg_package_find_check(&q, LG_CHECK_LEAK);
+	if (q.hook == LG_HOOK_DONE && pl_ && ql && ql->status == LG_STATUS_FAILED && leaks_again(p, &q)) {
+		take_leaks(p, pl_, &q, ql);
+		p->evidence = LG_EVIDENCE_USED;
+		line = lg_xasprintf("leakgate ran %s of %s again alone, picked by goroutine id, "
+				    "with tracebackancestors=%d to name the tests: the groups above are "
+				    "that run's\n", names, p->import_path,
+				    lg_runner_ancestry(pl->o->cfg, LG_RUN_ANCESTRY));
+		leak_note(p, line);
+		free(line);
+		took = 1;
+	}
+	lg_package_release(&q);
+	free(hookdir);
+	free(pattern);
+	free(names);
+	return took;
 }
 
 /*
@@ -192,19 +424,6 @@ static const struct lg_leak_group *cut_group(const struct lg_package *p, int dep
 	return NULL;
 }
 
-/* Appends `line` to p's leak check detail. */
-static void leak_note(struct lg_package *p, const char *line)
-{
-	struct lg_check *c = lg_package_find_check(p, LG_CHECK_LEAK);
-	char *d;
-
-	if (!c)
-		return;
-	d = lg_xasprintf("%s%s", c->detail ? c->detail : "", line);
-	free(c->detail);
-	c->detail = d;
-}
-
 void lg_runner_deeper_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_package *p,
 			  const struct pkgstate *st, const char *dir)
 {
@@ -249,13 +468,8 @@ void lg_runner_deeper_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_
 			    : ql->status != LG_STATUS_FAILED ? "it did not leak then, the groups above are "
 							       "the earlier run's"
 							     : "the groups above are that run's");
-	if (q.hook == LG_HOOK_DONE && ql && pl_ && ql->status == LG_STATUS_FAILED) {
-		SWAP(*pl_, *ql);
-		SWAP(p->leaks, q.leaks);
-		SWAP(p->nleaks, q.nleaks);
-		SWAP(p->snapshot_note, q.snapshot_note);
-		SWAP(p->snapshot_aggregated, q.snapshot_aggregated);
-	}
+	if (q.hook == LG_HOOK_DONE && ql && pl_ && ql->status == LG_STATUS_FAILED)
+		take_leaks(p, pl_, &q, ql);
 	leak_note(p, line);
 	free(line);
 	lg_package_release(&q);

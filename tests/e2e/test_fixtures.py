@@ -33,6 +33,7 @@ LEAK_PATTERNS = {
     "sleepleak": "sleep-outlives-test",
     "loopcapture": None,  # any pattern: the point is that it is found
     "deepchain": "range-unclosed-chan",
+    "targeted": "recv-no-sender",
 }
 CLEAN = ["clean", "cleanhttp", "cleanparallel", "childenv"]
 
@@ -219,6 +220,20 @@ def evidence_checks(c, pkgs):
             and "reached no test (--ancestors 3), so leakgate ran the package again with "
                 "tracebackancestors=50: the groups above are that run's" in (chk.get("detail") or ""),
             (dc.get("evidence_run"), (chk.get("detail") or "")[-400:]))
+    t = pkgs["targeted"]
+    chk = check_of(t, "goroutine-leaks") or {}
+    c.check("targeted: only the test around the leaked goroutine's id runs again, and names it",
+            t.get("evidence_run") == "used" and [g.get("test") for g in t.get("leaks", [])] == ["TestWatchForgotten"]
+            and re.search(r"leakgate ran \d+ tests? \([^)]*TestWatchForgotten[^)]*\) of leakgate\.test/fixtures/targeted "
+                          r"again alone, picked by goroutine id", chk.get("detail") or ""),
+            (t.get("evidence_run"), (chk.get("detail") or "")[-400:]))
+    t = pkgs["targetedorder"]
+    chk = check_of(t, "goroutine-leaks") or {}
+    c.check("targetedorder: the picked tests leak nothing alone, so the whole package runs again and names the test",
+            t.get("evidence_run") == "used" and [g.get("test") for g in t.get("leaks", [])] == ["TestWatchPending"]
+            and "again alone" not in (chk.get("detail") or "")
+            and (t.get("leaks") or [{}])[0].get("created_at", {}).get("file") == "targeted/targeted.go",
+            (t.get("evidence_run"), t.get("leaks"), (chk.get("detail") or "")[-400:]))
     cl = pkgs["clientleak"].get("leaks", [])
     c.check("clientleak: the evidence run names the tests behind the transport's goroutines",
             cl and all(g.get("test") for g in cl if g["created_at"]["file"].startswith("clientleak/")), cl)

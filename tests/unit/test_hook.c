@@ -115,6 +115,21 @@ static void test_testdeps(void)
 	CHECK_INT(lg_hook_patch_testdeps(text.buf, text.len, &out), -1);
 	CHECK(out.len == 0);
 	lg_buf_reset(&text);
+	/* MatchString, when there, gets the test starts' call; twice is refused */
+	lg_buf_adds(&text, "package testdeps\n"
+			   "func (TestDeps) MatchString(pat, str string) (result bool, err error) {\n"
+			   "\treturn true, nil\n}\n");
+	lg_buf_adds(&text, header);
+	lg_buf_adds(&text, "}\n");
+	CHECK_INT(lg_hook_patch_testdeps(text.buf, text.len, &out), 0);
+	CHECK(out.buf && strstr(out.buf, "(result bool, err error) {\n\tleakgateMatched(str) // added by "
+					 "leakgate run\n\treturn true, nil\n}\n") != NULL);
+	CHECK(out.buf && strstr(out.buf, "{\n\tleakgateExit0(v) // added by leakgate run\n}\n") != NULL);
+	lg_buf_reset(&out);
+	lg_buf_adds(&text, "func (TestDeps) MatchString(pat, str string) (result bool, err error) {\n}\n");
+	CHECK_INT(lg_hook_patch_testdeps(text.buf, text.len, &out), -1);
+	CHECK(out.len == 0);
+	lg_buf_reset(&text);
 
 	CHECK(lg_hook_testdeps_overlay(root, NULL, cache, &err) == NULL);
 	CHECK(strstr(err.msg, "deps.go") != NULL);
