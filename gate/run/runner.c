@@ -172,9 +172,12 @@ static void process(struct pool *pl, size_t i)
 	}
 	st->need = need;
 	if (pl->o->rerun && !lg_proc_interrupted() &&
-	    (direct ? need == LG_SCHED_PER_PASS : need != LG_SCHED_LEAN) &&
-	    !(need == LG_SCHED_EVIDENCE && lg_runner_targeted_run(pl, gp, p, st, dir)))
-		lg_runner_evidence_run(pl, gp, p, st, dir);
+	    (direct ? need == LG_SCHED_PER_PASS : need != LG_SCHED_LEAN)) {
+		if (need == LG_SCHED_EVIDENCE && lg_runner_targeted_run(pl, gp, p, st, dir))
+			st->need = LG_SCHED_TARGETED;
+		else
+			lg_runner_evidence_run(pl, gp, p, st, dir);
+	}
 	lg_runner_deeper_run(pl, gp, p, st, dir);
 	lg_runner_stress(pl, gp, p, st, dir);
 out:

@@ -6,8 +6,9 @@
  *   {"version": 1, "module_root": "/abs/root",
  *    "packages": {"example.com/m/pkg": {"lean_seconds": 1.23, "evidence": false}, ...}}
  * where "evidence" says the package needed an evidence run, and an optional
- * "heap_passes": true that it was for a failed heap check (absent: false;
- * an older leakgate reads the file without it).
+ * "heap_passes": true that it was for a failed heap check, or "targeted":
+ * true that a run of only the tests around its leaks did (absent: false;
+ * an older leakgate reads the file without them).
  * Everything read from it is checked; anything wrong makes the whole file
  * ignored (a cache rebuilt by the next run), never a failed gate.
  */
@@ -98,7 +99,9 @@ double lg_sched_expected(const struct lg_sched_times *t, const char *import_path
 
 	if (!e)
 		return -1;
-	return e->need != LG_SCHED_LEAN ? 2 * e->lean_seconds : e->lean_seconds;
+	/* a targeted run repeats a few tests: about the lean run alone */
+	return e->need == LG_SCHED_EVIDENCE || e->need == LG_SCHED_PER_PASS ? 2 * e->lean_seconds
+									  : e->lean_seconds;
 }
 
 enum lg_sched_need lg_sched_needed(const struct lg_sched_times *t, const char *import_path)
@@ -162,19 +165,20 @@ char *lg_sched_times_parse(struct lg_sched_times *t, const char *text, size_t le
 	}
 	json_object_foreach(pkgs, path, e) {
 		json_t *secs = json_object_get(e, "lean_seconds"), *ev = json_object_get(e, "evidence");
-		json_t *hp = json_object_get(e, "heap_passes");
+		json_t *hp = json_object_get(e, "heap_passes"), *tg = json_object_get(e, "targeted");
 
 		if (!json_is_object(e) || !json_is_number(secs) || !json_is_boolean(ev) || !*path ||
-		    (hp && !json_is_boolean(hp)) ||
+		    (hp && !json_is_boolean(hp)) || (tg && !json_is_boolean(tg)) ||
 		    !isfinite(json_number_value(secs)) || json_number_value(secs) < 0) {
 			why = lg_xasprintf("'%s': packages.%s: expected {\"lean_seconds\": a time >= 0, "
-					   "\"evidence\": true or false, \"heap_passes\": true or "
-					   "false (optional)}", name, path);
+					   "\"evidence\": true or false, \"heap_passes\" and "
+					   "\"targeted\": true or false (optional)}", name, path);
 			goto bad;
 		}
 		lg_sched_times_set(t, path, json_number_value(secs),
 				   !json_is_true(ev) ? LG_SCHED_LEAN
-				   : json_is_true(hp) ? LG_SCHED_PER_PASS : LG_SCHED_EVIDENCE);
+				   : json_is_true(hp) ? LG_SCHED_PER_PASS
+				   : json_is_true(tg) ? LG_SCHED_TARGETED : LG_SCHED_EVIDENCE);
 	}
 	json_decref(doc);
 	return NULL;
@@ -224,6 +228,8 @@ int lg_sched_times_write(const struct lg_sched_times *t, const char *path, struc
 		json_object_set_new(e, "evidence", json_boolean(t->v[i].need != LG_SCHED_LEAN));
 		if (t->v[i].need == LG_SCHED_PER_PASS)
 			json_object_set_new(e, "heap_passes", json_true());
+		if (t->v[i].need == LG_SCHED_TARGETED)
+			json_object_set_new(e, "targeted", json_true());
 		json_object_set_new(pkgs, t->v[i].import_path, e);
 	}
 	json_object_set_new(doc, "packages", pkgs);

@@ -28,14 +28,19 @@
 
 /*
  * What a package's last run needed beyond one lean run.  The next run of a
- * package that needed evidence starts with the evidence settings (its first
- * run is its evidence run): a package that failed last time most likely
- * fails again, and the lean run before would be spent for nothing.
+ * package that needed a whole evidence run for its leaks starts with the
+ * evidence settings (its first run is its evidence run): a package that
+ * failed last time most likely fails again, and the lean run before would
+ * be spent for nothing.  Not one whose tests behind the leaks a targeted
+ * run named: a lean run and that run cost less than the whole package with
+ * ancestry.
  */
 enum lg_sched_need {
 	LG_SCHED_LEAN,     /* one lean run decided (or a baseline accepted what it found) */
 	LG_SCHED_EVIDENCE, /* leak groups the lean run could not attribute */
-	LG_SCHED_PER_PASS  /* a failed heap check: the evidence run with heap passes */
+	LG_SCHED_PER_PASS, /* a failed heap check: the evidence run with heap passes */
+	LG_SCHED_TARGETED  /* leak groups a run of only the tests around them named:
+			      the next run is lean again, the cheaper way to the same */
 };
 
 /* One package's cost as its last run measured it. */
@@ -87,7 +92,7 @@ void lg_sched_times_set(struct lg_sched_times *t, const char *import_path,
 
 /*
  * Expected run time of `import_path`: its first run's time, doubled when
- * it needed an evidence run last time; -1 when unknown.
+ * it needed a whole evidence run last time; -1 when unknown.
  */
 double lg_sched_expected(const struct lg_sched_times *t, const char *import_path);
 

@@ -44,6 +44,17 @@ FIXED_TEST = ('package l\n\nimport "testing"\n\n'
               'func TestLeaks(t *testing.T) { ch := make(chan int); Start(ch); ch <- 1 }\n')
 
 
+# six tests that each start 100 goroutines that end, and one whose helper's
+# goroutine stays: a targeted run of the tests around it names the test
+TARGETED = ('package t\n\nimport "sync"\n\nfunc Start(ch chan int) {\n\tgo func() { <-ch }()\n}\n\n'
+            'func Spin() {\n\tvar wg sync.WaitGroup\n\tfor i := 0; i < 100; i++ {\n'
+            '\t\twg.Add(1)\n\t\tgo func() { wg.Done() }()\n\t}\n\twg.Wait()\n}\n')
+TARGETED_TEST = ('package t\n\nimport "testing"\n\n' + "".join(
+    f"func Test{n}(t *testing.T) {{ Spin() }}\n" for n in ("A", "B", "C"))
+    + 'func TestLeaks(t *testing.T) { Start(make(chan int)); Spin() }\n' + "".join(
+    f"func Test{n}(t *testing.T) {{ Spin() }}\n" for n in ("D", "E", "F")))
+
+
 def make_module(root):
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(os.path.join(root, "l"))
@@ -51,6 +62,11 @@ def make_module(root):
         f.write(LEAKY)
     with open(os.path.join(root, "l", "l_test.go"), "w") as f:
         f.write(LEAKY_TEST)
+    os.makedirs(os.path.join(root, "t"))
+    with open(os.path.join(root, "t", "t.go"), "w") as f:
+        f.write(TARGETED)
+    with open(os.path.join(root, "t", "t_test.go"), "w") as f:
+        f.write(TARGETED_TEST)
     for name, text in (("a", QUICK.format("a")), ("b", QUICK.format("b")), ("z", SLOW), ("h", HEAP)):
         os.makedirs(os.path.join(root, name))
         with open(os.path.join(root, name, name + "_test.go"), "w") as f:
@@ -124,6 +140,27 @@ def direct_checks(c, root, env, path):
     c.check("fixed, again: one lean run", rc == 0 and p.get("evidence_run") == "none", p.get("evidence_run"))
 
 
+def targeted_checks(c, root, env, path):
+    """A package whose leak a targeted run named runs lean again next time."""
+    for what in ("targeted, first time", "targeted, again"):
+        rep = os.path.join(WORK, "schedule", "t.json")
+        rc, out, err, _ = run_leakgate(["run", "-p", "1", "--json", rep, "./t"], root, env=env,
+                                       history=True)
+        try:
+            p = json.load(open(rep))["packages"][0]
+        except (OSError, ValueError, KeyError, IndexError) as e:
+            c.check(f"{what}: a report", False, f"{e} {err[-1000:]}")
+            return
+        detail = next((k.get("detail") or "" for k in p["checks"] if k["kind"] == "goroutine-leaks"), "")
+        c.check(f"{what}: lean run, then only the tests around the leak again, naming TestLeaks",
+                rc == 1 and p.get("evidence_run") == "used"
+                and [g.get("test") for g in p.get("leaks") or []] == ["TestLeaks"]
+                and "again alone, picked by goroutine id" in detail, (p.get("evidence_run"), detail[-500:]))
+        need = json.load(open(path))["packages"].get(MODULE + "/t", {})
+        c.check(f"{what}: times.json says a targeted run named it",
+                need.get("evidence") is True and need.get("targeted") is True, need)
+
+
 def main():
     c = Checker()
     root = os.path.join(WORK, "schedule", "mod")
@@ -168,6 +205,7 @@ def main():
             all(MODULE + "/" + p in doc["packages"] for p in ("a", "b", "z")), doc["packages"].keys())
 
     direct_checks(c, root, env, path)
+    targeted_checks(c, root, env, path)
 
     with open(path, "w") as f:
         f.write('{"version": 1, "module_root": "')  # cut short

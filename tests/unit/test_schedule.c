@@ -125,6 +125,7 @@ static void test_bad_files(void)
 		"{\"version\": 1, \"module_root\": \"/m\", \"packages\": {\"\": {\"lean_seconds\": 1, \"evidence\": true}}}",
 		"{\"version\": 1, \"module_root\": \"/m\", \"packages\": []}",
 		"{\"version\": 1, \"module_root\": \"/m\", \"packages\": {\"a\": {\"lean_seconds\": 1, \"evidence\": true, \"heap_passes\": 1}}}",
+		"{\"version\": 1, \"module_root\": \"/m\", \"packages\": {\"a\": {\"lean_seconds\": 1, \"evidence\": true, \"targeted\": \"yes\"}}}",
 	};
 	size_t i;
 
@@ -160,12 +161,16 @@ static void test_file_round_trip(void)
 	lg_sched_times_set(&t, "ex.com/m/b", 14.1234, LG_SCHED_EVIDENCE);
 	lg_sched_times_set(&t, "ex.com/m/a", 0.5, LG_SCHED_LEAN);
 	lg_sched_times_set(&t, "ex.com/m/h", 3, LG_SCHED_PER_PASS);
+	lg_sched_times_set(&t, "ex.com/m/t", 2, LG_SCHED_TARGETED);
 	CHECK_INT(lg_sched_times_write(&t, path, &err), 0);
 	lg_sched_times_init(&u, "/m");
 	note = lg_sched_times_read(&u, path);
 	CHECK(note == NULL);
 	free(note);
-	CHECK_INT(u.n, 3);
+	CHECK_INT(u.n, 4);
+	/* a targeted run's package runs lean first next time, at about its lean time */
+	CHECK_INT(lg_sched_needed(&u, "ex.com/m/t"), LG_SCHED_TARGETED);
+	CHECK(lg_sched_expected(&u, "ex.com/m/t") == 2.0);
 	CHECK(lg_sched_expected(&u, "ex.com/m/b") == 2 * 14.123);
 	CHECK_INT(lg_sched_needed(&u, "ex.com/m/b"), LG_SCHED_EVIDENCE);
 	CHECK_INT(lg_sched_needed(&u, "ex.com/m/h"), LG_SCHED_PER_PASS);
