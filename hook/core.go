@@ -270,33 +270,41 @@ var (
 )
 
 // leakgateMatched is called first by the overlay copy of TestDeps.MatchString
-// (the testdeps route), which testing calls with each top-level test's name
-// when -test.run is set (the runner passes -test.run=. for this), in the
-// goroutine about to start the test's own. It starts a goroutine whose id,
-// taken from the same per-P batch, is the one just before the test's:
-// goroutine ids grow as goroutines are created, so the runner can tell
-// roughly which test created a leaked goroutine from its id and run only
-// that test again with ancestry (hook/README.md, "Test starts"). Names that
-// are not tests (the pattern check's "non-empty", subtest names under a
-// deeper -test.run of the user's) are recorded too; the runner keeps only
-// the top-level tests it saw run.
+// (the testdeps route), which testing calls when -test.run is set (the
+// runner passes -test.run=. for this) with the top-level test's name at
+// every t.Run, in the goroutine about to start the test's (or subtest's)
+// own. At each new name it starts a goroutine whose id, taken from the same
+// per-P batch, is about the one just before the test's: goroutine ids grow
+// as goroutines are created, so the runner can tell roughly which test
+// created a leaked goroutine from its id and run only that test again with
+// ancestry (hook/README.md, "Test starts"). The same name again (the test's
+// subtests) is not recorded. Names that are not tests (the pattern check's
+// "non-empty", subtest names under a deeper -test.run of the user's) are;
+// the runner keeps only the top-level tests it saw run. It waits for the
+// goroutine to end, so none is left running when the test starts: a test
+// that counts goroutines sees what it sees under go test.
 func leakgateMatched(name string) {
 	if !leakgateRecording.Load() {
 		return
 	}
 	leakgateStartsMu.Lock()
 	i := len(leakgateStarts)
-	if i < leakgateMaxStarts {
+	record := i < leakgateMaxStarts && (i == 0 || leakgateStarts[i-1].name != name)
+	if record {
 		leakgateStarts = append(leakgateStarts, leakgateStart{goid: -1, name: name})
 	}
 	leakgateStartsMu.Unlock()
-	if i < leakgateMaxStarts {
-		go leakgateProbeID(i)
+	if record {
+		done := make(chan struct{})
+		go leakgateProbeID(i, done)
+		<-done
 	}
 }
 
-// leakgateProbeID records the id of the goroutine it runs in as start i's.
-func leakgateProbeID(i int) {
+// leakgateProbeID records the id of the goroutine it runs in as start i's,
+// then closes done.
+func leakgateProbeID(i int, done chan<- struct{}) {
+	defer close(done)
 	var b [64]byte
 	n := leakgateruntime.Stack(b[:], false)
 	if nl := leakgatebytes.IndexByte(b[:n], '\n'); nl >= 0 {

@@ -43,7 +43,7 @@
  * gets one more run at LG_ANCESTORS_DEEP.
  */
 #define LG_DEFAULT_ANCESTORS 3
-#define LG_ANCESTORS_DEEP 50
+#define LG_ANCESTORS_DEEP 50 /* leakgate's choice: the runtime has no cap */
 /* passes of the tests in the evidence run of a package whose heap check failed */
 #define LG_DEFAULT_HEAP_PASSES 2
 

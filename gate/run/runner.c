@@ -178,7 +178,8 @@ static void process(struct pool *pl, size_t i)
 		else
 			lg_runner_evidence_run(pl, gp, p, st, dir);
 	}
-	lg_runner_deeper_run(pl, gp, p, st, dir);
+	if (need != LG_SCHED_LEAN) /* not for leaks a baseline accepts */
+		lg_runner_deeper_run(pl, gp, p, st, dir);
 	lg_runner_stress(pl, gp, p, st, dir);
 out:
 	free(dir);

@@ -133,7 +133,7 @@ enum {
 				 and `go` statements behind leak groups */
 	LG_RUN_FINE_HEAP = 2, /* a heap sample every --mem-profile-rate bytes (the
 				 lean run: LG_LEAN_MEM_PROFILE_RATE) */
-	LG_RUN_DEEP_ANCESTRY = 4, /* with LG_RUN_ANCESTRY: the runtime's cap,
+	LG_RUN_DEEP_ANCESTRY = 4, /* with LG_RUN_ANCESTRY: the deep depth,
 				     LG_ANCESTORS_DEEP, instead of --ancestors */
 	LG_RUN_EVIDENCE = LG_RUN_ANCESTRY | LG_RUN_FINE_HEAP
 };

@@ -157,26 +157,41 @@ static void leak_note(struct lg_package *p, const char *line)
  * batch taken long before falls back to the whole evidence run.
  */
 #define LG_GOID_BATCH 16 /* the runtime's _GoidCacheBatch */
+/* above this many goroutines after the tests, no run at LG_ANCESTORS_DEEP */
+#define LG_DEEP_MAX_GOROUTINES 10000
 #define LG_TARGET_MAX_SHARE 0.5 /* more of the tests than this: run them all */
 #define LG_TARGET_SHOWN 5       /* tests the note names */
+#define LG_TARGET_MAX_GROUPS 64 /* more leak groups than this: run them all */
 
 struct start {
 	int64_t goid;
 	const char *name; /* into the file's buffer */
 };
 
-static int is_top_test(const struct lg_package *p, const char *name)
+static int cmp_str(const void *a, const void *b)
 {
-	size_t i;
-
-	for (i = 0; i < p->ntests; i++)
-		if (!strchr(p->tests[i].name, '/') && !strcmp(p->tests[i].name, name))
-			return 1;
-	return 0;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Parses the starts file in `b` (NUL-terminated, edited in place) into *out. */
-static size_t parse_starts(struct lg_buf *b, const struct lg_package *p, struct start **out)
+/* p's top-level test names, sorted for bsearch; *n gets how many. */
+static const char **top_tests(const struct lg_package *p, size_t *n)
+{
+	const char **v = lg_xcalloc(p->ntests ? p->ntests : 1, sizeof(*v));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < p->ntests; i++)
+		if (!strchr(p->tests[i].name, '/'))
+			v[(*n)++] = p->tests[i].name;
+	qsort(v, *n, sizeof(*v), cmp_str);
+	return v;
+}
+
+/*
+ * Parses the starts file in `b` (NUL-terminated, edited in place) into
+ * *out, keeping the lines that name one of the `ntops` sorted `tops`.
+ */
+static size_t parse_starts(struct lg_buf *b, const char **tops, size_t ntops, struct start **out)
 {
 	size_t n = 0, alloc = 0;
 	char *line = b->buf, *nl, *end;
@@ -184,12 +199,15 @@ static size_t parse_starts(struct lg_buf *b, const struct lg_package *p, struct 
 	*out = NULL;
 	for (; line && *line; line = nl ? nl + 1 : NULL) {
 		long long id;
+		const char *name;
 
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
 		id = strtoll(line, &end, 10);
-		if (end == line || *end != ' ' || id < 0 || !is_top_test(p, end + 1))
+		name = end + 1;
+		if (end == line || *end != ' ' || id < 0 ||
+		    !bsearch(&name, tops, ntops, sizeof(*tops), cmp_str))
 			continue;
 		LG_GROW(*out, alloc, n + 1);
 		(*out)[n].goid = id;
@@ -228,13 +246,16 @@ static char *target_pattern(const struct lg_package *p, const struct lg_hook_man
 	struct lg_err err;
 	struct start *s = NULL;
 	char *mark = NULL, *out = NULL;
-	size_t n, i, j, picked = 0, tops = 0;
+	size_t n, i, j, picked = 0, tops;
+	const char **top = top_tests(p, &tops), **chosen = lg_xcalloc(tops + 1, sizeof(*chosen));
 	int64_t slack = (int64_t)LG_GOID_BATCH * (m->gomaxprocs > 0 ? m->gomaxprocs : 1);
 
 	*names = NULL;
-	if (!m->test_starts || lg_read_file(m->test_starts, 16 << 20, &b, &err))
+	/* many groups: the ids would pick most tests anyway */
+	if (p->nleaks > LG_TARGET_MAX_GROUPS || !m->test_starts ||
+	    lg_read_file(m->test_starts, 16 << 20, &b, &err))
 		goto out;
-	n = parse_starts(&b, p, &s);
+	n = parse_starts(&b, top, tops, &s);
 	mark = lg_xcalloc(n ? n : 1, 1);
 	for (i = 0; i < p->nleaks; i++) {
 		const struct lg_leak_group *g = &p->leaks[i];
@@ -245,18 +266,19 @@ static char *target_pattern(const struct lg_package *p, const struct lg_hook_man
 		if (!any)
 			goto out;
 	}
-	for (i = 0; i < p->ntests; i++)
-		tops += !strchr(p->tests[i].name, '/');
 	for (i = 0; i < n; i++) {
 		const char *c;
 
 		if (!mark[i])
 			continue;
-		/* a test run more than once (-test.count) is named once */
-		for (j = 0; j < i && !(mark[j] && !strcmp(s[j].name, s[i].name)); j++)
+		/* a test started more than once (-test.count) is named once */
+		for (j = 0; j < picked && strcmp(chosen[j], s[i].name); j++)
 			;
-		if (j < i)
+		if (j < picked)
 			continue;
+		if (picked + 1 > LG_TARGET_MAX_SHARE * (double)tops)
+			goto out; /* too many: the whole evidence run */
+		chosen[picked] = s[i].name;
 		lg_buf_adds(&re, picked ? "|" : "^(?:");
 		for (c = s[i].name; *c; c++) {
 			if (strchr("\\.+*?()|[]{}^$", *c))
@@ -280,6 +302,8 @@ out:
 	lg_buf_release(&shown);
 	free(s);
 	free(mark);
+	free(top);
+	free(chosen);
 	return out;
 }
 
@@ -311,7 +335,9 @@ int lg_runner_targeted_run(struct pool *pl, const struct lg_gopkg *gp, struct lg
 	int took = 0;
 
 	memset(&m, 0, sizeof(m));
-	if (lg_hook_read_manifest(hookdir, &m, &err) || m.after.aggregated ||
+	/* the targeted run's -test.run would replace the user's, subtests and all */
+	if (lg_runner_user_run_flag(pl->o) ||
+	    lg_hook_read_manifest(hookdir, &m, &err) || m.after.aggregated ||
 	    !(pattern = target_pattern(p, &m, &names))) {
 		lg_hook_manifest_release(&m);
 		free(hookdir);
@@ -433,11 +459,15 @@ void lg_runner_deeper_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_
 	struct lg_check *pl_, *ql;
 	struct lg_package q;
 	char *hookdir, *line;
+	double deadline;
+	int took;
 
 	if (!lc || lc->status != LG_STATUS_FAILED || lg_runner_user_ancestry() ||
 	    !(g = cut_group(p, cfg->ancestors)))
 		return;
-	if (!pl->o->rerun || cfg->ancestors >= LG_ANCESTORS_DEEP || lg_proc_interrupted()) {
+	/* each goroutine of the run would carry LG_ANCESTORS_DEEP records */
+	if (!pl->o->rerun || cfg->ancestors >= LG_ANCESTORS_DEEP || lg_proc_interrupted() ||
+	    p->after.num_goroutine > LG_DEEP_MAX_GOROUTINES) {
 		line = lg_xasprintf("ancestry: %d creators back from %s reached no test "
 				    "(--ancestors %d): a larger --ancestors may name it\n",
 				    cfg->ancestors, g->top_func ? g->top_func : "a group", cfg->ancestors);
@@ -454,21 +484,27 @@ void lg_runner_deeper_run(struct pool *pl, const struct lg_gopkg *gp, struct lg_
 	q.import_path = lg_xstrdup(p->import_path);
 	q.dir = lg_xstrdup(p->dir);
 	q.rel_dir = lg_xstrdup(p->rel_dir);
-	lg_runner_run_binary(pl, gp, &q, st, hookdir, NULL, cfg->timeout,
+	/* a run that hangs must not cost the whole --timeout: a multiple of the lean run's */
+	deadline = st->lean_seconds * 3 + 30 < cfg->timeout ? st->lean_seconds * 3 + 30 : cfg->timeout;
+	lg_runner_run_binary(pl, gp, &q, st, hookdir, NULL, deadline,
 			     LG_RUN_ANCESTRY | LG_RUN_DEEP_ANCESTRY, 1);
 	p->run_seconds += q.run_seconds;
 	pl_ = lg_package_find_check(p, LG_CHECK_LEAK);
 	ql = lg_package_find_check(&q, LG_CHECK_LEAK);
+	/* only a run that leaked every group again replaces them: a group that
+	   did not come back (timing) must not drop out of the verdict */
+	took = q.hook == LG_HOOK_DONE && ql && pl_ && ql->status == LG_STATUS_FAILED &&
+	       leaks_again(p, &q);
 	line = lg_xasprintf("ancestry: %d creators back from %s reached no test (--ancestors "
 			    "%d), so leakgate ran the package again with tracebackancestors=%d: %s\n",
 			    cfg->ancestors, g->top_func ? g->top_func : "a group", cfg->ancestors,
 			    LG_ANCESTORS_DEEP,
-			    q.hook != LG_HOOK_DONE || !ql ? "that run did not finish, the groups above are "
+			    took ? "the groups above are that run's"
+			    : q.hook != LG_HOOK_DONE || !ql ? "that run did not finish, the groups above are "
 							    "the earlier run's"
-			    : ql->status != LG_STATUS_FAILED ? "it did not leak then, the groups above are "
-							       "the earlier run's"
-							     : "the groups above are that run's");
-	if (q.hook == LG_HOOK_DONE && ql && pl_ && ql->status == LG_STATUS_FAILED)
+							  : "that run did not leak every group again, the groups "
+							    "above are the earlier run's");
+	if (took)
 		take_leaks(p, pl_, &q, ql);
 	leak_note(p, line);
 	free(line);

@@ -260,6 +260,24 @@ def ancestry_depth_checks(c):
                 else "ancestry:" not in detail and "tracebackancestors=50" not in detail, detail[-400:])
 
 
+def targeted_user_run_checks(c):
+    """A -test.run of the user's: no targeted run (its pattern would replace theirs)."""
+    rep = os.path.join(WORK, "targeted-user-run.json")
+    code, out, err, secs = run_leakgate(["run", "--test-flag=-test.run=TestWatchForgotten|TestSum[A-E]",
+                                         "--json", rep, "./targeted"], cwd=FIXTURES)
+    try:
+        p = load_report(rep)["packages"][0]
+    except (OSError, ValueError, KeyError, IndexError) as e:
+        c.check("targeted, user -test.run: report", False, f"{e} {err[-500:]}")
+        return
+    detail = (check_of(p, "goroutine-leaks") or {}).get("detail") or ""
+    c.check("targeted, user -test.run: the whole evidence run names the test, no targeted run",
+            code == 1 and p.get("evidence_run") == "used" and "again alone" not in detail
+            and [g.get("test") for g in p.get("leaks", [])] == ["TestWatchForgotten"]
+            and "TestSumF" not in [t["name"] for t in p.get("tests", [])],
+            (code, p.get("evidence_run"), detail[-300:], [t["name"] for t in p.get("tests", [])]))
+
+
 def other_checks(c, pkgs):
     h = pkgs["heapleak"]
     chk = check_of(h, "heap-growth")
@@ -372,6 +390,7 @@ def main():
     evidence_checks(c, pkgs)
     heap_kind_checks(c, pkgs, out)
     ancestry_depth_checks(c)
+    targeted_user_run_checks(c)
     junit_checks(c, junit, report)
     jenkins = os.environ.get("LG_JUNIT10_XSD") or os.path.join(SOURCE_DIR, "..", "shared", "schemas", "junit-10.xsd")
     if os.path.exists(jenkins):
