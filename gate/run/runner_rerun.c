@@ -151,7 +151,7 @@ static void leak_note(struct lg_package *p, const char *line)
  * tests around each leaked goroutine's id and its creator's, with that
  * slack, are run again alone (-test.run) with ancestry, which names the
  * test behind each group at a fraction of the whole package's time (x/net's
- * http2: one test of 300 top-level ones).  It counts only when it leaks
+ * http2: 4 of its 471 top-level tests).  It counts only when it leaks
  * every group of the lean run again, at least as often: a leak that needs
  * earlier tests, a goroutine of a test that ran in parallel or an id from a
  * batch taken long before falls back to the whole evidence run.
